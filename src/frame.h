@@ -1,0 +1,72 @@
+/*
+ * The RFC 6455 frame codec: a pure header parser and a header writer with masking. No allocation,
+ * no state beyond what the caller passes.
+ */
+#ifndef TT_FRAME_H
+#define TT_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    TT__OP_CONTINUATION = 0x0,
+    TT__OP_TEXT = 0x1,
+    TT__OP_BINARY = 0x2,
+    TT__OP_CLOSE = 0x8,
+    TT__OP_PING = 0x9,
+    TT__OP_PONG = 0xA
+};
+
+/* The longest frame header: 2 + 8 (length) + 4 (mask). */
+#define TT__FRAME_HEADER_MAX 14
+
+typedef struct tt__frame_header {
+    unsigned fin;          /* 1 when this is the final fragment */
+    unsigned rsv;          /* the three RSV bits as a number 0-7 (RSV1 = 4) */
+    unsigned opcode;       /* 0x0 - 0xF */
+    unsigned masked;       /* 1 when a masking key is present */
+    uint8_t mask[4];
+    uint64_t payload_length;
+    size_t header_length;  /* 2 - 14 */
+} tt__frame_header;
+
+/*
+ * Parses one frame header from buf[0..len). Returns the header length (> 0) and fills *out, TT_EAGAIN
+ * when more bytes are needed, or TT_EFRAME for a 64-bit length with its top bit set. A length that is
+ * not in its minimal encoding is accepted, as Chromium does. Semantic checks (reserved opcodes, RSV bits, control frame rules, masking direction) are the caller's:
+ * see tt__frame_check_server().
+ */
+int tt__frame_parse_header(const uint8_t *buf, size_t len, tt__frame_header *out);
+
+/*
+ * Checks a header received by a client: unmasked, known opcode, control frames final and <= 125 bytes,
+ * RSV bits zero except RSV1 when rsv1_allowed (permessage-deflate on a first data frame). Returns 0 or
+ * TT_EFRAME with *detail naming the rule (a static string).
+ */
+int tt__frame_check_server(const tt__frame_header *h, int rsv1_allowed, const char **detail);
+
+/*
+ * Writes a masked client frame header (minimal length encoding) into out, which must hold
+ * TT__FRAME_HEADER_MAX bytes. rsv is the RSV bits as in tt__frame_header. Returns the bytes written.
+ */
+size_t tt__frame_write_header(uint8_t *out, unsigned fin, unsigned rsv, unsigned opcode,
+                              uint64_t payload_length, const uint8_t mask[4]);
+
+/*
+ * dst[i] = src[i] ^ mask[(offset + i) % 4] for i in [0, len). dst may equal src. Word-wise inside.
+ */
+void tt__mask(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t mask[4], size_t offset);
+
+/*
+ * Parses a Close frame payload. A 0-byte payload gives code 1005 and "". A 1-byte payload, a code that
+ * may not be sent (< 1000, 1004-1006, 1015, 1016-2999, >= 5000), or a reason that is not valid UTF-8
+ * returns TT_EFRAME (or TT_EUTF8 for the reason) with *detail set. On success *reason points into
+ * payload.
+ */
+int tt__close_payload_parse(const uint8_t *payload, size_t len, int *code, const char **reason,
+                            size_t *reason_len, const char **detail);
+
+/* 1 when code may appear on the wire in a Close frame (1000-1003, 1007-1014, 3000-4999). */
+int tt__close_code_wire_valid(int code);
+
+#endif

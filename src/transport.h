@@ -1,0 +1,119 @@
+/*
+ * The one internal transport interface. The core (src/task.c) decides every behaviour; a transport only
+ * moves bytes and reports what happened on the wire. It is implemented once in native/transport_native.c
+ * (sockets + OpenSSL + the I/O-free engine in src/ws.c) and once in web/transport_web.c
+ * (<emscripten/websocket.h>); CMake links exactly one of them. Unit tests link tests/support/loopback
+ * transport instead.
+ *
+ * Down-calls (core -> transport) are tt__transport_*; up-calls (transport -> core) are tt__core_*.
+ * Up-calls name the task by id, so a late report about a task that is already gone is harmless.
+ */
+#ifndef TT_TRANSPORT_H
+#define TT_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ttsocket.h"
+#include "url.h"
+
+/* Everything a transport needs to open one connection. All pointers are valid only during the call. */
+typedef struct tt__open_params {
+    uint32_t id;                    /* the socketTaskId, used in every up-call */
+    const char *url;                /* the URL as given, already validated (ws/wss/http/https) */
+    const tt__url *parsed;          /* the same URL parsed; scheme already mapped to ws/wss */
+    const tt_header *headers;       /* validated user headers */
+    size_t header_count;
+    const char *const *protocols;   /* validated, duplicate-free subprotocol tokens */
+    size_t protocol_count;
+} tt__open_params;
+
+/* Opaque per-connection state owned by the transport. */
+typedef struct tt__conn tt__conn;
+
+/* Called once before the first open, and again after tt__transport_shutdown(). 0 or a TT_E* code. */
+int tt__transport_init(void);
+
+/* Frees every connection without any up-call. The core has already failed and forgotten its tasks. */
+void tt__transport_shutdown(void);
+
+/*
+ * Starts connecting. On success stores the connection in *conn and returns 0; every later outcome arrives
+ * as up-calls. On failure returns a TT_E* code, stores nothing, and makes no up-call: the core then fails
+ * the task itself (connectSocket:ok, then onError + onClose 1006), as a browser does for an unreachable
+ * host.
+ */
+int tt__transport_open(const tt__open_params *params, tt__conn **conn);
+
+/*
+ * Queues one message on an OPEN connection. The payload is copied (or written) before the call returns.
+ * Returns 0, TT_ENOMEM, or TT_EBUFFER when the transport's send buffer limit would be exceeded (the core
+ * then fails the connection, as the browser does when its buffer is full).
+ */
+int tt__transport_send(tt__conn *conn, tt_data_type type, const void *data, size_t length);
+
+/*
+ * Starts the closing handshake on an OPEN connection with an already validated code (1000, 1001,
+ * 3000-4999) and reason (valid UTF-8, <= 123 bytes). The outcome arrives as tt__core_on_close (or
+ * tt__core_on_fail).
+ */
+int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t reason_length);
+
+/*
+ * Drops the connection at once and frees it: no closing handshake, no further up-call for it. The core
+ * uses it to fail a connection by itself (close while CONNECTING, tt timeout, message too large,
+ * runtime shutdown) and reports the events on its own.
+ */
+void tt__transport_abort(tt__conn *conn);
+
+/* Payload bytes accepted by tt__transport_send() but not yet handed to the network. */
+size_t tt__transport_buffered_amount(const tt__conn *conn);
+
+/*
+ * Runs I/O for every connection for at most timeout_ms (0 = do not wait, -1 = until something happens),
+ * making up-calls as things happen. Returns >= 0, or a negative TT_E* code on a fatal runtime error.
+ * A transport that cannot block (the web: the browser event loop runs I/O) returns at once.
+ */
+int tt__transport_poll(int timeout_ms);
+
+/* 1 if tt__transport_poll() can wait for I/O; 0 for the web build. */
+int tt__transport_can_block(void);
+
+/*
+ * Asks the host event loop to call tt__core_service() within delay_ms (0 = as soon as possible). The web
+ * build arms a browser timer so that callbacks and tt timeouts happen without tt_runtime_poll(); the
+ * native build does nothing because tt_runtime_poll() services the core itself.
+ */
+void tt__transport_schedule(int64_t delay_ms);
+
+/* ---- Up-calls: implemented by the core --------------------------------------------------------- */
+
+/* The opening handshake succeeded. protocol and extensions are "" when none (never NULL). */
+void tt__core_on_open(uint32_t id, const char *protocol, const char *extensions);
+
+/* One whole message arrived. The data is borrowed for the duration of the call only. */
+void tt__core_on_message(uint32_t id, tt_data_type type, const void *data, size_t length);
+
+/*
+ * The connection failed (error is a TT_E* code, detail a diagnostic sentence or ""): the core delivers
+ * onError then onClose 1006 / not clean. The transport has already freed the connection.
+ */
+void tt__core_on_fail(uint32_t id, int error, const char *detail);
+
+/*
+ * The connection ended. code/reason are what the peer's Close carried (1005 and "" when it had no
+ * code; 1006 when there was no Close). was_clean is 1 only when TCP closed after a completed closing
+ * handshake. The transport has already freed the connection.
+ */
+void tt__core_on_close(uint32_t id, int code, const char *reason, size_t reason_length, int was_clean);
+
+/* Runs due timers and delivers queued callbacks. Returns the number of callbacks delivered. */
+int tt__core_service(void);
+
+/* Milliseconds until the nearest core timer, or -1 when none is armed. */
+int64_t tt__core_next_timer_ms(void);
+
+/* The runtime configuration with defaults applied (ca_file may be NULL). */
+const tt_runtime_config *tt__core_config(void);
+
+#endif

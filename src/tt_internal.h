@@ -1,0 +1,70 @@
+/*
+ * Internal declarations shared by every module of the core: the allocator door, the injected hooks
+ * (clock, randomness, SHA-1) and small helpers. Nothing here touches I/O.
+ */
+#ifndef TT_INTERNAL_H
+#define TT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ttsocket.h"
+
+/* ---- Allocation through one door ------------------------------------------------------------- */
+
+/*
+ * Every allocation of the library goes through these three functions. Tests install a failing
+ * allocator (tt__alloc_set_fail_after) to make the Nth allocation fail and check that each failure is a
+ * clean error with nothing leaked.
+ */
+void *tt__malloc(size_t size);
+void *tt__calloc(size_t count, size_t size);
+void *tt__realloc(void *ptr, size_t size);
+void tt__free(void *ptr);
+char *tt__strndup(const char *s, size_t n);
+char *tt__strdup(const char *s);
+
+/* Make allocation number n (1-based, counted from this call) and every later one fail; 0 disables. */
+void tt__alloc_set_fail_after(unsigned long n);
+/* Allocations made since the counter was last reset, and the number of blocks currently live. */
+unsigned long tt__alloc_count(void);
+long tt__alloc_live(void);
+void tt__alloc_reset_count(void);
+
+/* ---- Injected nondeterminism ----------------------------------------------------------------- */
+
+/*
+ * The core never reads a clock, calls rand() or implements a hash by itself: the build installs hooks.
+ * The native build installs a monotonic clock, OpenSSL's RAND_bytes and SHA1; the web build installs
+ * emscripten_get_now(); tests install fixed values so that they compare exact wire bytes.
+ */
+typedef struct tt__hooks {
+    /* Milliseconds from an arbitrary, monotonic origin. */
+    uint64_t (*now_ms)(void *ud);
+    /* Fill buf with n unpredictable bytes (mask keys, Sec-WebSocket-Key nonces). */
+    void (*random)(void *ud, uint8_t *buf, size_t n);
+    /* out = SHA-1(data). Only the native engine needs it (Sec-WebSocket-Accept). */
+    void (*sha1)(void *ud, const uint8_t *data, size_t len, uint8_t out[20]);
+    void *ud;
+} tt__hooks;
+
+/* Installs hooks; fields left NULL keep their current value. */
+void tt__hooks_set(const tt__hooks *hooks);
+const tt__hooks *tt__hooks_get(void);
+uint64_t tt__now_ms(void);
+/* Random bytes, drawn from the hook through a small pool so that a mask key per frame is cheap. */
+void tt__random_bytes(uint8_t *buf, size_t n);
+/* Drops any pooled random bytes (tests call it after installing a deterministic hook). */
+void tt__random_reset(void);
+
+/* ---- Small helpers ---------------------------------------------------------------------------- */
+
+/* ASCII case-insensitive comparison of n bytes; returns 1 when equal. */
+int tt__ascii_ieq(const char *a, const char *b, size_t n);
+/* 1 if c is an RFC 7230 tchar. */
+int tt__is_tchar(unsigned char c);
+
+/* Base64 (RFC 4648, with padding). out must hold 4 * ((len + 2) / 3) + 1 bytes; returns chars written. */
+size_t tt__base64_encode(const uint8_t *in, size_t len, char *out);
+
+#endif

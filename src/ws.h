@@ -1,0 +1,91 @@
+/*
+ * The I/O-free WebSocket client session: handshake, framing, fragmentation, UTF-8, control frames and the
+ * closing handshake, in the style of nghttp2's mem_recv/mem_send and BearSSL's engine. The native
+ * transport feeds it the bytes it reads (after TLS) and writes the bytes it hands out; it never sees a
+ * socket, a clock or rand() (mask keys and the key nonce come from tt__random_bytes()).
+ *
+ * Outcomes are reported through callbacks made from inside tt__ws_recv(); the transport turns them into
+ * core up-calls.
+ */
+#ifndef TT_WS_H
+#define TT_WS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ttsocket.h"
+#include "url.h"
+
+typedef struct tt__ws tt__ws;
+
+typedef struct tt__ws_callbacks {
+    /* The 101 answer was valid. Strings are NUL-terminated, "" when absent, valid during the call. */
+    void (*on_open)(void *ud, const char *protocol, const char *extensions);
+    /* One whole message (text already validated as UTF-8). data is valid during the call only. */
+    void (*on_message)(void *ud, tt_data_type type, const uint8_t *data, size_t length);
+    /*
+     * The peer's Close arrived (code 1005 when it had none). The session has queued its answer if it
+     * had not sent its own Close; once the output is flushed the closing handshake is complete
+     * (tt__ws_state() == TT__WS_CLOSED) and the transport closes TCP and reports a clean close.
+     */
+    void (*on_peer_close)(void *ud, int code, const char *reason, size_t reason_length);
+} tt__ws_callbacks;
+
+typedef struct tt__ws_options {
+    const tt__url *url;
+    const tt_header *headers;        /* sent as given (the core validated them) */
+    size_t header_count;
+    const char *const *protocols;    /* copied by tt__ws_new */
+    size_t protocol_count;
+    size_t max_message_size;         /* 0 = unlimited */
+    int offer_deflate;               /* offer permessage-deflate like Chromium (issue 5) */
+    tt__ws_callbacks callbacks;
+    void *user_data;
+} tt__ws_options;
+
+typedef enum tt__ws_state {
+    TT__WS_HANDSHAKE = 0, /* request queued; waiting for the 101 */
+    TT__WS_OPEN = 1,
+    TT__WS_CLOSE_SENT = 2, /* our Close is queued or sent; waiting for the peer's */
+    TT__WS_CLOSED = 3,     /* both Close frames exchanged (ours may still sit in the output) */
+    TT__WS_FAILED = 4      /* the connection must be failed; see tt__ws_error() */
+} tt__ws_state;
+
+/*
+ * Creates a session and queues the handshake request (with a fresh Sec-WebSocket-Key) in its output.
+ * Returns NULL when out of memory or when the request cannot be built.
+ */
+tt__ws *tt__ws_new(const tt__ws_options *options);
+void tt__ws_free(tt__ws *ws);
+
+/*
+ * Feeds bytes read from the peer. Consumes all of them (partial frames are kept inside). Returns 0, or a
+ * negative TT_E* code when the connection must be failed: TT_EHANDSHAKE, TT_EFRAME, TT_EUTF8, TT_ETOOBIG
+ * (checked from the frame header before any allocation), TT_EEXTENSION or TT_ENOMEM. Then the state is
+ * TT__WS_FAILED, tt__ws_error_detail() says why, and a Close frame (1002 for protocol errors and invalid
+ * UTF-8 as Chromium does, 1009 for too big) may have been queued: flush it if you can, then drop TCP.
+ * Bytes after the peer's Close are ignored.
+ */
+int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length);
+
+/* Queues a message as one frame, masked. OPEN only. Returns 0, TT_ESTATE or TT_ENOMEM. */
+int tt__ws_send(tt__ws *ws, tt_data_type type, const void *data, size_t length);
+
+/* Queues our Close (code and reason already validated). OPEN only. Returns 0, TT_ESTATE or TT_ENOMEM. */
+int tt__ws_close(tt__ws *ws, int code, const char *reason, size_t reason_length);
+
+/* The bytes waiting to be written (handshake request, frames). *length is 0 when nothing is pending. */
+const uint8_t *tt__ws_output(const tt__ws *ws, size_t *length);
+/* n bytes of the output were written. */
+void tt__ws_output_consume(tt__ws *ws, size_t n);
+/* Application payload bytes not yet fully written, as the browser's bufferedAmount counts them. */
+size_t tt__ws_buffered_amount(const tt__ws *ws);
+
+tt__ws_state tt__ws_get_state(const tt__ws *ws);
+int tt__ws_error(const tt__ws *ws);                /* the TT_E* code once FAILED, else 0 */
+const char *tt__ws_error_detail(const tt__ws *ws); /* a sentence once FAILED, else "" */
+
+/* User-space bytes held by the session (for the idle-memory budget). */
+size_t tt__ws_memory(const tt__ws *ws);
+
+#endif
