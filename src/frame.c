@@ -1,0 +1,119 @@
+/* The RFC 6455 frame codec (section 5). Pure functions: the session in ws.c owns all state. */
+#include <string.h>
+
+#include "frame.h"
+#include "tt_internal.h"
+#include "utf8.h"
+
+int tt__frame_parse_header(const uint8_t *buf, size_t len, tt__frame_header *out) {
+    if (len < 2) return TT_EAGAIN;
+    unsigned masked = buf[1] >> 7;
+    uint64_t plen = buf[1] & 0x7F;
+    size_t need = 2 + (plen == 126 ? 2 : plen == 127 ? 8 : 0) + (masked ? 4 : 0);
+    if (len < need) return TT_EAGAIN;
+    size_t pos = 2;
+    if (plen == 126) {
+        plen = ((uint64_t)buf[2] << 8) | buf[3];
+        pos = 4;
+    } else if (plen == 127) {
+        /* The most significant bit must be 0 (section 5.2): a "negative" length is a protocol error. */
+        if (buf[2] & 0x80) return TT_EFRAME;
+        plen = 0;
+        for (size_t i = 2; i < 10; i++) plen = (plen << 8) | buf[i];
+        pos = 10;
+    }
+    out->fin = buf[0] >> 7;
+    out->rsv = (buf[0] >> 4) & 7;
+    out->opcode = buf[0] & 0x0F;
+    out->masked = masked;
+    if (masked) memcpy(out->mask, buf + pos, 4);
+    else memset(out->mask, 0, 4);
+    out->payload_length = plen;
+    out->header_length = need;
+    return (int)need;
+}
+
+static int frame_opcode_known(unsigned op) {
+    return op <= TT__OP_BINARY || (op >= TT__OP_CLOSE && op <= TT__OP_PONG);
+}
+
+int tt__frame_check_server(const tt__frame_header *h, int rsv1_allowed, const char **detail) {
+    const char *why = NULL;
+    unsigned rsv_ok = rsv1_allowed ? 4u : 0u;
+    if (h->masked) why = "frame: the server sent a masked frame";
+    else if (!frame_opcode_known(h->opcode)) why = "frame: reserved opcode";
+    else if (h->rsv & ~rsv_ok) why = "frame: reserved bits set without a negotiated extension";
+    else if (h->opcode >= TT__OP_CLOSE && !h->fin) why = "frame: fragmented control frame";
+    else if (h->opcode >= TT__OP_CLOSE && h->payload_length > 125) why = "frame: control frame longer than 125 bytes";
+    if (why == NULL) return 0;
+    if (detail) *detail = why;
+    return TT_EFRAME;
+}
+
+size_t tt__frame_write_header(uint8_t *out, unsigned fin, unsigned rsv, unsigned opcode,
+                              uint64_t payload_length, const uint8_t mask[4]) {
+    size_t n = 2;
+    out[0] = (uint8_t)((fin ? 0x80 : 0) | ((rsv & 7) << 4) | (opcode & 0x0F));
+    if (payload_length <= 125) {
+        out[1] = (uint8_t)(0x80 | payload_length);
+    } else if (payload_length <= 0xFFFF) {
+        out[1] = 0x80 | 126;
+        out[2] = (uint8_t)(payload_length >> 8);
+        out[3] = (uint8_t)payload_length;
+        n = 4;
+    } else {
+        out[1] = 0x80 | 127;
+        for (int i = 0; i < 8; i++) out[2 + i] = (uint8_t)(payload_length >> (56 - 8 * i));
+        n = 10;
+    }
+    memcpy(out + n, mask, 4);
+    return n + 4;
+}
+
+void tt__mask(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t mask[4], size_t offset) {
+    /* The key repeats every 4 bytes, so an 8-byte word of the key rotated to `offset` lines up with every
+     * 8-byte step. memcpy keeps unaligned words legal and compiles to plain loads and stores. */
+    uint8_t key[8];
+    for (size_t i = 0; i < 8; i++) key[i] = mask[(offset + i) & 3];
+    uint64_t k;
+    memcpy(&k, key, 8);
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, src + i, 8);
+        w ^= k;
+        memcpy(dst + i, &w, 8);
+    }
+    for (; i < len; i++) dst[i] = src[i] ^ key[i & 7];
+}
+
+int tt__close_code_wire_valid(int code) {
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+int tt__close_payload_parse(const uint8_t *payload, size_t len, int *code, const char **reason,
+                            size_t *reason_len, const char **detail) {
+    if (len == 0) {
+        *code = 1005; /* "no status received": reported, never sent */
+        *reason = "";
+        *reason_len = 0;
+        return 0;
+    }
+    if (len == 1) {
+        if (detail) *detail = "close: one-byte Close payload";
+        return TT_EFRAME;
+    }
+    int c = (payload[0] << 8) | payload[1];
+    if (!tt__close_code_wire_valid(c)) {
+        if (detail) *detail = "close: invalid close code";
+        return TT_EFRAME;
+    }
+    if (!tt__utf8_valid(payload + 2, len - 2)) {
+        if (detail) *detail = "close: reason is not valid UTF-8";
+        return TT_EUTF8;
+    }
+    *code = c;
+    *reason = (const char *)payload + 2;
+    *reason_len = len - 2;
+    return 0;
+}
