@@ -255,6 +255,7 @@ int tt__handshake_parse_response(const char *buf, size_t len, const char *expect
                                  const char *const *protocols, size_t protocol_count,
                                  int extensions_offered, tt__handshake_response *response,
                                  const char **detail) {
+    memset(response, 0, sizeof *response);
     size_t scan = len < HS_HEAD_MAX ? len : HS_HEAD_MAX;
     size_t head = hs_find_head_end(buf, scan);
     if (head == 0) {
@@ -265,7 +266,6 @@ int tt__handshake_parse_response(const char *buf, size_t len, const char *expect
     if (hs_has_bare_lf(buf, head)) return hs_fail(detail, "handshake: malformed line ending");
     hs_seen s;
     memset(&s, 0, sizeof s);
-    memset(response, 0, sizeof *response);
     const char *line = buf, *end = buf + head - 2; /* the final empty line is not a header */
     int first = 1;
     while (line < end) {

@@ -1,0 +1,595 @@
+/*
+ * The I/O-free WebSocket client session. Bytes come in through tt__ws_recv() in chunks of any size and
+ * leave through tt__ws_output(); everything in between (handshake, framing, fragmentation, UTF-8,
+ * control frames, closing handshake) happens here without a socket, clock or rand().
+ *
+ * Memory policy: a message whose frame lies whole inside the caller's chunk is delivered straight from
+ * that chunk (no allocation, no copy). Only messages split across chunks or fragments are assembled in
+ * the message buffer, which is reused while traffic flows and released when a recv call ends idle. The
+ * output buffer is released once drained, so an idle open session holds little besides its struct.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "frame.h"
+#include "handshake.h"
+#include "tt_internal.h"
+#include "utf8.h"
+#include "ws.h"
+
+#define WS_HEAD_MAX 16384          /* the longest handshake response head we accept */
+#define WS_MSG_KEEP 256            /* a message buffer at most this big survives idle periods */
+#define WS_PREALLOC_MAX (1u << 20) /* a frame up to this size gets its whole buffer at once */
+
+/* The bytes of one queued data frame's payload, as absolute positions in the output stream. */
+typedef struct ws_span {
+    uint64_t start, end;
+} ws_span;
+
+struct tt__ws {
+    tt__ws_callbacks cb;
+    void *ud;
+    tt__ws_state state;
+    int error;
+    const char *detail;
+    char detail_buf[48];
+    size_t max_message_size;
+    int close_sent;
+
+    /* Opening handshake; released once the 101 was accepted. */
+    char *protocol_block; /* the offered protocols: a pointer array followed by the strings */
+    size_t protocol_block_size, protocol_count;
+    char accept[29];
+    uint8_t *hs_buf;
+    size_t hs_len, hs_cap;
+    unsigned hs_match; /* how much of "\r\n\r\n" the last bytes matched */
+
+    /* Output: pending bytes are out[out_pos .. out_len). */
+    uint8_t *out;
+    size_t out_pos, out_len, out_cap;
+    uint64_t out_abs; /* stream position of out[out_pos] (bytes consumed so far) */
+    ws_span *spans;   /* payload spans not yet consumed, oldest first from span_head */
+    size_t span_head, span_count, span_cap;
+    size_t buffered;
+
+    /* The frame being received. */
+    uint8_t hdr[TT__FRAME_HEADER_MAX];
+    size_t hdr_len;
+    int in_frame;
+    tt__frame_header frame;
+    uint64_t frame_left;
+
+    /* The message being received (data frames) and the control payload being received. */
+    int msg_active;
+    unsigned msg_opcode;
+    uint64_t msg_size;
+    uint8_t *msg;
+    size_t msg_len, msg_cap;
+    tt__utf8 utf8;
+    uint8_t ctl[125];
+    size_t ctl_len;
+};
+
+/* ---- Failing ------------------------------------------------------------------------------------ */
+
+static int ws_queue_close(tt__ws *ws, int code, const char *reason, size_t reason_length);
+
+/*
+ * Fails the connection. Once the handshake is done, a Close goes out first (1002 for protocol errors and
+ * bad UTF-8 as Chromium sends, 1009 for too big) unless ours already did. Returns err for tail calls.
+ */
+static int ws_fail(tt__ws *ws, int err, const char *detail, int close_code) {
+    if (ws->state == TT__WS_OPEN && close_code) ws_queue_close(ws, close_code, NULL, 0);
+    ws->state = TT__WS_FAILED;
+    ws->error = err;
+    ws->detail = detail;
+    tt__free(ws->msg); /* nothing more will arrive: give the memory back now */
+    ws->msg = NULL;
+    ws->msg_cap = ws->msg_len = 0;
+    return err;
+}
+
+static int ws_fail_nomem(tt__ws *ws) { return ws_fail(ws, TT_ENOMEM, "out of memory", 0); }
+
+/* ---- Output ------------------------------------------------------------------------------------- */
+
+/* Makes room for `extra` more bytes at out + out_len, compacting before growing. NULL when out of memory. */
+static uint8_t *ws_out_reserve(tt__ws *ws, size_t extra) {
+    if (extra > SIZE_MAX / 2 - ws->out_len) return NULL;
+    if (ws->out_len + extra > ws->out_cap && ws->out_pos > 0) {
+        memmove(ws->out, ws->out + ws->out_pos, ws->out_len - ws->out_pos);
+        ws->out_len -= ws->out_pos;
+        ws->out_pos = 0;
+    }
+    size_t need = ws->out_len + extra;
+    if (need > ws->out_cap) {
+        size_t cap = ws->out_cap ? ws->out_cap * 2 : 256;
+        if (cap < need) cap = need;
+        uint8_t *p = tt__realloc(ws->out, cap);
+        if (p == NULL) return NULL;
+        ws->out = p;
+        ws->out_cap = cap;
+    }
+    return ws->out + ws->out_len;
+}
+
+/* Ensures one more span fits, so that queueing a data frame can never half-succeed. */
+static int ws_span_reserve(tt__ws *ws) {
+    if (ws->span_head + ws->span_count < ws->span_cap) return 0;
+    if (ws->span_head > 0) {
+        memmove(ws->spans, ws->spans + ws->span_head, ws->span_count * sizeof *ws->spans);
+        ws->span_head = 0;
+        if (ws->span_count < ws->span_cap) return 0;
+    }
+    size_t cap = ws->span_cap ? ws->span_cap * 2 : 8;
+    ws_span *p = tt__realloc(ws->spans, cap * sizeof *p);
+    if (p == NULL) return TT_ENOMEM;
+    ws->spans = p;
+    ws->span_cap = cap;
+    return 0;
+}
+
+/* Queues one final, masked frame; counted payload bytes show in tt__ws_buffered_amount(). */
+static int ws_queue_frame(tt__ws *ws, unsigned opcode, const void *data, size_t length, int counted) {
+    if (length > SIZE_MAX - TT__FRAME_HEADER_MAX) return TT_ENOMEM;
+    if (counted && ws_span_reserve(ws)) return TT_ENOMEM;
+    uint8_t *p = ws_out_reserve(ws, TT__FRAME_HEADER_MAX + length);
+    if (p == NULL) return TT_ENOMEM;
+    uint8_t mask[4];
+    tt__random_bytes(mask, 4);
+    size_t h = tt__frame_write_header(p, 1, 0, opcode, length, mask);
+    if (length) tt__mask(p + h, data, length, mask, 0); /* copy and mask in one pass */
+    uint64_t start = ws->out_abs + (ws->out_len - ws->out_pos) + h;
+    ws->out_len += h + length;
+    if (counted) {
+        ws->spans[ws->span_head + ws->span_count++] = (ws_span){start, start + length};
+        ws->buffered += length;
+    }
+    return 0;
+}
+
+/* Our Close: code 0 means an empty payload (the peer then sees 1005). */
+static int ws_queue_close(tt__ws *ws, int code, const char *reason, size_t reason_length) {
+    uint8_t payload[125];
+    size_t n = 0;
+    if (code) {
+        if (reason_length > 123) reason_length = 123;
+        payload[0] = (uint8_t)(code >> 8);
+        payload[1] = (uint8_t)code;
+        if (reason_length) memcpy(payload + 2, reason, reason_length);
+        n = 2 + reason_length;
+    }
+    int rc = ws_queue_frame(ws, TT__OP_CLOSE, payload, n, 0);
+    if (rc == 0) ws->close_sent = 1;
+    return rc;
+}
+
+const uint8_t *tt__ws_output(const tt__ws *ws, size_t *length) {
+    *length = ws->out_len - ws->out_pos;
+    return *length ? ws->out + ws->out_pos : NULL;
+}
+
+/* Drops the payload bytes of [from, to) from the buffered count, retiring spans written completely. */
+static void ws_spans_consume(tt__ws *ws, uint64_t from, uint64_t to) {
+    while (ws->span_count) {
+        ws_span *s = &ws->spans[ws->span_head];
+        uint64_t lo = from > s->start ? from : s->start;
+        uint64_t hi = to < s->end ? to : s->end;
+        if (hi > lo) ws->buffered -= (size_t)(hi - lo);
+        if (to < s->end) break;
+        ws->span_head++;
+        ws->span_count--;
+    }
+    if (ws->span_count == 0) ws->span_head = 0;
+}
+
+void tt__ws_output_consume(tt__ws *ws, size_t n) {
+    size_t pending = ws->out_len - ws->out_pos;
+    if (n > pending) n = pending;
+    ws_spans_consume(ws, ws->out_abs, ws->out_abs + n);
+    ws->out_pos += n;
+    ws->out_abs += n;
+    if (ws->out_pos == ws->out_len) { /* drained: an idle session keeps no output memory */
+        tt__free(ws->out);
+        tt__free(ws->spans);
+        ws->out = NULL;
+        ws->spans = NULL;
+        ws->out_pos = ws->out_len = ws->out_cap = 0;
+        ws->span_head = ws->span_count = ws->span_cap = 0;
+    }
+}
+
+size_t tt__ws_buffered_amount(const tt__ws *ws) { return ws->buffered; }
+
+/* ---- Creation ----------------------------------------------------------------------------------- */
+
+/* Copies the offered protocols into one block: the pointer array, then the NUL-terminated strings. */
+static int ws_copy_protocols(tt__ws *ws, const char *const *protocols, size_t count) {
+    if (count == 0) return 0;
+    size_t size = count * sizeof(char *);
+    for (size_t i = 0; i < count; i++) size += strlen(protocols[i]) + 1;
+    char *block = tt__malloc(size);
+    if (block == NULL) return TT_ENOMEM;
+    char **list = (char **)(void *)block;
+    char *text = block + count * sizeof(char *);
+    for (size_t i = 0; i < count; i++) {
+        size_t n = strlen(protocols[i]) + 1;
+        memcpy(text, protocols[i], n);
+        list[i] = text;
+        text += n;
+    }
+    ws->protocol_block = block;
+    ws->protocol_block_size = size;
+    ws->protocol_count = count;
+    return 0;
+}
+
+static const char *const *ws_protocols(const tt__ws *ws) {
+    return (const char *const *)(const void *)ws->protocol_block;
+}
+
+/* Queues the GET request with a fresh key and remembers the Sec-WebSocket-Accept it calls for. */
+static int ws_queue_request(tt__ws *ws, const tt__ws_options *o) {
+    uint8_t nonce[16];
+    char key[25];
+    tt__random_bytes(nonce, sizeof nonce);
+    tt__handshake_make_key(nonce, key);
+    tt__handshake_accept(key, ws->accept);
+    tt__handshake_request req = {o->url, key, o->headers, o->header_count,
+                                 ws_protocols(ws), ws->protocol_count, NULL};
+    size_t size = tt__handshake_request_size(&req);
+    uint8_t *p = ws_out_reserve(ws, size);
+    if (p == NULL) return TT_ENOMEM;
+    int n = tt__handshake_build_request(&req, (char *)p, size);
+    if (n < 0) return n;
+    ws->out_len += (size_t)n;
+    return 0;
+}
+
+tt__ws *tt__ws_new(const tt__ws_options *options) {
+    /* permessage-deflate is not implemented yet; refusing beats offering what we cannot decode. */
+    if (options == NULL || options->url == NULL || options->offer_deflate) return NULL;
+    if (tt__hooks_get()->sha1 == NULL) return NULL;
+    tt__ws *ws = tt__calloc(1, sizeof *ws);
+    if (ws == NULL) return NULL;
+    ws->cb = options->callbacks;
+    ws->ud = options->user_data;
+    ws->max_message_size = options->max_message_size;
+    ws->state = TT__WS_HANDSHAKE;
+    ws->detail = "";
+    if (ws_copy_protocols(ws, options->protocols, options->protocol_count) || ws_queue_request(ws, options)) {
+        tt__ws_free(ws);
+        return NULL;
+    }
+    return ws;
+}
+
+void tt__ws_free(tt__ws *ws) {
+    if (ws == NULL) return;
+    tt__free(ws->protocol_block);
+    tt__free(ws->hs_buf);
+    tt__free(ws->out);
+    tt__free(ws->spans);
+    tt__free(ws->msg);
+    tt__free(ws);
+}
+
+/* ---- Receiving the handshake -------------------------------------------------------------------- */
+
+static void ws_release_handshake(tt__ws *ws) {
+    tt__free(ws->hs_buf);
+    ws->hs_buf = NULL;
+    ws->hs_len = ws->hs_cap = 0;
+    tt__free(ws->protocol_block);
+    ws->protocol_block = NULL;
+    ws->protocol_block_size = ws->protocol_count = 0;
+}
+
+/* Index just past "\r\n\r\n" in p[0..n) (continuing a match begun in earlier chunks), 0 when absent,
+ * or TT_EHANDSHAKE for a bare line feed, which can never become a valid HTTP/1.1 head. */
+static long ws_scan_head_end(tt__ws *ws, const uint8_t *p, size_t n) {
+    unsigned m = ws->hs_match;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\r') {
+            m = m == 2 ? 3 : 1;
+        } else if (p[i] == '\n') {
+            if (m == 3) {
+                ws->hs_match = 0;
+                return (long)(i + 1);
+            }
+            if (m != 1) return TT_EHANDSHAKE;
+            m = 2;
+        } else {
+            m = 0;
+        }
+    }
+    ws->hs_match = m;
+    return 0;
+}
+
+static int ws_hs_append(tt__ws *ws, const uint8_t *p, size_t n) {
+    if (ws->hs_len + n > ws->hs_cap) {
+        size_t cap = ws->hs_cap ? ws->hs_cap * 2 : 512;
+        while (cap < ws->hs_len + n) cap *= 2;
+        if (cap > WS_HEAD_MAX) cap = WS_HEAD_MAX;
+        uint8_t *b = tt__realloc(ws->hs_buf, cap);
+        if (b == NULL) return TT_ENOMEM;
+        ws->hs_buf = b;
+        ws->hs_cap = cap;
+    }
+    memcpy(ws->hs_buf + ws->hs_len, p, n);
+    ws->hs_len += n;
+    return 0;
+}
+
+/* Validates a complete head and opens the session. */
+static int ws_accept_head(tt__ws *ws, const char *head, size_t len) {
+    tt__handshake_response r;
+    memset(&r, 0, sizeof r);
+    const char *detail = "handshake: invalid response";
+    int rc = tt__handshake_parse_response(head, len, ws->accept, ws_protocols(ws), ws->protocol_count, 0, &r,
+                                          &detail);
+    if (rc < 0) {
+        if (r.status != 0 && r.status != 101) { /* name the exact status, as a browser console does */
+            snprintf(ws->detail_buf, sizeof ws->detail_buf, "handshake: unexpected status %d", r.status);
+            detail = ws->detail_buf;
+        }
+        return ws_fail(ws, TT_EHANDSHAKE, detail, 0);
+    }
+    const char *protocol = "";
+    for (size_t i = 0; r.protocol && i < ws->protocol_count; i++) { /* hand out our NUL-terminated copy */
+        const char *offered = ws_protocols(ws)[i];
+        if (strlen(offered) == r.protocol_len && memcmp(offered, r.protocol, r.protocol_len) == 0) protocol = offered;
+    }
+    ws->state = TT__WS_OPEN;
+    if (ws->cb.on_open) ws->cb.on_open(ws->ud, protocol, "");
+    ws_release_handshake(ws);
+    return 0;
+}
+
+/* Consumes handshake bytes from p[0..n); *used says how many (the rest are frames). */
+static int ws_recv_handshake(tt__ws *ws, const uint8_t *p, size_t n, size_t *used) {
+    long end = ws_scan_head_end(ws, p, n);
+    if (end < 0) return ws_fail(ws, TT_EHANDSHAKE, "handshake: malformed line ending", 0);
+    size_t take = end ? (size_t)end : n;
+    if (ws->hs_len + take > WS_HEAD_MAX)
+        return ws_fail(ws, TT_EHANDSHAKE, "handshake: response head longer than 16 KiB", 0);
+    *used = take;
+    if (end && ws->hs_len == 0) /* the whole head arrived in one chunk: parse it in place */
+        return ws_accept_head(ws, (const char *)p, take);
+    if (ws_hs_append(ws, p, take)) return ws_fail_nomem(ws);
+    if (!end) return 0;
+    /* The head text must not dangle into the buffer we free on open. */
+    return ws_accept_head(ws, (const char *)ws->hs_buf, ws->hs_len);
+}
+
+/* ---- Receiving frames ---------------------------------------------------------------------------- */
+
+static int ws_is_control(unsigned opcode) { return opcode >= TT__OP_CLOSE; }
+
+static int ws_deliver(tt__ws *ws, const uint8_t *data, size_t length) {
+    tt_data_type type = ws->msg_opcode == TT__OP_TEXT ? TT_DATA_TEXT : TT_DATA_BINARY;
+    ws->msg_active = 0;
+    ws->msg_size = 0;
+    ws->msg_len = 0;
+    if (ws->cb.on_message) ws->cb.on_message(ws->ud, type, data, length);
+    return 0;
+}
+
+static int ws_on_close_frame(tt__ws *ws, const uint8_t *payload, size_t n) {
+    int code;
+    const char *reason, *detail = "close: invalid Close payload";
+    size_t reason_len;
+    int rc = tt__close_payload_parse(payload, n, &code, &reason, &reason_len, &detail);
+    if (rc) return ws_fail(ws, rc, detail, 1002);
+    if (!ws->close_sent && ws_queue_close(ws, code == 1005 ? 0 : code, NULL, 0)) return ws_fail_nomem(ws);
+    ws->state = TT__WS_CLOSED;
+    if (ws->cb.on_peer_close) ws->cb.on_peer_close(ws->ud, code, reason, reason_len);
+    return 0;
+}
+
+static int ws_on_control(tt__ws *ws, const uint8_t *payload, size_t n) {
+    switch (ws->frame.opcode) {
+    case TT__OP_PING: /* answered at once; after our Close nothing but the closing handshake goes out */
+        if (!ws->close_sent && ws_queue_frame(ws, TT__OP_PONG, payload, n, 0)) return ws_fail_nomem(ws);
+        return 0;
+    case TT__OP_CLOSE: return ws_on_close_frame(ws, payload, n);
+    default: return 0; /* an unsolicited pong is a heartbeat: nothing to do */
+    }
+}
+
+/* The frame's payload is complete. */
+static int ws_frame_end(tt__ws *ws, const uint8_t *inplace) {
+    ws->in_frame = 0;
+    if (ws_is_control(ws->frame.opcode)) {
+        const uint8_t *payload = inplace ? inplace : ws->ctl;
+        return ws_on_control(ws, payload, inplace ? (size_t)ws->frame.payload_length : ws->ctl_len);
+    }
+    if (!ws->frame.fin) return 0;
+    if (ws->msg_opcode == TT__OP_TEXT && !tt__utf8_at_boundary(&ws->utf8))
+        return ws_fail(ws, TT_EUTF8, "text: message ends inside a UTF-8 sequence", 1002);
+    if (inplace) return ws_deliver(ws, inplace, (size_t)ws->frame.payload_length);
+    return ws_deliver(ws, ws->msg, ws->msg_len);
+}
+
+/* Fragmentation and size rules for a data frame header; starts a message when this frame opens one. */
+static int ws_data_frame_begin(tt__ws *ws, const tt__frame_header *h) {
+    if (h->opcode == TT__OP_CONTINUATION && !ws->msg_active)
+        return ws_fail(ws, TT_EFRAME, "frame: continuation frame without a message in progress", 1002);
+    if (h->opcode != TT__OP_CONTINUATION && ws->msg_active)
+        return ws_fail(ws, TT_EFRAME, "frame: new data frame inside a fragmented message", 1002);
+    uint64_t total = (ws->msg_active ? ws->msg_size : 0) + h->payload_length; /* both < 2^63: no overflow */
+    if ((ws->max_message_size && total > ws->max_message_size) || total > SIZE_MAX - 1)
+        return ws_fail(ws, TT_ETOOBIG, "message: larger than the maximum message size", 1009);
+    if (!ws->msg_active) {
+        ws->msg_active = 1;
+        ws->msg_opcode = h->opcode;
+        ws->msg_len = 0;
+        ws->utf8.state = 0;
+    }
+    ws->msg_size = total;
+    return 0;
+}
+
+static int ws_frame_begin(tt__ws *ws, const tt__frame_header *h) {
+    const char *detail = "frame: protocol violation";
+    if (tt__frame_check_server(h, 0, &detail)) return ws_fail(ws, TT_EFRAME, detail, 1002);
+    if (ws_is_control(h->opcode)) {
+        ws->ctl_len = 0;
+    } else {
+        int rc = ws_data_frame_begin(ws, h);
+        if (rc) return rc;
+    }
+    ws->frame = *h;
+    ws->frame_left = h->payload_length;
+    ws->in_frame = 1;
+    return 0;
+}
+
+/* Reads a header from p[0..n) (partial headers wait in ws->hdr); *used is the bytes taken. */
+static int ws_take_header(tt__ws *ws, const uint8_t *p, size_t n, size_t *used) {
+    tt__frame_header h;
+    int rc = TT_EAGAIN;
+    if (ws->hdr_len == 0) {
+        rc = tt__frame_parse_header(p, n, &h); /* the usual case: the header is whole in the chunk */
+        if (rc > 0) {
+            *used = (size_t)rc;
+            return ws_frame_begin(ws, &h);
+        }
+    }
+    if (rc == TT_EAGAIN) {
+        size_t copy = sizeof ws->hdr - ws->hdr_len;
+        if (copy > n) copy = n;
+        memcpy(ws->hdr + ws->hdr_len, p, copy);
+        rc = tt__frame_parse_header(ws->hdr, ws->hdr_len + copy, &h);
+        if (rc == TT_EAGAIN) {
+            ws->hdr_len += copy;
+            *used = copy;
+            return 0;
+        }
+        if (rc > 0) {
+            *used = (size_t)rc - ws->hdr_len;
+            ws->hdr_len = 0;
+            return ws_frame_begin(ws, &h);
+        }
+    }
+    return ws_fail(ws, TT_EFRAME, "frame: 64-bit payload length has its top bit set", 1002);
+}
+
+/* Grows the message buffer for `more` bytes; a frame up to WS_PREALLOC_MAX is sized in one step. */
+static int ws_msg_reserve(tt__ws *ws, size_t more) {
+    size_t need = ws->msg_len + more;
+    if (need <= ws->msg_cap) return 0;
+    size_t cap = ws->msg_cap * 2;
+    uint64_t whole = ws->msg_len + ws->frame_left;
+    if (whole <= WS_PREALLOC_MAX && whole > cap) cap = (size_t)whole;
+    if (cap < need) cap = need;
+    if (cap < 64) cap = 64;
+    uint8_t *b = tt__realloc(ws->msg, cap);
+    if (b == NULL) return TT_ENOMEM;
+    ws->msg = b;
+    ws->msg_cap = cap;
+    return 0;
+}
+
+static int ws_check_text(tt__ws *ws, const uint8_t *p, size_t n) {
+    if (ws->msg_opcode == TT__OP_TEXT && tt__utf8_feed(&ws->utf8, p, n))
+        return ws_fail(ws, TT_EUTF8, "text: invalid UTF-8", 1002);
+    return 0;
+}
+
+/* Takes payload bytes of the current frame from p[0..n). */
+static int ws_take_payload(tt__ws *ws, const uint8_t *p, size_t n, size_t *used) {
+    int control = ws_is_control(ws->frame.opcode);
+    int untouched = ws->frame_left == ws->frame.payload_length;
+    if (untouched && n >= ws->frame_left && (control || (ws->frame.fin && ws->msg_len == 0))) {
+        /* The hot path: the whole payload is in the caller's chunk: validate and deliver in place. */
+        size_t len = (size_t)ws->frame_left;
+        *used = len;
+        ws->frame_left = 0;
+        if (!control) {
+            int rc = ws_check_text(ws, p, len);
+            if (rc) return rc;
+        }
+        return ws_frame_end(ws, p);
+    }
+    size_t take = ws->frame_left < n ? (size_t)ws->frame_left : n;
+    *used = take;
+    if (control) {
+        memcpy(ws->ctl + ws->ctl_len, p, take);
+        ws->ctl_len += take;
+    } else {
+        int rc = ws_check_text(ws, p, take); /* fail on the first bad byte, before buffering it */
+        if (rc) return rc;
+        if (ws_msg_reserve(ws, take)) return ws_fail_nomem(ws);
+        memcpy(ws->msg + ws->msg_len, p, take);
+        ws->msg_len += take;
+    }
+    ws->frame_left -= take;
+    return ws->frame_left ? 0 : ws_frame_end(ws, NULL);
+}
+
+static int ws_receiving(const tt__ws *ws) { return ws->state == TT__WS_OPEN || ws->state == TT__WS_CLOSE_SENT; }
+
+static int ws_recv_frames(tt__ws *ws, const uint8_t *p, size_t n) {
+    while (ws_receiving(ws)) {
+        size_t used = 0;
+        int rc;
+        if (ws->in_frame) rc = ws_take_payload(ws, p, n, &used);
+        else if (n) rc = ws_take_header(ws, p, n, &used);
+        else break;
+        if (rc) return rc;
+        p += used;
+        n -= used;
+        if (n == 0 && ws->in_frame && ws->frame_left) break; /* an empty frame still completes below */
+    }
+    return 0;
+}
+
+/* Between messages a large assembly buffer is returned, so a quiet session stays small. */
+static void ws_trim_idle(tt__ws *ws) {
+    if (!ws->msg_active && ws->msg_cap > WS_MSG_KEEP) {
+        tt__free(ws->msg);
+        ws->msg = NULL;
+        ws->msg_cap = ws->msg_len = 0;
+    }
+}
+
+int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length) {
+    if (ws->state == TT__WS_FAILED) return ws->error;
+    if (length == 0) return 0;
+    size_t used = 0;
+    if (ws->state == TT__WS_HANDSHAKE) {
+        int rc = ws_recv_handshake(ws, data, length, &used);
+        if (rc) return rc;
+    }
+    int rc = ws_recv_frames(ws, data + used, length - used);
+    ws_trim_idle(ws);
+    return rc;
+}
+
+/* ---- Sending ------------------------------------------------------------------------------------ */
+
+int tt__ws_send(tt__ws *ws, tt_data_type type, const void *data, size_t length) {
+    if (ws->state != TT__WS_OPEN) return TT_ESTATE;
+    return ws_queue_frame(ws, type == TT_DATA_TEXT ? TT__OP_TEXT : TT__OP_BINARY, data, length, 1);
+}
+
+int tt__ws_close(tt__ws *ws, int code, const char *reason, size_t reason_length) {
+    if (ws->state != TT__WS_OPEN) return TT_ESTATE;
+    int rc = ws_queue_close(ws, code, reason, reason_length);
+    if (rc) return rc;
+    ws->state = TT__WS_CLOSE_SENT;
+    return 0;
+}
+
+/* ---- Introspection ------------------------------------------------------------------------------ */
+
+tt__ws_state tt__ws_get_state(const tt__ws *ws) { return ws->state; }
+int tt__ws_error(const tt__ws *ws) { return ws->state == TT__WS_FAILED ? ws->error : 0; }
+const char *tt__ws_error_detail(const tt__ws *ws) { return ws->state == TT__WS_FAILED ? ws->detail : ""; }
+
+size_t tt__ws_memory(const tt__ws *ws) {
+    return sizeof *ws + ws->protocol_block_size + ws->hs_cap + ws->out_cap + ws->span_cap * sizeof(ws_span) +
+           ws->msg_cap;
+}
