@@ -86,14 +86,15 @@ extern "C" {
     XX(EIO, -25, "I/O error")                                                   \
     XX(EBUFFER, -26, "send buffer is full")                                     \
     XX(ETIMEOUTARG, -27, "invalid timeout")                                     \
-    XX(EEXTENSION, -28, "invalid extension")
+    XX(EEXTENSION, -28, "invalid extension")                                    \
+    XX(EINSECURE, -29, "wss:// is required outside development mode")
 
 typedef enum tt_errno {
     TT_OK = 0,
 #define TT__ERRNO_ENUM(name, value, text) TT_##name = (value),
     TT_ERRNO_MAP(TT__ERRNO_ENUM)
 #undef TT__ERRNO_ENUM
-    TT__ERRNO_LAST = -28
+    TT__ERRNO_LAST = -29
 } tt_errno;
 
 /* Returns a static English sentence for a TT_E* code (or "success" for 0, "unknown error" otherwise). */
@@ -210,7 +211,7 @@ typedef struct tt_open_event {
     const char *extensions;
 } tt_open_event;
 
-/* One whole message. Text data is valid UTF-8 and is additionally NUL-terminated (not counted in length). */
+/* One whole message. Text data is valid UTF-8 and is not NUL-terminated: use length. */
 typedef struct tt_message_event {
     tt_data_type type;
     const void *data;
