@@ -145,8 +145,9 @@ static const char *hs_status_detail(int status) {
 
 /* "HTTP/1.1 101 reason". Sets *status; returns NULL or the failure sentence. */
 static const char *hs_parse_status_line(const char *p, size_t n, int *status) {
-    if (n < 12 || memcmp(p, "HTTP/", 5) != 0) return "handshake: malformed status line";
-    if (memcmp(p + 5, "1.1 ", 4) != 0) return "handshake: response is not HTTP/1.1";
+    if (n < 5 || memcmp(p, "HTTP/", 5) != 0) return "handshake: malformed status line";
+    if (n < 9 || memcmp(p + 5, "1.1 ", 4) != 0) return "handshake: response is not HTTP/1.1";
+    if (n < 12) return "handshake: malformed status line";
     for (int i = 9; i < 12; i++)
         if (p[i] < '0' || p[i] > '9') return "handshake: malformed status line";
     if (n > 12 && p[12] != ' ') return "handshake: malformed status line";
