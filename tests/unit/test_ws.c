@@ -1,0 +1,681 @@
+/*
+ * Unit tests for src/ws.c: the I/O-free session. Randomness is a counter and SHA-1 is the test one, so
+ * the request, mask keys and frames are exact bytes. Every input stream is fed whole, byte by byte and
+ * split at every boundary, and must produce the same events and output each time.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "frame.h"
+#include "handshake.h"
+#include "sha1.h"
+#include "tt_internal.h"
+#include "ws.h"
+
+/* ---- Fixtures -------------------------------------------------------------------------------- */
+
+static uint8_t random_next;
+static void counter_random(void *ud, uint8_t *buf, size_t n) {
+    (void)ud;
+    for (size_t i = 0; i < n; i++) buf[i] = random_next++;
+}
+
+static int setup(void **state) {
+    (void)state;
+    tt__hooks h = {NULL, counter_random, tt_test_sha1, NULL};
+    tt__hooks_set(&h);
+    random_next = 0;
+    tt__random_reset();
+    tt__alloc_set_fail_after(0);
+    return 0;
+}
+
+/* What the callbacks saw. */
+typedef struct recorder {
+    int opens;
+    char protocol[32];
+    int messages;
+    tt_data_type types[16];
+    uint8_t data[16][512];
+    size_t lengths[16];
+    const uint8_t *last_ptr;
+    int closes;
+    int close_code;
+    char close_reason[128];
+} recorder;
+
+static void rec_open(void *ud, const char *protocol, const char *extensions) {
+    recorder *r = ud;
+    r->opens++;
+    snprintf(r->protocol, sizeof r->protocol, "%s", protocol);
+    assert_string_equal(extensions, "");
+}
+
+static void rec_message(void *ud, tt_data_type type, const uint8_t *data, size_t length) {
+    recorder *r = ud;
+    assert_true(r->messages < 16);
+    r->types[r->messages] = type;
+    r->lengths[r->messages] = length;
+    if (length <= sizeof r->data[0]) memcpy(r->data[r->messages], data, length);
+    r->last_ptr = data;
+    r->messages++;
+}
+
+static void rec_close(void *ud, int code, const char *reason, size_t reason_length) {
+    recorder *r = ud;
+    r->closes++;
+    r->close_code = code;
+    assert_true(reason_length < sizeof r->close_reason);
+    memcpy(r->close_reason, reason, reason_length);
+    r->close_reason[reason_length] = '\0';
+}
+
+static const char *const chat_protocols[] = {"chat", "superchat"};
+
+static tt__ws *session_new(recorder *r, size_t protocol_count, size_t max_message_size) {
+    static tt__url url;
+    const char *s = "ws://example.test:8080/chat";
+    assert_int_equal(tt__url_parse(s, strlen(s), &url), 0);
+    memset(r, 0, sizeof *r);
+    random_next = 0;
+    tt__random_reset();
+    tt__ws_options o;
+    memset(&o, 0, sizeof o);
+    o.url = &url;
+    o.protocols = chat_protocols;
+    o.protocol_count = protocol_count;
+    o.max_message_size = max_message_size;
+    o.callbacks.on_open = rec_open;
+    o.callbacks.on_message = rec_message;
+    o.callbacks.on_peer_close = rec_close;
+    o.user_data = r;
+    tt__ws *ws = tt__ws_new(&o);
+    assert_non_null(ws);
+    return ws;
+}
+
+/* The key the counter hook produces (nonce 00 01 ... 0f) and the accept it calls for. */
+#define TEST_KEY "AAECAwQFBgcICQoLDA0ODw=="
+
+static size_t make_response(char *buf, size_t cap, const char *protocol) {
+    char accept[29];
+    tt__handshake_accept(TEST_KEY, accept);
+    int n = snprintf(buf, cap, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Accept: %s\r\n%s%s%s\r\n", accept, protocol ? "Sec-WebSocket-Protocol: " : "",
+                     protocol ? protocol : "", protocol ? "\r\n" : "");
+    return (size_t)n;
+}
+
+static void drain(tt__ws *ws) {
+    size_t len;
+    tt__ws_output(ws, &len);
+    tt__ws_output_consume(ws, len);
+}
+
+/* A session that is OPEN with its output drained. */
+static tt__ws *session_open(recorder *r, size_t max_message_size) {
+    tt__ws *ws = session_new(r, 0, max_message_size);
+    char resp[512];
+    size_t n = make_response(resp, sizeof resp, NULL);
+    assert_int_equal(tt__ws_recv(ws, (const uint8_t *)resp, n), 0);
+    assert_int_equal(tt__ws_get_state(ws), TT__WS_OPEN);
+    drain(ws);
+    return ws;
+}
+
+/* Reads (and consumes) the next client frame from the output, unmasking it. Returns the opcode or -1. */
+static int take_client_frame(tt__ws *ws, uint8_t *payload, size_t *len) {
+    size_t avail;
+    const uint8_t *out = tt__ws_output(ws, &avail);
+    tt__frame_header h;
+    if (avail == 0) return -1;
+    int hl = tt__frame_parse_header(out, avail, &h);
+    assert_true(hl > 0);
+    assert_true(h.masked && h.fin && h.rsv == 0);
+    assert_true(avail >= (size_t)hl + h.payload_length);
+    tt__mask(payload, out + hl, (size_t)h.payload_length, h.mask, 0);
+    *len = (size_t)h.payload_length;
+    tt__ws_output_consume(ws, (size_t)hl + (size_t)h.payload_length);
+    return (int)h.opcode;
+}
+
+/* Feeds a stream in the given pieces; stops at the first error and returns it. */
+static int feed_split(tt__ws *ws, const uint8_t *p, size_t n, size_t split1, size_t split2) {
+    size_t cuts[4] = {0, split1, split2, n};
+    for (int i = 0; i < 3; i++) {
+        int rc = tt__ws_recv(ws, p + cuts[i], cuts[i + 1] - cuts[i]);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int feed_bytewise(tt__ws *ws, const uint8_t *p, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        int rc = tt__ws_recv(ws, p + i, 1);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* ---- Handshake ------------------------------------------------------------------------------- */
+
+static void test_request_exact_bytes(void **state) {
+    (void)state;
+    recorder r;
+    tt__ws *ws = session_new(&r, 2, 0);
+    static const char want[] = "GET /chat HTTP/1.1\r\nHost: example.test:8080\r\nUpgrade: websocket\r\n"
+                               "Connection: Upgrade\r\nSec-WebSocket-Key: " TEST_KEY "\r\n"
+                               "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n";
+    size_t len;
+    const uint8_t *out = tt__ws_output(ws, &len);
+    assert_int_equal(len, sizeof want - 1);
+    assert_memory_equal(out, want, len);
+    assert_int_equal(tt__ws_get_state(ws), TT__WS_HANDSHAKE);
+    assert_int_equal(tt__ws_buffered_amount(ws), 0); /* the request is not application data */
+    assert_int_equal(tt__ws_send(ws, TT_DATA_TEXT, "x", 1), TT_ESTATE);
+    assert_int_equal(tt__ws_close(ws, 1000, NULL, 0), TT_ESTATE);
+    tt__ws_output_consume(ws, 10);
+    out = tt__ws_output(ws, &len);
+    assert_int_equal(len, sizeof want - 11);
+    assert_memory_equal(out, want + 10, len);
+    tt__ws_free(ws);
+}
+
+/* The 101 and the first frames in one stream, cut anywhere: one open, the protocol, the message. */
+static void test_open_then_frames_any_split(void **state) {
+    (void)state;
+    uint8_t stream[512];
+    size_t n = make_response((char *)stream, sizeof stream, "superchat");
+    memcpy(stream + n, "\x81\x05Hello\x82\x00", 9);
+    n += 9;
+    for (size_t a = 0; a <= n; a++) {
+        for (size_t b = a; b <= n; b += (a % 7 == 0) ? 1 : n) { /* all pairs for some a, one cut for the rest */
+            recorder r;
+            tt__ws *ws = session_new(&r, 2, 0);
+            assert_int_equal(feed_split(ws, stream, n, a, b), 0);
+            assert_int_equal(r.opens, 1);
+            assert_string_equal(r.protocol, "superchat");
+            assert_int_equal(r.messages, 2);
+            assert_int_equal(r.types[0], TT_DATA_TEXT);
+            assert_int_equal(r.lengths[0], 5);
+            assert_memory_equal(r.data[0], "Hello", 5);
+            assert_int_equal(r.types[1], TT_DATA_BINARY);
+            assert_int_equal(r.lengths[1], 0);
+            tt__ws_free(ws);
+        }
+    }
+    recorder r;
+    tt__ws *ws = session_new(&r, 2, 0);
+    assert_int_equal(feed_bytewise(ws, stream, n), 0);
+    assert_int_equal(r.opens, 1);
+    assert_int_equal(r.messages, 2);
+    tt__ws_free(ws);
+}
+
+typedef struct bad_handshake {
+    const char *response; /* NULL: a valid 101 whose Sec-WebSocket-Protocol is `protocol` */
+    const char *protocol;
+    size_t protocol_count;
+    const char *detail;
+} bad_handshake;
+
+static void test_bad_handshakes(void **state) {
+    (void)state;
+    static const bad_handshake cases[] = {
+        {"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", NULL, 0, "handshake: unexpected status 404"},
+        {"HTTP/1.1 418 Teapot\r\n\r\n", NULL, 0, "handshake: unexpected status 418"},
+        {"HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n", NULL, 0,
+         "handshake: Sec-WebSocket-Accept mismatch"},
+        {"HTTP/1.1 101 OK\r\nUpgrade: websocket\n", NULL, 0, "handshake: malformed line ending"},
+        {NULL, NULL, 1, "handshake: server did not choose a subprotocol"},
+        {NULL, "video", 2, "handshake: server chose a subprotocol that was not offered"},
+        {NULL, "chat", 0, "handshake: server chose a subprotocol that was not offered"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char built[512];
+        const char *text = cases[i].response;
+        if (text == NULL) {
+            make_response(built, sizeof built, cases[i].protocol);
+            text = built;
+        }
+        const uint8_t *p = (const uint8_t *)text;
+        size_t n = strlen(text);
+        for (int mode = 0; mode < 2; mode++) {
+            recorder r;
+            tt__ws *ws = session_new(&r, cases[i].protocol_count, 0);
+            drain(ws);
+            int rc = mode ? feed_bytewise(ws, p, n) : tt__ws_recv(ws, p, n);
+            assert_int_equal(rc, TT_EHANDSHAKE);
+            assert_int_equal(tt__ws_get_state(ws), TT__WS_FAILED);
+            assert_int_equal(tt__ws_error(ws), TT_EHANDSHAKE);
+            if (strcmp(tt__ws_error_detail(ws), cases[i].detail) != 0)
+                fail_msg("case %zu: \"%s\"", i, tt__ws_error_detail(ws));
+            size_t len;
+            tt__ws_output(ws, &len);
+            assert_int_equal(len, 0); /* no Close frame before the handshake completed */
+            assert_int_equal(r.opens, 0);
+            assert_int_equal(tt__ws_recv(ws, (const uint8_t *)"x", 1), TT_EHANDSHAKE); /* sticky */
+            tt__ws_free(ws);
+        }
+    }
+}
+
+/* A head that never ends is refused at 16 KiB, however it is chunked. */
+static void test_handshake_head_limit(void **state) {
+    (void)state;
+    static const char start[] = "HTTP/1.1 101 OK\r\nX-Fill: ";
+    uint8_t filler[1000];
+    memset(filler, 'a', sizeof filler);
+    recorder r;
+    tt__ws *ws = session_new(&r, 0, 0);
+    assert_int_equal(tt__ws_recv(ws, (const uint8_t *)start, sizeof start - 1), 0);
+    int rc = 0;
+    size_t total = sizeof start - 1;
+    while (rc == 0 && total < 20000) {
+        rc = tt__ws_recv(ws, filler, sizeof filler);
+        total += sizeof filler;
+    }
+    assert_int_equal(rc, TT_EHANDSHAKE);
+    assert_true(total > 16384 && total <= 16384 + sizeof filler);
+    assert_string_equal(tt__ws_error_detail(ws), "handshake: response head longer than 16 KiB");
+    tt__ws_free(ws);
+}
+
+static void test_deflate_offer_refused_for_now(void **state) {
+    (void)state;
+    tt__url url;
+    assert_int_equal(tt__url_parse("ws://h/", 7, &url), 0);
+    tt__ws_options o;
+    memset(&o, 0, sizeof o);
+    o.url = &url;
+    o.offer_deflate = 1;
+    assert_null(tt__ws_new(&o));
+}
+
+/* Each allocation of tt__ws_new failing in turn gives NULL and leaks nothing. */
+static void test_new_allocation_failures(void **state) {
+    (void)state;
+    long live = tt__alloc_live();
+    int succeeded = 0;
+    for (unsigned long k = 1; k < 10 && !succeeded; k++) {
+        recorder r;
+        tt__url url;
+        assert_int_equal(tt__url_parse("ws://h/", 7, &url), 0);
+        tt__ws_options o;
+        memset(&o, 0, sizeof o);
+        o.url = &url;
+        o.protocols = chat_protocols;
+        o.protocol_count = 2;
+        o.user_data = &r;
+        tt__alloc_set_fail_after(k);
+        tt__ws *ws = tt__ws_new(&o);
+        tt__alloc_set_fail_after(0);
+        if (ws) {
+            succeeded = 1;
+            tt__ws_free(ws);
+        }
+        assert_int_equal(tt__alloc_live(), live);
+    }
+    assert_true(succeeded);
+}
+
+/* ---- Frames ---------------------------------------------------------------------------------- */
+
+/*
+ * A busy stream: a text message in three fragments with a ping between them, a 300-byte binary
+ * message (16-bit length), a pong (ignored), an empty text message, and the server's Close.
+ */
+static size_t busy_stream(uint8_t *s) {
+    size_t n = 0;
+#define PUT(lit) (memcpy(s + n, lit, sizeof(lit) - 1), n += sizeof(lit) - 1)
+    PUT("\x01\x03" "Hel");
+    PUT("\x89\x04" "ping");
+    PUT("\x00\x02" "lo");
+    PUT("\x80\x06" " \xE2\x82\xAC!!");
+    PUT("\x82\x7E\x01\x2C");
+    for (int i = 0; i < 300; i++) s[n++] = (uint8_t)i;
+    PUT("\x8A\x01" "x");
+    PUT("\x81\x00");
+    PUT("\x88\x05" "\x03\xE8" "bye");
+    PUT("\x81\x01" "?"); /* after the peer's Close: ignored */
+#undef PUT
+    return n;
+}
+
+static void check_busy_result(tt__ws *ws, const recorder *r) {
+    assert_int_equal(r->messages, 3);
+    assert_int_equal(r->types[0], TT_DATA_TEXT);
+    assert_int_equal(r->lengths[0], 11);
+    assert_memory_equal(r->data[0], "Hello \xE2\x82\xAC!!", 11);
+    assert_int_equal(r->types[1], TT_DATA_BINARY);
+    assert_int_equal(r->lengths[1], 300);
+    for (int i = 0; i < 300; i++) assert_int_equal(r->data[1][i], (uint8_t)i);
+    assert_int_equal(r->types[2], TT_DATA_TEXT);
+    assert_int_equal(r->lengths[2], 0);
+    assert_int_equal(r->closes, 1);
+    assert_int_equal(r->close_code, 1000);
+    assert_string_equal(r->close_reason, "bye");
+    assert_int_equal(tt__ws_get_state(ws), TT__WS_CLOSED);
+    uint8_t payload[200];
+    size_t len;
+    assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_PONG);
+    assert_int_equal(len, 4);
+    assert_memory_equal(payload, "ping", 4);
+    assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_CLOSE);
+    assert_int_equal(len, 2); /* the code echoed, no reason */
+    assert_memory_equal(payload, "\x03\xE8", 2);
+    assert_int_equal(take_client_frame(ws, payload, &len), -1);
+}
+
+static void test_busy_stream_every_split(void **state) {
+    (void)state;
+    uint8_t s[600];
+    size_t n = busy_stream(s);
+    for (size_t a = 0; a <= n; a++) {
+        recorder r;
+        tt__ws *ws = session_open(&r, 0);
+        assert_int_equal(feed_split(ws, s, n, a, a), 0);
+        check_busy_result(ws, &r);
+        assert_int_equal(tt__ws_recv(ws, s, n), 0); /* after CLOSED everything is ignored */
+        assert_int_equal(r.messages, 3);
+        tt__ws_free(ws);
+    }
+    for (size_t a = 0; a <= 40; a++)
+        for (size_t b = a; b <= n; b += 3) {
+            recorder r;
+            tt__ws *ws = session_open(&r, 0);
+            assert_int_equal(feed_split(ws, s, n, a, b), 0);
+            check_busy_result(ws, &r);
+            tt__ws_free(ws);
+        }
+    recorder r;
+    tt__ws *ws = session_open(&r, 0);
+    assert_int_equal(feed_bytewise(ws, s, n), 0);
+    check_busy_result(ws, &r);
+    tt__ws_free(ws);
+}
+
+/* An unfragmented frame whole inside the chunk is delivered from the chunk, with no allocation. */
+static void test_zero_copy_hot_path(void **state) {
+    (void)state;
+    recorder r;
+    tt__ws *ws = session_open(&r, 0);
+    uint8_t chunk[3 * 1100];
+    size_t n = 0;
+    for (int m = 0; m < 3; m++) {
+        chunk[n++] = 0x82;
+        chunk[n++] = 126;
+        chunk[n++] = 1000 >> 8;
+        chunk[n++] = 1000 & 0xFF;
+        memset(chunk + n, 'a' + m, 1000);
+        n += 1000;
+    }
+    memcpy(chunk + n, "\x81\x03" "abc", 5);
+    n += 5;
+    tt__alloc_reset_count();
+    assert_int_equal(tt__ws_recv(ws, chunk, n), 0);
+    assert_int_equal(tt__alloc_count(), 0);
+    assert_int_equal(r.messages, 4);
+    assert_ptr_equal(r.last_ptr, chunk + n - 3);
+    assert_int_equal(r.lengths[0], 1000);
+    tt__ws_free(ws);
+}
+
+/* An open, idle session is small, also after assembling a large split message. */
+static void test_idle_memory_is_small(void **state) {
+    (void)state;
+    recorder r;
+    tt__ws *ws = session_open(&r, 0);
+    size_t idle = tt__ws_memory(ws);
+    assert_true(idle < 1024);
+    uint8_t big[4 + 5000];
+    big[0] = 0x82, big[1] = 126, big[2] = 5000 >> 8, big[3] = 5000 & 0xFF;
+    memset(big + 4, 7, 5000);
+    assert_int_equal(tt__ws_recv(ws, big, 2000), 0);
+    assert_true(tt__ws_memory(ws) > 5000); /* the message is being assembled */
+    assert_int_equal(tt__ws_recv(ws, big + 2000, sizeof big - 2000), 0);
+    assert_int_equal(r.lengths[0], 5000);
+    assert_true(tt__ws_memory(ws) < 1024);
+    assert_int_equal(tt__ws_send(ws, TT_DATA_BINARY, big, 3000), 0);
+    assert_true(tt__ws_memory(ws) > 3000);
+    drain(ws);
+    assert_int_equal(tt__ws_memory(ws), idle);
+    tt__ws_free(ws);
+}
+
+/* Oversized messages are refused from the header, before any allocation. */
+static void test_too_big_before_allocation(void **state) {
+    (void)state;
+    recorder r;
+    tt__ws *ws = session_open(&r, 1 << 20);
+    static const uint8_t huge[] = {0x82, 127, 0, 0, 0, 0, 0x40, 0, 0, 0};
+    tt__alloc_reset_count();
+    assert_int_equal(tt__ws_recv(ws, huge, sizeof huge), TT_ETOOBIG);
+    assert_int_equal(tt__alloc_count(), 1); /* only the Close 1009 frame's output buffer */
+    uint8_t payload[200];
+    size_t len;
+    assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_CLOSE);
+    assert_memory_equal(payload, "\x03\xF1", 2);
+    tt__ws_free(ws);
+}
+
+/* ---- Sending --------------------------------------------------------------------------------- */
+
+static void test_send_exact_bytes_and_buffered_amount(void **state) {
+    (void)state;
+    recorder r;
+    tt__ws *ws = session_open(&r, 0);
+    /* The nonce took bytes 00-0f; the pool continues with 10 11 12 13 for the first mask key. */
+    assert_int_equal(tt__ws_send(ws, TT_DATA_TEXT, "Hello", 5), 0);
+    assert_int_equal(tt__ws_send(ws, TT_DATA_BINARY, "\x01\x02\x03", 3), 0);
+    static const uint8_t want[] = {0x81, 0x85, 0x10, 0x11, 0x12, 0x13, 'H' ^ 0x10, 'e' ^ 0x11, 'l' ^ 0x12,
+                                   'l' ^ 0x13, 'o' ^ 0x10, 0x82, 0x83, 0x14, 0x15, 0x16, 0x17, 0x01 ^ 0x14,
+                                   0x02 ^ 0x15, 0x03 ^ 0x16};
+    size_t len;
+    const uint8_t *out = tt__ws_output(ws, &len);
+    assert_int_equal(len, sizeof want);
+    assert_memory_equal(out, want, sizeof want);
+    assert_int_equal(tt__ws_buffered_amount(ws), 8);
+    /* Consumption inside headers does not count; inside payloads it does, byte for byte. */
+    static const size_t steps[] = {3, 3, 2, 4, 2, 3, 3};
+    static const size_t expect[] = {8, 8, 6, 3, 3, 3, 0};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        tt__ws_output_consume(ws, steps[i]);
+        assert_int_equal(tt__ws_buffered_amount(ws), expect[i]);
+    }
+    tt__ws_output(ws, &len);
+    assert_int_equal(len, 0);
+    tt__ws_free(ws);
+}
+
+static void test_send_large_lengths(void **state) {
+    (void)state;
+    recorder r;
+    tt__ws *ws = session_open(&r, 0);
+    static uint8_t data[70000];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 31);
+    static const size_t sizes[] = {125, 126, 65535, 65536, 70000};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        assert_int_equal(tt__ws_send(ws, TT_DATA_BINARY, data, sizes[i]), 0);
+    static uint8_t payload[70000];
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t len;
+        assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_BINARY);
+        assert_int_equal(len, sizes[i]);
+        assert_memory_equal(payload, data, len);
+    }
+    assert_int_equal(tt__ws_buffered_amount(ws), 0);
+    tt__ws_free(ws);
+}
+
+static void test_our_close_then_peer_close(void **state) {
+    (void)state;
+    recorder r;
+    tt__ws *ws = session_open(&r, 0);
+    assert_int_equal(tt__ws_close(ws, 4000, "done", 4), 0);
+    assert_int_equal(tt__ws_get_state(ws), TT__WS_CLOSE_SENT);
+    assert_int_equal(tt__ws_send(ws, TT_DATA_TEXT, "x", 1), TT_ESTATE);
+    assert_int_equal(tt__ws_close(ws, 1000, NULL, 0), TT_ESTATE);
+    uint8_t payload[200];
+    size_t len;
+    assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_CLOSE);
+    assert_int_equal(len, 6);
+    assert_memory_equal(payload, "\x0F\xA0" "done", 6);
+    /* Messages still arrive until the peer's Close; a ping is no longer answered. */
+    static const uint8_t in[] = {0x81, 0x02, 'h', 'i', 0x89, 0x00, 0x88, 0x00};
+    assert_int_equal(tt__ws_recv(ws, in, sizeof in), 0);
+    assert_int_equal(r.messages, 1);
+    assert_int_equal(r.closes, 1);
+    assert_int_equal(r.close_code, 1005);
+    assert_int_equal(tt__ws_get_state(ws), TT__WS_CLOSED);
+    assert_int_equal(take_client_frame(ws, payload, &len), -1);
+    tt__ws_free(ws);
+}
+
+static void test_peer_close_without_code_echoes_empty(void **state) {
+    (void)state;
+    recorder r;
+    tt__ws *ws = session_open(&r, 0);
+    assert_int_equal(tt__ws_recv(ws, (const uint8_t *)"\x88\x00", 2), 0);
+    assert_int_equal(r.close_code, 1005);
+    uint8_t payload[200];
+    size_t len;
+    assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_CLOSE);
+    assert_int_equal(len, 0);
+    assert_int_equal(tt__ws_close(ws, 1000, NULL, 0), TT_ESTATE);
+    tt__ws_free(ws);
+}
+
+/* ---- Failures -------------------------------------------------------------------------------- */
+
+typedef struct bad_stream {
+    const char *name;
+    const char *bytes;
+    size_t len;
+    size_t max;      /* max_message_size */
+    int expect;      /* error code */
+    int close_code;  /* what we send before dropping */
+    int messages;    /* messages delivered before the failure */
+} bad_stream;
+
+#define S(name, lit, max, expect, close, msgs) {name, lit, sizeof(lit) - 1, max, expect, close, msgs}
+static const bad_stream bad_streams[] = {
+    S("masked server frame", "\x81\x81\x01\x02\x03\x04x", 0, TT_EFRAME, 1002, 0),
+    S("reserved opcode 3", "\x83\x00", 0, TT_EFRAME, 1002, 0),
+    S("reserved opcode B", "\x8B\x00", 0, TT_EFRAME, 1002, 0),
+    S("RSV1 without deflate", "\xC1\x01x", 0, TT_EFRAME, 1002, 0),
+    S("RSV3", "\x92\x00", 0, TT_EFRAME, 1002, 0),
+    S("fragmented ping", "\x09\x00", 0, TT_EFRAME, 1002, 0),
+    S("long ping", "\x89\x7E\x00\x7E", 0, TT_EFRAME, 1002, 0),
+    S("64-bit length top bit", "\x82\x7F\x80\x00\x00\x00\x00\x00\x00\x01", 0, TT_EFRAME, 1002, 0),
+    S("continuation without start", "\x80\x01x", 0, TT_EFRAME, 1002, 0),
+    S("text inside fragmented message", "\x01\x01" "a\x81\x01" "b", 0, TT_EFRAME, 1002, 0),
+    S("binary inside fragmented message", "\x02\x01" "a\x89\x00\x02\x01" "b", 0, TT_EFRAME, 1002, 0),
+    S("bad UTF-8 byte", "\x81\x03" "a\xFF" "b", 0, TT_EUTF8, 1002, 0),
+    S("surrogate", "\x81\x03\xED\xA0\x80", 0, TT_EUTF8, 1002, 0),
+    S("UTF-8 split across fragments", "\x01\x01\xE2\x80\x02\x82\x41", 0, TT_EUTF8, 1002, 0),
+    S("text ends inside a character", "\x81\x02" "a\xE2", 0, TT_EUTF8, 1002, 0),
+    S("fragments end inside a character", "\x01\x01\xE2\x80\x01\x82", 0, TT_EUTF8, 1002, 0),
+    S("one-byte close", "\x88\x01\x03", 0, TT_EFRAME, 1002, 0),
+    S("close code 1005", "\x88\x02\x03\xED", 0, TT_EFRAME, 1002, 0),
+    S("close code 999", "\x88\x02\x03\xE7", 0, TT_EFRAME, 1002, 0),
+    S("close reason not UTF-8", "\x88\x03\x03\xE8\xC0", 0, TT_EUTF8, 1002, 0),
+    S("single frame too big", "\x82\x05" "12345", 4, TT_ETOOBIG, 1009, 0),
+    S("fragments too big together", "\x02\x03" "123\x80\x02" "45", 4, TT_ETOOBIG, 1009, 0),
+    S("failure after a good message", "\x81\x02" "ok\x83\x00", 0, TT_EFRAME, 1002, 1),
+};
+#undef S
+
+static void check_failed(tt__ws *ws, const bad_stream *b, const recorder *r, int rc) {
+    if (rc != b->expect) fail_msg("%s: got %d, want %d", b->name, rc, b->expect);
+    assert_int_equal(tt__ws_get_state(ws), TT__WS_FAILED);
+    assert_int_equal(tt__ws_error(ws), b->expect);
+    assert_true(strlen(tt__ws_error_detail(ws)) > 0);
+    assert_int_equal(r->messages, b->messages);
+    uint8_t payload[200];
+    size_t len;
+    int op;
+    while ((op = take_client_frame(ws, payload, &len)) == TT__OP_PONG) continue; /* answers to pings before */
+    assert_int_equal(op, TT__OP_CLOSE);
+    assert_int_equal(len, 2);
+    assert_int_equal((payload[0] << 8) | payload[1], b->close_code);
+    assert_int_equal(take_client_frame(ws, payload, &len), -1);
+    /* Sticky: later input is not looked at. */
+    assert_int_equal(tt__ws_recv(ws, (const uint8_t *)"\x81\x01x", 3), b->expect);
+    assert_int_equal(tt__ws_send(ws, TT_DATA_TEXT, "x", 1), TT_ESTATE);
+}
+
+static void test_bad_streams_every_split(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof bad_streams / sizeof bad_streams[0]; i++) {
+        const bad_stream *b = &bad_streams[i];
+        const uint8_t *p = (const uint8_t *)b->bytes;
+        for (size_t a = 0; a <= b->len; a++) {
+            recorder r;
+            tt__ws *ws = session_open(&r, b->max);
+            check_failed(ws, b, &r, feed_split(ws, p, b->len, a, a));
+            tt__ws_free(ws);
+        }
+        recorder r;
+        tt__ws *ws = session_open(&r, b->max);
+        check_failed(ws, b, &r, feed_bytewise(ws, p, b->len));
+        tt__ws_free(ws);
+    }
+}
+
+/* Invalid UTF-8 fails at the bad byte, before the rest of the frame has arrived. */
+static void test_utf8_fails_fast(void **state) {
+    (void)state;
+    recorder r;
+    tt__ws *ws = session_open(&r, 0);
+    static const uint8_t head[] = {0x81, 0x7E, 0x10, 0x00, 'o', 'k', 0xC0};
+    assert_int_equal(tt__ws_recv(ws, head, 6), 0);
+    assert_int_equal(tt__ws_recv(ws, head + 6, 1), TT_EUTF8);
+    assert_string_equal(tt__ws_error_detail(ws), "text: invalid UTF-8");
+    tt__ws_free(ws);
+}
+
+/* Failing while our Close is already out sends no second Close. */
+static void test_failure_after_our_close_sends_nothing(void **state) {
+    (void)state;
+    recorder r;
+    tt__ws *ws = session_open(&r, 0);
+    assert_int_equal(tt__ws_close(ws, 1000, NULL, 0), 0);
+    drain(ws);
+    assert_int_equal(tt__ws_recv(ws, (const uint8_t *)"\x83\x00", 2), TT_EFRAME);
+    size_t len;
+    tt__ws_output(ws, &len);
+    assert_int_equal(len, 0);
+    tt__ws_free(ws);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_request_exact_bytes, setup),
+        cmocka_unit_test_setup(test_open_then_frames_any_split, setup),
+        cmocka_unit_test_setup(test_bad_handshakes, setup),
+        cmocka_unit_test_setup(test_handshake_head_limit, setup),
+        cmocka_unit_test_setup(test_deflate_offer_refused_for_now, setup),
+        cmocka_unit_test_setup(test_new_allocation_failures, setup),
+        cmocka_unit_test_setup(test_busy_stream_every_split, setup),
+        cmocka_unit_test_setup(test_zero_copy_hot_path, setup),
+        cmocka_unit_test_setup(test_idle_memory_is_small, setup),
+        cmocka_unit_test_setup(test_too_big_before_allocation, setup),
+        cmocka_unit_test_setup(test_send_exact_bytes_and_buffered_amount, setup),
+        cmocka_unit_test_setup(test_send_large_lengths, setup),
+        cmocka_unit_test_setup(test_our_close_then_peer_close, setup),
+        cmocka_unit_test_setup(test_peer_close_without_code_echoes_empty, setup),
+        cmocka_unit_test_setup(test_bad_streams_every_split, setup),
+        cmocka_unit_test_setup(test_utf8_fails_fast, setup),
+        cmocka_unit_test_setup(test_failure_after_our_close_sends_nothing, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
