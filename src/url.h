@@ -15,7 +15,9 @@ typedef struct tt__url {
     int host_is_ipv6;      /* 1 when the host was a bracketed IPv6 literal */
     uint16_t port;         /* explicit port, or 80 / 443 */
     int port_explicit;     /* 1 when the URL named a port */
-    const char *path;      /* path and query ("/" when the URL had none: then it points to a static "/") */
+    const char *path;      /* path and query ("/" when the URL had none: then it points to a static "/");
+                              a query without a path ("ws://h?q") gives "?q", which the request
+                              builder sends as "/?q" */
     size_t path_len;
 } tt__url;
 

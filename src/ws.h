@@ -5,7 +5,7 @@
  * socket, a clock or rand() (mask keys and the key nonce come from tt__random_bytes()).
  *
  * Outcomes are reported through callbacks made from inside tt__ws_recv(); the transport turns them into
- * core up-calls.
+ * core up-calls. A callback may call tt__ws_send() / tt__ws_close() but must not free the session.
  */
 #ifndef TT_WS_H
 #define TT_WS_H
@@ -21,7 +21,11 @@ typedef struct tt__ws tt__ws;
 typedef struct tt__ws_callbacks {
     /* The 101 answer was valid. Strings are NUL-terminated, "" when absent, valid during the call. */
     void (*on_open)(void *ud, const char *protocol, const char *extensions);
-    /* One whole message (text already validated as UTF-8). data is valid during the call only. */
+    /*
+     * One whole message (text already validated as UTF-8). data is valid during the call only: it points
+     * into the chunk given to tt__ws_recv() when the frame arrived whole (zero-copy), else into the
+     * session's buffer. It is not NUL-terminated.
+     */
     void (*on_message)(void *ud, tt_data_type type, const uint8_t *data, size_t length);
     /*
      * The peer's Close arrived (code 1005 when it had none). The session has queued its answer if it
@@ -53,7 +57,8 @@ typedef enum tt__ws_state {
 
 /*
  * Creates a session and queues the handshake request (with a fresh Sec-WebSocket-Key) in its output.
- * Returns NULL when out of memory or when the request cannot be built.
+ * Returns NULL when out of memory, when the request cannot be built, when no sha1 hook is installed, or
+ * when offer_deflate is set (permessage-deflate is not implemented yet).
  */
 tt__ws *tt__ws_new(const tt__ws_options *options);
 void tt__ws_free(tt__ws *ws);
