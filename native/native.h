@@ -1,0 +1,93 @@
+/*
+ * Declarations shared by the files of the native transport: the resolver pool, the TLS layer and the
+ * hooks. Nothing here is part of the library's public surface.
+ */
+#ifndef TT_NATIVE_H
+#define TT_NATIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct addrinfo;
+
+/* ---- Hooks (hooks_native.c) ------------------------------------------------------------------- */
+
+/* Installs the monotonic clock, RAND_bytes and OpenSSL SHA-1 as the core's hooks. */
+void tt__native_install_hooks(void);
+
+/* ---- Resolver (resolver.c) --------------------------------------------------------------------- */
+
+/*
+ * getaddrinfo() blocks, so lookups run on a small pool of worker threads (started on demand, at most
+ * TT__RESOLVER_THREADS, alive for the rest of the process). A slow or unresolvable host therefore only
+ * occupies one worker; every other task's I/O and callbacks go on. Completion is signalled through an
+ * eventfd that the transport watches with epoll; the results are collected on the game thread by
+ * tt__resolver_collect(). Workers never call the library's allocator (its counters are not thread-safe):
+ * requests are allocated and freed on the game thread only.
+ */
+typedef struct tt__resolve_req tt__resolve_req;
+
+/* The fd to watch for EPOLLIN, or -1 when it cannot be created. Created once, kept for the process. */
+int tt__resolver_fd(void);
+
+/*
+ * Starts looking up host[0..host_len) for a TCP connection to port. user is handed back on completion.
+ * Names under the special-use TLD "invalid" (RFC 6761 section 6.4) fail at once without a query.
+ * Returns NULL when out of memory or when no worker can be started.
+ */
+tt__resolve_req *tt__resolver_start(const char *host, size_t host_len, uint16_t port, void *user);
+
+/* Forgets a request: its result will be dropped and no callback is made for it. Game thread only. */
+void tt__resolver_cancel(tt__resolve_req *req);
+
+/*
+ * Calls done(user, gai_error, result) for each finished, not cancelled request, and frees the finished
+ * ones. result (a getaddrinfo list, NULL on error) now belongs to the callee (freeaddrinfo). gai_error is
+ * 0 or an EAI_* code. Returns the number of callbacks made. Game thread only.
+ */
+int tt__resolver_collect(void (*done)(void *user, int gai_error, struct addrinfo *result));
+
+/* ---- TLS (tls.c) ------------------------------------------------------------------------------- */
+
+typedef struct ssl_st tt__ssl;
+
+/*
+ * Creates a client TLS session on the non-blocking socket fd: TLS >= 1.2, peer verification against the
+ * system trust store plus ca_file (may be NULL), SNI for DNS names, and host name or IP address
+ * verification against host. Writes go through send(MSG_NOSIGNAL), so a dead peer never raises SIGPIPE.
+ * Returns NULL and fills detail on failure.
+ */
+tt__ssl *tt__tls_new(int fd, const char *host, const char *ca_file, char *detail, size_t detail_cap);
+void tt__tls_free(tt__ssl *ssl);
+/* Frees the shared context (called at transport shutdown). */
+void tt__tls_shutdown(void);
+
+/* Results of the non-blocking TLS steps. */
+enum {
+    TT__TLS_DONE = 0,        /* handshake complete / bytes moved (see the return value) */
+    TT__TLS_WANT_READ = -1,  /* retry when the socket is readable */
+    TT__TLS_WANT_WRITE = -2, /* retry when the socket is writable */
+    TT__TLS_EOF = -3,        /* the peer closed the connection */
+    TT__TLS_ERROR = -4       /* failed; detail filled */
+};
+
+/* One step of the handshake: TT__TLS_DONE, WANT_READ, WANT_WRITE or ERROR (detail filled). */
+int tt__tls_handshake(tt__ssl *ssl, char *detail, size_t detail_cap);
+/* Reads up to cap bytes: > 0 bytes read, or WANT_READ / WANT_WRITE / EOF / ERROR (detail filled). */
+long tt__tls_read(tt__ssl *ssl, uint8_t *buf, size_t cap, char *detail, size_t detail_cap);
+/* Writes up to len bytes: > 0 bytes written, or WANT_READ / WANT_WRITE / ERROR (detail filled). */
+long tt__tls_write(tt__ssl *ssl, const uint8_t *buf, size_t len, char *detail, size_t detail_cap);
+/* Sends close_notify without waiting for the peer's (best effort, never blocks). */
+void tt__tls_close_notify(tt__ssl *ssl);
+
+/* ---- Introspection (transport_native.c) -------------------------------------------------------- */
+
+/*
+ * User-space bytes held by live connections: the connection structs plus each session's
+ * tt__ws_memory(); the shared read buffer and TLS state are not counted. Tests check the idle budget.
+ */
+size_t tt__native_memory(void);
+/* Live connections. */
+size_t tt__native_connection_count(void);
+
+#endif

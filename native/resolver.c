@@ -1,0 +1,206 @@
+/*
+ * Host name lookups on a small pool of worker threads, so that a slow or unresolvable name never holds
+ * up the game thread or another task. See native.h for the contract.
+ *
+ * Ownership: requests are allocated and freed on the game thread only (the library allocator is not
+ * thread-safe). A request lives on exactly one list: pending (not taken yet), running (a worker is in
+ * getaddrinfo), done (result ready). Workers move requests pending -> running -> done under the mutex
+ * and read only the immutable host/port of a request; the game thread owns the `cancelled` and `user`
+ * fields. Workers and the eventfd live for the rest of the process once started: a lookup in flight at
+ * runtime shutdown is simply dropped when it completes.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "native.h"
+#include "tt_internal.h"
+
+/* Enough parallel lookups for a game; more requests simply queue. */
+#define TT__RESOLVER_THREADS 4
+
+struct tt__resolve_req {
+    tt__resolve_req *next;
+    char host[256];          /* DNS names are at most 253 bytes */
+    char service[8];
+    /* Written by the worker before the request moves to `done`. */
+    int gai_error;
+    struct addrinfo *result;
+    /* Game thread only. */
+    void *user;
+    int cancelled;
+    int on_done;             /* 1 once the request is on the done list */
+};
+
+typedef struct req_list {
+    tt__resolve_req *head, *tail;
+} req_list;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static req_list pending, done;
+static int workers, idle_workers;
+static int event_fd = -1;
+
+static void list_push(req_list *l, tt__resolve_req *r) {
+    r->next = NULL;
+    if (l->tail) l->tail->next = r;
+    else l->head = r;
+    l->tail = r;
+}
+
+static tt__resolve_req *list_pop(req_list *l) {
+    tt__resolve_req *r = l->head;
+    if (r) {
+        l->head = r->next;
+        if (l->head == NULL) l->tail = NULL;
+        r->next = NULL;
+    }
+    return r;
+}
+
+static int list_remove(req_list *l, tt__resolve_req *r) {
+    tt__resolve_req *prev = NULL;
+    for (tt__resolve_req *it = l->head; it; prev = it, it = it->next) {
+        if (it != r) continue;
+        if (prev) prev->next = it->next;
+        else l->head = it->next;
+        if (l->tail == it) l->tail = prev;
+        it->next = NULL;
+        return 1;
+    }
+    return 0;
+}
+
+static void signal_done_locked(void) {
+    uint64_t one = 1;
+    ssize_t n;
+    do n = write(event_fd, &one, sizeof one); while (n < 0 && errno == EINTR);
+    /* EAGAIN means the counter is already non-zero: the game thread will wake anyway. */
+}
+
+static void *worker_main(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&lock);
+    for (;;) {
+        tt__resolve_req *r = list_pop(&pending);
+        if (r == NULL) {
+            idle_workers++;
+            pthread_cond_wait(&wake, &lock);
+            idle_workers--;
+            continue;
+        }
+        pthread_mutex_unlock(&lock);
+
+        struct addrinfo hints;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_protocol = IPPROTO_TCP;
+        hints.ai_flags = AI_NUMERICSERV;
+        struct addrinfo *result = NULL;
+        int err = getaddrinfo(r->host, r->service, &hints, &result);
+
+        pthread_mutex_lock(&lock);
+        r->gai_error = err;
+        r->result = err == 0 ? result : NULL;
+        list_push(&done, r);
+        signal_done_locked();
+    }
+    return NULL;
+}
+
+int tt__resolver_fd(void) {
+    pthread_mutex_lock(&lock);
+    if (event_fd < 0) event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    int fd = event_fd;
+    pthread_mutex_unlock(&lock);
+    return fd;
+}
+
+/* RFC 6761 6.4: "invalid" and every name under it never resolve; answer without asking anyone. */
+static int is_invalid_tld(const char *host, size_t len) {
+    if (len > 0 && host[len - 1] == '.') len--;
+    if (len < 7 || !tt__ascii_ieq(host + len - 7, "invalid", 7)) return 0;
+    return len == 7 || host[len - 8] == '.';
+}
+
+tt__resolve_req *tt__resolver_start(const char *host, size_t host_len, uint16_t port, void *user) {
+    if (host_len >= sizeof(((tt__resolve_req *)0)->host) || tt__resolver_fd() < 0) return NULL;
+    tt__resolve_req *r = tt__calloc(1, sizeof *r);
+    if (r == NULL) return NULL;
+    memcpy(r->host, host, host_len);
+    r->host[host_len] = '\0';
+    snprintf(r->service, sizeof r->service, "%u", (unsigned)port);
+    r->user = user;
+
+    pthread_mutex_lock(&lock);
+    if (is_invalid_tld(host, host_len)) {
+        r->gai_error = EAI_NONAME;
+        list_push(&done, r);
+        r->on_done = 1;
+        signal_done_locked();
+        pthread_mutex_unlock(&lock);
+        return r;
+    }
+    if (idle_workers == 0 && workers < TT__RESOLVER_THREADS) {
+        pthread_attr_t attr;
+        pthread_t thread;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attr, 256 * 1024);
+        if (pthread_create(&thread, &attr, worker_main, NULL) == 0) workers++;
+        pthread_attr_destroy(&attr);
+        if (workers == 0) {
+            pthread_mutex_unlock(&lock);
+            tt__free(r);
+            return NULL;
+        }
+    }
+    list_push(&pending, r);
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&lock);
+    return r;
+}
+
+void tt__resolver_cancel(tt__resolve_req *req) {
+    if (req == NULL) return;
+    req->cancelled = 1;
+    req->user = NULL;
+    pthread_mutex_lock(&lock);
+    int removed = list_remove(&pending, req);
+    pthread_mutex_unlock(&lock);
+    /* Not taken by a worker yet: nobody else knows it. Otherwise collect() frees it later. */
+    if (removed) tt__free(req);
+}
+
+int tt__resolver_collect(void (*done_cb)(void *user, int gai_error, struct addrinfo *result)) {
+    if (event_fd < 0) return 0;
+    uint64_t counter;
+    ssize_t n;
+    do n = read(event_fd, &counter, sizeof counter); while (n < 0 && errno == EINTR);
+
+    pthread_mutex_lock(&lock);
+    tt__resolve_req *list = done.head;
+    done.head = done.tail = NULL;
+    pthread_mutex_unlock(&lock);
+
+    int calls = 0;
+    while (list) {
+        tt__resolve_req *r = list;
+        list = r->next;
+        if (r->cancelled) {
+            if (r->result) freeaddrinfo(r->result);
+        } else {
+            done_cb(r->user, r->gai_error, r->result);
+            calls++;
+        }
+        tt__free(r);
+    }
+    return calls;
+}

@@ -1,0 +1,900 @@
+/*
+ * The native transport: non-blocking TCP (IPv4 and IPv6) with epoll, OpenSSL for wss://, and the I/O-free
+ * engine of src/ws.c for everything WebSocket. This file only moves bytes and reports what happened on
+ * the wire; every behaviour the game sees is decided by the core (src/task.c).
+ *
+ * The life of a connection (phase):
+ *   RESOLVING  a worker thread looks the host up (skipped for IP literals)
+ *   CONNECTING a non-blocking connect() to one resolved address; on failure the next one is tried
+ *   TLS        the TLS handshake (wss:// only)
+ *   WS         bytes flow between the socket and the engine: opening handshake, messages, Close frames
+ *   LINGER     both Close frames are exchanged and ours is written; like Chromium we let the server close
+ *              TCP first, waiting at most TT__LINGER_MS, then report a clean close
+ *
+ * Memory: every connection reads into one shared buffer (TT__READ_BUFFER_SIZE) and hands slices to
+ * tt__ws_recv(), so an idle ws:// connection holds only its struct and the engine's small state.
+ *
+ * Writes are coalesced: tt__transport_send() and tt__transport_close() only queue into the engine and mark
+ * the connection dirty; each dirty connection is flushed once per poll pass (or at once when its output
+ * passes TT__EAGER_FLUSH bytes). A partial write arms EPOLLOUT until the output is drained.
+ *
+ * Up-calls happen only inside tt__transport_poll(). A failure found elsewhere (a refused connect() inside
+ * tt__transport_open(), a broken pipe while flushing from tt__transport_send()) is parked on the
+ * connection and reported at the start of the next pass. A connection is released *before* its final
+ * up-call; a connection released while the loop may still hold pointers to it (an event later in the
+ * same epoll batch, an abort from inside an up-call) is kept as an inert husk until the end of the pass.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "native.h"
+#include "transport.h"
+#include "tt_internal.h"
+#include "ws.h"
+
+/* One buffer for every read of every connection. */
+#define TT__READ_BUFFER_SIZE (128u * 1024u)
+/*
+ * The send buffer limit: tt__transport_send() returns TT_EBUFFER when the bytes not yet written to the
+ * socket (frames already queued plus the new message) would exceed 64 MiB, the same as the default
+ * incoming message limit. The core then fails the connection, as a browser does when its buffer is full.
+ */
+#define TT__SEND_BUFFER_LIMIT ((size_t)64u * 1024u * 1024u)
+/* Output beyond this is written from tt__transport_send() at once instead of at the next pass. */
+#define TT__EAGER_FLUSH (256u * 1024u)
+/* Bytes read from one connection per pass before the others get their turn. */
+#define TT__READ_BUDGET (1024u * 1024u)
+/* After the closing handshake: how long the server gets to close TCP (Chromium waits 2 s). */
+#define TT__LINGER_MS 2000
+#define TT__MAX_EVENTS 256
+#define TT__DETAIL_MAX 320
+
+enum { PH_RESOLVING, PH_CONNECTING, PH_TLS, PH_WS, PH_LINGER };
+enum { TIMER_NONE, TIMER_CLOSE, TIMER_LINGER };
+
+struct tt__conn {
+    uint32_t id;
+    int fd;
+    uint32_t events;           /* epoll interest currently registered; 0 = not registered */
+    uint8_t phase;
+    uint8_t secure;
+    uint8_t timer;             /* TIMER_* */
+    uint8_t dirty;             /* on the dirty list */
+    uint8_t dead;              /* released; an inert husk waiting for the end of the pass */
+    uint8_t busy;              /* inside tt__ws_recv(): the engine must not be freed under it */
+    uint8_t want_out;          /* output is pending and the socket said EAGAIN */
+    uint8_t read_again;        /* TLS holds decrypted bytes that epoll cannot signal */
+    uint8_t tls_read_wants_write;
+    uint8_t tls_write_wants_read;
+    uint16_t port;
+    uint16_t peer_reason_len;
+    int16_t peer_code;         /* fits 1000-4999 */
+    size_t dropped_bytes;      /* sent after the server's Close: dropped, still counted as buffered */
+    int pending_error;         /* a failure parked for the next pass (TT_E*), 0 for none */
+    char *pending_detail;
+    tt__ws *ws;
+    tt__ssl *ssl;
+    char *host;                /* for the lookup, SNI, verification and details; freed once open */
+    char *peer_reason;
+    struct addrinfo *addrs, *next_addr;
+    tt__resolve_req *resolve;
+    uint64_t deadline;
+    unsigned attempts;         /* addresses tried */
+    tt__conn *all_prev, *all_next;
+    tt__conn *dirty_next;
+    tt__conn *timer_prev, *timer_next;
+};
+
+static int epfd = -1;
+static uint8_t *read_buf;
+static tt__conn *all_head;
+static tt__conn *dirty_head, *dirty_tail;
+static tt__conn *timer_head;
+static tt__conn *graveyard;    /* husks released during a pass, chained through dirty_next */
+static size_t live_count;
+static int in_poll;            /* up-calls are allowed */
+static int upcalls;            /* made during the current pass */
+static char resolver_tag;      /* epoll data of the resolver's eventfd */
+static char fmt_buf[TT__DETAIL_MAX];
+static char upcall_buf[TT__DETAIL_MAX];
+static int limits_raised;
+
+/* ---- Lists ------------------------------------------------------------------------------------ */
+
+static void mark_dirty(tt__conn *c) {
+    if (c->dirty || c->dead) return;
+    c->dirty = 1;
+    c->dirty_next = NULL;
+    if (dirty_tail) dirty_tail->dirty_next = c;
+    else dirty_head = c;
+    dirty_tail = c;
+}
+
+static void unlink_dirty(tt__conn *c) {
+    if (!c->dirty) return;
+    tt__conn *prev = NULL;
+    for (tt__conn *it = dirty_head; it; prev = it, it = it->dirty_next) {
+        if (it != c) continue;
+        if (prev) prev->dirty_next = it->dirty_next;
+        else dirty_head = it->dirty_next;
+        if (dirty_tail == it) dirty_tail = prev;
+        break;
+    }
+    c->dirty = 0;
+    c->dirty_next = NULL;
+}
+
+static void timer_stop(tt__conn *c) {
+    if (c->timer == TIMER_NONE) return;
+    if (c->timer_prev) c->timer_prev->timer_next = c->timer_next;
+    else timer_head = c->timer_next;
+    if (c->timer_next) c->timer_next->timer_prev = c->timer_prev;
+    c->timer_prev = c->timer_next = NULL;
+    c->timer = TIMER_NONE;
+}
+
+static void timer_start(tt__conn *c, int kind, uint64_t delay_ms) {
+    timer_stop(c);
+    c->timer = (uint8_t)kind;
+    c->deadline = tt__now_ms() + delay_ms;
+    c->timer_prev = NULL;
+    c->timer_next = timer_head;
+    if (timer_head) timer_head->timer_prev = c;
+    timer_head = c;
+}
+
+/* ---- Release ---------------------------------------------------------------------------------- */
+
+static void close_fd(tt__conn *c) {
+    if (c->fd >= 0) {
+        close(c->fd);  /* also removes it from the epoll set */
+        c->fd = -1;
+    }
+    c->events = 0;
+}
+
+/* Frees everything the connection holds. The struct itself goes now, or at the end of the pass. */
+static void conn_release(tt__conn *c) {
+    if (!c->dead) {
+        c->dead = 1;
+        live_count--;
+        if (c->all_prev) c->all_prev->all_next = c->all_next;
+        else all_head = c->all_next;
+        if (c->all_next) c->all_next->all_prev = c->all_prev;
+        c->all_prev = c->all_next = NULL;
+        unlink_dirty(c);
+        timer_stop(c);
+        if (c->resolve) tt__resolver_cancel(c->resolve);
+        c->resolve = NULL;
+        if (c->ssl) tt__tls_free(c->ssl);
+        c->ssl = NULL;
+        close_fd(c);
+        if (c->addrs) freeaddrinfo(c->addrs);
+        c->addrs = c->next_addr = NULL;
+        tt__free(c->host);
+        tt__free(c->pending_detail);
+        tt__free(c->peer_reason);
+        c->host = c->pending_detail = c->peer_reason = NULL;
+    }
+    if (c->busy) return;  /* the engine is on the stack; the reader finishes the job */
+    if (c->ws) tt__ws_free(c->ws);
+    c->ws = NULL;
+    if (in_poll) {
+        c->dirty_next = graveyard;
+        graveyard = c;
+    } else {
+        tt__free(c);
+    }
+}
+
+static void free_graveyard(void) {
+    while (graveyard) {
+        tt__conn *c = graveyard;
+        graveyard = c->dirty_next;
+        tt__free(c);
+    }
+}
+
+/* ---- Final up-calls --------------------------------------------------------------------------- */
+
+static void copy_detail(const char *detail) {
+    if (detail == NULL) detail = "";
+    if (detail != upcall_buf) snprintf(upcall_buf, sizeof upcall_buf, "%s", detail);
+}
+
+/*
+ * Fails the connection: released, then tt__core_on_fail(). Outside a pass the failure is parked (fd
+ * closed at once) and reported by the next tt__transport_poll().
+ */
+static void conn_fail(tt__conn *c, int error, const char *detail) {
+    if (c->dead) return;
+    if (!in_poll) {
+        if (c->pending_error == 0) {
+            c->pending_error = error;
+            c->pending_detail = tt__strdup(detail ? detail : "");
+        }
+        if (c->ssl) tt__tls_free(c->ssl);
+        c->ssl = NULL;
+        close_fd(c);
+        mark_dirty(c);
+        return;
+    }
+    uint32_t id = c->id;
+    copy_detail(detail);
+    conn_release(c);
+    upcalls++;
+    tt__core_on_fail(id, error, upcall_buf);
+}
+
+static void conn_finish(tt__conn *c, int code, int was_clean) {
+    uint32_t id = c->id;
+    size_t len = 0;
+    if (code != 1006 && c->peer_reason) {
+        len = c->peer_reason_len;
+        memcpy(upcall_buf, c->peer_reason, len);
+    }
+    upcall_buf[len] = '\0';
+    conn_release(c);
+    upcalls++;
+    tt__core_on_close(id, code, upcall_buf, len, was_clean);
+}
+
+/* ---- epoll interest ---------------------------------------------------------------------------- */
+
+static void update_interest(tt__conn *c, uint32_t tls_want) {
+    if (c->fd < 0 || c->dead) return;
+    uint32_t ev = 0;
+    switch (c->phase) {
+    case PH_CONNECTING: ev = EPOLLOUT; break;
+    case PH_TLS: ev = tls_want; break;
+    case PH_WS:
+        ev = EPOLLIN;
+        if (c->want_out || c->tls_read_wants_write) ev |= EPOLLOUT;
+        break;
+    case PH_LINGER: ev = EPOLLIN; break;
+    default: break;
+    }
+    if (ev == c->events) return;
+    struct epoll_event e;
+    memset(&e, 0, sizeof e);
+    e.events = ev;
+    e.data.ptr = c;
+    int op = c->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (epoll_ctl(epfd, op, c->fd, &e) < 0) {
+        snprintf(fmt_buf, sizeof fmt_buf, "epoll: %s", strerror(errno));
+        conn_fail(c, TT_EIO, fmt_buf);
+        return;
+    }
+    c->events = ev;
+}
+
+/* ---- Writing ----------------------------------------------------------------------------------- */
+
+static void enter_linger(tt__conn *c);
+
+/* Writes what the socket takes; > 0 bytes, TT__TLS_WANT_* or TT__TLS_ERROR (fmt_buf filled). */
+static long conn_write(tt__conn *c, const uint8_t *data, size_t len) {
+    if (c->ssl) return tt__tls_write(c->ssl, data, len, fmt_buf, sizeof fmt_buf);
+    ssize_t n;
+    do n = send(c->fd, data, len, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+    if (n >= 0) return (long)n;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return TT__TLS_WANT_WRITE;
+    snprintf(fmt_buf, sizeof fmt_buf, "write: %s", strerror(errno));
+    return TT__TLS_ERROR;
+}
+
+/* Writes the engine's output until it is empty or the socket is full. */
+static void conn_flush(tt__conn *c) {
+    if (c->dead || c->pending_error || c->phase != PH_WS || c->fd < 0) return;
+    c->tls_write_wants_read = 0;
+    for (;;) {
+        size_t len = 0;
+        const uint8_t *out = tt__ws_output(c->ws, &len);
+        if (len == 0) break;
+        long n = conn_write(c, out, len);
+        if (n > 0) {
+            tt__ws_output_consume(c->ws, (size_t)n);
+            continue;
+        }
+        if (n == TT__TLS_WANT_WRITE) {
+            c->want_out = 1;
+            update_interest(c, 0);
+            return;
+        }
+        if (n == TT__TLS_WANT_READ) {
+            c->tls_write_wants_read = 1;  /* EPOLLIN is always armed in this phase */
+            return;
+        }
+        /* The peer went away. After a completed closing handshake that is how it should end. */
+        if (tt__ws_get_state(c->ws) == TT__WS_CLOSED) {
+            conn_finish(c, c->peer_code, 1);
+        } else {
+            conn_fail(c, TT_EIO, fmt_buf);
+        }
+        return;
+    }
+    if (c->want_out) {
+        c->want_out = 0;
+        update_interest(c, 0);
+    }
+    if (tt__ws_get_state(c->ws) == TT__WS_CLOSED) enter_linger(c);
+}
+
+/* After an engine failure: one non-blocking attempt to put its Close frame on the wire. */
+static void flush_best_effort(tt__conn *c) {
+    if (c->fd < 0 || c->phase != PH_WS) return;
+    size_t len = 0;
+    const uint8_t *out = tt__ws_output(c->ws, &len);
+    if (len > 0) (void)conn_write(c, out, len);
+}
+
+/* ---- Closing ----------------------------------------------------------------------------------- */
+
+static void enter_linger(tt__conn *c) {
+    if (c->dead || c->phase == PH_LINGER) return;
+    c->phase = PH_LINGER;
+    c->want_out = 0;
+    if (c->ssl) tt__tls_close_notify(c->ssl);
+    /* The engine has nothing left to do; its memory goes now. */
+    tt__ws_free(c->ws);
+    c->ws = NULL;
+    timer_start(c, TIMER_LINGER, TT__LINGER_MS);
+    update_interest(c, 0);
+}
+
+/* ---- Reading ----------------------------------------------------------------------------------- */
+
+/* Reads into the shared buffer: > 0 bytes, or TT__TLS_WANT_* / EOF / ERROR (fmt_buf filled). */
+static long conn_read(tt__conn *c) {
+    if (c->ssl) return tt__tls_read(c->ssl, read_buf, TT__READ_BUFFER_SIZE, fmt_buf, sizeof fmt_buf);
+    ssize_t n;
+    do n = recv(c->fd, read_buf, TT__READ_BUFFER_SIZE, 0); while (n < 0 && errno == EINTR);
+    if (n > 0) return (long)n;
+    if (n == 0) return TT__TLS_EOF;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return TT__TLS_WANT_READ;
+    snprintf(fmt_buf, sizeof fmt_buf, "read: %s", strerror(errno));
+    return TT__TLS_ERROR;
+}
+
+static const char *error_prefix(int error) {
+    switch (error) {
+    case TT_EHANDSHAKE:
+    case TT_EEXTENSION: return "handshake: ";
+    case TT_ENOMEM: return "";
+    default: return "protocol: ";
+    }
+}
+
+static void engine_fail(tt__conn *c) {
+    int error = tt__ws_error(c->ws);
+    if (error == 0) error = TT_EFRAME;
+    const char *detail = tt__ws_error_detail(c->ws);
+    const char *prefix = error_prefix(error);
+    size_t plen = strlen(prefix);
+    if (detail == NULL || *detail == '\0') detail = tt_strerror(error);
+    if (plen && strncmp(detail, prefix, plen) == 0) prefix = "";
+    snprintf(fmt_buf, sizeof fmt_buf, "%s%s", prefix, detail);
+    flush_best_effort(c);
+    conn_fail(c, error, fmt_buf);
+}
+
+static void on_eof(tt__conn *c) {
+    if (c->phase == PH_LINGER || tt__ws_get_state(c->ws) == TT__WS_CLOSED) {
+        conn_finish(c, c->peer_code, 1);
+        return;
+    }
+    if (tt__ws_get_state(c->ws) == TT__WS_HANDSHAKE) {
+        conn_fail(c, TT_EHANDSHAKE, "handshake: connection closed before the server's response");
+    } else {
+        conn_fail(c, TT_EIO, "read: connection closed by the server without a closing handshake");
+    }
+}
+
+static void conn_readable(tt__conn *c) {
+    size_t budget = TT__READ_BUDGET;
+    c->read_again = 0;
+    c->tls_read_wants_write = 0;
+    for (;;) {
+        long n = conn_read(c);
+        if (n > 0) {
+            if (c->phase == PH_LINGER) {  /* nothing more is expected; discard */
+                if ((size_t)n >= budget) return;
+                budget -= (size_t)n;
+                continue;
+            }
+            c->busy = 1;
+            int rc = tt__ws_recv(c->ws, read_buf, (size_t)n);
+            c->busy = 0;
+            if (c->dead) {  /* aborted from inside an up-call */
+                conn_release(c);
+                return;
+            }
+            if (rc < 0 || tt__ws_get_state(c->ws) == TT__WS_FAILED) {
+                engine_fail(c);
+                return;
+            }
+            size_t pending = 0;
+            (void)tt__ws_output(c->ws, &pending);
+            if (pending) mark_dirty(c);  /* pongs, the answer to a Close */
+            if (tt__ws_get_state(c->ws) == TT__WS_CLOSED) {
+                mark_dirty(c);  /* flush, then linger */
+                return;
+            }
+            if ((size_t)n >= budget) {
+                if (c->ssl) {
+                    c->read_again = 1;
+                    mark_dirty(c);
+                }
+                return;  /* plain sockets are level-triggered: epoll reports the rest */
+            }
+            budget -= (size_t)n;
+            if (!c->ssl && (size_t)n < TT__READ_BUFFER_SIZE) return;  /* drained */
+            continue;
+        }
+        if (n == TT__TLS_WANT_READ) return;
+        if (n == TT__TLS_WANT_WRITE) {
+            c->tls_read_wants_write = 1;
+            update_interest(c, 0);
+            return;
+        }
+        if (n == TT__TLS_EOF) {
+            on_eof(c);
+            return;
+        }
+        /* A reset after the closing handshake still ends it cleanly. */
+        if (c->phase == PH_LINGER || tt__ws_get_state(c->ws) == TT__WS_CLOSED) {
+            conn_finish(c, c->peer_code, 1);
+        } else {
+            conn_fail(c, c->ssl ? TT_ETLS : TT_EIO, fmt_buf);
+        }
+        return;
+    }
+}
+
+/* ---- Engine callbacks (made from inside tt__ws_recv, so always within a pass) ------------------- */
+
+static void ws_on_open(void *ud, const char *protocol, const char *extensions) {
+    tt__conn *c = ud;
+    if (c->dead) return;
+    upcalls++;
+    tt__core_on_open(c->id, protocol ? protocol : "", extensions ? extensions : "");
+}
+
+static void ws_on_message(void *ud, tt_data_type type, const uint8_t *data, size_t length) {
+    tt__conn *c = ud;
+    if (c->dead) return;
+    upcalls++;
+    tt__core_on_message(c->id, type, data, length);
+}
+
+static void ws_on_peer_close(void *ud, int code, const char *reason, size_t reason_length) {
+    tt__conn *c = ud;
+    if (c->dead) return;
+    c->peer_code = (int16_t)code;
+    tt__free(c->peer_reason);
+    c->peer_reason = NULL;
+    c->peer_reason_len = 0;
+    if (reason_length > 123) reason_length = 123;
+    if (reason_length > 0) {
+        c->peer_reason = tt__strndup(reason, reason_length);
+        if (c->peer_reason) c->peer_reason_len = (uint16_t)reason_length;
+    }
+    /* Our answer must get out in bounded time even if the server stops reading. */
+    if (c->timer == TIMER_NONE) timer_start(c, TIMER_CLOSE, (uint64_t)tt__core_config()->close_timeout_ms);
+}
+
+/* ---- Connecting -------------------------------------------------------------------------------- */
+
+static void format_address(const struct addrinfo *ai, char *out, size_t cap) {
+    char ip[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (ai->ai_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)ai->ai_addr;
+        inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof ip);
+        port = ntohs(sin->sin_port);
+        snprintf(out, cap, "%s:%u", ip, port);
+    } else if (ai->ai_family == AF_INET6) {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ai->ai_addr;
+        inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof ip);
+        port = ntohs(sin6->sin6_port);
+        snprintf(out, cap, "[%s]:%u", ip, port);
+    } else {
+        snprintf(out, cap, "?");
+    }
+}
+
+static char last_connect_error[160];
+
+static void record_connect_error(tt__conn *c, const struct addrinfo *ai, int err) {
+    char addr[INET6_ADDRSTRLEN + 16];
+    format_address(ai, addr, sizeof addr);
+    snprintf(last_connect_error, sizeof last_connect_error, "%s (%s)", strerror(err), addr);
+    (void)c;
+}
+
+static void start_ws(tt__conn *c) {
+    c->phase = PH_WS;
+    /* Nothing below needs the name any more; an idle connection should not carry it. */
+    tt__free(c->host);
+    c->host = NULL;
+    update_interest(c, 0);
+    if (!c->dead) conn_flush(c);  /* the opening handshake request */
+}
+
+static void tls_step(tt__conn *c) {
+    int r = tt__tls_handshake(c->ssl, fmt_buf, sizeof fmt_buf);
+    if (r == TT__TLS_DONE) start_ws(c);
+    else if (r == TT__TLS_WANT_READ) update_interest(c, EPOLLIN);
+    else if (r == TT__TLS_WANT_WRITE) update_interest(c, EPOLLOUT);
+    else conn_fail(c, TT_ETLS, fmt_buf);
+}
+
+static void on_connected(tt__conn *c) {
+    freeaddrinfo(c->addrs);
+    c->addrs = c->next_addr = NULL;
+    if (!c->secure) {
+        start_ws(c);
+        return;
+    }
+    c->ssl = tt__tls_new(c->fd, c->host, tt__core_config()->ca_file, fmt_buf, sizeof fmt_buf);
+    if (c->ssl == NULL) {
+        conn_fail(c, TT_ETLS, fmt_buf);
+        return;
+    }
+    c->phase = PH_TLS;
+    tls_step(c);
+}
+
+/* Tries the remaining addresses in order until a connect() is under way or none is left. */
+static void try_connect(tt__conn *c) {
+    while (c->next_addr) {
+        struct addrinfo *ai = c->next_addr;
+        c->next_addr = ai->ai_next;
+        c->attempts++;
+        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+        if (fd < 0) {
+            record_connect_error(c, ai, errno);
+            continue;
+        }
+        int one = 1;
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        c->fd = fd;
+        c->events = 0;
+        int r;
+        do r = connect(fd, ai->ai_addr, ai->ai_addrlen); while (r < 0 && errno == EINTR);
+        if (r == 0) {
+            on_connected(c);
+            return;
+        }
+        if (errno == EINPROGRESS) {
+            c->phase = PH_CONNECTING;
+            update_interest(c, 0);
+            return;
+        }
+        record_connect_error(c, ai, errno);
+        close_fd(c);
+    }
+    if (c->attempts > 1) {
+        snprintf(fmt_buf, sizeof fmt_buf, "connect: %s; %u addresses tried", last_connect_error, c->attempts);
+    } else if (c->attempts == 1) {
+        snprintf(fmt_buf, sizeof fmt_buf, "connect: %s", last_connect_error);
+    } else {
+        snprintf(fmt_buf, sizeof fmt_buf, "connect: no address for %s", c->host ? c->host : "host");
+    }
+    conn_fail(c, TT_ECONNECT, fmt_buf);
+}
+
+/* The current address's connect() finished: success, or on to the next address. */
+static void connect_done(tt__conn *c) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+    if (err == 0) {
+        on_connected(c);
+        return;
+    }
+    /* The address that just failed is the one before next_addr. */
+    struct addrinfo *ai = c->addrs;
+    while (ai && ai->ai_next != c->next_addr) ai = ai->ai_next;
+    if (ai) record_connect_error(c, ai, err);
+    close_fd(c);
+    try_connect(c);
+}
+
+static void on_resolved(void *user, int gai_error, struct addrinfo *result) {
+    tt__conn *c = user;
+    c->resolve = NULL;
+    if (gai_error != 0 || result == NULL) {
+        if (result) freeaddrinfo(result);
+        snprintf(fmt_buf, sizeof fmt_buf, "resolve: %s: %s", c->host ? c->host : "",
+                 gai_error ? gai_strerror(gai_error) : "no address");
+        conn_fail(c, TT_ERESOLVE, fmt_buf);
+        return;
+    }
+    c->addrs = c->next_addr = result;
+    try_connect(c);
+}
+
+/* ---- Events ------------------------------------------------------------------------------------ */
+
+static void conn_event(tt__conn *c, uint32_t ev) {
+    if (c->dead || c->pending_error) return;
+    switch (c->phase) {
+    case PH_CONNECTING: connect_done(c); break;
+    case PH_TLS: tls_step(c); break;
+    case PH_WS:
+        if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) || (c->tls_read_wants_write && (ev & EPOLLOUT)))
+            conn_readable(c);
+        if (!c->dead && ((ev & EPOLLOUT) || c->tls_write_wants_read)) conn_flush(c);
+        break;
+    case PH_LINGER: conn_readable(c); break;
+    default: break;
+    }
+}
+
+/* Parked failures, pending output and TLS bytes that epoll cannot see, once per pass. */
+static void process_dirty(void) {
+    tt__conn *list = dirty_head;
+    dirty_head = dirty_tail = NULL;
+    while (list) {
+        tt__conn *c = list;
+        list = c->dirty_next;
+        c->dirty_next = NULL;
+        c->dirty = 0;
+        if (c->dead) continue;
+        if (c->pending_error) {
+            snprintf(fmt_buf, sizeof fmt_buf, "%s", c->pending_detail ? c->pending_detail : "");
+            conn_fail(c, c->pending_error, fmt_buf);
+            continue;
+        }
+        if (c->read_again && c->phase == PH_WS) {
+            conn_readable(c);
+            if (c->dead) continue;
+        }
+        conn_flush(c);
+    }
+}
+
+static void process_timers(void) {
+    uint64_t now = tt__now_ms();
+    tt__conn *c = timer_head;
+    while (c) {
+        tt__conn *next = c->timer_next;
+        if (c->deadline <= now) {
+            if (c->timer == TIMER_LINGER) {
+                conn_finish(c, c->peer_code, 1);
+            } else {
+                /* The server never finished the closing handshake (Chromium: 1006, not clean). */
+                conn_finish(c, 1006, 0);
+            }
+            next = timer_head;  /* the list changed under us; restart (expired ones are gone) */
+        }
+        c = next;
+    }
+}
+
+static int64_t next_timer_delay(void) {
+    if (timer_head == NULL) return -1;
+    uint64_t now = tt__now_ms();
+    uint64_t nearest = UINT64_MAX;
+    for (tt__conn *c = timer_head; c; c = c->timer_next)
+        if (c->deadline < nearest) nearest = c->deadline;
+    return nearest <= now ? 0 : (int64_t)(nearest - now);
+}
+
+/* ---- The transport interface ------------------------------------------------------------------- */
+
+static void raise_fd_limit(void) {
+    if (limits_raised) return;
+    limits_raised = 1;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int tt__transport_init(void) {
+    if (epfd >= 0) return 0;
+    tt__native_install_hooks();
+    raise_fd_limit();
+    read_buf = tt__malloc(TT__READ_BUFFER_SIZE);
+    if (read_buf == NULL) return TT_ENOMEM;
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    int rfd = tt__resolver_fd();
+    struct epoll_event e;
+    memset(&e, 0, sizeof e);
+    e.events = EPOLLIN;
+    e.data.ptr = &resolver_tag;
+    if (epfd < 0 || rfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, rfd, &e) < 0) {
+        if (epfd >= 0) close(epfd);
+        epfd = -1;
+        tt__free(read_buf);
+        read_buf = NULL;
+        return TT_EIO;
+    }
+    return 0;
+}
+
+void tt__transport_shutdown(void) {
+    while (all_head) conn_release(all_head);
+    free_graveyard();
+    dirty_head = dirty_tail = NULL;
+    timer_head = NULL;
+    /* Free lookups that already finished; ones still in flight are dropped when they complete. */
+    (void)tt__resolver_collect(on_resolved);
+    if (epfd >= 0) close(epfd);
+    epfd = -1;
+    tt__free(read_buf);
+    read_buf = NULL;
+    tt__tls_shutdown();
+}
+
+int tt__transport_open(const tt__open_params *params, tt__conn **conn) {
+    if (epfd < 0) return TT_EIO;
+    const tt__url *url = params->parsed;
+    const tt_runtime_config *cfg = tt__core_config();
+    tt__conn *c = tt__calloc(1, sizeof *c);
+    if (c == NULL) return TT_ENOMEM;
+    c->id = params->id;
+    c->fd = -1;
+    c->secure = (uint8_t)(url->secure != 0);
+    c->port = url->port;
+    c->peer_code = 1005;
+    c->host = tt__strndup(url->host, url->host_len);
+
+    tt__ws_options o;
+    memset(&o, 0, sizeof o);
+    o.url = url;
+    o.headers = params->headers;
+    o.header_count = params->header_count;
+    o.protocols = params->protocols;
+    o.protocol_count = params->protocol_count;
+    o.max_message_size = cfg->max_message_size;
+    o.offer_deflate = !cfg->disable_deflate;
+    o.callbacks.on_open = ws_on_open;
+    o.callbacks.on_message = ws_on_message;
+    o.callbacks.on_peer_close = ws_on_peer_close;
+    o.user_data = c;
+    c->ws = c->host ? tt__ws_new(&o) : NULL;
+    if (c->ws == NULL) {
+        tt__free(c->host);
+        tt__free(c);
+        return TT_ENOMEM;
+    }
+
+    c->all_next = all_head;
+    if (all_head) all_head->all_prev = c;
+    all_head = c;
+    live_count++;
+
+    /* IP literals need no lookup; getaddrinfo() answers them without blocking. */
+    char service[8];
+    snprintf(service, sizeof service, "%u", (unsigned)c->port);
+    struct addrinfo hints, *numeric = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    if (getaddrinfo(c->host, service, &hints, &numeric) == 0) {
+        c->addrs = c->next_addr = numeric;
+        try_connect(c);  /* a failure here is parked until the next pass */
+    } else {
+        c->phase = PH_RESOLVING;
+        c->resolve = tt__resolver_start(url->host, url->host_len, c->port, c);
+        if (c->resolve == NULL) {
+            conn_release(c);
+            return TT_ENOMEM;
+        }
+    }
+    *conn = c;
+    return 0;
+}
+
+/*
+ * True once the server's Close arrived (or the closing handshake is over). The core still sees OPEN until
+ * onClose, so sends and closes are accepted and quietly dropped, as a browser does in CLOSING.
+ */
+static int peer_closing(const tt__conn *c) {
+    return c->phase == PH_LINGER || (c->phase == PH_WS && tt__ws_get_state(c->ws) == TT__WS_CLOSED);
+}
+
+int tt__transport_send(tt__conn *conn, tt_data_type type, const void *data, size_t length) {
+    if (conn->dead) return TT_ESTATE;
+    if (conn->pending_error || peer_closing(conn)) {
+        conn->dropped_bytes += length;  /* the browser counts dropped data in bufferedAmount */
+        return 0;
+    }
+    if (conn->phase != PH_WS) return TT_ESTATE;
+    size_t pending = 0;
+    (void)tt__ws_output(conn->ws, &pending);
+    if (length > TT__SEND_BUFFER_LIMIT || pending > TT__SEND_BUFFER_LIMIT - length) return TT_EBUFFER;
+    int rc = tt__ws_send(conn->ws, type, data, length);
+    if (rc != 0) return rc;
+    mark_dirty(conn);
+    if (pending + length >= TT__EAGER_FLUSH && !conn->want_out) conn_flush(conn);
+    return 0;
+}
+
+int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t reason_length) {
+    if (conn->dead) return TT_ESTATE;
+    if (conn->pending_error || peer_closing(conn)) return 0;  /* the outcome is already on its way */
+    if (conn->phase != PH_WS) return TT_ESTATE;
+    int rc = tt__ws_close(conn->ws, code, reason, reason_length);
+    if (rc != 0) return rc;
+    timer_start(conn, TIMER_CLOSE, (uint64_t)tt__core_config()->close_timeout_ms);
+    mark_dirty(conn);
+    return 0;
+}
+
+void tt__transport_abort(tt__conn *conn) {
+    if (conn == NULL || conn->dead) return;
+    conn_release(conn);
+}
+
+size_t tt__transport_buffered_amount(const tt__conn *conn) {
+    if (conn == NULL) return 0;
+    return conn->dropped_bytes + (conn->ws ? tt__ws_buffered_amount(conn->ws) : 0);
+}
+
+int tt__transport_poll(int timeout_ms) {
+    if (epfd < 0) return 0;
+    static struct epoll_event events[TT__MAX_EVENTS];
+    in_poll = 1;
+    upcalls = 0;
+    process_dirty();
+
+    int64_t wait = timeout_ms < 0 ? -1 : timeout_ms;
+    if (upcalls > 0 || dirty_head) wait = 0;
+    if (wait < 0 && live_count == 0) wait = 0;  /* nothing could ever wake us */
+    int64_t timer = next_timer_delay();
+    if (timer >= 0 && (wait < 0 || timer < wait)) wait = timer;
+    if (wait > INT_MAX) wait = INT_MAX;
+
+    int n = epoll_wait(epfd, events, TT__MAX_EVENTS, (int)wait);
+    if (n < 0 && errno != EINTR) {
+        in_poll = 0;
+        return TT_EIO;
+    }
+    for (int i = 0; i < n; i++) {
+        if (events[i].data.ptr == &resolver_tag) {
+            (void)tt__resolver_collect(on_resolved);
+            continue;
+        }
+        conn_event(events[i].data.ptr, events[i].events);
+    }
+    process_dirty();
+    process_timers();
+    free_graveyard();
+    in_poll = 0;
+    return upcalls;
+}
+
+int tt__transport_can_block(void) { return 1; }
+
+void tt__transport_schedule(int64_t delay_ms) { (void)delay_ms; }
+
+size_t tt__native_memory(void) {
+    size_t total = 0;
+    for (tt__conn *c = all_head; c; c = c->all_next) {
+        total += sizeof *c;
+        if (c->ws) total += tt__ws_memory(c->ws);
+        if (c->host) total += strlen(c->host) + 1;
+        if (c->peer_reason) total += c->peer_reason_len + 1u;
+    }
+    return total;
+}
+
+size_t tt__native_connection_count(void) { return live_count; }

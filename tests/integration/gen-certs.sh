@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Generates the TLS fixtures of the integration tests into DIR with the openssl CLI:
+#   ca.pem                 the test CA (the drivers trust it through tt_runtime_config.ca_file)
+#   server.{pem,key}       signed by the test CA for 127.0.0.1, ::1 and localhost
+#   expired.{pem,key}      signed by the test CA for the same names, valid only in January 2020
+#   wronghost.{pem,key}    signed by the test CA for wrong.example only
+#   unknownca.{pem,key}    for 127.0.0.1 and localhost, signed by a CA nobody trusts
+# Usage: gen-certs.sh DIR
+set -euo pipefail
+dir=$1
+cd "$dir"
+quiet() { "$@" >/dev/null 2>&1 || { echo "gen-certs: failed: $*" >&2; "$@"; exit 1; }; }
+
+newkey=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+ca_ext=(-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign")
+quiet openssl req -x509 "${newkey[@]}" -keyout ca.key -out ca.pem -days 30 -subj "/CN=ttsocket test CA" "${ca_ext[@]}"
+quiet openssl req -x509 "${newkey[@]}" -keyout other-ca.key -out other-ca.pem -days 30 -subj "/CN=untrusted CA" "${ca_ext[@]}"
+
+leaf() { # name subjectAltName CA
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$2" > "$1.ext"
+  quiet openssl req "${newkey[@]}" -keyout "$1.key" -out "$1.csr" -subj "/CN=$1"
+  quiet openssl x509 -req -in "$1.csr" -CA "$3.pem" -CAkey "$3.key" -CAcreateserial -days 30 -out "$1.pem" -extfile "$1.ext"
+}
+leaf server "IP:127.0.0.1,IP:::1,DNS:localhost" ca
+leaf wronghost "DNS:wrong.example" ca
+leaf unknownca "IP:127.0.0.1,IP:::1,DNS:localhost" other-ca
+
+# An expired certificate needs explicit dates, which only `openssl ca` takes in OpenSSL 3.0.
+: > index.txt
+echo 1000 > serial
+cat > ca.cnf <<CNF
+[ ca ]
+default_ca = test
+[ test ]
+database = index.txt
+new_certs_dir = .
+serial = serial
+default_md = sha256
+policy = anything
+unique_subject = no
+[ anything ]
+commonName = supplied
+[ leaf ]
+basicConstraints = CA:FALSE
+keyUsage = digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1,IP:::1,DNS:localhost
+CNF
+quiet openssl req "${newkey[@]}" -keyout expired.key -out expired.csr -subj "/CN=expired"
+quiet openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr -out expired.pem \
+  -startdate 20200101000000Z -enddate 20200102000000Z -extensions leaf -notext
