@@ -92,18 +92,23 @@ struct tt__conn {
     uint64_t deadline;
     unsigned attempts;         /* addresses tried */
     tt__conn *all_prev, *all_next;
-    tt__conn *dirty_next;
+    tt__conn *dirty_prev, *dirty_next;
     tt__conn *timer_prev, *timer_next;
 };
 
 static int epfd = -1;
 static uint8_t *read_buf;
 static tt__conn *all_head;
-static tt__conn *dirty_head, *dirty_tail;
 static tt__conn *timer_head;
-static tt__conn *graveyard;    /* husks released during a pass, chained through dirty_next */
+static tt__conn *graveyard;    /* husks released during a pass, chained through timer_next */
 static size_t live_count;
-static int in_poll;            /* up-calls are allowed */
+static int in_poll;            /* inside tt__transport_poll() */
+/*
+ * Inside a down-call (open/send/close). The core delivers some callbacks straight from our up-calls, so
+ * a game callback may call back into the transport while a pass is running; such nested calls must not
+ * make up-calls of their own.
+ */
+static int downcall_depth;
 static int upcalls;            /* made during the current pass */
 static char resolver_tag;      /* epoll data of the resolver's eventfd */
 static char fmt_buf[TT__DETAIL_MAX];
@@ -112,27 +117,41 @@ static int limits_raised;
 
 /* ---- Lists ------------------------------------------------------------------------------------ */
 
-static void mark_dirty(tt__conn *c) {
-    if (c->dirty || c->dead) return;
-    c->dirty = 1;
-    c->dirty_next = NULL;
-    if (dirty_tail) dirty_tail->dirty_next = c;
-    else dirty_head = c;
-    dirty_tail = c;
+/*
+ * Dirty lists: `dirty_list` collects connections that need a flush (or have a parked failure); a pass
+ * moves it to `processing_list` and works through it, so connections marked meanwhile wait for the next
+ * pass. c->dirty says which list holds c (0 none, 1 dirty, 2 processing), so a connection released in
+ * the middle (by a game callback) unlinks itself from the right one.
+ */
+typedef struct conn_list {
+    tt__conn *head, *tail;
+} conn_list;
+static conn_list dirty_list, processing_list;
+
+static conn_list *list_of(const tt__conn *c) {
+    return c->dirty == 1 ? &dirty_list : c->dirty == 2 ? &processing_list : NULL;
 }
 
 static void unlink_dirty(tt__conn *c) {
-    if (!c->dirty) return;
-    tt__conn *prev = NULL;
-    for (tt__conn *it = dirty_head; it; prev = it, it = it->dirty_next) {
-        if (it != c) continue;
-        if (prev) prev->dirty_next = it->dirty_next;
-        else dirty_head = it->dirty_next;
-        if (dirty_tail == it) dirty_tail = prev;
-        break;
-    }
+    conn_list *l = list_of(c);
+    if (l == NULL) return;
+    if (c->dirty_prev) c->dirty_prev->dirty_next = c->dirty_next;
+    else l->head = c->dirty_next;
+    if (c->dirty_next) c->dirty_next->dirty_prev = c->dirty_prev;
+    else l->tail = c->dirty_prev;
+    c->dirty_prev = c->dirty_next = NULL;
     c->dirty = 0;
+}
+
+static void mark_dirty(tt__conn *c) {
+    if (c->dirty == 1 || c->dead) return;
+    unlink_dirty(c);  /* from the processing list: it goes to the back of the next round */
+    c->dirty = 1;
     c->dirty_next = NULL;
+    c->dirty_prev = dirty_list.tail;
+    if (dirty_list.tail) dirty_list.tail->dirty_next = c;
+    else dirty_list.head = c;
+    dirty_list.tail = c;
 }
 
 static void timer_stop(tt__conn *c) {
@@ -191,7 +210,7 @@ static void conn_release(tt__conn *c) {
     if (c->ws) tt__ws_free(c->ws);
     c->ws = NULL;
     if (in_poll) {
-        c->dirty_next = graveyard;
+        c->timer_next = graveyard;
         graveyard = c;
     } else {
         tt__free(c);
@@ -201,7 +220,7 @@ static void conn_release(tt__conn *c) {
 static void free_graveyard(void) {
     while (graveyard) {
         tt__conn *c = graveyard;
-        graveyard = c->dirty_next;
+        graveyard = c->timer_next;
         tt__free(c);
     }
 }
@@ -217,9 +236,11 @@ static void copy_detail(const char *detail) {
  * Fails the connection: released, then tt__core_on_fail(). Outside a pass the failure is parked (fd
  * closed at once) and reported by the next tt__transport_poll().
  */
+static int upcalls_allowed(void) { return in_poll && downcall_depth == 0; }
+
 static void conn_fail(tt__conn *c, int error, const char *detail) {
     if (c->dead) return;
-    if (!in_poll) {
+    if (!upcalls_allowed()) {
         if (c->pending_error == 0) {
             c->pending_error = error;
             c->pending_detail = tt__strdup(detail ? detail : "");
@@ -645,13 +666,12 @@ static void conn_event(tt__conn *c, uint32_t ev) {
 
 /* Parked failures, pending output and TLS bytes that epoll cannot see, once per pass. */
 static void process_dirty(void) {
-    tt__conn *list = dirty_head;
-    dirty_head = dirty_tail = NULL;
-    while (list) {
-        tt__conn *c = list;
-        list = c->dirty_next;
-        c->dirty_next = NULL;
-        c->dirty = 0;
+    processing_list = dirty_list;
+    dirty_list.head = dirty_list.tail = NULL;
+    for (tt__conn *c = processing_list.head; c; c = c->dirty_next) c->dirty = 2;
+    tt__conn *c;
+    while ((c = processing_list.head) != NULL) {
+        unlink_dirty(c);
         if (c->dead) continue;
         if (c->pending_error) {
             snprintf(fmt_buf, sizeof fmt_buf, "%s", c->pending_detail ? c->pending_detail : "");
@@ -730,7 +750,8 @@ int tt__transport_init(void) {
 void tt__transport_shutdown(void) {
     while (all_head) conn_release(all_head);
     free_graveyard();
-    dirty_head = dirty_tail = NULL;
+    dirty_list.head = dirty_list.tail = NULL;
+    processing_list.head = processing_list.tail = NULL;
     timer_head = NULL;
     /* Free lookups that already finished; ones still in flight are dropped when they complete. */
     (void)tt__resolver_collect(on_resolved);
@@ -741,7 +762,16 @@ void tt__transport_shutdown(void) {
     tt__tls_shutdown();
 }
 
+static int open_conn(const tt__open_params *params, tt__conn **conn);
+
 int tt__transport_open(const tt__open_params *params, tt__conn **conn) {
+    downcall_depth++;
+    int rc = open_conn(params, conn);
+    downcall_depth--;
+    return rc;
+}
+
+static int open_conn(const tt__open_params *params, tt__conn **conn) {
     if (epfd < 0) return TT_EIO;
     const tt__url *url = params->parsed;
     const tt_runtime_config *cfg = tt__core_config();
@@ -811,7 +841,16 @@ static int peer_closing(const tt__conn *c) {
     return c->phase == PH_LINGER || (c->phase == PH_WS && tt__ws_get_state(c->ws) == TT__WS_CLOSED);
 }
 
+static int send_message(tt__conn *conn, tt_data_type type, const void *data, size_t length);
+
 int tt__transport_send(tt__conn *conn, tt_data_type type, const void *data, size_t length) {
+    downcall_depth++;
+    int rc = send_message(conn, type, data, length);
+    downcall_depth--;
+    return rc;
+}
+
+static int send_message(tt__conn *conn, tt_data_type type, const void *data, size_t length) {
     if (conn->dead) return TT_ESTATE;
     if (conn->pending_error || peer_closing(conn)) {
         conn->dropped_bytes += length;  /* the browser counts dropped data in bufferedAmount */
@@ -857,7 +896,7 @@ int tt__transport_poll(int timeout_ms) {
     process_dirty();
 
     int64_t wait = timeout_ms < 0 ? -1 : timeout_ms;
-    if (upcalls > 0 || dirty_head) wait = 0;
+    if (upcalls > 0 || dirty_list.head) wait = 0;
     if (wait < 0 && live_count == 0) wait = 0;  /* nothing could ever wake us */
     int64_t timer = next_timer_delay();
     if (timer >= 0 && (wait < 0 || timer < wait)) wait = timer;

@@ -1,0 +1,785 @@
+/*
+ * Integration tests of the native build against a real peer: the npm `ws` server or Python
+ * `websockets`, started by run-peer.sh, which exports
+ *   TT_IT_PEER        node | python
+ *   TT_IT_CA          the test CA (PEM)
+ *   TT_IT_PORT_<NAME> the peer's ports: WS, WSS and (node) WS6, EXPIRED, WRONGHOST, UNKNOWNCA
+ *
+ * Every test records each callback of each task as one line, with the readyState seen inside the
+ * callback, and compares the whole sequence with the expected one (fnmatch patterns, so error details
+ * can be matched by their interesting part). Tests that need a feature only one peer has are skipped on
+ * the other.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fnmatch.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ttsocket.h"
+
+/* Internal introspection of the native transport (native/native.h). */
+size_t tt__native_memory(void);
+size_t tt__native_connection_count(void);
+
+#define MAX_LINES 64
+#define LINE_MAX_LEN 320
+#define KiB 1024u
+#define MiB (1024u * 1024u)
+
+/* ---- Recording --------------------------------------------------------------------------------- */
+
+typedef struct rec {
+    tt_socket_task task;
+    char lines[MAX_LINES][LINE_MAX_LEN];
+    int n;
+    int closed;
+    int opened;
+    int messages;
+    int nul_missing;                   /* text messages delivered without the promised NUL */
+    /* Optional expectations for message payloads: the message i must equal expect[i] (binary or text). */
+    const uint8_t *const *expect;
+    const size_t *expect_len;
+    int expect_count;
+    /* Behaviour hooks. */
+    const char *send_on_open;          /* text sent from onOpen */
+    int close_after_messages;          /* close(1000, "done") once this many messages arrived; 0 = never */
+} rec;
+
+static void rec_add(rec *r, const char *fmt, ...) {
+    if (r->n >= MAX_LINES) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->lines[r->n++], LINE_MAX_LEN, fmt, ap);
+    va_end(ap);
+}
+
+static int state_of(const rec *r) { return (int)tt_socket_task_ready_state(r->task); }
+
+static void on_result(const tt_result *res, void *ud) { rec_add(ud, "result %s", res->err_msg); }
+static void on_connect_ok(const tt_result *res, void *ud) { rec_add(ud, "success %s", res->err_msg); }
+static void on_connect_fail(const tt_result *res, void *ud) {
+    rec *r = ud;
+    rec_add(r, "fail %s", res->err_msg);
+    r->closed = 1;
+}
+static void on_complete(const tt_result *res, void *ud) { rec_add(ud, "complete %s", res->err_msg); }
+
+static void close_task(rec *r, int code, const char *reason) {
+    tt_close_options o;
+    memset(&o, 0, sizeof o);
+    o.code = code;
+    o.reason = reason;
+    o.success = on_result;
+    o.fail = on_result;
+    o.user_data = r;
+    tt_socket_task_close(r->task, &o);
+}
+
+static void send_data(rec *r, tt_data_type type, const void *data, size_t len) {
+    tt_send_options o;
+    memset(&o, 0, sizeof o);
+    o.type = type;
+    o.data = data;
+    o.length = len;
+    o.fail = on_result;  /* only failures are recorded: successes would interleave with events */
+    o.user_data = r;
+    tt_socket_task_send(r->task, &o);
+}
+
+static void ev_open(tt_socket_task t, const tt_open_event *e, void *ud) {
+    rec *r = ud;
+    (void)t;
+    r->opened = 1;
+    rec_add(r, "open protocol=%s extensions=%s rs=%d", e->protocol, e->extensions, state_of(r));
+    if (r->send_on_open) send_data(r, TT_DATA_TEXT, r->send_on_open, strlen(r->send_on_open));
+}
+
+static void ev_message(tt_socket_task t, const tt_message_event *e, void *ud) {
+    rec *r = ud;
+    (void)t;
+    const char *type = e->type == TT_DATA_TEXT ? "text" : "binary";
+    int i = r->messages++;
+    if (r->expect && i < r->expect_count) {
+        int same = e->length == r->expect_len[i] &&
+                   (e->length == 0 || memcmp(e->data, r->expect[i], e->length) == 0);
+        rec_add(r, "message %s %zu %s rs=%d", type, e->length, same ? "same" : "DIFFERENT", state_of(r));
+    } else if (e->type == TT_DATA_TEXT && e->length <= 200) {
+        rec_add(r, "message text %zu %.*s rs=%d", e->length, (int)e->length, (const char *)e->data, state_of(r));
+    } else {
+        rec_add(r, "message %s %zu rs=%d", type, e->length, state_of(r));
+    }
+    /* Never assert inside a callback: cmocka's longjmp would leave the runtime inside a callback. */
+    if (e->type == TT_DATA_TEXT && ((const char *)e->data)[e->length] != '\0') r->nul_missing++;
+    if (r->close_after_messages && r->messages == r->close_after_messages) close_task(r, 1000, "done");
+}
+
+static void ev_error(tt_socket_task t, const tt_error_event *e, void *ud) {
+    rec *r = ud;
+    (void)t;
+    rec_add(r, "error %s | %s rs=%d", e->err_msg, e->detail, state_of(r));
+}
+
+static void ev_close(tt_socket_task t, const tt_close_event *e, void *ud) {
+    rec *r = ud;
+    (void)t;
+    rec_add(r, "close %d %s %s rs=%d", e->code, e->reason, e->was_clean ? "clean" : "not-clean", state_of(r));
+    r->closed = 1;
+}
+
+/* Tasks started by the current test: teardown detaches their listeners before shutting down, so a
+ * failed test (whose records lived on its stack) is never called back. */
+static tt_socket_task started[512];
+static int started_count;
+
+static void start(rec *r, const char *url, const char *const *protocols, size_t nprotocols, int timeout_ms) {
+    tt_connect_socket_options o;
+    memset(&o, 0, sizeof o);
+    o.url = url;
+    o.protocols = protocols;
+    o.protocol_count = nprotocols;
+    o.timeout_ms = timeout_ms;
+    o.success = on_connect_ok;
+    o.fail = on_connect_fail;
+    o.complete = on_complete;
+    o.user_data = r;
+    r->task = tt_connect_socket(&o);
+    if (started_count < 512) started[started_count++] = r->task;
+    tt_socket_task_on_open(r->task, ev_open, r);
+    tt_socket_task_on_message(r->task, ev_message, r);
+    tt_socket_task_on_error(r->task, ev_error, r);
+    tt_socket_task_on_close(r->task, ev_close, r);
+}
+
+static uint64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Polls until every task got its onClose (or its connect fail), at most limit_ms. */
+static void run_until_closed(rec *const *recs, int count, unsigned limit_ms) {
+    uint64_t end = now_ms() + limit_ms;
+    for (;;) {
+        int open = 0;
+        for (int i = 0; i < count; i++) open += !recs[i]->closed;
+        if (open == 0) return;
+        if (now_ms() > end) {
+            fprintf(stderr, "timed out with %d task(s) not closed\n", open);
+            fail();
+        }
+        int rc = tt_runtime_poll(50);
+        if (rc < 0) fprintf(stderr, "tt_runtime_poll: %d %s\n", rc, tt_strerror(rc));
+        assert_true(rc >= 0);
+    }
+}
+
+/* Polls until cond(r) holds, at most limit_ms. */
+static void run_until(rec *r, int (*cond)(rec *), unsigned limit_ms) {
+    uint64_t end = now_ms() + limit_ms;
+    while (!cond(r)) {
+        if (now_ms() > end) {
+            fprintf(stderr, "timed out waiting\n");
+            fail();
+        }
+        assert_true(tt_runtime_poll(50) >= 0);
+    }
+}
+
+static int is_open(rec *r) { return r->opened || r->closed; }
+
+static void dump(const rec *r) {
+    for (int i = 0; i < r->n; i++) fprintf(stderr, "    %2d: %s\n", i, r->lines[i]);
+}
+
+/* The recorded lines must match the NULL-terminated list of fnmatch patterns, one for one. */
+static void expect_lines(const rec *r, const char *const *patterns) {
+    int n = 0;
+    while (patterns[n]) n++;
+    int ok = n == r->n;
+    for (int i = 0; ok && i < n; i++) ok = fnmatch(patterns[i], r->lines[i], 0) == 0;
+    if (!ok) {
+        fprintf(stderr, "  expected:\n");
+        for (int i = 0; i < n; i++) fprintf(stderr, "    %2d: %s\n", i, patterns[i]);
+        fprintf(stderr, "  got:\n");
+        dump(r);
+        fail();
+    }
+}
+#define EXPECT(r, ...) expect_lines((r), (const char *const[]){__VA_ARGS__, NULL})
+
+/* ---- Environment ------------------------------------------------------------------------------- */
+
+static const char *peer(void) {
+    const char *p = getenv("TT_IT_PEER");
+    return p ? p : "node";
+}
+static int is_node(void) { return strcmp(peer(), "node") == 0; }
+
+static int port_of(const char *name) {
+    char var[64];
+    snprintf(var, sizeof var, "TT_IT_PORT_%s", name);
+    const char *v = getenv(var);
+    return v ? atoi(v) : 0;
+}
+
+static char url_buf[8][512];
+static int url_next;
+/* A URL on the named listener: url("WS", "ws", "127.0.0.1", "/echo"). */
+static const char *url_for(const char *listener, const char *scheme, const char *host, const char *path) {
+    char *b = url_buf[url_next++ % 8];
+    snprintf(b, sizeof url_buf[0], "%s://%s:%d%s", scheme, host, port_of(listener), path);
+    return b;
+}
+#define WS(path) url_for("WS", "ws", "127.0.0.1", (path))
+#define WSS(path) url_for("WSS", "wss", "127.0.0.1", (path))
+
+static void configure(int close_timeout_ms) {
+    tt_runtime_config c;
+    memset(&c, 0, sizeof c);
+    c.skip_domain_check = 1;
+    c.disable_deflate = 1;
+    c.ca_file = getenv("TT_IT_CA");
+    c.close_timeout_ms = close_timeout_ms;
+    c.max_message_size = 32 * MiB;
+    assert_int_equal(tt_runtime_configure(&c), 0);
+}
+
+static int setup(void **state) {
+    (void)state;
+    configure(0);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    for (int i = 0; i < started_count; i++) {
+        tt_socket_task_on_open(started[i], NULL, NULL);
+        tt_socket_task_on_message(started[i], NULL, NULL);
+        tt_socket_task_on_error(started[i], NULL, NULL);
+        tt_socket_task_on_close(started[i], NULL, NULL);
+    }
+    started_count = 0;
+    tt_runtime_shutdown();
+    return 0;
+}
+
+#define SKIP_UNLESS_NODE() \
+    do {                   \
+        if (!is_node()) {  \
+            skip();        \
+        }                  \
+    } while (0)
+
+/* ---- Payloads ---------------------------------------------------------------------------------- */
+
+static const size_t sizes[] = {0, 1, 125, 126, 65535, 65536, 1 * MiB, 16 * MiB};
+#define NSIZES (sizeof sizes / sizeof sizes[0])
+
+static uint8_t *payload(size_t n, int text) {
+    uint8_t *p = malloc(n ? n : 1);
+    assert_non_null(p);
+    for (size_t i = 0; i < n; i++)
+        p[i] = text ? (uint8_t)('a' + (i * 7 + i / 13) % 26) : (uint8_t)((i * 2654435761u) >> 13);
+    return p;
+}
+
+/* Sends every size, expects every echo back intact, then closes with 1000 "done". */
+static void echo_all_sizes(const char *url, tt_data_type type) {
+    uint8_t *data[NSIZES];
+    for (size_t i = 0; i < NSIZES; i++) data[i] = payload(sizes[i], type == TT_DATA_TEXT);
+    rec r = {0};
+    r.expect = (const uint8_t *const *)data;
+    r.expect_len = sizes;
+    r.expect_count = (int)NSIZES;
+    r.close_after_messages = (int)NSIZES;
+    start(&r, url, NULL, 0, 0);
+    run_until(&r, is_open, 10000);
+    assert_int_equal(state_of(&r), TT_OPEN);
+    for (size_t i = 0; i < NSIZES; i++) send_data(&r, type, data[i], sizes[i]);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 60000);
+    const char *t = type == TT_DATA_TEXT ? "text" : "binary";
+    char m[NSIZES][96];
+    for (size_t i = 0; i < NSIZES; i++) snprintf(m[i], sizeof m[i], "message %s %zu same rs=1", t, sizes[i]);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], "result closeSocket:ok", "close 1000 done clean rs=3");
+    assert_int_equal(tt_socket_task_buffered_amount(r.task), 0);
+    for (size_t i = 0; i < NSIZES; i++) free(data[i]);
+}
+
+/* ---- Tests: messages --------------------------------------------------------------------------- */
+
+static void test_echo_text_ws(void **s) { (void)s; echo_all_sizes(WS("/echo"), TT_DATA_TEXT); }
+static void test_echo_binary_ws(void **s) { (void)s; echo_all_sizes(WS("/echo"), TT_DATA_BINARY); }
+static void test_echo_text_wss(void **s) { (void)s; echo_all_sizes(WSS("/echo"), TT_DATA_TEXT); }
+static void test_echo_binary_wss(void **s) { (void)s; echo_all_sizes(WSS("/echo"), TT_DATA_BINARY); }
+
+static void test_echo_utf8(void **s) {
+    (void)s;
+    static const char text[] = "h\xc3\xa9llo w\xc3\xb6rld \xe2\x9c\x93 \xf0\x9f\x98\x80";
+    rec r = {0};
+    r.close_after_messages = 1;
+    r.send_on_open = text;
+    start(&r, WS("/echo"), NULL, 0, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    char m[160];
+    snprintf(m, sizeof m, "message text %zu %s rs=1", strlen(text), text);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1", m,
+           "result closeSocket:ok", "close 1000 done clean rs=3");
+    /* ttsocket.h: text data is additionally NUL-terminated. */
+    assert_int_equal(r.nul_missing, 0);
+}
+
+static void fragmented(const char *url) {
+    static const size_t fsizes[] = {0, 1, 5, 300, 70000};
+    uint8_t *data[10];
+    size_t lens[10];
+    for (int i = 0; i < 10; i++) {
+        lens[i] = fsizes[i % 5];
+        data[i] = payload(lens[i], i < 5);
+    }
+    rec r = {0};
+    r.expect = (const uint8_t *const *)data;
+    r.expect_len = lens;
+    r.expect_count = 10;
+    r.close_after_messages = 10;
+    start(&r, url, NULL, 0, 0);
+    run_until(&r, is_open, 10000);
+    for (int i = 0; i < 10; i++) send_data(&r, i < 5 ? TT_DATA_TEXT : TT_DATA_BINARY, data[i], lens[i]);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 20000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "message text 0 same rs=1", "message text 1 same rs=1", "message text 5 same rs=1",
+           "message text 300 same rs=1", "message text 70000 same rs=1", "message binary 0 same rs=1",
+           "message binary 1 same rs=1", "message binary 5 same rs=1", "message binary 300 same rs=1",
+           "message binary 70000 same rs=1", "result closeSocket:ok", "close 1000 done clean rs=3");
+    for (int i = 0; i < 10; i++) free(data[i]);
+}
+
+static void test_fragmented_ws(void **s) { (void)s; fragmented(WS("/fragment")); }
+static void test_fragmented_wss(void **s) { (void)s; fragmented(WSS("/fragment")); }
+
+/* The server pings; it only sends "pong tt-ping" after it got our pong with the same payload. */
+static void test_server_ping(void **s) {
+    (void)s;
+    rec r = {0};
+    r.close_after_messages = 1;
+    start(&r, WS("/ping"), NULL, 0, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "message text 12 pong tt-ping rs=1", "result closeSocket:ok", "close 1000 done clean rs=3");
+}
+
+/* ---- Tests: closing ---------------------------------------------------------------------------- */
+
+static void test_server_close_code_reason(void **s) {
+    (void)s;
+    rec r = {0};
+    start(&r, WS("/close?code=4001&reason=bye%20now"), NULL, 0, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "close 4001 bye now clean rs=3");
+}
+
+static void test_server_close_no_code(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    rec r = {0};
+    start(&r, WS("/close"), NULL, 0, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "close 1005  clean rs=3");
+}
+
+static void test_server_close_after_message(void **s) {
+    (void)s;
+    rec r = {0};
+    r.send_on_open = "close-me";
+    start(&r, WSS("/echo-close"), NULL, 0, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "close 4002 server says bye clean rs=3");
+}
+
+/* Client close with each kind of code; both peers echo code and reason in their Close. */
+static void test_client_close_codes(void **s) {
+    (void)s;
+    char long_reason[124];
+    memset(long_reason, 'r', 123);
+    long_reason[123] = '\0';
+    static const int codes[] = {1000, 1001, 3000, 4999};
+    const char *reasons[] = {"", "going away", "x", long_reason};
+    for (int i = 0; i < 4; i++) {
+        rec r = {0};
+        start(&r, i % 2 ? WSS("/echo") : WS("/echo"), NULL, 0, 0);
+        run_until(&r, is_open, 10000);
+        close_task(&r, codes[i], reasons[i]);
+        assert_int_equal(state_of(&r), TT_CLOSING);
+        rec *all[] = {&r};
+        run_until_closed(all, 1, 10000);
+        char c[200];
+        snprintf(c, sizeof c, "close %d %s clean rs=3", codes[i], reasons[i]);
+        EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+               "result closeSocket:ok", c);
+    }
+}
+
+/* The peer never answers our Close: after close_timeout_ms, close 1006 not clean (no error). */
+static void test_close_timeout(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    configure(300);
+    rec r = {0};
+    start(&r, WS("/deaf"), NULL, 0, 0);
+    run_until(&r, is_open, 10000);
+    uint64_t t0 = now_ms();
+    close_task(&r, 1000, "bye");
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    uint64_t took = now_ms() - t0;
+    assert_true(took >= 250 && took < 5000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "result closeSocket:ok", "close 1006  not-clean rs=3");
+}
+
+static void test_server_drops_tcp(void **s) {
+    (void)s;
+    rec r = {0};
+    start(&r, WS("/drop"), NULL, 0, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "error onSocketError: WebSocket connection failed | read: * rs=3", "close 1006  not-clean rs=3");
+}
+
+/* ---- Tests: subprotocols ----------------------------------------------------------------------- */
+
+static void test_subprotocol_chosen(void **s) {
+    (void)s;
+    static const char *const offered[] = {"x-unknown", "superchat"};
+    rec r = {0};
+    r.close_after_messages = 1;
+    r.send_on_open = "hi";
+    start(&r, WS("/protocol?choose=first"), offered, 2, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    /* ws chooses the first offered; websockets the first it speaks */
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok",
+           is_node() ? "open protocol=x-unknown extensions= rs=1" : "open protocol=superchat extensions= rs=1",
+           "message text 2 hi rs=1", "result closeSocket:ok", "close 1000 done clean rs=3");
+}
+
+static void test_subprotocol_missing(void **s) {
+    (void)s;
+    static const char *const offered[] = {"nope"};
+    rec r = {0};
+    start(&r, WS("/protocol?choose=none"), offered, 1, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok",
+           "error onSocketError: WebSocket connection failed | handshake: *subprotocol* rs=3",
+           "close 1006  not-clean rs=3");
+}
+
+static void test_subprotocol_not_offered(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    static const char *const offered[] = {"chat"};
+    rec r = {0};
+    start(&r, WS("/protocol?choose=bogus"), offered, 1, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok",
+           "error onSocketError: WebSocket connection failed | handshake: *subprotocol*not offered* rs=3",
+           "close 1006  not-clean rs=3");
+}
+
+/* A subprotocol the client did not ask for at all. */
+static void test_subprotocol_unrequested(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    rec r = {0};
+    start(&r, WS("/protocol?choose=bogus"), NULL, 0, 0);
+    run_until(&r, is_open, 10000);
+    close_task(&r, 1000, NULL);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    /* ws only calls handleProtocols when the client offered some: this is a plain open. */
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "result closeSocket:ok", "close 1000  clean rs=3");
+}
+
+/* ---- Tests: scale ------------------------------------------------------------------------------ */
+
+static void test_hundred_tasks(void **s) {
+    (void)s;
+    enum { N = 100 };
+    rec *r = calloc(N, sizeof *r);
+    rec *all[N];
+    char msgs[N][32];
+    assert_non_null(r);
+    for (int i = 0; i < N; i++) {
+        snprintf(msgs[i], sizeof msgs[i], "task %d", i);
+        r[i].send_on_open = msgs[i];
+        r[i].close_after_messages = 1;
+        all[i] = &r[i];
+        start(&r[i], i % 4 == 3 ? WSS("/echo") : WS("/echo"), NULL, 0, 0);
+    }
+    run_until_closed(all, N, 30000);
+    for (int i = 0; i < N; i++) {
+        char m[64];
+        snprintf(m, sizeof m, "message text %zu %s rs=1", strlen(msgs[i]), msgs[i]);
+        EXPECT(&r[i], "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1", m,
+               "result closeSocket:ok", "close 1000 done clean rs=3");
+    }
+    assert_int_equal(tt__native_connection_count(), 0);
+    free(r);
+}
+
+/* Idle ws:// connections must stay within 4 KiB of user-space memory each (engine included). */
+static void test_idle_memory(void **s) {
+    (void)s;
+    enum { N = 200 };
+    rec *r = calloc(N, sizeof *r);
+    rec *all[N];
+    assert_non_null(r);
+    for (int i = 0; i < N; i++) {
+        all[i] = &r[i];
+        start(&r[i], WS("/echo"), NULL, 0, 0);
+    }
+    for (int i = 0; i < N; i++) run_until(&r[i], is_open, 20000);
+    for (int i = 0; i < 5; i++) assert_true(tt_runtime_poll(0) >= 0);
+    size_t conns = tt__native_connection_count();
+    size_t mem = tt__native_memory();
+    fprintf(stderr, "  %zu idle connections: %zu bytes, %zu per connection\n", conns, mem, mem / conns);
+    assert_int_equal(conns, N);
+    assert_true(mem / conns <= 4096);
+    for (int i = 0; i < N; i++) close_task(&r[i], 1000, NULL);
+    run_until_closed(all, N, 20000);
+    for (int i = 0; i < N; i++) assert_string_equal(r[i].lines[r[i].n - 1], "close 1000  clean rs=3");
+    free(r);
+}
+
+/* ---- Tests: failures --------------------------------------------------------------------------- */
+
+/* A bound socket that never listens: connect() is refused, and no other process can take the port. */
+static int refused_port(int *fd_out) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    *fd_out = fd;
+    return ntohs(a.sin_port);
+}
+
+static void test_refused(void **s) {
+    (void)s;
+    int fd;
+    int port = refused_port(&fd);
+    char url[64], detail[160];
+    snprintf(url, sizeof url, "ws://127.0.0.1:%d/", port);
+    snprintf(detail, sizeof detail,
+             "error onSocketError: WebSocket connection failed | connect: Connection refused (127.0.0.1:%d) rs=3", port);
+    rec r = {0};
+    start(&r, url, NULL, 0, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", detail, "close 1006  not-clean rs=3");
+    close(fd);
+}
+
+static void test_unresolvable(void **s) {
+    (void)s;
+    rec r = {0};
+    start(&r, "ws://no-such-host.invalid/", NULL, 0, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok",
+           "error onSocketError: WebSocket connection failed | resolve: no-such-host.invalid: * rs=3",
+           "close 1006  not-clean rs=3");
+}
+
+/* A listener whose backlog completes the TCP handshake but which never reads or answers. */
+static void test_handshake_timeout(void **s) {
+    (void)s;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(fd, 8), 0);
+    socklen_t len = sizeof a;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    char url[64];
+    snprintf(url, sizeof url, "ws://127.0.0.1:%d/", ntohs(a.sin_port));
+    rec r = {0};
+    uint64_t t0 = now_ms();
+    start(&r, url, NULL, 0, 500);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    uint64_t took = now_ms() - t0;
+    assert_true(took >= 450 && took < 5000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok",
+           "error onSocketError: WebSocket connection timed out | * rs=3", "close 1006  not-clean rs=3");
+    close(fd);
+}
+
+/* The same against the peer: it reads the request and never answers (node only). */
+static void test_handshake_timeout_peer(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    rec r = {0};
+    start(&r, WS("/hang"), NULL, 0, 500);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok",
+           "error onSocketError: WebSocket connection timed out | * rs=3", "close 1006  not-clean rs=3");
+}
+
+static void expect_failure(const char *url, const char *detail_pattern) {
+    rec r = {0};
+    start(&r, url, NULL, 0, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    char e[256];
+    snprintf(e, sizeof e, "error onSocketError: WebSocket connection failed | %s rs=3", detail_pattern);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", e, "close 1006  not-clean rs=3");
+}
+
+static void test_status_404(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    expect_failure(WS("/status404"), "handshake: unexpected status 404");
+}
+
+static void test_bad_accept(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    expect_failure(WS("/badaccept"), "handshake: *Accept*");
+}
+
+static void test_tls_expired(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    expect_failure(url_for("EXPIRED", "wss", "127.0.0.1", "/echo"),
+                   "tls: certificate verify failed: certificate has expired");
+}
+
+static void test_tls_wrong_ip(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    expect_failure(url_for("WRONGHOST", "wss", "127.0.0.1", "/echo"),
+                   "tls: certificate verify failed: IP address mismatch");
+}
+
+static void test_tls_wrong_host(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    expect_failure(url_for("WRONGHOST", "wss", "localhost", "/echo"),
+                   "tls: certificate verify failed: hostname mismatch");
+}
+
+static void test_tls_unknown_ca(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    expect_failure(url_for("UNKNOWNCA", "wss", "127.0.0.1", "/echo"),
+                   "tls: certificate verify failed: unable to get local issuer certificate");
+}
+
+/* Without the test CA the good certificate is refused too: the CA really comes from ca_file. */
+static void test_tls_without_ca_file(void **s) {
+    (void)s;
+    tt_runtime_config c;
+    memset(&c, 0, sizeof c);
+    c.skip_domain_check = 1;
+    c.disable_deflate = 1;
+    assert_int_equal(tt_runtime_configure(&c), 0);
+    expect_failure(WSS("/echo"), "tls: certificate verify failed: *");
+}
+
+/* ---- Tests: addresses -------------------------------------------------------------------------- */
+
+static void echo_once(const char *url) {
+    rec r = {0};
+    r.send_on_open = "addr";
+    r.close_after_messages = 1;
+    start(&r, url, NULL, 0, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "message text 4 addr rs=1", "result closeSocket:ok", "close 1000 done clean rs=3");
+}
+
+/* "localhost" goes through the resolver; if it yields ::1 first, that refusal falls back to 127.0.0.1. */
+static void test_localhost(void **s) { (void)s; echo_once(url_for("WS", "ws", "localhost", "/echo")); }
+static void test_localhost_wss(void **s) { (void)s; echo_once(url_for("WSS", "wss", "localhost", "/echo")); }
+
+static void test_ipv6(void **s) {
+    (void)s;
+    if (port_of("WS6") == 0) skip();
+    echo_once(url_for("WS6", "ws", "[::1]", "/echo"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_echo_text_ws, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_echo_binary_ws, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_echo_text_wss, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_echo_binary_wss, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_echo_utf8, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fragmented_ws, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fragmented_wss, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_ping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_close_code_reason, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_close_no_code, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_close_after_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_close_codes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_drops_tcp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_subprotocol_chosen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_subprotocol_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_subprotocol_not_offered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_subprotocol_unrequested, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hundred_tasks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_memory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unresolvable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_timeout_peer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_404, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_accept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_expired, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_wrong_ip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_wrong_host, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_unknown_ca, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_without_ca_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_localhost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_localhost_wss, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
+    };
+    char name[64];
+    snprintf(name, sizeof name, "integration.%s", peer());
+    return cmocka_run_group_tests_name(name, tests, NULL, NULL);
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Checks the ttws CLI against the node peer (run by run-peer.sh node): output lines and exit status.
+#   ttws-test.sh PATH/TO/ttws
+set -euo pipefail
+ttws=$1
+ws="ws://127.0.0.1:$TT_IT_PORT_WS"
+wss="wss://127.0.0.1:$TT_IT_PORT_WSS"
+failures=0
+
+# check NAME EXPECTED_STATUS EXPECTED_OUTPUT STDIN -- ARGS...
+check() {
+  local name=$1 want_status=$2 want=$3 input=$4
+  shift 5
+  local got status=0
+  got=$(printf '%b' "$input" | timeout 20 "$ttws" --no-deflate --quiet 200 "$@" 2>&1) || status=$?
+  if [ "$got" != "$want" ] || [ "$status" != "$want_status" ]; then
+    echo "FAIL $name (status $status, want $want_status)"
+    echo "--- want:"; printf '%s\n' "$want"
+    echo "--- got:"; printf '%s\n' "$got"
+    failures=$((failures + 1))
+  else
+    echo "ok   $name"
+  fi
+}
+
+check echo 0 $'open protocol= extensions=\nmessage text 5 hello\nmessage text 8 tab\\x09and\\\\\nclose 1000 clean' \
+  'hello\ntab\tand\\\n' -- --dev "$ws/echo"
+check wss-ca 0 $'open protocol= extensions=\nmessage text 3 abc\nclose 1000 clean' 'abc' -- --ca "$TT_IT_CA" "$wss/echo"
+check wss-domain-default 0 $'open protocol= extensions=\nclose 1000 clean' '' -- --ca "$TT_IT_CA" "$wss/echo"
+check wss-domain-refused 2 'error connectSocket:fail url not in domain list' '' -- --ca "$TT_IT_CA" --domain example.com "$wss/echo"
+check ws-needs-dev 2 'error connectSocket:fail url scheme must be wss' '' -- "$ws/echo"
+check protocol 0 $'open protocol=chat extensions=\nclose 1000 clean' '' -- --dev --protocol chat --protocol x "$ws/protocol"
+check server-close 0 $'open protocol= extensions=\nclose 4001 bye clean' '' -- --dev "$ws/close?code=4001&reason=bye"
+check refused 1 $'error onSocketError: WebSocket connection failed (connect: Connection refused (127.0.0.1:1))\nclose 1006 not-clean' \
+  '' -- --dev "ws://127.0.0.1:1/"
+check tls-expired 1 $'error onSocketError: WebSocket connection failed (tls: certificate verify failed: certificate has expired)\nclose 1006 not-clean' \
+  '' -- --ca "$TT_IT_CA" "wss://127.0.0.1:$TT_IT_PORT_EXPIRED/"
+check timeout 1 $'error onSocketError: WebSocket connection timed out (connect: timed out)\nclose 1006 not-clean' \
+  '' -- --dev --timeout 300 "$ws/hang"
+status=0
+"$ttws" --bogus-option-xyz >/dev/null 2>&1 || status=$?
+if [ "$status" = 2 ]; then echo "ok   usage"; else echo "FAIL usage (status $status)"; failures=$((failures + 1)); fi
+
+[ "$failures" = 0 ]
