@@ -47,6 +47,7 @@ typedef struct rec {
     int closed;
     int opened;
     int messages;
+    int check_nul;                     /* look at data[length] of text messages (small ones only) */
     int nul_missing;                   /* text messages delivered without the promised NUL */
     /* Optional expectations for message payloads: the message i must equal expect[i] (binary or text). */
     const uint8_t *const *expect;
@@ -121,7 +122,7 @@ static void ev_message(tt_socket_task t, const tt_message_event *e, void *ud) {
         rec_add(r, "message %s %zu rs=%d", type, e->length, state_of(r));
     }
     /* Never assert inside a callback: cmocka's longjmp would leave the runtime inside a callback. */
-    if (e->type == TT_DATA_TEXT && ((const char *)e->data)[e->length] != '\0') r->nul_missing++;
+    if (r->check_nul && e->type == TT_DATA_TEXT && ((const char *)e->data)[e->length] != '\0') r->nul_missing++;
     if (r->close_after_messages && r->messages == r->close_after_messages) close_task(r, 1000, "done");
 }
 
@@ -332,6 +333,7 @@ static void test_echo_utf8(void **s) {
     rec r = {0};
     r.close_after_messages = 1;
     r.send_on_open = text;
+    r.check_nul = 1;
     start(&r, WS("/echo"), NULL, 0, 0);
     rec *all[] = {&r};
     run_until_closed(all, 1, 10000);
@@ -544,7 +546,7 @@ static void test_hundred_tasks(void **s) {
     }
     run_until_closed(all, N, 30000);
     for (int i = 0; i < N; i++) {
-        char m[64];
+        char m[96];
         snprintf(m, sizeof m, "message text %zu %s rs=1", strlen(msgs[i]), msgs[i]);
         EXPECT(&r[i], "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1", m,
                "result closeSocket:ok", "close 1000 done clean rs=3");
@@ -742,6 +744,97 @@ static void test_ipv6(void **s) {
     echo_once(url_for("WS6", "ws", "[::1]", "/echo"));
 }
 
+/* ---- Scale: TT_IT_SCALE connections open at once (run as its own ctest entry) ------------------ */
+
+typedef struct light {
+    int opened, echoed, closed, clean, errors;
+} light;
+static int scale_opened, scale_closed;
+
+static void light_open(tt_socket_task t, const tt_open_event *e, void *ud) {
+    (void)e;
+    ((light *)ud)->opened++;
+    scale_opened++;
+    (void)t;
+}
+static void light_message(tt_socket_task t, const tt_message_event *e, void *ud) {
+    light *l = ud;
+    if (e->type == TT_DATA_TEXT && e->length == 4 && memcmp(e->data, "ping", 4) == 0) l->echoed++;
+    tt_close_options o;
+    memset(&o, 0, sizeof o);
+    tt_socket_task_close(t, &o);
+}
+static void light_error(tt_socket_task t, const tt_error_event *e, void *ud) {
+    (void)t;
+    if (((light *)ud)->errors++ == 0 && scale_closed < 3) fprintf(stderr, "  error: %s (%s)\n", e->err_msg, e->detail);
+}
+static void light_close(tt_socket_task t, const tt_close_event *e, void *ud) {
+    (void)t;
+    light *l = ud;
+    l->closed++;
+    l->clean += e->code == 1000 && e->was_clean;
+    scale_closed++;
+}
+
+static void test_scale(void **s) {
+    (void)s;
+    const char *n_env = getenv("TT_IT_SCALE");
+    if (n_env == NULL) skip();
+    int n = atoi(n_env);
+    light *l = calloc((size_t)n, sizeof *l);
+    tt_socket_task *tasks = calloc((size_t)n, sizeof *tasks);
+    assert_non_null(l);
+    assert_non_null(tasks);
+    scale_opened = scale_closed = 0;
+    const char *url = WS("/echo");
+    uint64_t t0 = now_ms(), end = t0 + 90000;
+    /* Open in waves so the peer's accept backlog keeps up; all of them stay open at once. */
+    int started_n = 0;
+    while (scale_opened < n) {
+        while (started_n < n && started_n - scale_opened < 500) {
+            tt_connect_socket_options o;
+            memset(&o, 0, sizeof o);
+            o.url = url;
+            tasks[started_n] = tt_connect_socket(&o);
+            assert_int_not_equal(tasks[started_n].id, 0);
+            tt_socket_task_on_open(tasks[started_n], light_open, &l[started_n]);
+            tt_socket_task_on_message(tasks[started_n], light_message, &l[started_n]);
+            tt_socket_task_on_error(tasks[started_n], light_error, &l[started_n]);
+            tt_socket_task_on_close(tasks[started_n], light_close, &l[started_n]);
+            started_n++;
+        }
+        assert_true(tt_runtime_poll(10) >= 0);
+        assert_int_equal(scale_closed, 0);
+        assert_true(now_ms() < end);
+    }
+    size_t conns = tt__native_connection_count(), mem = tt__native_memory();
+    fprintf(stderr, "  %d connections open after %llu ms; %zu bytes of connection state (%zu each)\n", n,
+            (unsigned long long)(now_ms() - t0), mem, mem / conns);
+    assert_int_equal(conns, (size_t)n);
+    for (int i = 0; i < n; i++) {
+        tt_send_options o;
+        memset(&o, 0, sizeof o);
+        o.type = TT_DATA_TEXT;
+        o.data = "ping";
+        o.length = 4;
+        tt_socket_task_send(tasks[i], &o);
+    }
+    while (scale_closed < n) {
+        assert_true(tt_runtime_poll(10) >= 0);
+        assert_true(now_ms() < end);
+    }
+    for (int i = 0; i < n; i++) {
+        if (l[i].opened != 1 || l[i].echoed != 1 || l[i].closed != 1 || l[i].clean != 1 || l[i].errors != 0) {
+            fprintf(stderr, "  task %d: opened %d echoed %d closed %d clean %d errors %d\n", i, l[i].opened,
+                    l[i].echoed, l[i].closed, l[i].clean, l[i].errors);
+            fail();
+        }
+    }
+    fprintf(stderr, "  all %d echoed and closed cleanly after %llu ms\n", n, (unsigned long long)(now_ms() - t0));
+    free(l);
+    free(tasks);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_echo_text_ws, setup, teardown),
@@ -778,7 +871,11 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_localhost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_localhost_wss, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
     };
+    /* TT_IT_FILTER / TT_IT_SKIP: cmocka name patterns, for running a subset by hand. */
+    if (getenv("TT_IT_FILTER")) cmocka_set_test_filter(getenv("TT_IT_FILTER"));
+    if (getenv("TT_IT_SKIP")) cmocka_set_skip_filter(getenv("TT_IT_SKIP"));
     char name[64];
     snprintf(name, sizeof name, "integration.%s", peer());
     return cmocka_run_group_tests_name(name, tests, NULL, NULL);
