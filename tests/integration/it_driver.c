@@ -471,6 +471,66 @@ static void test_server_drops_tcp(void **s) {
            "error onSocketError: WebSocket connection failed | read: * rs=3", "close 1006  not-clean rs=3");
 }
 
+/* The server closes TCP in the middle of a frame. */
+static void test_eof_mid_message(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    rec r = {0};
+    start(&r, WS("/partial"), NULL, 0, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "error onSocketError: WebSocket connection failed | read: connection closed by the server * rs=3",
+           "close 1006  not-clean rs=3");
+}
+
+static void test_invalid_utf8_from_server(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    rec r = {0};
+    start(&r, WS("/badutf8"), NULL, 0, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "error onSocketError: WebSocket connection failed | * rs=3", "close 1006  not-clean rs=3");
+    /* Like Chromium, the client told the server why with Close 1002 before dropping TCP. */
+    rec q = {0};
+    q.close_after_messages = 1;
+    start(&q, WS("/lastclose"), NULL, 0, 0);
+    rec *all2[] = {&q};
+    run_until_closed(all2, 1, 10000);
+    EXPECT(&q, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "message text 4 1002 rs=1", "result closeSocket:ok", "close 1000 done clean rs=3");
+}
+
+static void test_reserved_opcode(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    rec r = {0};
+    start(&r, WS("/badframe"), NULL, 0, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "error onSocketError: WebSocket connection failed | * rs=3", "close 1006  not-clean rs=3");
+}
+
+static void test_message_too_large(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    tt_runtime_config c;
+    memset(&c, 0, sizeof c);
+    c.skip_domain_check = 1;
+    c.disable_deflate = 1;
+    c.max_message_size = 1000;
+    assert_int_equal(tt_runtime_configure(&c), 0);
+    rec r = {0};
+    start(&r, WS("/big?n=1001"), NULL, 0, 0);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "error onSocketError: WebSocket message too large | * rs=3", "close 1006  not-clean rs=3");
+}
+
 /* ---- Tests: subprotocols ----------------------------------------------------------------------- */
 
 static void test_subprotocol_chosen(void **s) {
@@ -851,6 +911,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_client_close_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_drops_tcp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_eof_mid_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_utf8_from_server, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reserved_opcode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_message_too_large, setup, teardown),
         cmocka_unit_test_setup_teardown(test_subprotocol_chosen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_subprotocol_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_subprotocol_not_offered, setup, teardown),

@@ -16,6 +16,11 @@
 //   /hang              accept the upgrade request and never answer
 //   /deaf              complete the handshake by hand, then ignore everything (never answers a Close)
 //   /echo-close        echo messages; after "close-me" close with 4002 "server says bye"
+//   /partial           send the first 3 bytes of a 256-byte binary frame, then close TCP
+//   /badutf8           send a text frame holding invalid UTF-8, then echo (expects our Close 1002)
+//   /badframe          send a frame with the reserved opcode 0x3
+//   /big?n=N           send one text message of N bytes
+//   /lastclose         send the close code the last /badutf8 client sent, as text
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createHash } from 'node:crypto';
@@ -24,6 +29,7 @@ import { WebSocketServer } from 'ws';
 
 const certDir = process.argv[2];
 const held = new Set(); // sockets kept open on purpose (/hang, /deaf)
+let lastClose = 'none'; // the close code the last /badutf8 client sent (1006 when it sent none)
 
 function handleProtocols(protocols, request) {
   const url = new URL(request.url, 'http://x');
@@ -75,6 +81,23 @@ wss.on('connection', (ws, request) => {
     }
     case '/drop':
       ws._socket.destroy();
+      break;
+    case '/partial':
+      ws._socket.end(Buffer.from([0x82, 0x7e, 0x01, 0x00, 1, 2, 3]));
+      break;
+    case '/badutf8':
+      // The client's answer (Chromium: Close 1002) is reported to the next /lastclose connection.
+      ws.on('close', (code) => { lastClose = String(code); });
+      ws._socket.write(Buffer.from([0x81, 0x02, 0xc3, 0x28]));
+      break;
+    case '/badframe':
+      ws._socket.write(Buffer.from([0x83, 0x00]));
+      break;
+    case '/lastclose':
+      ws.send(lastClose);
+      break;
+    case '/big':
+      ws.send('x'.repeat(Number(url.searchParams.get('n'))));
       break;
     default:
       ws.close(1011, 'unknown path');

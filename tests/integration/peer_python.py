@@ -25,7 +25,8 @@ CERT_DIR = sys.argv[1]
 
 
 async def handler(ws, path=None):
-    url = urllib.parse.urlsplit(ws.path)
+    # websockets < 13 (legacy) has ws.path; the newer implementation has ws.request.path.
+    url = urllib.parse.urlsplit(getattr(ws, "path", None) or ws.request.path)
     query = urllib.parse.parse_qs(url.query)
     route = url.path
     try:
