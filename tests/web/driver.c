@@ -1,0 +1,332 @@
+/*
+ * The web test driver: one scenario per run, one trace line per callback on stdout, then "END".
+ * Built twice (web/CMakeLists.txt): for Node (driver_node.cjs, run with --experimental-websocket) and for
+ * the browser (driver_browser.mjs, run by callMain in Chromium). tests/web/scenarios.mjs holds the exact
+ * traces expected from both.
+ *
+ *   driver <scenario> <url> [args...]
+ *
+ * Trace line: "T<id> <kind> rs=<readyState> ..." with, depending on the kind, errMsg=, code=, reason=,
+ * clean=, type=, len=, hash= (FNV-1a 32 of the payload), protocol=, extensions=. Bytes outside printable
+ * ASCII in strings are written as \xHH.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <emscripten/emscripten.h>
+
+#include "ttsocket.h"
+
+#define MAX_TASKS 128
+#define FINISH_GRACE_MS 150
+
+typedef struct task_ctx {
+    tt_socket_task task;
+    int index;
+    int step;       /* scenario-specific progress */
+    int closed;
+} task_ctx;
+
+static task_ctx tasks[MAX_TASKS];
+static int task_count, closed_count;
+static const char *scenario;
+static const char *url;
+static int argc_g;
+static char **argv_g;
+static int finishing;
+
+/* ---- Trace ---------------------------------------------------------------------------------------- */
+
+static uint32_t fnv1a(const void *data, size_t n) {
+    const uint8_t *p = data;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static void put_escaped(const char *s) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x20 && *p <= 0x7e && *p != '\\') putchar(*p);
+        else printf("\\x%02x", *p);
+    }
+}
+
+static const char *rs(tt_socket_task t) {
+    static const char *names[] = {"CONNECTING", "OPEN", "CLOSING", "CLOSED"};
+    tt_ready_state s = tt_socket_task_ready_state(t);
+    return (unsigned)s < 4 ? names[s] : "?";
+}
+
+static void finish(void *ud) {
+    (void)ud;
+    printf("END\n");
+    fflush(stdout);
+    emscripten_force_exit(0);
+}
+
+static void maybe_finish(void) {
+    if (finishing || closed_count < task_count) return;
+    finishing = 1;
+    /* A grace period so that a callback after onClose would show up in the trace. */
+    emscripten_async_call(finish, NULL, FINISH_GRACE_MS);
+}
+
+static void on_result(const char *kind, const tt_result *r, task_ctx *c) {
+    printf("T%u %s rs=%s errMsg=", (unsigned)c->task.id, kind, rs(c->task));
+    put_escaped(r->err_msg);
+    if (r->socket_task_id) printf(" id=%u", (unsigned)r->socket_task_id);
+    printf("\n");
+}
+
+static void connect_success(const tt_result *r, void *ud) { on_result("connect:success", r, ud); }
+static void connect_fail(const tt_result *r, void *ud) { on_result("connect:fail", r, ud); }
+static void connect_complete(const tt_result *r, void *ud) { on_result("connect:complete", r, ud); }
+static void send_success(const tt_result *r, void *ud) { on_result("send:success", r, ud); }
+static void send_fail(const tt_result *r, void *ud) { on_result("send:fail", r, ud); }
+static void send_complete(const tt_result *r, void *ud) { on_result("send:complete", r, ud); }
+static void close_success(const tt_result *r, void *ud) { on_result("close:success", r, ud); }
+static void close_fail(const tt_result *r, void *ud) { on_result("close:fail", r, ud); }
+static void close_complete(const tt_result *r, void *ud) { on_result("close:complete", r, ud); }
+
+/* ---- Scenario hooks -------------------------------------------------------------------------------- */
+
+static void scenario_open(task_ctx *c);
+static void scenario_message(task_ctx *c, const tt_message_event *m);
+
+static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
+    printf("T%u open rs=%s protocol=", (unsigned)t.id, rs(t));
+    put_escaped(e->protocol);
+    printf(" extensions=");
+    put_escaped(e->extensions);
+    printf("\n");
+    scenario_open(ud);
+}
+
+static void on_message(tt_socket_task t, const tt_message_event *m, void *ud) {
+    printf("T%u message rs=%s type=%s len=%zu hash=%08x\n", (unsigned)t.id, rs(t),
+           m->type == TT_DATA_TEXT ? "text" : "binary", m->length, fnv1a(m->data, m->length));
+    scenario_message(ud, m);
+}
+
+static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) {
+    (void)ud;
+    printf("T%u error rs=%s errMsg=", (unsigned)t.id, rs(t));
+    put_escaped(e->err_msg);
+    printf(" detail=");
+    put_escaped(e->detail ? e->detail : "(null)");
+    printf("\n");
+}
+
+static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
+    task_ctx *c = ud;
+    printf("T%u close rs=%s code=%d reason=", (unsigned)t.id, rs(t), e->code);
+    put_escaped(e->reason);
+    printf(" clean=%d\n", e->was_clean);
+    if (!c->closed) {
+        c->closed = 1;
+        closed_count++;
+    }
+    maybe_finish();
+}
+
+/* ---- Actions ---------------------------------------------------------------------------------------- */
+
+static task_ctx *connect_task(const char *u, const char *protocols_csv, int timeout_ms) {
+    if (task_count >= MAX_TASKS) abort();
+    task_ctx *c = &tasks[task_count++];
+    c->index = task_count - 1;
+    const char *protos[8];
+    size_t nproto = 0;
+    char buf[256];
+    if (protocols_csv && *protocols_csv) {
+        snprintf(buf, sizeof buf, "%s", protocols_csv);
+        for (char *tok = strtok(buf, ","); tok && nproto < 8; tok = strtok(NULL, ",")) protos[nproto++] = tok;
+    }
+    tt_connect_socket_options o = {0};
+    o.url = u;
+    o.protocols = protos;
+    o.protocol_count = nproto;
+    o.timeout_ms = timeout_ms;
+    o.success = connect_success;
+    o.fail = connect_fail;
+    o.complete = connect_complete;
+    o.user_data = c;
+    c->task = tt_connect_socket(&o);
+    printf("T%u connect-returned rs=%s\n", (unsigned)c->task.id, rs(c->task));
+    tt_socket_task_on_open(c->task, on_open, c);
+    tt_socket_task_on_message(c->task, on_message, c);
+    tt_socket_task_on_error(c->task, on_error, c);
+    tt_socket_task_on_close(c->task, on_close, c);
+    if (c->task.id == 0) {
+        c->closed = 1; /* no event will ever come */
+        closed_count++;
+    }
+    return c;
+}
+
+static void send_data(task_ctx *c, tt_data_type type, const void *data, size_t len) {
+    tt_send_options o = {0};
+    o.type = type;
+    o.data = data;
+    o.length = len;
+    o.success = send_success;
+    o.fail = send_fail;
+    o.complete = send_complete;
+    o.user_data = c;
+    tt_socket_task_send(c->task, &o);
+}
+
+static void close_task(task_ctx *c, int code, const char *reason) {
+    tt_close_options o = {0};
+    o.code = code;
+    o.reason = reason;
+    o.success = close_success;
+    o.fail = close_fail;
+    o.complete = close_complete;
+    o.user_data = c;
+    tt_socket_task_close(c->task, &o);
+}
+
+/* Deterministic payloads; tests/web/scenarios.mjs generates the same bytes. */
+static uint8_t *make_payload(tt_data_type type, size_t n) {
+    uint8_t *p = malloc(n + 1);
+    if (!p) abort();
+    for (size_t i = 0; i < n; i++)
+        p[i] = type == TT_DATA_TEXT ? (uint8_t)('a' + (i * 7) % 26) : (uint8_t)((i * 131 + 7) & 0xff);
+    p[n] = 0;
+    return p;
+}
+
+/* "#N" is N bytes of 'r'; anything else is taken as it is. */
+static char *make_reason(const char *spec) {
+    if (spec[0] == '#') {
+        size_t n = (size_t)atoi(spec + 1);
+        char *s = malloc(n + 1);
+        memset(s, 'r', n);
+        s[n] = 0;
+        return s;
+    }
+    size_t n = strlen(spec);
+    char *s = malloc(n + 1);
+    memcpy(s, spec, n + 1);
+    return s;
+}
+
+/* ---- Scenarios -------------------------------------------------------------------------------------- */
+
+static size_t echo_sizes[32];
+static int echo_count;
+static tt_data_type echo_type;
+
+static void echo_next(task_ctx *c) {
+    if (c->step >= echo_count) {
+        close_task(c, 1000, "done");
+        return;
+    }
+    size_t n = echo_sizes[c->step];
+    uint8_t *p = make_payload(echo_type, n);
+    send_data(c, echo_type, p, n);
+    free(p); /* the library copied it */
+}
+
+/* Text with U+0000 in it, and multi-byte characters around it. */
+static const char nul_text[] = "a\0b\xc3\xa9\0\xe2\x9c\x93\0";
+#define NUL_TEXT_LEN (sizeof nul_text - 1)
+
+static void scenario_open(task_ctx *c) {
+    if (!strcmp(scenario, "echo")) {
+        echo_next(c);
+    } else if (!strcmp(scenario, "echo_nul")) {
+        send_data(c, TT_DATA_TEXT, nul_text, NUL_TEXT_LEN);
+    } else if (!strcmp(scenario, "client_close")) {
+        int code = atoi(argv_g[3]);
+        char *reason = make_reason(argc_g > 4 ? argv_g[4] : "");
+        close_task(c, code, reason);
+        free(reason);
+    } else if (!strcmp(scenario, "close_invalid")) {
+        static const int bad_codes[] = {999, 1004, 1005, 1006, 1015, 2999, 5000};
+        for (size_t i = 0; i < sizeof bad_codes / sizeof bad_codes[0]; i++) close_task(c, bad_codes[i], "x");
+        char *long_reason = make_reason("#124");
+        close_task(c, 1000, long_reason);
+        free(long_reason);
+        close_task(c, 3000, "\xff"); /* not UTF-8 */
+        /* The module is still alive and the task still OPEN: an echo proves it, then a valid close. */
+        send_data(c, TT_DATA_TEXT, "still-open", 10);
+    } else if (!strcmp(scenario, "send_before_open")) {
+        close_task(c, 0, NULL); /* all defaults: 1000, "" */
+    } else if (!strcmp(scenario, "send_after_close")) {
+        close_task(c, 1000, "bye");
+        send_data(c, TT_DATA_BINARY, "late", 4);
+        printf("T%u buffered=%zu\n", (unsigned)c->task.id, tt_socket_task_buffered_amount(c->task));
+    } else if (!strcmp(scenario, "many")) {
+        char msg[32];
+        int n = snprintf(msg, sizeof msg, "hello %u", (unsigned)c->task.id);
+        send_data(c, TT_DATA_TEXT, msg, (size_t)n);
+    }
+}
+
+static void scenario_message(task_ctx *c, const tt_message_event *m) {
+    if (!strcmp(scenario, "echo")) {
+        c->step++;
+        echo_next(c);
+    } else if (!strcmp(scenario, "echo_nul")) {
+        printf("T%u nul-text-equal=%d\n", (unsigned)c->task.id,
+               m->length == NUL_TEXT_LEN && memcmp(m->data, nul_text, NUL_TEXT_LEN) == 0 &&
+                   ((const char *)m->data)[m->length] == 0);
+        close_task(c, 1000, "");
+    } else if (!strcmp(scenario, "close_invalid") || !strcmp(scenario, "many")) {
+        close_task(c, 1000, "ok");
+    }
+}
+
+static void parse_sizes(const char *csv) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", csv);
+    for (char *tok = strtok(buf, ","); tok && echo_count < 32; tok = strtok(NULL, ","))
+        echo_sizes[echo_count++] = (size_t)strtoull(tok, NULL, 10);
+}
+
+int main(int argc, char **argv) {
+    argc_g = argc;
+    argv_g = argv;
+    if (argc < 3) {
+        fprintf(stderr, "usage: driver <scenario> <url> [args...]\n");
+        return 2;
+    }
+    scenario = argv[1];
+    url = argv[2];
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    tt_runtime_config cfg = {0};
+    cfg.skip_domain_check = 1;
+    if (tt_runtime_configure(&cfg) != 0) abort();
+
+    if (!strcmp(scenario, "connect_wait")) {
+        /* connect_wait <url> [protocols_csv] [timeout_ms] */
+        connect_task(url, argc > 3 ? argv[3] : NULL, argc > 4 ? atoi(argv[4]) : 0);
+    } else if (!strcmp(scenario, "echo")) {
+        /* echo <url> text|binary <sizes_csv> */
+        echo_type = !strcmp(argv[3], "binary") ? TT_DATA_BINARY : TT_DATA_TEXT;
+        parse_sizes(argv[4]);
+        connect_task(url, NULL, 0);
+    } else if (!strcmp(scenario, "send_before_open")) {
+        task_ctx *c = connect_task(url, NULL, 0);
+        send_data(c, TT_DATA_TEXT, "early", 5);
+    } else if (!strcmp(scenario, "close_connecting")) {
+        task_ctx *c = connect_task(url, NULL, 0);
+        close_task(c, 1000, "never-open");
+    } else if (!strcmp(scenario, "many")) {
+        int n = atoi(argv[3]);
+        for (int i = 0; i < n; i++) connect_task(url, NULL, 0);
+    } else {
+        /* echo_nul, client_close, close_invalid, send_after_close */
+        connect_task(url, NULL, 0);
+    }
+    emscripten_exit_with_live_runtime();
+    return 0;
+}

@@ -1,0 +1,140 @@
+/*
+ * The C side of the npm package's JavaScript wrapper (web/package/index.js). The public C API takes
+ * structs and function pointers, which JavaScript cannot build comfortably; these flat functions take
+ * plain numbers and pointers, and report every result and event back through one JavaScript function
+ * per kind (Module.__ttjs, set by index.js). Request numbers (req) let the wrapper find the
+ * success/fail/complete callbacks of one call; events are keyed by socketTaskId.
+ *
+ * Everything else (validation, errMsg strings, order of callbacks) is the library's, unchanged.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <emscripten/emscripten.h>
+
+#include "ttsocket.h"
+
+EM_JS(void, ttjs_emit_result, (int req, int kind, const char *err_msg, uint32_t id), {
+    Module['__ttjs'].result(req, kind, UTF8ToString(err_msg), id);
+});
+EM_JS(void, ttjs_emit_open, (uint32_t id, const char *protocol, const char *extensions), {
+    Module['__ttjs'].open(id, UTF8ToString(protocol), UTF8ToString(extensions));
+});
+EM_JS(void, ttjs_emit_message, (uint32_t id, int type, const void *data, size_t length), {
+    Module['__ttjs'].message(id, type, data, length);
+});
+EM_JS(void, ttjs_emit_error, (uint32_t id, const char *err_msg, const char *detail), {
+    Module['__ttjs'].error(id, UTF8ToString(err_msg), UTF8ToString(detail));
+});
+EM_JS(void, ttjs_emit_close, (uint32_t id, int code, const char *reason, int was_clean), {
+    Module['__ttjs'].close(id, code, UTF8ToString(reason), was_clean);
+});
+
+enum { RESULT_SUCCESS = 0, RESULT_FAIL = 1, RESULT_COMPLETE = 2 };
+
+static void on_success(const tt_result *r, void *ud) {
+    ttjs_emit_result((int)(intptr_t)ud, RESULT_SUCCESS, r->err_msg, r->socket_task_id);
+}
+static void on_fail(const tt_result *r, void *ud) {
+    ttjs_emit_result((int)(intptr_t)ud, RESULT_FAIL, r->err_msg, r->socket_task_id);
+}
+static void on_complete(const tt_result *r, void *ud) {
+    ttjs_emit_result((int)(intptr_t)ud, RESULT_COMPLETE, r->err_msg, r->socket_task_id);
+}
+
+static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
+    (void)ud;
+    ttjs_emit_open(t.id, e->protocol, e->extensions);
+}
+static void on_message(tt_socket_task t, const tt_message_event *e, void *ud) {
+    (void)ud;
+    ttjs_emit_message(t.id, (int)e->type, e->data, e->length);
+}
+static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) {
+    (void)ud;
+    ttjs_emit_error(t.id, e->err_msg, e->detail ? e->detail : "");
+}
+static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
+    (void)ud;
+    ttjs_emit_close(t.id, e->code, e->reason, e->was_clean);
+}
+
+/* domains: ndomains C strings. max_message_size is a double so that JavaScript can pass any number. */
+EMSCRIPTEN_KEEPALIVE int ttjs_configure(int skip_domain_check, const char *const *domains, int ndomains,
+                                        int connect_timeout_ms, int max_connections, double max_message_size) {
+    tt_runtime_config c = {0};
+    c.skip_domain_check = skip_domain_check;
+    c.socket_domains = domains;
+    c.socket_domain_count = ndomains > 0 ? (size_t)ndomains : 0;
+    c.connect_timeout_ms = connect_timeout_ms;
+    c.max_connections = max_connections;
+    c.max_message_size = max_message_size > 0 ? (size_t)max_message_size : 0;
+    return tt_runtime_configure(&c);
+}
+
+/* headers: nheaders (name, value) pairs of C strings, 2 * nheaders pointers. Returns the socketTaskId or 0. */
+EMSCRIPTEN_KEEPALIVE uint32_t ttjs_connect(const char *url, const char *const *protocols, int nprotocols,
+                                           const char *const *headers, int nheaders, int timeout_ms, int req) {
+    tt_header *h = NULL;
+    if (nheaders > 0) {
+        h = calloc((size_t)nheaders, sizeof *h);
+        if (h == NULL) nheaders = 0;
+        for (int i = 0; i < nheaders; i++) {
+            h[i].name = headers[2 * i];
+            h[i].value = headers[2 * i + 1];
+        }
+    }
+    tt_connect_socket_options o = {0};
+    o.url = url;
+    o.protocols = protocols;
+    o.protocol_count = nprotocols > 0 ? (size_t)nprotocols : 0;
+    o.header = h;
+    o.header_count = nheaders > 0 ? (size_t)nheaders : 0;
+    o.timeout_ms = timeout_ms;
+    o.success = on_success;
+    o.fail = on_fail;
+    o.complete = on_complete;
+    o.user_data = (void *)(intptr_t)req;
+    tt_socket_task t = tt_connect_socket(&o);
+    free(h);
+    if (t.id) {
+        tt_socket_task_on_open(t, on_open, NULL);
+        tt_socket_task_on_message(t, on_message, NULL);
+        tt_socket_task_on_error(t, on_error, NULL);
+        tt_socket_task_on_close(t, on_close, NULL);
+    }
+    return t.id;
+}
+
+EMSCRIPTEN_KEEPALIVE void ttjs_send(uint32_t id, int type, const void *data, size_t length, int req) {
+    tt_send_options o = {0};
+    o.type = type == TT_DATA_BINARY ? TT_DATA_BINARY : TT_DATA_TEXT;
+    o.data = data;
+    o.length = length;
+    o.success = on_success;
+    o.fail = on_fail;
+    o.complete = on_complete;
+    o.user_data = (void *)(intptr_t)req;
+    tt_socket_task_send((tt_socket_task){id}, &o);
+}
+
+/* reason may be NULL (""). code 0 means 1000. */
+EMSCRIPTEN_KEEPALIVE void ttjs_close(uint32_t id, int code, const char *reason, int req) {
+    tt_close_options o = {0};
+    o.code = code;
+    o.reason = reason;
+    o.success = on_success;
+    o.fail = on_fail;
+    o.complete = on_complete;
+    o.user_data = (void *)(intptr_t)req;
+    tt_socket_task_close((tt_socket_task){id}, &o);
+}
+
+EMSCRIPTEN_KEEPALIVE int ttjs_ready_state(uint32_t id) { return (int)tt_socket_task_ready_state((tt_socket_task){id}); }
+
+EMSCRIPTEN_KEEPALIVE double ttjs_buffered_amount(uint32_t id) {
+    return (double)tt_socket_task_buffered_amount((tt_socket_task){id});
+}
+
+/* The package has no main(): the game's own code (or index.js) drives it. */

@@ -1,0 +1,171 @@
+// ttsocket for JavaScript: tt.connectSocket / SocketTask backed by the ttsocket wasm library, so a web
+// game gets exactly the validation, errMsg strings and callback order of the C API (and of the native
+// build). The wasm file is located with new URL('ttsocket.wasm', import.meta.url) inside ttsocket.mjs,
+// which Vite, webpack 5, Rollup and esbuild all follow.
+import createTTSocketModule from './ttsocket.mjs';
+
+export { createTTSocketModule };
+
+const READY_STATE = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
+
+function callResult(cbs, kind, res) {
+  const fn = kind === 0 ? cbs.success : kind === 1 ? cbs.fail : cbs.complete;
+  if (typeof fn === 'function') fn(res);
+}
+
+class SocketTask {
+  constructor(runtime, id) {
+    this._rt = runtime;
+    this.socketTaskId = id;
+    this._listeners = { open: [], message: [], error: [], close: [] };
+  }
+  get readyState() { return this._rt._m._ttjs_ready_state(this.socketTaskId); }
+  get bufferedAmount() { return this._rt._m._ttjs_buffered_amount(this.socketTaskId); }
+
+  // data: string (text frame) or ArrayBuffer / typed array (binary frame).
+  send(options = {}) {
+    const m = this._rt._m;
+    const req = this._rt._request(options);
+    let bytes, type;
+    if (typeof options.data === 'string') {
+      bytes = new TextEncoder().encode(options.data);
+      type = 0;
+    } else if (options.data instanceof ArrayBuffer) {
+      bytes = new Uint8Array(options.data);
+      type = 1;
+    } else if (ArrayBuffer.isView(options.data)) {
+      bytes = new Uint8Array(options.data.buffer, options.data.byteOffset, options.data.byteLength);
+      type = 1;
+    } else {
+      // No usable data: a NULL payload with a length, so the library reports its own errMsg.
+      m._ttjs_send(this.socketTaskId, 0, 0, 1, req);
+      return;
+    }
+    const p = m._malloc(bytes.length || 1);
+    m.HEAPU8.set(bytes, p);
+    m._ttjs_send(this.socketTaskId, type, p, bytes.length, req);
+    m._free(p);
+  }
+
+  close(options = {}) {
+    const m = this._rt._m;
+    const req = this._rt._request(options);
+    const reason = options.reason == null ? 0 : this._rt._str(String(options.reason));
+    m._ttjs_close(this.socketTaskId, options.code | 0, reason, req);
+    if (reason) m._free(reason);
+  }
+
+  onOpen(cb) { this._listeners.open.push(cb); }
+  onMessage(cb) { this._listeners.message.push(cb); }
+  onError(cb) { this._listeners.error.push(cb); }
+  onClose(cb) { this._listeners.close.push(cb); }
+  offOpen(cb) { this._off('open', cb); }
+  offMessage(cb) { this._off('message', cb); }
+  offError(cb) { this._off('error', cb); }
+  offClose(cb) { this._off('close', cb); }
+  _off(kind, cb) {
+    const l = this._listeners[kind];
+    const i = cb ? l.indexOf(cb) : -1;
+    if (!cb) l.length = 0;
+    else if (i >= 0) l.splice(i, 1);
+  }
+  _emit(kind, res) {
+    for (const cb of this._listeners[kind].slice()) cb(res);
+  }
+}
+
+export class TTSocketRuntime {
+  constructor(module) {
+    this._m = module;
+    this._nextReq = 1;
+    this._requests = new Map();
+    this._tasks = new Map();
+    const self = this;
+    module.__ttjs = {
+      result(req, kind, errMsg, id) {
+        const cbs = self._requests.get(req);
+        if (!cbs) return;
+        if (kind === 2) self._requests.delete(req);
+        callResult(cbs, kind, id ? { errMsg, socketTaskId: id } : { errMsg });
+      },
+      open(id, protocol, extensions) { self._tasks.get(id)?._emit('open', { protocol, extensions, header: {} }); },
+      message(id, type, ptr, len) {
+        const t = self._tasks.get(id);
+        if (!t) return;
+        const view = module.HEAPU8.subarray(ptr, ptr + len);
+        const data = type === 0 ? new TextDecoder().decode(view) : view.slice().buffer;
+        t._emit('message', { data });
+      },
+      error(id, errMsg, detail) { self._tasks.get(id)?._emit('error', { errMsg, detail }); },
+      close(id, code, reason, wasClean) {
+        const t = self._tasks.get(id);
+        self._tasks.delete(id);
+        t?._emit('close', { code, reason, wasClean: !!wasClean });
+      },
+    };
+  }
+
+  get module() { return this._m; }
+  version() { return this._m.UTF8ToString(this._m._tt_version()); }
+
+  // { socketDomains: string[], skipDomainCheck, connectTimeout, maxConnections, maxMessageSize } -> 0 or < 0
+  configure(config = {}) {
+    const m = this._m;
+    const domains = (config.socketDomains || []).map((d) => this._str(String(d)));
+    const arr = this._ptrs(domains);
+    const rc = m._ttjs_configure(config.skipDomainCheck ? 1 : 0, arr, domains.length,
+      config.connectTimeout | 0, config.maxConnections | 0, Number(config.maxMessageSize) || 0);
+    domains.forEach((p) => m._free(p));
+    m._free(arr);
+    return rc;
+  }
+
+  // tt.connectSocket({url, header, protocols, timeout, success, fail, complete}) -> SocketTask or null
+  connectSocket(options = {}) {
+    const m = this._m;
+    const req = this._request(options);
+    const url = this._str(options.url == null ? '' : String(options.url));
+    const protos = (options.protocols || []).map((p) => this._str(String(p)));
+    const protoArr = this._ptrs(protos);
+    const hdrs = [];
+    for (const [k, v] of Object.entries(options.header || {})) hdrs.push(this._str(k), this._str(String(v)));
+    const hdrArr = this._ptrs(hdrs);
+    const id = m._ttjs_connect(url, protoArr, protos.length, hdrArr, hdrs.length / 2, options.timeout | 0, req);
+    [url, protoArr, hdrArr, ...protos, ...hdrs].forEach((p) => m._free(p));
+    if (!id) return null;
+    const task = new SocketTask(this, id);
+    this._tasks.set(id, task);
+    return task;
+  }
+
+  shutdown() { this._m._tt_runtime_shutdown(); }
+
+  _request(options) {
+    const req = this._nextReq++;
+    this._requests.set(req, { success: options.success, fail: options.fail, complete: options.complete });
+    return req;
+  }
+  _str(s) {
+    const m = this._m;
+    const n = m.lengthBytesUTF8(s) + 1;
+    const p = m._malloc(n);
+    m.stringToUTF8(s, p, n);
+    return p;
+  }
+  _ptrs(list) {
+    const m = this._m;
+    const p = m._malloc(4 * list.length || 4);
+    list.forEach((v, i) => { m.HEAPU32[(p >> 2) + i] = v; });
+    return p;
+  }
+}
+
+TTSocketRuntime.READY_STATE = READY_STATE;
+
+// Loads the wasm module and returns a runtime. moduleOptions go to the Emscripten factory
+// (e.g. locateFile, wasmBinary, print).
+export async function createTTSocket(moduleOptions = {}) {
+  return new TTSocketRuntime(await createTTSocketModule(moduleOptions));
+}
+
+export default createTTSocket;

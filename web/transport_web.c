@@ -1,0 +1,323 @@
+/*
+ * The web transport: src/transport.h on top of the browser's WebSocket, reached through Emscripten's
+ * <emscripten/websocket.h> (-lwebsocket.js) plus the few helpers in web/library_ttsocket.js that the
+ * 3.1.6 API lacks. The core has validated everything before it calls down; this file only moves bytes,
+ * reports events and keeps every call into JavaScript from throwing (an exception there aborts the
+ * module). See docs/semantics.md section 3 for the traps handled here.
+ *
+ * Event mapping. The browser reports a failed connection as error, then close 1006; a clean close by
+ * the server as close alone. So: onerror only sets a flag; onclose reports tt__core_on_fail when an error
+ * preceded it or the code is 1006, and tt__core_on_close otherwise. The core produces the game's onError
+ * and onClose itself.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <emscripten/emscripten.h>
+#include <emscripten/websocket.h>
+
+#include "transport.h"
+#include "tt_internal.h"
+
+/* web/library_ttsocket.js */
+extern int tt__web_new(const char *url, const char *protocols);
+extern int tt__web_close_reason_length(int ws);
+extern int tt__web_send_text(int ws, const void *data, size_t length);
+extern int tt__web_close(int ws, int code, const char *reason, size_t reason_length);
+extern void tt__web_release(int ws, int abort);
+extern int tt__web_timer_set(void (*cb)(void *), double ms, void *user_data);
+extern void tt__web_timer_clear(int handle);
+extern int tt__web_random(uint8_t *buf, size_t n);
+
+struct tt__conn {
+    uint32_t id;           /* the socketTaskId every up-call names */
+    int ws;                /* Emscripten WebSocket handle, > 0 */
+    int error_seen;        /* the browser fired error: the close that follows is a failure */
+    int grace_timer;       /* armed after error in case no close follows (0 = none) */
+    tt__conn *prev, *next; /* live connections, for shutdown */
+};
+
+static tt__conn *live;
+
+/* One pending browser timer for the earliest requested service time. */
+static int timer_handle;
+static int timer_armed;
+static double timer_due;
+
+static void conn_link(tt__conn *c) {
+    c->prev = NULL;
+    c->next = live;
+    if (live) live->prev = c;
+    live = c;
+}
+
+static void conn_unlink(tt__conn *c) {
+    if (c->prev) c->prev->next = c->next;
+    else live = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+}
+
+/* Silences the JavaScript socket (optionally closing it) and frees the connection. */
+static void conn_release(tt__conn *c, int abort) {
+    conn_unlink(c);
+    if (c->grace_timer) tt__web_timer_clear(c->grace_timer);
+    tt__web_release(c->ws, abort);
+    tt__free(c);
+}
+
+/* ---- Hooks --------------------------------------------------------------------------------------- */
+
+static uint64_t web_now_ms(void *ud) {
+    (void)ud;
+    double now = emscripten_get_now();
+    return now > 0 ? (uint64_t)now : 0;
+}
+
+static void web_random(void *ud, uint8_t *buf, size_t n) {
+    (void)ud;
+    if (tt__web_random(buf, n) != 0) {
+        /* No crypto object: the web build needs randomness for nothing the peer can check (the browser
+         * masks frames and makes the handshake nonce itself), so a weak fill is acceptable here. */
+        for (size_t i = 0; i < n; i++) buf[i] = (uint8_t)(emscripten_random() * 256.0);
+    }
+}
+
+/* ---- Browser events ------------------------------------------------------------------------------ */
+
+/* Reads protocol or extensions into a fresh tt__malloc'd string ("" on any trouble: never NULL). */
+static char *read_socket_string(int ws, int which) {
+    int len = 0;
+    EMSCRIPTEN_RESULT r = which ? emscripten_websocket_get_extensions_length(ws, &len)
+                                : emscripten_websocket_get_protocol_length(ws, &len);
+    if (r != EMSCRIPTEN_RESULT_SUCCESS || len <= 0) len = 1;
+    char *s = tt__malloc((size_t)len);
+    if (s == NULL) return NULL;
+    s[0] = '\0';
+    if (len > 1) {
+        r = which ? emscripten_websocket_get_extensions(ws, s, len) : emscripten_websocket_get_protocol(ws, s, len);
+        if (r != EMSCRIPTEN_RESULT_SUCCESS) s[0] = '\0';
+    }
+    return s;
+}
+
+static EM_BOOL on_ws_open(int type, const EmscriptenWebSocketOpenEvent *ev, void *ud) {
+    (void)type; (void)ev;
+    tt__conn *c = ud;
+    uint32_t id = c->id;
+    char *protocol = read_socket_string(c->ws, 0);
+    char *extensions = read_socket_string(c->ws, 1);
+    /* The conn may be aborted inside the up-call: nothing below touches it. */
+    tt__core_on_open(id, protocol ? protocol : "", extensions ? extensions : "");
+    tt__free(protocol);
+    tt__free(extensions);
+    return EM_TRUE;
+}
+
+static EM_BOOL on_ws_message(int type, const EmscriptenWebSocketMessageEvent *ev, void *ud) {
+    (void)type;
+    tt__conn *c = ud;
+    uint32_t id = c->id;
+    /* Copy out of the shared event struct before anything else can overwrite it. For text, numBytes
+     * counts the NUL that library_websocket.js appends; the buffer is freed when we return. */
+    const uint8_t *data = ev->data;
+    size_t length = ev->numBytes;
+    tt_data_type kind = ev->isText ? TT_DATA_TEXT : TT_DATA_BINARY;
+    if (kind == TT_DATA_TEXT && length > 0) length--;
+    tt__core_on_message(id, kind, length ? data : (const uint8_t *)"", length);
+    return EM_TRUE;
+}
+
+/* Browsers fire close right after error, in the same task. Node 20's WebSocket (undici) fires only
+ * error when the opening handshake fails; this timer reports the failure if no close came. */
+#define TT__WEB_ERROR_GRACE_MS 100
+
+static void on_error_grace(void *ud) {
+    tt__conn *c = ud;
+    uint32_t id = c->id;
+    c->grace_timer = 0;
+    conn_release(c, 1);
+    tt__core_on_fail(id, TT_ECONNECT, "");
+}
+
+static EM_BOOL on_ws_error(int type, const EmscriptenWebSocketErrorEvent *ev, void *ud) {
+    (void)type; (void)ev;
+    tt__conn *c = ud;
+    /* Report from the close that follows, which also carries the final state. */
+    c->error_seen = 1;
+    if (c->grace_timer == 0) c->grace_timer = tt__web_timer_set(on_error_grace, TT__WEB_ERROR_GRACE_MS, c);
+    return EM_TRUE;
+}
+
+static EM_BOOL on_ws_close(int type, const EmscriptenWebSocketCloseEvent *ev, void *ud) {
+    (void)type;
+    tt__conn *c = ud;
+    uint32_t id = c->id;
+    int failed = c->error_seen || ev->code == 1006;
+    int code = ev->code;
+    int was_clean = ev->wasClean ? 1 : 0;
+    /* The reason is at most 123 bytes; the struct holds 512. Its exact length comes from JavaScript,
+     * because a reason may contain U+0000. */
+    char reason[512];
+    size_t reason_length = (size_t)tt__web_close_reason_length(c->ws);
+    if (reason_length >= sizeof reason) {
+        reason_length = 0;
+        while (reason_length < sizeof reason - 1 && ev->reason[reason_length]) reason_length++;
+    }
+    memcpy(reason, ev->reason, reason_length);
+    reason[reason_length] = '\0';
+
+    conn_release(c, 0);
+    if (failed) tt__core_on_fail(id, TT_ECONNECT, "");
+    else tt__core_on_close(id, code, reason, reason_length, was_clean);
+    return EM_TRUE;
+}
+
+/* ---- Down-calls ---------------------------------------------------------------------------------- */
+
+int tt__transport_init(void) {
+    tt__hooks hooks = {0};
+    hooks.now_ms = web_now_ms;
+    hooks.random = web_random;
+    tt__hooks_set(&hooks);
+    return TT_OK;
+}
+
+void tt__transport_shutdown(void) {
+    while (live) conn_release(live, 1);
+    if (timer_armed) tt__web_timer_clear(timer_handle);
+    timer_armed = 0;
+}
+
+/* Builds "ws://..." / "wss://..." from the validated URL: the core accepts http(s) as the browser does,
+ * but older WebSocket implementations (Node 20's) only take ws(s). */
+static char *browser_url(const tt__open_params *p) {
+    const char *sep = strstr(p->url, "://");
+    const char *rest = sep ? sep + 3 : p->url;
+    const char *scheme = p->parsed->secure ? "wss://" : "ws://";
+    size_t n = strlen(scheme), m = strlen(rest);
+    char *s = tt__malloc(n + m + 1);
+    if (s == NULL) return NULL;
+    memcpy(s, scheme, n);
+    memcpy(s + n, rest, m + 1);
+    return s;
+}
+
+/* The tokens joined by commas (tokens cannot contain a comma), or NULL for none. */
+static int join_protocols(const tt__open_params *p, char **out) {
+    *out = NULL;
+    if (p->protocol_count == 0) return TT_OK;
+    size_t total = 0;
+    for (size_t i = 0; i < p->protocol_count; i++) total += strlen(p->protocols[i]) + 1;
+    char *s = tt__malloc(total);
+    if (s == NULL) return TT_ENOMEM;
+    size_t o = 0;
+    for (size_t i = 0; i < p->protocol_count; i++) {
+        size_t n = strlen(p->protocols[i]);
+        if (i) s[o++] = ',';
+        memcpy(s + o, p->protocols[i], n);
+        o += n;
+    }
+    s[o] = '\0';
+    *out = s;
+    return TT_OK;
+}
+
+int tt__transport_open(const tt__open_params *params, tt__conn **conn) {
+    /* Request headers cannot be set from a browser; the core documents this parity exception. */
+    tt__conn *c = tt__calloc(1, sizeof *c);
+    char *url = browser_url(params);
+    char *protocols = NULL;
+    int rc = (c && url) ? join_protocols(params, &protocols) : TT_ENOMEM;
+    if (rc != TT_OK) {
+        tt__free(c);
+        tt__free(url);
+        return rc;
+    }
+    int ws = tt__web_new(url, protocols);
+    tt__free(url);
+    tt__free(protocols);
+    if (ws <= 0) {
+        tt__free(c);
+        return ws == -1 ? TT_EURL : TT_ECONNECT;
+    }
+    c->id = params->id;
+    c->ws = ws;
+    if (emscripten_websocket_set_onopen_callback(ws, c, on_ws_open) != EMSCRIPTEN_RESULT_SUCCESS ||
+        emscripten_websocket_set_onmessage_callback(ws, c, on_ws_message) != EMSCRIPTEN_RESULT_SUCCESS ||
+        emscripten_websocket_set_onerror_callback(ws, c, on_ws_error) != EMSCRIPTEN_RESULT_SUCCESS ||
+        emscripten_websocket_set_onclose_callback(ws, c, on_ws_close) != EMSCRIPTEN_RESULT_SUCCESS) {
+        tt__web_release(ws, 1);
+        tt__free(c);
+        return TT_ECONNECT;
+    }
+    conn_link(c);
+    *conn = c;
+    return TT_OK;
+}
+
+int tt__transport_send(tt__conn *conn, tt_data_type type, const void *data, size_t length) {
+    unsigned short state = 0;
+    /* send() throws while CONNECTING; the core only sends on OPEN, but never let it reach JS. */
+    if (emscripten_websocket_get_ready_state(conn->ws, &state) != EMSCRIPTEN_RESULT_SUCCESS || state == 0)
+        return TT_EIO;
+    if (type == TT_DATA_TEXT) {
+        /* Not emscripten_websocket_send_utf8_text: it stops at the first U+0000. */
+        return tt__web_send_text(conn->ws, data, length) == 0 ? TT_OK : TT_EIO;
+    }
+    if (length > UINT32_MAX) return TT_EBUFFER;
+    static const uint8_t empty[1];
+    EMSCRIPTEN_RESULT r = emscripten_websocket_send_binary(conn->ws, length ? (void *)data : (void *)empty,
+                                                           (uint32_t)length);
+    return r == EMSCRIPTEN_RESULT_SUCCESS ? TT_OK : TT_EIO;
+}
+
+int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t reason_length) {
+    /* WebSocket.close() accepts only 1000 and 3000-4999 (InvalidAccessError otherwise). tt's 1001
+     * ("going to background") cannot be sent by script: the nearest thing is 1000 with the same reason. */
+    if (code != 1000 && (code < 3000 || code > 4999)) code = 1000;
+    if (reason == NULL) reason_length = 0;
+    if (reason_length > 123) reason_length = 123; /* validated by the core; SyntaxError otherwise */
+    return tt__web_close(conn->ws, code, reason ? reason : "", reason_length) == 0 ? TT_OK : TT_EIO;
+}
+
+void tt__transport_abort(tt__conn *conn) {
+    if (conn) conn_release(conn, 1);
+}
+
+size_t tt__transport_buffered_amount(const tt__conn *conn) {
+    unsigned long long amount = 0;
+    if (emscripten_websocket_get_buffered_amount(conn->ws, &amount) != EMSCRIPTEN_RESULT_SUCCESS) return 0;
+    return amount > SIZE_MAX ? SIZE_MAX : (size_t)amount;
+}
+
+int tt__transport_poll(int timeout_ms) {
+    (void)timeout_ms;
+    return 0; /* the browser event loop runs I/O; blocking here would starve it */
+}
+
+int tt__transport_can_block(void) { return 0; }
+
+/* ---- Service timer ------------------------------------------------------------------------------- */
+
+static void on_service_timer(void *ud) {
+    (void)ud;
+    timer_armed = 0;
+    tt__core_service();
+    /* The core usually re-arms through tt__transport_schedule(); cover a timer it left armed. */
+    int64_t next = tt__core_next_timer_ms();
+    if (next >= 0 && !timer_armed) tt__transport_schedule(next);
+}
+
+void tt__transport_schedule(int64_t delay_ms) {
+    if (delay_ms < 0) delay_ms = 0;
+    double due = emscripten_get_now() + (double)delay_ms;
+    if (timer_armed) {
+        if (timer_due <= due) return; /* the pending timer fires first and the core re-arms */
+        tt__web_timer_clear(timer_handle);
+        timer_armed = 0;
+    }
+    timer_handle = tt__web_timer_set(on_service_timer, (double)delay_ms, NULL);
+    timer_due = due;
+    timer_armed = 1;
+}
