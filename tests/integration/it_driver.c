@@ -531,6 +531,24 @@ static void test_message_too_large(void **s) {
            "error onSocketError: WebSocket message too large | * rs=3", "close 1006  not-clean rs=3");
 }
 
+/* More unsent data than the transport's 64 MiB send buffer limit fails the connection. */
+static void test_send_buffer_full(void **s) {
+    (void)s;
+    size_t n = 64 * MiB + 1;
+    uint8_t *big = calloc(1, n);
+    assert_non_null(big);
+    rec r = {0};
+    start(&r, WS("/echo"), NULL, 0, 0);
+    run_until(&r, is_open, 10000);
+    send_data(&r, TT_DATA_BINARY, big, n);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "result sendSocketMessage:fail WebSocket is not connected",
+           "error onSocketError: WebSocket send buffer full | * rs=3", "close 1006  not-clean rs=3");
+    free(big);
+}
+
 /* ---- Tests: subprotocols ----------------------------------------------------------------------- */
 
 static void test_subprotocol_chosen(void **s) {
@@ -915,6 +933,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_invalid_utf8_from_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserved_opcode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_message_too_large, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_buffer_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_subprotocol_chosen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_subprotocol_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_subprotocol_not_offered, setup, teardown),
