@@ -37,10 +37,11 @@ command -v apt-get >/dev/null || die "apt-get not found: cmocka's source comes f
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/tt-cmocka-wasm.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
-# The Debian mirror this machine uses (deb822 .sources or one-line .list), else deb.debian.org.
-mirror=""
+# The Debian mirror: $TT_DEBIAN_MIRROR, else the one this machine uses (deb822 .sources or one-line
+# .list), else deb.debian.org.
+mirror="${TT_DEBIAN_MIRROR:-}"
 for f in /etc/apt/sources.list.d/*.sources; do
-  [ -f "$f" ] || continue
+  if [ -n "$mirror" ] || [ ! -f "$f" ]; then continue; fi
   mirror=$(awk '
     /^[[:space:]]*$/ { if (uri != "" && suites ~ /(^|[[:space:]])bookworm([[:space:]]|$)/) { print uri; exit }
                        uri = ""; suites = ""; next }
@@ -73,7 +74,7 @@ apt_opts=(-o "Dir::Etc::SourceList=$tmp/sources.list" -o "Dir::Etc::SourceParts=
           -o "APT::Sandbox::User=$(id -un)")
 
 echo "build-cmocka: fetching Debian's cmocka source (bookworm, $mirror)"
-if ! APT_CONFIG="$tmp/apt.conf" apt-get "${apt_opts[@]}" -qq update >"$tmp/update.log" 2>&1; then
+if ! APT_CONFIG="$tmp/apt.conf" apt-get "${apt_opts[@]}" -qq --error-on=any update >"$tmp/update.log" 2>&1; then
   cat "$tmp/update.log" >&2
   die "apt-get update for the deb-src list failed (mirror $mirror): cannot fetch cmocka's source"
 fi
@@ -90,7 +91,9 @@ if [ -z "$srcdir" ]; then
   tar -C "$tmp/src" -xf "$orig"
   srcdir=$(find "$tmp/src" -mindepth 1 -maxdepth 1 -type d -name 'cmocka-*' | head -n1)
 fi
-[ -f "$srcdir/src/cmocka.c" ] && [ -f "$srcdir/include/cmocka.h" ] || die "unexpected cmocka source layout in $srcdir"
+if [ ! -f "$srcdir/src/cmocka.c" ] || [ ! -f "$srcdir/include/cmocka.h" ]; then
+  die "unexpected cmocka source layout in $srcdir"
+fi
 version=$(basename "$srcdir"); version=${version#cmocka-}
 
 # Same target flags as tests/wasi/wasi-toolchain.cmake. cmocka's config.h is replaced by -D flags:
@@ -113,7 +116,7 @@ echo "build-cmocka: compiling cmocka $version for wasm32-wasi"
 "$clang" "${cflags[@]}" "${cmocka_defs[@]}" -I"$srcdir/include" -c "$srcdir/src/cmocka.c" -o "$tmp/cmocka.o"
 "$clang" "${cflags[@]}" -Wall -Wextra -c "$shim/wasi_sjlj.c" -o "$tmp/wasi_sjlj.o"
 
-rm -rf "$prefix/lib" "$prefix/include" "$prefix/.tt-stamp"
+rm -f "$prefix/.tt-stamp" "$prefix/lib/libcmocka.a" "$prefix/include/cmocka.h" "$prefix/include/cmocka_pbc.h"
 mkdir -p "$prefix/lib" "$prefix/include"
 "$ar" rcs "$prefix/lib/libcmocka.a" "$tmp/cmocka.o" "$tmp/wasi_sjlj.o"
 cp "$srcdir/include/cmocka.h" "$srcdir/include/cmocka_pbc.h" "$prefix/include/"

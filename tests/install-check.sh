@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Install check: installs the native build into a temporary prefix and builds two programs outside the
+# source tree against it, one through pkg-config only and one through find_package(ttsocket).
+#   1. cmake --preset native (if build/native is not configured yet) && cmake --build --preset native
+#   2. cmake --install build/native --prefix TMP
+#   3. TMP has include/ttsocket.h, LIBDIR/libttsocket.{a,so}, LIBDIR/pkgconfig/ttsocket.pc and
+#      LIBDIR/cmake/ttsocket/ttsocketConfig.cmake (LIBDIR is the build's CMAKE_INSTALL_LIBDIR, "lib")
+#   4. a tiny C program (tt_version, tt_strerror, tt_connect_socket with bad options) compiled and
+#      linked with nothing but `PKG_CONFIG_PATH=TMP/LIBDIR/pkgconfig pkg-config --cflags --libs
+#      ttsocket` (plus --static when only the static library is installed), then run
+#   5. the same program as a CMake project: find_package(ttsocket) + ttsocket::ttsocket, then run
+# Prints one line "install-check: PASS ..." or "install-check: FAIL ..." (with the failing step's log
+# before it) and exits non-zero on failure. The temporary directory is always removed.
+# Usage: tests/install-check.sh   (from anywhere; `make install-check` builds first)
+set -uo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$root/build/native"
+jobs="$(nproc 2>/dev/null || echo 2)"
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/tt-install-check.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+log="$tmp/step.log"
+prefix="$tmp/prefix"
+passed=()
+
+fail() {
+  if [ -s "$log" ]; then
+    echo "---- log of the failing step ----"
+    tail -n 60 "$log"
+    echo "---------------------------------"
+  fi
+  echo "install-check: FAIL: $*"
+  exit 1
+}
+# run DESCRIPTION CMD...: runs CMD with its output in $log; fails the check if CMD fails.
+run() {
+  local what="$1"; shift
+  if ! "$@" >"$log" 2>&1; then fail "$what"; fi
+}
+
+cd "$root" || fail "cannot cd to $root"
+for tool in cmake pkg-config "${CC:-cc}"; do
+  command -v "$tool" >/dev/null 2>&1 || fail "$tool not found (run tests/deps.sh)"
+done
+
+# 1. Configure (first time only) and build.
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  run "cmake --preset native" cmake --preset native
+fi
+run "cmake --build --preset native" cmake --build --preset native -j"$jobs"
+
+# 2. Install into the temporary prefix.
+run "cmake --install build/native --prefix $prefix" cmake --install "$build" --prefix "$prefix"
+
+# 3. The installed files.
+libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$build/CMakeCache.txt" | head -n1)
+libdir="${libdir:-lib}"
+case "$libdir" in /*) fail "CMAKE_INSTALL_LIBDIR is absolute ($libdir): the install cannot be relocated" ;; esac
+: >"$log"
+for f in include/ttsocket.h "$libdir/pkgconfig/ttsocket.pc" "$libdir/cmake/ttsocket/ttsocketConfig.cmake"; do
+  [ -f "$prefix/$f" ] || { (cd "$prefix" && find . -type f | sort) >"$log"; fail "not installed: $f"; }
+done
+if [ -e "$prefix/$libdir/libttsocket.so" ]; then
+  linkage=shared
+elif [ -f "$prefix/$libdir/libttsocket.a" ]; then
+  linkage=static
+else
+  (cd "$prefix" && find . -type f | sort) >"$log"
+  fail "not installed: $libdir/libttsocket.a or $libdir/libttsocket.so"
+fi
+passed+=("files($linkage)")
+
+# The outside program: only the public header and the installed library.
+mkdir -p "$tmp/app"
+cat >"$tmp/app/main.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include <ttsocket.h>
+
+static int fail_calls, complete_calls;
+static char fail_msg[256];
+
+static void on_fail(const tt_result *r, void *user_data) {
+    (void)user_data;
+    fail_calls++;
+    snprintf(fail_msg, sizeof fail_msg, "%s", r && r->err_msg ? r->err_msg : "(null)");
+}
+static void on_complete(const tt_result *r, void *user_data) {
+    (void)r;
+    (void)user_data;
+    complete_calls++;
+}
+
+int main(void) {
+    int bad = 0;
+    const char *v = tt_version();
+    char expect[32];
+    snprintf(expect, sizeof expect, "%d.%d.%d", TT_VERSION_MAJOR, TT_VERSION_MINOR, TT_VERSION_PATCH);
+    if (!v || strcmp(v, expect) != 0) {
+        fprintf(stderr, "tt_version() = %s, header says %s\n", v ? v : "(null)", expect);
+        bad = 1;
+    }
+    const char *s = tt_strerror(TT_EINVAL);
+    if (!s || !*s || strcmp(tt_strerror(TT_OK), s) == 0) {
+        fprintf(stderr, "tt_strerror(TT_EINVAL) = %s\n", s ? s : "(null)");
+        bad = 1;
+    }
+    /* NULL options: refused, nothing called. */
+    tt_socket_task t = tt_connect_socket(NULL);
+    if (t.id != 0) {
+        fprintf(stderr, "tt_connect_socket(NULL) returned task %u\n", (unsigned)t.id);
+        bad = 1;
+    }
+    /* A URL that is not ws/wss: refused, fail + complete come from the dispatch point. */
+    tt_connect_socket_options o;
+    memset(&o, 0, sizeof o);
+    o.url = "ftp://example.invalid/";
+    o.fail = on_fail;
+    o.complete = on_complete;
+    t = tt_connect_socket(&o);
+    if (t.id != 0) {
+        fprintf(stderr, "tt_connect_socket(ftp://) returned task %u\n", (unsigned)t.id);
+        bad = 1;
+    }
+    for (int i = 0; i < 20 && (fail_calls == 0 || complete_calls == 0); i++) tt_runtime_poll(0);
+    if (fail_calls != 1 || complete_calls != 1) {
+        fprintf(stderr, "bad options: fail called %d times, complete %d times (want 1 and 1)\n",
+                fail_calls, complete_calls);
+        bad = 1;
+    }
+    tt_runtime_shutdown();
+    printf("ttsocket %s; tt_strerror(TT_EINVAL) = \"%s\"; bad options -> \"%s\"\n", v ? v : "?",
+           s ? s : "?", fail_msg);
+    return bad;
+}
+C
+
+# 4. pkg-config only.
+export PKG_CONFIG_PATH="$prefix/$libdir/pkgconfig"
+unset PKG_CONFIG_LIBDIR PKG_CONFIG_SYSROOT_DIR
+pc_args=(--cflags --libs)
+[ "$linkage" = static ] && pc_args+=(--static)
+if ! pc_flags=$(pkg-config "${pc_args[@]}" ttsocket 2>"$log"); then
+  fail "pkg-config ${pc_args[*]} ttsocket"
+fi
+pc_version=$(pkg-config --modversion ttsocket 2>/dev/null || true)
+pc_includedir=$(pkg-config --variable=includedir ttsocket 2>/dev/null || true)
+pc_libdir=$(pkg-config --variable=libdir ttsocket 2>/dev/null || true)
+echo "pkg-config ${pc_args[*]} ttsocket: $pc_flags" >"$log"
+echo "includedir=$pc_includedir libdir=$pc_libdir" >>"$log"
+# The .pc must point into the prefix it was installed to (e.g. prefix=${pcfiledir}/../..), not at
+# the configure-time CMAKE_INSTALL_PREFIX: otherwise this would build against another install.
+same_dir() { [ -n "$1" ] && [ -d "$1" ] && [ "$(cd "$1" && pwd -P)" = "$(cd "$2" && pwd -P)" ]; }
+same_dir "$pc_includedir" "$prefix/include" ||
+  fail "ttsocket.pc's includedir ($pc_includedir) is not the install prefix's ($prefix/include): the .pc is not relocatable"
+same_dir "$pc_libdir" "$prefix/$libdir" ||
+  fail "ttsocket.pc's libdir ($pc_libdir) is not the install prefix's ($prefix/$libdir): the .pc is not relocatable"
+# shellcheck disable=SC2086  # pkg-config's output is a list of words
+run "compile and link with pkg-config (${CC:-cc} main.c $pc_flags)" \
+  "${CC:-cc}" -std=c11 -Wall -Wextra -Werror -o "$tmp/app/app-pkgconfig" "$tmp/app/main.c" $pc_flags
+run "run the pkg-config program" env LD_LIBRARY_PATH="$prefix/$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+  "$tmp/app/app-pkgconfig"
+pc_out=$(cat "$log")
+passed+=("pkg-config${pc_version:+($pc_version)}")
+
+# 5. find_package(ttsocket) + ttsocket::ttsocket.
+mkdir -p "$tmp/cmake-app"
+cp "$tmp/app/main.c" "$tmp/cmake-app/main.c"
+cat >"$tmp/cmake-app/CMakeLists.txt" <<'CM'
+cmake_minimum_required(VERSION 3.20)
+project(tt_install_check_app LANGUAGES C)
+find_package(ttsocket REQUIRED)
+add_executable(app main.c)
+set_target_properties(app PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON)
+target_link_libraries(app ttsocket::ttsocket)
+CM
+run "configure a find_package(ttsocket) project" \
+  cmake -S "$tmp/cmake-app" -B "$tmp/cmake-app/build" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF \
+  -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS="-Wall -Wextra -Werror"
+found=$(sed -n 's/^ttsocket_DIR:[A-Z]*=//p' "$tmp/cmake-app/build/CMakeCache.txt")
+same_dir "$found" "$prefix/$libdir/cmake/ttsocket" ||
+  fail "find_package(ttsocket) found $found, not the one installed in $prefix"
+run "build the find_package(ttsocket) project" cmake --build "$tmp/cmake-app/build"
+run "run the find_package(ttsocket) program" "$tmp/cmake-app/build/app"
+passed+=("find_package")
+
+echo "$pc_out"
+echo "install-check: PASS ($linkage library; ${passed[*]})"
