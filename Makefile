@@ -43,8 +43,23 @@ test-wasi: build-wasi
 install-check: build-native
 	@tests/install-check.sh
 
-test: test-native test-asan test-wasi install-check
+test: test-native test-asan test-wasi install-check fuzz-smoke
 	@echo "make test: all suites passed"
 
 clean:
 	rm -rf build
+
+# ---- fuzz: libFuzzer targets in tests/fuzz (clang + ASan/UBSan), built apart from the CMake presets.
+# make fuzz [SECONDS=N]  fuzz every target N seconds (default 60) and print execs and coverage
+# make fuzz-smoke        replay tests/fuzz/regressions, then fuzz every target for 10 s (part of make test)
+SECONDS ?= 60
+.PHONY: fuzz fuzz-build fuzz-smoke
+fuzz-build:
+	@tests/fuzz/build.sh build/fuzz
+
+fuzz: fuzz-build
+	@tests/fuzz/run.sh build/fuzz $(SECONDS)
+
+fuzz-smoke: fuzz-build
+	@echo "== fuzz: regressions, then 10 s per target"
+	@tests/fuzz/run.sh build/fuzz 10
