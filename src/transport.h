@@ -7,6 +7,15 @@
  *
  * Down-calls (core -> transport) are tt__transport_*; up-calls (transport -> core) are tt__core_*.
  * Up-calls name the task by id, so a late report about a task that is already gone is harmless.
+ *
+ * Re-entrancy: the core may run game callbacks from inside an up-call (the zero-copy hot path), so any
+ * down-call (open, send, close) may arrive while the transport is inside tt__transport_poll or inside
+ * an up-call, for this connection or another. tt__transport_abort never arrives then: the core defers
+ * it until the transport has returned.
+ *
+ * After the peer's Close has arrived and before the transport reports the end, send and close are
+ * accepted and their data dropped (still counted by tt__transport_buffered_amount), as the browser does
+ * in CLOSING.
  */
 #ifndef TT_TRANSPORT_H
 #define TT_TRANSPORT_H

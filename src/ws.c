@@ -521,9 +521,11 @@ static int ws_take_payload(tt__ws *ws, const uint8_t *p, size_t n, size_t *used)
     } else {
         int rc = ws_check_text(ws, p, take); /* fail on the first bad byte, before buffering it */
         if (rc) return rc;
-        if (ws_msg_reserve(ws, take)) return ws_fail_nomem(ws);
-        memcpy(ws->msg + ws->msg_len, p, take);
-        ws->msg_len += take;
+        if (take) { /* an empty fragment may leave the buffer unallocated: memcpy(NULL, ...) is undefined */
+            if (ws_msg_reserve(ws, take)) return ws_fail_nomem(ws);
+            memcpy(ws->msg + ws->msg_len, p, take);
+            ws->msg_len += take;
+        }
     }
     ws->frame_left -= take;
     return ws->frame_left ? 0 : ws_frame_end(ws, NULL);

@@ -4,7 +4,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
-debs=(build-essential cmake pkg-config clang lld-14 libclang-rt-14-dev libclang-rt-14-dev-wasm32
+debs=(build-essential cmake pkg-config clang llvm-14 lld-14 libclang-rt-14-dev libclang-rt-14-dev-wasm32
       libssl-dev zlib1g-dev libcmocka-dev openssl ca-certificates
       emscripten wasi-libc nodejs python3 python3-websockets
       chromium libwebsockets-dev valgrind)
