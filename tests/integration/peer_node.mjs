@@ -30,6 +30,7 @@ import { WebSocketServer } from 'ws';
 const certDir = process.argv[2];
 const held = new Set(); // sockets kept open on purpose (/hang, /deaf)
 let lastClose = 'none'; // the close code the last /badutf8 client sent (1006 when it sent none)
+let lastCloseWaiters = []; // /lastclose connections that arrived before that close was seen
 
 function handleProtocols(protocols, request) {
   const url = new URL(request.url, 'http://x');
@@ -87,15 +88,23 @@ wss.on('connection', (ws, request) => {
       break;
     case '/badutf8':
       // The client's answer (Chromium: Close 1002) is reported to the next /lastclose connection.
-      ws.on('close', (code) => { lastClose = String(code); });
+      lastClose = 'none';
+      ws.on('close', (code) => {
+        lastClose = String(code);
+        for (const w of lastCloseWaiters.splice(0)) w();
+      });
       ws._socket.write(Buffer.from([0x81, 0x02, 0xc3, 0x28]));
       break;
     case '/badframe':
       ws._socket.write(Buffer.from([0x83, 0x00]));
       break;
-    case '/lastclose':
-      ws.send(lastClose);
+    case '/lastclose': {
+      // The previous client's close may still be on its way through the server: wait for it (bounded).
+      if (lastClose !== 'none') { ws.send(lastClose); break; }
+      const timer = setTimeout(() => ws.send(lastClose), 3000);
+      lastCloseWaiters.push(() => { clearTimeout(timer); ws.send(lastClose); });
       break;
+    }
     case '/big':
       ws.send('x'.repeat(Number(url.searchParams.get('n'))));
       break;
