@@ -24,6 +24,7 @@ static char chat[CHAT_LINES][128];
 static int chat_count;
 static char status[128] = "connecting";
 static unsigned ping_seq;
+static int pong_total;
 
 EM_JS(void, demo_get_server, (char *out, int cap), {
     var q = new URLSearchParams(location.search).get('ws');
@@ -47,12 +48,13 @@ EM_JS(void, demo_text, (int x, int y, int rgb, const char *s), {
     Module.g.font = '14px monospace';
     Module.g.fillText(UTF8ToString(s), x, y);
 });
-EM_JS(void, demo_publish, (double last_rtt, int ready_state, int pongs), {
+EM_JS(void, demo_publish, (double last_rtt, int ready_state, int pongs, int chat_lines), {
     // For people and for the smoke test: the latest numbers as data attributes.
     var c = document.getElementById('game');
     c.dataset.rtt = last_rtt.toFixed(1);
     c.dataset.readyState = ready_state;
     c.dataset.pongs = pongs;
+    c.dataset.chat = chat_lines;
 });
 
 static void add_chat(const char *line) {
@@ -84,7 +86,7 @@ static EM_BOOL frame(double now, void *ud) {
     }
     demo_text(12, 212, 0x8fa0b8, "chat (echo)");
     for (int i = 0; i < chat_count; i++) demo_text(12, 236 + i * 18, 0xd0d8e8, chat[i]);
-    demo_publish(rtt_count ? rtt[rtt_count - 1] : -1, (int)tt_socket_task_ready_state(task), rtt_count);
+    demo_publish(rtt_count ? rtt[rtt_count - 1] : -1, (int)tt_socket_task_ready_state(task), pong_total, chat_count);
     return EM_TRUE;
 }
 
@@ -104,6 +106,7 @@ static void on_message(tt_socket_task t, const tt_message_event *m, void *ud) {
             rtt_count--;
         }
         rtt[rtt_count++] = emscripten_get_now() - sent;
+        pong_total++;
     } else {
         char line[128];
         snprintf(line, sizeof line, "< %.*s", (int)(m->length > 100 ? 100 : m->length), s);
