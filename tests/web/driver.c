@@ -238,8 +238,21 @@ static void echo_next(task_ctx *c) {
 static const char nul_text[] = "a\0b\xc3\xa9\0\xe2\x9c\x93\0";
 #define NUL_TEXT_LEN (sizeof nul_text - 1)
 
+static void shutdown_now(void *ud) {
+    (void)ud;
+    printf("shutdown\n");
+    tt_runtime_shutdown();
+    printf("shutdown-returned\n");
+}
+
 static void scenario_open(task_ctx *c) {
-    if (!strcmp(scenario, "echo")) {
+    if (!strcmp(scenario, "shutdown_open")) {
+        emscripten_async_call(shutdown_now, NULL, 0);
+    } else if (!strcmp(scenario, "too_big")) {
+        uint8_t *p = make_payload(TT_DATA_BINARY, 2000);
+        send_data(c, TT_DATA_BINARY, p, 2000);
+        free(p);
+    } else if (!strcmp(scenario, "echo")) {
         echo_next(c);
     } else if (!strcmp(scenario, "echo_nul")) {
         send_data(c, TT_DATA_TEXT, nul_text, NUL_TEXT_LEN);
@@ -304,6 +317,7 @@ int main(int argc, char **argv) {
 
     tt_runtime_config cfg = {0};
     cfg.skip_domain_check = 1;
+    if (!strcmp(scenario, "too_big")) cfg.max_message_size = 1000; /* the echo of 2000 bytes is too big */
     if (tt_runtime_configure(&cfg) != 0) abort();
 
     if (!strcmp(scenario, "connect_wait")) {
@@ -324,7 +338,7 @@ int main(int argc, char **argv) {
         int n = atoi(argv[3]);
         for (int i = 0; i < n; i++) connect_task(url, NULL, 0);
     } else {
-        /* echo_nul, client_close, close_invalid, send_after_close */
+        /* echo_nul, client_close, close_invalid, send_after_close, shutdown_open, too_big */
         connect_task(url, NULL, 0);
     }
     emscripten_exit_with_live_runtime();

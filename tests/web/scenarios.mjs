@@ -185,6 +185,24 @@ export function scenarios(ctx) {
       'T1 error rs=CLOSED errMsg=onSocketError: WebSocket connection failed detail=closed before the connection was established',
       ...CLOSED(1006, '', 0)],
   });
+  // The core fails the task itself and aborts the connection: the browser cannot drop TCP, so the
+  // peer gets a Close frame without a status code (1005) where the native build drops TCP (1006).
+  list.push({
+    name: 'runtime shutdown while OPEN: error + 1006 before it returns; the peer sees 1005',
+    args: ['shutdown_open', `${u}/echo?tag=shutdown`],
+    expect: [...CONNECT(), ...OPEN(), 'shutdown',
+      'T1 error rs=CLOSED errMsg=onSocketError: runtime shut down detail=runtime shut down',
+      ...CLOSED(1006, '', 0), 'shutdown-returned'],
+    peer: { tag: 'shutdown', code: 1005, reason: '' },
+  });
+  list.push({
+    name: 'incoming message over max_message_size: error + 1006; the peer sees 1005',
+    args: ['too_big', `${u}/echo?tag=toobig`],
+    expect: [...CONNECT(), ...OPEN(), ...SENT(),
+      'T1 error rs=CLOSED errMsg=onSocketError: WebSocket message too large detail=message exceeds max_message_size',
+      ...CLOSED(1006, '', 0)],
+    peer: { tag: 'toobig', code: 1005, reason: '' },
+  });
   const N = 100;
   list.push({
     name: `${N} tasks at once, each echoes once and closes`,
