@@ -1,0 +1,154 @@
+// Shared plumbing of run.mjs and record-browser.mjs: the edge-case server as a subprocess, the static page
+// server, headless Chromium through playwright-core, a small worker pool and the trace helpers.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+export const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(HERE, '../..');
+export const OUT = path.join(ROOT, 'build/parity');
+const require = createRequire(path.join(ROOT, 'tests/package.json'));
+
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+// Starts server.mjs; resolves once it printed its port. stop() closes its stdin (it exits on that).
+export function startEdgeServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(HERE, 'server.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const rl = readline.createInterface({ input: child.stdout });
+    const timer = setTimeout(() => { child.kill(); reject(new Error('server.mjs did not print its port')); }, 10000);
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server.mjs exited with ${code}`)); });
+    rl.once('line', (line) => {
+      clearTimeout(timer);
+      const m = line.match(/^PORT (\d+)$/);
+      if (!m) { child.kill(); reject(new Error(`unexpected first line from server.mjs: ${line}`)); return; }
+      const port = Number(m[1]);
+      resolve({
+        port,
+        url: (name, run) => `ws://127.0.0.1:${port}/s/${name}?run=${encodeURIComponent(run)}`,
+        wire: (run) => fetchWire(port, run),
+        stop: () => new Promise((r) => {
+          child.removeAllListeners('exit');
+          child.once('exit', r);
+          child.stdin.end();
+        }),
+      });
+    });
+  });
+}
+
+// The wire log lines worth comparing: frames and Close payloads the client sent. TCP teardown notes (FIN,
+// resets) depend on timing and on how a run ended, so they are left out.
+const WIRE_NOISE = /^(recv FIN|socket error|gave up waiting)/;
+async function fetchWire(port, run) {
+  const res = await fetch(`http://127.0.0.1:${port}/log/${encodeURIComponent(run)}`);
+  const log = await res.json();
+  return log ? log.filter((l) => !WIRE_NOISE.test(l)) : ['(no connection reached the server)'];
+}
+
+const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm', '.json': 'application/json' };
+
+// Serves roots: {'/page/': dir, ...} on 127.0.0.1.
+export function startStatic(roots) {
+  const server = http.createServer((req, res) => {
+    const u = new URL(req.url, 'http://x');
+    for (const [prefix, dir] of Object.entries(roots)) {
+      if (!u.pathname.startsWith(prefix)) continue;
+      const file = path.join(dir, decodeURIComponent(u.pathname.slice(prefix.length)) || 'index.html');
+      if (!file.startsWith(dir)) break;
+      fs.readFile(file, (err, data) => {
+        if (err) { res.writeHead(404); res.end(); return; }
+        res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] || 'application/octet-stream',
+          'Cache-Control': 'no-store' });
+        res.end(data);
+      });
+      return;
+    }
+    res.writeHead(404);
+    res.end();
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    port: server.address().port,
+    close: () => new Promise((r) => server.close(r)),
+  })));
+}
+
+// Headless Chromium with a fresh user-data-dir and `count` pages on pageUrl.
+export async function launchChromium(pageUrl, count) {
+  const { chromium } = require('playwright-core');
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-parity-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
+  });
+  const pages = [];
+  for (let i = 0; i < count; i++) {
+    const page = i === 0 && context.pages().length ? context.pages()[0] : await context.newPage();
+    page.on('pageerror', (e) => console.error(`[page ${i}] ${e.message}`));
+    await page.goto(pageUrl);
+    await page.waitForFunction(() => window.ttParity !== undefined);
+    pages.push(page);
+  }
+  const version = context.browser() ? context.browser().version() : await pages[0].evaluate(() => navigator.userAgent);
+  return {
+    pages,
+    version,
+    close: async () => {
+      await context.close();
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+// Runs fn(item, workerIndex) over items with `workers` at once; results keep the items' order.
+export async function pool(items, workers, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(workers, items.length) }, async (_, w) => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i], w);
+    }
+  }));
+  return results;
+}
+
+// tt-only lines: results of connectSocket / send / close, which a plain JS WebSocket has no equivalent of.
+export const isTtOnly = (line) => /^(success|fail|complete) /.test(line);
+
+export function summarize(lines) {
+  if (!lines) return '-';
+  const parts = [];
+  let msgs = 0;
+  for (const l of lines) {
+    if (l.startsWith('message ')) { msgs++; continue; }
+    if (l.startsWith('text ')) continue;
+    if (msgs) { parts.push(`msg×${msgs}`); msgs = 0; }
+    if (/threw/.test(l)) parts.push(l);
+    else if (l.startsWith('open ')) parts.push('open');
+    else if (l.startsWith('error ')) parts.push(/timed out/.test(l) ? 'error(timeout)' : 'error');
+    else if (l.startsWith('close ')) {
+      const m = l.match(/^close (\d+) .*clean=(\d)/s);
+      parts.push(m ? `close ${m[1]}${m[2] === '1' ? '' : ' unclean'}` : l);
+    } else if (l.startsWith('deadline')) parts.push(l);
+    else if (l.startsWith('fail ')) parts.push('fail');
+  }
+  if (msgs) parts.push(`msg×${msgs}`);
+  return parts.join(', ');
+}
+
+export function diffLines(a, b) {
+  const out = [];
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) out.push(`  line ${i + 1}:\n    - ${a[i] ?? '(none)'}\n    + ${b[i] ?? '(none)'}`);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,221 @@
+// Runs parity scenarios inside Chromium, two ways, with the same argv as tests/parity/driver.c:
+//
+//   window.ttParity.runPlain(argv)  the reference: a plain JS WebSocket client that prints the trace the
+//                                   driver would print, minus the tt-only result lines (success / fail /
+//                                   complete). tt's timeout is emulated as the web build does it: a timer
+//                                   plus close(), reported as "WebSocket connection timed out".
+//   window.ttParity.runWasm(argv)   the real driver (driver.c linked with the web build), a fresh module
+//                                   instance per run; returns {lines, stderr}.
+//   window.ttParity.closeLeftovers()  closes every socket a finished run left open (after a deadline), once
+//                                   the runner has fetched the server's wire log.
+//
+// Every WebSocket created in this page is tracked so nothing outlives its scenario.
+const sockets = new Set();
+const NativeWebSocket = window.WebSocket;
+class TrackedWebSocket extends NativeWebSocket {
+  constructor(...args) {
+    super(...args);
+    sockets.add(this);
+  }
+}
+window.WebSocket = TrackedWebSocket;
+
+const GRACE_MS = 100;
+const encoder = new TextEncoder();
+
+function closeLeftovers() {
+  let n = 0;
+  for (const s of sockets) {
+    s.onopen = s.onmessage = s.onerror = s.onclose = null;
+    if (s.readyState === 0 || s.readyState === 1) {
+      n++;
+      try { s.close(); } catch { /* ignore */ }
+    }
+  }
+  sockets.clear();
+  return n;
+}
+
+function fnv1a(bytes) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i];
+    h = Math.imul(h, 16777619) >>> 0;
+  }
+  return h >>> 0;
+}
+const hex8 = (n) => n.toString(16).padStart(8, '0');
+
+function hexBytes(s) {
+  const b = new Uint8Array(s.length / 2);
+  for (let i = 0; i < b.length; i++) b[i] = parseInt(s.substr(2 * i, 2), 16);
+  return b;
+}
+function pattern(n, text) {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = text ? 97 + (i * 7) % 26 : (i * 131 + 7) & 0xff;
+  return b;
+}
+
+// The same argument language as driver.c.
+function parseArgs(argv) {
+  const spec = { url: argv[0], protocols: [], timeout: 0, deadline: 4000, printText: false, actions: [] };
+  const val = (a, name) => (a.startsWith(name) ? a.slice(name.length) : null);
+  for (const a of argv.slice(1)) {
+    let v;
+    if ((v = val(a, '--protocol=')) !== null) spec.protocols.push(v);
+    else if ((v = val(a, '--timeout=')) !== null) spec.timeout = parseInt(v, 10);
+    else if ((v = val(a, '--deadline=')) !== null) spec.deadline = parseInt(v, 10);
+    else if (a === '--print-text') spec.printText = true;
+    else if (a === '--wait') spec.actions.push({ kind: 'wait' });
+    else if ((v = val(a, '--close=')) !== null) {
+      const i = v.indexOf(':');
+      spec.actions.push({ kind: 'close', code: parseInt(v, 10), reason: i < 0 ? '' : v.slice(i + 1) });
+    } else if ((v = val(a, '--send-text=')) !== null) spec.actions.push({ kind: 'send', text: v });
+    else if ((v = val(a, '--send-text-hex=')) !== null) {
+      spec.actions.push({ kind: 'send', text: new TextDecoder().decode(hexBytes(v)) });
+    } else if ((v = val(a, '--send-text-pattern-text=')) !== null) {
+      spec.actions.push({ kind: 'send', text: new TextDecoder().decode(pattern(parseInt(v, 10), true)) });
+    } else if ((v = val(a, '--send-binary-hex=')) !== null) spec.actions.push({ kind: 'send', binary: hexBytes(v) });
+    else if ((v = val(a, '--send-binary-pattern-bin=')) !== null) {
+      spec.actions.push({ kind: 'send', binary: pattern(parseInt(v, 10), false) });
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  return spec;
+}
+
+// driver.c's "text" line: bytes below 0x20, 0x7f and '\' as \xHH; everything else as it is.
+function textLine(s) {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0);
+    out += c < 0x20 || c === 0x7f || c === 0x5c ? `\\x${c.toString(16).padStart(2, '0')}` : ch;
+  }
+  const bytes = encoder.encode(out);
+  if (bytes.length === 0) return ['text '];
+  const lines = [];
+  for (let off = 0; off < bytes.length; off += 400) {
+    lines.push('text ' + new TextDecoder().decode(bytes.subarray(off, off + 400)));
+  }
+  return lines;
+}
+
+function runPlain(argv) {
+  const spec = parseArgs(argv);
+  return new Promise((resolve) => {
+    const lines = [];
+    let ws;
+    let stopped = false;
+    let closed = false;
+    let timedOut = false;
+    let waiting = false;
+    let unconsumed = 0;
+    let next = 0;
+    let deadlineTimer = null;
+    let timeoutTimer = null;
+    const finish = () => {
+      clearTimeout(deadlineTimer);
+      clearTimeout(timeoutTimer);
+      resolve({ lines, stderr: [] });
+    };
+    try {
+      ws = spec.protocols.length ? new WebSocket(spec.url, spec.protocols) : new WebSocket(spec.url);
+    } catch (e) {
+      lines.push(`constructor threw ${e.name}`);
+      finish();
+      return;
+    }
+    ws.binaryType = 'arraybuffer';
+    const state = () => ws.readyState;
+
+    const runActions = () => {
+      waiting = false;
+      while (next < spec.actions.length && !stopped) {
+        const a = spec.actions[next];
+        if (a.kind === 'wait') {
+          if (unconsumed === 0) { waiting = true; return; }
+          unconsumed--;
+        } else if (a.kind === 'send') {
+          try { ws.send(a.text !== undefined ? a.text : a.binary); } catch (e) { lines.push(`send threw ${e.name}`); }
+        } else {
+          try { ws.close(a.code === 0 ? 1000 : a.code, a.reason); } catch (e) { lines.push(`close threw ${e.name}`); }
+        }
+        next++;
+      }
+    };
+
+    ws.onopen = () => {
+      if (stopped) return;
+      clearTimeout(timeoutTimer);
+      lines.push(`open protocol=${ws.protocol} extensions=${ws.extensions} state=${state()}`);
+      runActions();
+    };
+    ws.onmessage = (e) => {
+      if (stopped) return;
+      const text = typeof e.data === 'string';
+      const bytes = text ? encoder.encode(e.data) : new Uint8Array(e.data);
+      const printable = text && bytes.length <= 32 && !bytes.includes(10) && !bytes.includes(0);
+      if (printable) lines.push(`message text ${bytes.length} ${e.data} state=${state()}`);
+      else lines.push(`message ${text ? 'text' : 'binary'} ${bytes.length} fnv=0x${hex8(fnv1a(bytes))} state=${state()}`);
+      if (spec.printText && text) lines.push(...textLine(e.data));
+      unconsumed++;
+      if (waiting) runActions();
+    };
+    ws.onerror = () => {
+      if (stopped) return;
+      const why = timedOut ? 'WebSocket connection timed out' : 'WebSocket connection failed';
+      lines.push(`error onSocketError: ${why} state=${state()}`);
+    };
+    ws.onclose = (e) => {
+      if (stopped) return;
+      lines.push(`close ${e.code} ${e.reason} clean=${e.wasClean ? 1 : 0} state=${state()}`);
+      if (closed) return;
+      closed = true;
+      clearTimeout(deadlineTimer);
+      clearTimeout(timeoutTimer);
+      setTimeout(finish, GRACE_MS);
+    };
+    if (spec.timeout > 0) {
+      timeoutTimer = setTimeout(() => {
+        if (ws.readyState !== 0) return;
+        timedOut = true;
+        ws.close();
+      }, spec.timeout);
+    }
+    deadlineTimer = setTimeout(() => {
+      if (closed) return;
+      lines.push(`deadline state=${state()}`);
+      stopped = true;
+      finish();
+    }, spec.deadline);
+  });
+}
+
+let driverFactory = null;
+
+async function runWasm(argv, driverUrl) {
+  if (!driverFactory) driverFactory = (await import(driverUrl)).default;
+  const spec = parseArgs(argv);
+  const lines = [];
+  const stderr = [];
+  let done;
+  const finished = new Promise((r) => { done = r; });
+  const mod = await driverFactory({
+    print: (l) => { if (l === 'end') done(); else lines.push(l); },
+    printErr: (l) => stderr.push(l),
+    onExit: () => done(),
+    onAbort: (what) => { stderr.push(`abort: ${what}`); done(); },
+  });
+  try {
+    mod.callMain(argv);
+  } catch (e) {
+    if (!(e && e.name === 'ExitStatus')) stderr.push(`callMain threw: ${e}`);
+  }
+  // The driver bounds itself; this only guards against a module that died without saying so.
+  const guard = new Promise((r) => setTimeout(() => { stderr.push('harness: driver never ended'); r(); },
+    spec.deadline + 10000));
+  await Promise.race([finished, guard]);
+  return { lines, stderr };
+}
+
+window.ttParity = { runPlain, runWasm, closeLeftovers, userAgent: navigator.userAgent };

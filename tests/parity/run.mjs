@@ -1,0 +1,219 @@
+// The parity run: every scenario through the native driver (a subprocess) and the web driver (driver.c
+// linked with the web build, in headless Chromium), compared line by line, and the web trace also compared
+// with the plain-JS Chromium reference (tests/parity/reference/chromium.json) minus the tt-only lines.
+//
+//   node tests/parity/run.mjs [--only NAME,...] [--with FEATURE,...] [--no-build] [--skip-native] [--skip-web]
+//                             [--workers N] [--verbose]
+//
+// --with permessage-deflate  also compares the rows that need it (skipped with the reason from
+//                            exceptions.json "pending" until the native build supports it; PARITY_WITH works too)
+// Builds what it needs under build/parity/ (its own CMake build dirs, so it never disturbs build/native or
+// build/web), writes every trace to build/parity/traces/ and a summary to build/parity/results.json, and exits
+// non-zero on any difference that exceptions.json does not explain.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SCENARIOS, driverArgs, DEFAULT_DEADLINE_MS } from './scenarios.mjs';
+import { HERE, ROOT, OUT, startEdgeServer, startStatic, launchChromium, pool, isTtOnly, summarize, diffLines }
+  from './common.mjs';
+
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+function option(name, fallback) {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+}
+const only = option('--only', null);
+const features = new Set([...(option('--with', '') || '').split(','), ...(process.env.PARITY_WITH || '').split(',')]
+  .filter(Boolean));
+const webWorkers = Number(option('--workers', '6'));
+const nativeWorkers = 8;
+const verbose = flag('--verbose');
+
+const NATIVE_BUILD = path.join(OUT, 'native');
+const WEB_BUILD = path.join(OUT, 'web');
+const NATIVE_DRIVER = path.join(NATIVE_BUILD, 'driver_native');
+const PAGE_BUILD = path.join(WEB_BUILD, 'page');
+const env = { ...process.env, NODE_PATH: '/usr/share/nodejs' };
+
+function sh(cmd, argv, opts = {}) {
+  const r = spawnSync(cmd, argv, { cwd: ROOT, env, encoding: 'utf8', ...opts });
+  if (r.status !== 0) {
+    const out = `${r.stdout || ''}${r.stderr || ''}`.trim().split('\n').slice(-25).join('\n');
+    throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status ?? r.signal}):\n${out}`);
+  }
+  return r.stdout;
+}
+
+// tests/parity/CMakeLists.txt builds the driver against ttsocket::ttsocket (its own build dirs).
+function buildNative() {
+  if (!fs.existsSync(path.join(NATIVE_BUILD, 'CMakeCache.txt'))) {
+    sh('cmake', ['-S', 'tests/parity', '-B', NATIVE_BUILD, '-DCMAKE_BUILD_TYPE=RelWithDebInfo']);
+  }
+  sh('cmake', ['--build', NATIVE_BUILD, '--target', 'parity_driver', '-j8']);
+}
+
+function buildWeb() {
+  if (!fs.existsSync(path.join(WEB_BUILD, 'CMakeCache.txt'))) {
+    sh('emcmake', ['cmake', '-S', 'tests/parity', '-B', WEB_BUILD, '-DCMAKE_BUILD_TYPE=MinSizeRel']);
+  }
+  sh('cmake', ['--build', WEB_BUILD, '--target', 'parity_driver', '-j8']);
+}
+
+function runNative(argv, deadline) {
+  return new Promise((resolve) => {
+    const child = spawn(NATIVE_DRIVER, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    const guard = setTimeout(() => child.kill('SIGKILL'), deadline + 10000);
+    child.on('close', (code, signal) => {
+      clearTimeout(guard);
+      const lines = Buffer.concat(out).toString('utf8').split('\n').filter((l) => l !== '');
+      const stderr = Buffer.concat(err).toString('utf8').split('\n').filter((l) => l !== '');
+      if (lines[lines.length - 1] === 'end') lines.pop();
+      else lines.push(`(driver did not end: ${signal || `exit ${code}`})`);
+      if (code !== 0 || signal) stderr.push(`exit ${signal || code}`);
+      resolve({ lines, stderr });
+    });
+  });
+}
+
+function loadJson(file, fallback) {
+  try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return fallback; }
+}
+
+function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
+
+async function main() {
+  const started = Date.now();
+  const scenarios = only ? SCENARIOS.filter((s) => only.split(',').includes(s.name)) : SCENARIOS;
+  if (!scenarios.length) throw new Error(`no scenario matches ${only}`);
+  const exceptionsDoc = loadJson(path.join(HERE, 'exceptions.json'), { exceptions: {}, pending: {} });
+  const exceptions = exceptionsDoc.exceptions || {};
+  const pending = exceptionsDoc.pending || {};
+  const reference = loadJson(path.join(HERE, 'reference/chromium.json'), { scenarios: {} });
+
+  let nativeOk = !flag('--skip-native');
+  let webOk = !flag('--skip-web');
+  const buildErrors = [];
+  if (!flag('--no-build')) {
+    if (nativeOk) try { buildNative(); } catch (e) { nativeOk = false; buildErrors.push(`native build: ${e.message}`); }
+    if (webOk) try { buildWeb(); } catch (e) { webOk = false; buildErrors.push(`web build: ${e.message}`); }
+  }
+  for (const e of buildErrors) console.error(e);
+  const builtAt = Date.now();
+
+  const server = await startEdgeServer();
+  const statics = await startStatic({ '/page/': path.join(HERE, 'page') + '/', '/build/': PAGE_BUILD + '/' });
+  const browser = webOk ? await launchChromium(`http://127.0.0.1:${statics.port}/page/index.html`, webWorkers) : null;
+  const driverUrl = `http://127.0.0.1:${statics.port}/build/driver_web.mjs`;
+
+  const native = {};
+  const web = {};
+  try {
+    await Promise.all([
+      nativeOk && pool(scenarios, nativeWorkers, async (s) => {
+        const run = `native-${s.name}`;
+        const r = await runNative(driverArgs(s, server.url(s.name, run)), s.client.deadline || DEFAULT_DEADLINE_MS);
+        r.wire = await server.wire(run);
+        native[s.name] = r;
+      }),
+      webOk && pool(scenarios, webWorkers, async (s, w) => {
+        const page = browser.pages[w];
+        const run = `web-${s.name}`;
+        const r = await page.evaluate(([a, u]) => window.ttParity.runWasm(a, u), [driverArgs(s, server.url(s.name, run)),
+          driverUrl]);
+        r.wire = await server.wire(run);
+        await page.evaluate(() => window.ttParity.closeLeftovers());
+        web[s.name] = r;
+      }),
+    ]);
+  } finally {
+    if (browser) await browser.close();
+    await statics.close();
+    await server.stop();
+  }
+
+  // ---- Compare ------------------------------------------------------------------------------------------
+  const traceDir = path.join(OUT, 'traces');
+  fs.rmSync(traceDir, { recursive: true, force: true });
+  fs.mkdirSync(traceDir, { recursive: true });
+  const rows = [];
+  const problems = [];
+  const counts = { same: 0, exception: 0, skipped: 0, different: 0 };
+  for (const s of scenarios) {
+    const n = native[s.name];
+    const w = web[s.name];
+    const ref = reference.scenarios[s.name];
+    const write = (kind, r) => r && fs.writeFileSync(path.join(traceDir, `${s.name}.${kind}.txt`),
+      [...r.lines, ...(r.wire || []).map((l) => `wire: ${l}`), ...(r.stderr || []).map((l) => `stderr: ${l}`)].join('\n') + '\n');
+    write('native', n);
+    write('web', w);
+    if (ref) write('reference', { lines: ref.trace, wire: ref.wire });
+
+    const notes = [];
+    let nativeVsWeb = null;
+    if (n && w) {
+      nativeVsWeb = same(n.lines, w.lines) && same(n.wire, w.wire);
+      if (!nativeVsWeb) {
+        notes.push(`native vs web:\n${diffLines(n.lines, w.lines)}`);
+        if (!same(n.wire, w.wire)) notes.push(`  wire (what the server received):\n${diffLines(n.wire, w.wire)}`);
+      }
+    }
+    let webVsRef = null;
+    if (w && ref) {
+      const wl = w.lines.filter((l) => !isTtOnly(l));
+      webVsRef = same(wl, ref.trace) && same(w.wire, ref.wire);
+      if (!webVsRef) {
+        notes.push(`web vs Chromium reference (tt-only lines removed):\n${diffLines(ref.trace, wl)}`);
+        if (!same(w.wire, ref.wire)) notes.push(`  wire:\n${diffLines(ref.wire, w.wire)}`);
+      }
+    } else if (w && !ref) {
+      webVsRef = false;
+      notes.push('no reference trace: run node tests/parity/record-browser.mjs');
+    }
+    const pendingFeature = s.needs && !features.has(s.needs) ? s.needs : null;
+    const ok = nativeVsWeb !== false && webVsRef !== false;
+    let status;
+    if (exceptions[s.name]) status = ok ? 'exception (same now)' : 'exception';
+    else if (pendingFeature && webVsRef !== false) status = 'skipped';
+    else if (ok && nativeVsWeb !== null) status = 'same';
+    else if (ok) status = 'same (one build)';
+    else status = 'different';
+    if (status.startsWith('exception')) counts.exception++;
+    else if (status === 'skipped') counts.skipped++;
+    else if (status.startsWith('same')) counts.same++;
+    else counts.different++;
+    const why = exceptions[s.name] || (status === 'skipped' ? `needs ${pendingFeature}: ${pending[pendingFeature] || ''}` : '');
+    rows.push({ scenario: s.name, group: s.group, native: n ? summarize(n.lines) : '-', chromium: w ? summarize(w.lines) : '-',
+      reference: ref ? summarize(ref.trace) : '-', nativeVsWeb, webVsRef, status, why, notes });
+    if (status === 'different' || (verbose && notes.length)) problems.push(`## ${s.name} (${status})\n${notes.join('\n')}`);
+    if (n?.stderr?.length && verbose) problems.push(`## ${s.name}: native stderr\n  ${n.stderr.join('\n  ')}`);
+    if (w?.stderr?.length && verbose) problems.push(`## ${s.name}: web stderr\n  ${w.stderr.join('\n  ')}`);
+  }
+
+  // ---- Report -------------------------------------------------------------------------------------------
+  const cut = (t, k) => (t.length > k ? t.slice(0, k - 1) + '…' : t).padEnd(k);
+  console.log(`${cut('scenario', 36)} ${cut('native', 34)} ${cut('chromium (web build)', 34)} same?`);
+  for (const r of rows) {
+    const tag = r.status === 'skipped' ? `skipped (${r.why.split(':')[0]})` : r.status;
+    console.log(`${cut(r.scenario, 36)} ${cut(r.native, 34)} ${cut(r.chromium, 34)} ${tag}`);
+  }
+  const report = problems.join('\n\n');
+  fs.writeFileSync(path.join(OUT, 'differences.txt'), report + '\n');
+  fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ chromium: browser?.version, counts, buildErrors,
+    rows: rows.map(({ notes, ...r }) => ({ ...r, notes: notes.join('\n') })) }, null, 1) + '\n');
+  if (report) console.log(`\n${report}`);
+  for (const e of buildErrors) console.log(`\n${e.split('\n')[0]} (see above)`);
+  const secs = (t) => ((t) / 1000).toFixed(1);
+  console.log(`\n${scenarios.length} scenarios: ${counts.same} same, ${counts.exception} exception, ${counts.skipped} skipped, ` +
+    `${counts.different} different; native ${nativeOk ? 'ran' : 'NOT RUN'}, web ${webOk ? 'ran' : 'NOT RUN'}; ` +
+    `build ${secs(builtAt - started)} s, run ${secs(Date.now() - builtAt)} s. Traces in ${path.relative(ROOT, traceDir)}/`);
+  const failed = counts.different > 0 || buildErrors.length > 0 || (!nativeOk && !flag('--skip-native')) ||
+    (!webOk && !flag('--skip-web'));
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,371 @@
+// The parity scenarios: one declarative entry per edge case, shared by the edge-case server
+// (server.mjs), the browser reference recorder (record-browser.mjs) and the parity run (run.mjs).
+// `node server.mjs --list` prints this table as JSON.
+//
+// An entry:
+//   name         path segment: the client connects to ws://127.0.0.1:<port>/s/<name>
+//   group        handshake | framing | utf8 | close | client | deflate
+//   description  what the case is about
+//   hs           the opening handshake the server answers with (see server.mjs `answerHandshake`):
+//                  status (101), statusLine (verbatim first line), accept ('ok' | 'bad' | 'none'),
+//                  upgrade / connection (header value, or null to leave the header out),
+//                  protocol ('first' | 'last' | a literal value | null = none), extensions (literal or null),
+//                  headers ([[name, value]...] extra), body (non-101), mode ('normal' | 'never' | 'drop' |
+//                  'reset' | 'partial' | 'bytewise'), partial (text written before a 'partial' drop)
+//   server       steps run after the handshake, in order (see server.mjs `runStep`):
+//                  {send: 'text'|'binary', data, compress}     one whole message in one frame
+//                  {frame: {op, fin, rsv1, rsv2, rsv3, masked, data, len: 16|64, lenRaw}}  one raw frame
+//                  {close: {code, reason} | {} | {hex}}        a Close frame (code omitted: empty payload)
+//                  {await: 'message'|'pong'|'close'}           wait for the client (bounded)
+//                  {report: 'pong'|'request'|'extensions'|'message'}  a text message describing what the
+//                                                              server saw
+//                  {raw: hex}, {end: true} (TCP FIN), {destroy: true}, {reset: true} (TCP RST),
+//                  {delay: ms} (a deliberate pause in what the server does, never used to synchronise)
+//   after        what the server does when the client's Close arrives and the steps are done:
+//                  'echo' (default: answer with the same payload, then FIN), 'ignore' (keep TCP open),
+//                  'fin' (FIN without a Close), {code, reason} (answer with that Close, then FIN),
+//                  'empty' (answer with an empty Close), 'hold' (answer, but never close TCP)
+//   echo         true: echo every data message back with its type
+//   client       what the driver does: protocols, timeout (ms, the tt timeout), deadline (ms, driver-side
+//                bound; default 4000), printText (also print text payloads), and actions run from onOpen:
+//                  {send: 'text', data: 'literal' | {textPattern: n} | {hex}}, {send: 'binary', data:
+//                  {binPattern: n} | {hex}}, {wait: 'message'} (until the next onMessage), {close: {code,
+//                  reason}} (code 0 = the tt default)
+//   needs        a feature that is not everywhere yet; run.mjs skips such rows with the listed reason
+//                until the feature is declared available (e.g. 'permessage-deflate')
+//
+// Payload specs: a string (UTF-8 text), {hex: '...'}, {textPattern: n} (n bytes 'a' + (i*7)%26),
+// {binPattern: n} (n bytes (i*131+7)&255), {repeat: 'abc', count: n}.
+
+const done = { close: { code: 1000, reason: 'done' } };
+const hello = { send: 'text', data: 'hello' };
+const waitMsgThenClose = [{ wait: 'message' }, { close: { code: 1000, reason: 'bye' } }];
+
+const S = [];
+function add(group, name, description, spec = {}) {
+  S.push({ name, group, description, hs: {}, server: [], after: 'echo', echo: false, ...spec,
+    client: { actions: [], ...(spec.client || {}) } });
+}
+
+// ---- Handshake faults --------------------------------------------------------------------------------
+const H = 'handshake';
+add(H, 'hs-ok', 'plain handshake, one text message, server closes 1000',
+  { server: [hello, done] });
+for (const [status, text] of [[200, 'OK'], [302, 'Found'], [403, 'Forbidden'], [404, 'Not Found'],
+  [500, 'Internal Server Error']]) {
+  add(H, `hs-status-${status}`, `answers ${status} ${text} instead of 101`,
+    { hs: { status, body: `${status} ${text}\n`, headers: status === 302 ? [['Location', '/s/hs-ok']] : [] } });
+}
+add(H, 'hs-status-101-http10', 'answers "HTTP/1.0 101 Switching Protocols"',
+  { hs: { statusLine: 'HTTP/1.0 101 Switching Protocols' }, server: [hello, done] });
+add(H, 'hs-status-line-garbage', 'answers a line that is not HTTP at all',
+  { hs: { statusLine: 'FOO BAR BAZ' }, server: [hello, done] });
+add(H, 'hs-bad-accept', 'Sec-WebSocket-Accept is computed from the wrong key',
+  { hs: { accept: 'bad' }, server: [hello, done] });
+add(H, 'hs-missing-accept', 'no Sec-WebSocket-Accept header',
+  { hs: { accept: 'none' }, server: [hello, done] });
+add(H, 'hs-missing-upgrade', 'no Upgrade header', { hs: { upgrade: null }, server: [hello, done] });
+add(H, 'hs-wrong-upgrade', 'Upgrade: h2c', { hs: { upgrade: 'h2c' }, server: [hello, done] });
+add(H, 'hs-missing-connection', 'no Connection header', { hs: { connection: null }, server: [hello, done] });
+add(H, 'hs-wrong-connection', 'Connection: keep-alive (no "upgrade" token)',
+  { hs: { connection: 'keep-alive' }, server: [hello, done] });
+add(H, 'hs-header-case', 'lower-case header names, "WebSocket", "keep-alive, Upgrade": all valid',
+  { hs: { lowerCase: true, upgrade: 'WebSocket', connection: 'keep-alive, Upgrade' }, server: [hello, done] });
+add(H, 'hs-extra-headers', 'the 101 carries unrelated headers (Set-Cookie, Server, X-Custom)',
+  { hs: { headers: [['Server', 'parity/1'], ['Set-Cookie', 'a=b; Path=/'], ['X-Custom', 'yes']] },
+    server: [hello, done] });
+add(H, 'hs-protocol-chosen', 'offers chat, superchat; the server chooses superchat',
+  { hs: { protocol: 'last' }, server: [hello, done], client: { protocols: ['chat', 'superchat'] } });
+add(H, 'hs-protocol-first', 'offers alpha, beta; the server chooses alpha',
+  { hs: { protocol: 'first' }, server: [hello, done], client: { protocols: ['alpha', 'beta'] } });
+add(H, 'hs-protocol-missing', 'offers chat; the server answers without Sec-WebSocket-Protocol',
+  { hs: { protocol: null }, server: [hello, done], client: { protocols: ['chat'] } });
+add(H, 'hs-protocol-not-offered', 'offers chat; the server answers "other"',
+  { hs: { protocol: 'other' }, server: [hello, done], client: { protocols: ['chat'] } });
+add(H, 'hs-protocol-unrequested', 'offers nothing; the server answers "chat"',
+  { hs: { protocol: 'chat' }, server: [hello, done] });
+add(H, 'hs-protocol-list', 'offers alpha, beta; the server answers "alpha, beta"',
+  { hs: { protocol: 'alpha, beta' }, server: [hello, done], client: { protocols: ['alpha', 'beta'] } });
+add(H, 'hs-protocol-case', 'offers chat; the server answers "Chat" (subprotocols are case-sensitive)',
+  { hs: { protocol: 'Chat' }, server: [hello, done], client: { protocols: ['chat'] } });
+add(H, 'hs-extension-unrequested', 'the server answers Sec-WebSocket-Extensions: x-unknown',
+  { hs: { extensions: 'x-unknown' }, server: [hello, done] });
+add(H, 'hs-never-answers', 'reads the request and never answers; the client gives up after timeout 500 ms',
+  { hs: { mode: 'never' }, client: { timeout: 500 } });
+add(H, 'hs-drop-after-request', 'TCP FIN right after reading the request', { hs: { mode: 'drop' } });
+add(H, 'hs-reset-after-request', 'TCP RST right after reading the request', { hs: { mode: 'reset' } });
+add(H, 'hs-drop-mid-status', 'writes half a status line, then FIN',
+  { hs: { mode: 'partial', partial: 'HTTP/1.1 101 Swi' } });
+add(H, 'hs-drop-mid-headers', 'writes the status line and Upgrade, then FIN',
+  { hs: { mode: 'partial', partial: 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n' } });
+add(H, 'hs-response-bytewise', 'the 101 response arrives one byte per write',
+  { hs: { mode: 'bytewise' }, server: [hello, done] });
+add(H, 'hs-response-with-frame', 'the 101 response and the first frame arrive in one write',
+  { hs: { coalesce: true }, server: [hello, done] });
+add(H, 'hs-report-request', 'the server reports the version, key length and offered protocols it saw',
+  { hs: { protocol: 'first' }, server: [{ report: 'request' }, done],
+    client: { protocols: ['chat', 'v2.parity'], printText: true } });
+
+// ---- Framing ------------------------------------------------------------------------------------------
+const F = 'framing';
+const sizes = [['0', 0, 'text'], ['125', 125, 'text'], ['126', 126, 'binary'], ['65535', 65535, 'binary'],
+  ['65536', 65536, 'binary'], ['1mib', 1 << 20, 'binary'], ['16mib', 16 << 20, 'binary'],
+  ['1mib-text', 1 << 20, 'text']];
+for (const [label, n, type] of sizes) {
+  add(F, `fr-len-${label}`, `one ${type} message of ${n} bytes (length encoding ${n < 126 ? '7-bit' :
+    n < 65536 ? '16-bit' : '64-bit'})`,
+  { server: [{ send: type, data: type === 'text' ? { textPattern: n } : { binPattern: n } }, done],
+    client: n >= 1 << 20 ? { deadline: 15000 } : {} });
+}
+add(F, 'fr-nonminimal-16', '5-byte text with a 16-bit length (non-minimal encoding)',
+  { server: [{ frame: { op: 1, data: 'hello', len: 16 } }, done] });
+add(F, 'fr-nonminimal-64', '5-byte text with a 64-bit length (non-minimal encoding)',
+  { server: [{ frame: { op: 1, data: 'hello', len: 64 } }, done] });
+add(F, 'fr-len64-msb', 'a 64-bit length with the most significant bit set',
+  { server: [{ raw: '82ff8000000000000005' + '0102030405' }, done] });
+add(F, 'fr-fragmented-text', 'a text message in three fragments',
+  { server: [{ frame: { op: 1, fin: 0, data: 'hel' } }, { frame: { op: 0, fin: 0, data: 'lo, ' } },
+    { frame: { op: 0, data: 'world' } }, done] });
+add(F, 'fr-fragmented-binary', 'a 100000-byte binary message in four fragments',
+  { server: [{ frame: { op: 2, fin: 0, data: { binPattern: 30000 } } },
+    { frame: { op: 0, fin: 0, data: { binPattern: 30000 } } },
+    { frame: { op: 0, fin: 0, data: { binPattern: 30000 } } },
+    { frame: { op: 0, data: { binPattern: 10000 } } }, done] });
+add(F, 'fr-fragmented-empty', 'a text message made of an empty start, empty continuation and "x"',
+  { server: [{ frame: { op: 1, fin: 0, data: '' } }, { frame: { op: 0, fin: 0, data: '' } },
+    { frame: { op: 0, data: 'x' } }, done] });
+add(F, 'fr-ping-in-fragments', 'a ping between fragments; the server then reports the pong',
+  { server: [{ frame: { op: 1, fin: 0, data: 'frag' } }, { frame: { op: 9, data: 'mid' } },
+    { frame: { op: 0, data: 'ment' } }, { await: 'pong' }, { report: 'pong' }, done],
+    client: { printText: true } });
+add(F, 'fr-close-in-fragments', 'a Close 1000 between the fragments of a text message',
+  { server: [{ frame: { op: 1, fin: 0, data: 'part' } }, { close: { code: 1000, reason: 'mid' } }] });
+for (const [bit, label] of [['rsv1', 'RSV1'], ['rsv2', 'RSV2'], ['rsv3', 'RSV3']]) {
+  add(F, `fr-${bit}`, `a text frame with ${label} set and no extension negotiated`,
+    { server: [{ frame: { op: 1, data: 'hello', [bit]: 1 } }, done] });
+}
+for (const op of [3, 7, 0xb, 0xf]) {
+  add(F, `fr-opcode-${op.toString(16)}`, `a frame with reserved opcode 0x${op.toString(16)}`,
+    { server: [{ frame: { op, data: 'x' } }, done] });
+}
+add(F, 'fr-continuation-without-start', 'a continuation frame with no message in progress',
+  { server: [{ frame: { op: 0, data: 'orphan' } }, done] });
+add(F, 'fr-data-inside-fragmented', 'a new text frame while a fragmented message is open',
+  { server: [{ frame: { op: 1, fin: 0, data: 'first' } }, { frame: { op: 1, data: 'second' } }, done] });
+add(F, 'fr-masked-server-frame', 'the server masks its frame',
+  { server: [{ frame: { op: 1, data: 'hello', masked: 1 } }, done] });
+add(F, 'fr-ping-126', 'a ping with a 126-byte payload', { server: [{ frame: { op: 9, data: { binPattern: 126 } } }, done] });
+add(F, 'fr-ping-fragmented', 'a ping with FIN clear', { server: [{ frame: { op: 9, fin: 0, data: 'p' } }, done] });
+add(F, 'fr-close-126', 'a Close with a 126-byte payload',
+  { server: [{ frame: { op: 8, data: { hex: '03e8' + '61'.repeat(124) } } }] });
+add(F, 'fr-pong-unsolicited', 'an unsolicited pong, then a message',
+  { server: [{ frame: { op: 10, data: 'pong?' } }, hello, done] });
+add(F, 'fr-ping-125', 'a ping with the largest legal payload; the server reports the pong',
+  { server: [{ frame: { op: 9, data: { binPattern: 125 } } }, { await: 'pong' }, { report: 'pong' }, done],
+    client: { printText: true } });
+add(F, 'fr-ping-empty', 'an empty ping; the server reports the pong',
+  { server: [{ frame: { op: 9, data: '' } }, { await: 'pong' }, { report: 'pong' }, done],
+    client: { printText: true } });
+add(F, 'fr-many-messages', '200 small messages in one write, alternating text and binary',
+  { server: [...Array.from({ length: 200 }, (_, i) => i % 2 ?
+    { send: 'binary', data: { binPattern: i } } : { send: 'text', data: `m${i}` }), done] });
+add(F, 'fr-bytewise', 'a 300-byte text message written one byte per write',
+  { server: [{ send: 'text', data: { textPattern: 300 }, bytewise: true }, done] });
+add(F, 'fr-message-then-invalid', 'a valid message, then a reserved opcode, in one write',
+  { server: [hello, { frame: { op: 3, data: 'x' } }, done] });
+
+// ---- UTF-8 in text messages -----------------------------------------------------------------------------
+const U = 'utf8';
+const badUtf8 = [
+  ['utf8-invalid-ff', 'the byte 0xFF', '61ff62'],
+  ['utf8-lone-continuation', 'a lone continuation byte 0x80', '618062'],
+  ['utf8-overlong-2', 'overlong "/" in 2 bytes (C0 AF)', '61c0af'],
+  ['utf8-overlong-3', 'overlong "/" in 3 bytes (E0 80 AF)', '61e080af'],
+  ['utf8-overlong-4', 'overlong "/" in 4 bytes (F0 80 80 AF)', '61f08080af'],
+  ['utf8-surrogate-high', 'an encoded high surrogate U+D800 (ED A0 80)', '61eda080'],
+  ['utf8-surrogate-low', 'an encoded low surrogate U+DFFF (ED BF BF)', '61edbfbf'],
+  ['utf8-above-10ffff', 'U+110000 (F4 90 80 80)', '61f4908080'],
+  ['utf8-lead-f5', 'the lead byte F5', '61f5808080'],
+  ['utf8-truncated', 'a 3-byte sequence cut short at the end of the message (E2 82)', '61e282'],
+];
+for (const [name, what, hex] of badUtf8) {
+  add(U, name, `a text message with ${what}`, { server: [{ send: 'text', data: { hex } }, done] });
+}
+add(U, 'utf8-invalid-split-fragments', 'E2 82 ends fragment 1, fragment 2 starts with "Z"',
+  { server: [{ frame: { op: 1, fin: 0, data: { hex: '6162e282' } } }, { frame: { op: 0, data: 'Z' } }, done] });
+add(U, 'utf8-invalid-first-fragment', 'fragment 1 holds 0xFF; the server then closes 1000 without finishing',
+  { server: [{ frame: { op: 1, fin: 0, data: { hex: '61ff' } } }, done] });
+add(U, 'utf8-valid-split-3', '"€" (E2 82 AC) split over three fragments',
+  { server: [{ frame: { op: 1, fin: 0, data: { hex: '41e2' } } }, { frame: { op: 0, fin: 0, data: { hex: '82' } } },
+    { frame: { op: 0, data: { hex: 'ac42' } } }, done], client: { printText: true } });
+add(U, 'utf8-valid-split-4', 'U+1F600 (F0 9F 98 80) split after its second byte',
+  { server: [{ frame: { op: 1, fin: 0, data: { hex: 'f09f' } } }, { frame: { op: 0, data: { hex: '9880' } } }, done],
+    client: { printText: true } });
+add(U, 'utf8-valid-mixed', 'text with 1-, 2-, 3- and 4-byte characters',
+  { server: [{ send: 'text', data: 'h\u00e9llo w\u00f6rld \u2713 \u{1F600}' }, done], client: { printText: true } });
+add(U, 'utf8-noncharacter', 'U+FFFF and U+10FFFF (valid noncharacters)',
+  { server: [{ send: 'text', data: { hex: 'efbfbff48fbfbf' } }, done], client: { printText: true } });
+add(U, 'utf8-bom', 'a leading byte-order mark (EF BB BF) must be kept',
+  { server: [{ send: 'text', data: { hex: 'efbbbf78' } }, done] });
+add(U, 'utf8-nul', 'text containing U+0000', { server: [{ send: 'text', data: { hex: '610062000063' } }, done] });
+add(U, 'utf8-binary-not-checked', 'a binary message with FF FE is not UTF-8 checked',
+  { server: [{ send: 'binary', data: { hex: 'fffe' } }, done] });
+
+// ---- Close ------------------------------------------------------------------------------------------------
+const C = 'close';
+for (const [code, reason] of [[1000, 'normal'], [1001, 'going away'], [1002, 'protocol'], [1003, 'data'],
+  [1007, 'utf8'], [1008, 'policy'], [1009, 'too big'], [1010, 'ext'], [1011, 'error'], [1012, 'restart'],
+  [1013, 'later'], [1014, 'gateway'], [3000, 'registered'], [4999, 'private']]) {
+  add(C, `close-server-${code}`, `the server closes with ${code} "${reason}"`,
+    { server: [{ close: { code, reason } }] });
+}
+add(C, 'close-server-empty', 'the server closes with an empty Close (no code): 1005', { server: [{ close: {} }] });
+add(C, 'close-server-1byte', 'a Close with a 1-byte payload', { server: [{ close: { hex: '03' } }] });
+for (const code of [0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535]) {
+  add(C, `close-server-invalid-${code}`, `the server closes with the invalid code ${code}`,
+    { server: [{ close: { code, reason: 'bad' } }] });
+}
+add(C, 'close-server-invalid-utf8-reason', 'code 1000 with a reason that is not UTF-8',
+  { server: [{ close: { hex: '03e8' + '61ff62' } }] });
+add(C, 'close-server-reason-123', 'code 1000 with a 123-byte reason',
+  { server: [{ close: { code: 1000, reason: 'r'.repeat(123) } }] });
+add(C, 'close-server-reason-utf8', 'code 3001 with a multi-byte UTF-8 reason',
+  { server: [{ close: { code: 3001, reason: 'bye \u2713 \u00e9t\u00e9' } }] });
+add(C, 'close-server-data-after', 'a text frame right after the server\'s Close',
+  { server: [{ close: { code: 1000, reason: 'first' } }, { send: 'text', data: 'late' }] });
+add(C, 'close-server-messages-before', 'three messages and a Close in one write',
+  { server: [{ send: 'text', data: 'one' }, { send: 'binary', data: { binPattern: 2 } },
+    { send: 'text', data: 'three' }, { close: { code: 3002, reason: 'after three' } }] });
+add(C, 'close-server-fin-at-once', 'Close 1000, then FIN without waiting for the client\'s Close',
+  { server: [{ close: { code: 1000, reason: 'quick' } }, { end: true }] });
+add(C, 'close-server-rst-at-once', 'Close 1000, then RST at once',
+  { server: [{ close: { code: 1000, reason: 'rst' } }, { reset: true }] });
+add(C, 'close-server-no-fin', 'Close 1000; after the client\'s Close the server keeps TCP open',
+  { server: [{ close: { code: 1000, reason: 'linger' } }], after: 'ignore', client: { deadline: 6000 } });
+add(C, 'tcp-fin-no-close', 'after opening, the server sends FIN without any Close', { server: [{ end: true }] });
+add(C, 'tcp-rst-no-close', 'after opening, the server resets the connection', { server: [{ reset: true }] });
+add(C, 'tcp-fin-after-message', 'a message, then FIN without a Close', { server: [hello, { end: true }] });
+add(C, 'close-client-1000', 'the client closes 1000 "bye"; the server echoes the Close',
+  { client: { actions: [{ close: { code: 1000, reason: 'bye' } }] } });
+add(C, 'close-client-default', 'the client closes with the default code (tt default 1000, empty reason)',
+  { client: { actions: [{ close: { code: 0 } }] } });
+add(C, 'close-client-1001', 'the client closes 1001 "background" (tt allows it, a browser\'s close() does not)',
+  { client: { actions: [{ close: { code: 1001, reason: 'background' } }] } });
+add(C, 'close-client-3000', 'the client closes 3000 with a UTF-8 reason',
+  { client: { actions: [{ close: { code: 3000, reason: 'fin \u2713' } }] } });
+add(C, 'close-client-4999-123', 'the client closes 4999 with a 123-byte reason',
+  { client: { actions: [{ close: { code: 4999, reason: 'x'.repeat(123) } }] } });
+add(C, 'close-client-noanswer-hold', 'the server never answers the client\'s Close and keeps TCP open',
+  { after: 'ignore', client: { deadline: 1500, actions: [{ close: { code: 1000, reason: 'bye' } }] } });
+add(C, 'close-client-noanswer-fin', 'the server answers the client\'s Close with FIN only',
+  { after: 'fin', client: { actions: [{ close: { code: 1000, reason: 'bye' } }] } });
+add(C, 'close-client-other-reply', 'the client closes 1000; the server answers 3001 "other"',
+  { after: { code: 3001, reason: 'other' }, client: { actions: [{ close: { code: 1000, reason: 'bye' } }] } });
+add(C, 'close-client-empty-reply', 'the client closes 1000; the server answers with an empty Close',
+  { after: 'empty', client: { actions: [{ close: { code: 1000, reason: 'bye' } }] } });
+add(C, 'close-simultaneous', 'the server sends Close 3003 right after 101 while the client closes 1000 in onOpen',
+  { hs: { coalesce: true }, server: [{ close: { code: 3003, reason: 'server first' } }],
+    client: { actions: [{ close: { code: 1000, reason: 'client' } }] } });
+add(C, 'close-message-after-client-close', 'the server sends a message after the client\'s Close arrived',
+  { server: [{ await: 'close' }, { send: 'text', data: 'too late' }, { close: { code: 1000, reason: 'bye' } },
+    { end: true }], after: 'ignore', client: { actions: [{ close: { code: 1000, reason: 'bye' } }] } });
+
+// ---- What the client sends ----------------------------------------------------------------------------------
+const B = 'client';
+add(B, 'client-echo-text', 'the client sends three text messages; the server echoes them',
+  { echo: true, client: { printText: true, actions: [{ send: 'text', data: 'hello' }, { wait: 'message' },
+    { send: 'text', data: 'h\u00e9llo \u2713 \u{1F600}' }, { wait: 'message' }, { send: 'text', data: '' },
+    { wait: 'message' }, { close: { code: 1000, reason: 'bye' } }] } });
+add(B, 'client-echo-binary', 'the client sends binary messages of 0, 1000 and 70000 bytes; the server echoes them',
+  { echo: true, client: { actions: [{ send: 'binary', data: { hex: '' } }, { wait: 'message' },
+    { send: 'binary', data: { binPattern: 1000 } }, { wait: 'message' }, { send: 'binary', data: { binPattern: 70000 } },
+    { wait: 'message' }, { close: { code: 1000, reason: 'bye' } }] } });
+add(B, 'client-report-message', 'the server reports type, length, hash and masking of what the client sent',
+  { server: [{ await: 'message' }, { report: 'message' }, { await: 'message' }, { report: 'message' }, done],
+    client: { printText: true, actions: [{ send: 'text', data: { textPattern: 200 } },
+      { send: 'binary', data: { binPattern: 5000 } }] } });
+add(B, 'client-large-send', 'the client sends 1 MiB of binary; the server reports length and hash',
+  { server: [{ await: 'message' }, { report: 'message' }, done],
+    client: { printText: true, deadline: 15000, actions: [{ send: 'binary', data: { binPattern: 1 << 20 } }] } });
+add(B, 'client-pong', 'a ping "hello-ping"; the server reports the pong payload',
+  { server: [{ frame: { op: 9, data: 'hello-ping' } }, { await: 'pong' }, { report: 'pong' }, done],
+    client: { printText: true } });
+add(B, 'client-pong-binary', 'a ping with 100 binary bytes; the server reports the pong',
+  { server: [{ frame: { op: 9, data: { binPattern: 100 } } }, { await: 'pong' }, { report: 'pong' }, done],
+    client: { printText: true } });
+add(B, 'client-send-after-server-close', 'the client sends after the server closed; the data is dropped',
+  { server: [{ close: { code: 1000, reason: 'closing' } }],
+    client: { actions: [{ send: 'text', data: 'x' }, { send: 'text', data: 'y' }] } });
+
+// ---- permessage-deflate (the browser always offers it) --------------------------------------------------------
+const D = 'deflate';
+const needs = 'permessage-deflate';
+add(D, 'deflate-report-offer', 'the server reports the Sec-WebSocket-Extensions offer it saw (not accepted)',
+  { needs, server: [{ report: 'extensions' }, done], client: { printText: true } });
+add(D, 'deflate-text', 'permessage-deflate accepted; a compressed text message',
+  { needs, hs: { extensions: 'permessage-deflate' },
+    server: [{ send: 'text', data: 'hello hello hello hello', compress: true }, done], client: { printText: true } });
+add(D, 'deflate-binary-large', 'permessage-deflate accepted; a compressed 1 MiB binary message',
+  { needs, hs: { extensions: 'permessage-deflate' },
+    server: [{ send: 'binary', data: { binPattern: 1 << 20 }, compress: true }, done] });
+add(D, 'deflate-no-context-takeover', 'permessage-deflate with both no_context_takeover parameters; client echo',
+  { needs, echo: true, hs: { extensions: 'permessage-deflate; server_no_context_takeover; client_no_context_takeover' },
+    client: { printText: true, actions: [{ send: 'text', data: 'compress me compress me' }, { wait: 'message' },
+      { close: { code: 1000, reason: 'bye' } }] } });
+add(D, 'deflate-uncompressed-message', 'permessage-deflate accepted; a message sent without RSV1',
+  { needs, hs: { extensions: 'permessage-deflate' }, server: [hello, done], client: { printText: true } });
+add(D, 'deflate-bad-data', 'permessage-deflate accepted; RSV1 set on data that does not inflate',
+  { needs, hs: { extensions: 'permessage-deflate' },
+    server: [{ frame: { op: 1, rsv1: 1, data: { hex: 'ffffffff' } } }, done] });
+add(D, 'deflate-rsv1-on-ping', 'permessage-deflate accepted; a ping with RSV1 set',
+  { needs, hs: { extensions: 'permessage-deflate' }, server: [{ frame: { op: 9, rsv1: 1, data: 'p' } }, done] });
+add(D, 'deflate-unknown-param', 'the server answers permessage-deflate with an unknown parameter',
+  { needs, hs: { extensions: 'permessage-deflate; x_unknown=1' }, server: [hello, done] });
+add(D, 'deflate-client-bits-unoffered', 'the server answers permessage-deflate; server_max_window_bits=10',
+  { needs, hs: { extensions: 'permessage-deflate; server_max_window_bits=10' },
+    server: [{ send: 'text', data: 'abcabcabcabc', compress: true }, done], client: { printText: true } });
+
+export const SCENARIOS = S;
+export const DEFAULT_DEADLINE_MS = 4000;
+
+// ---- Payloads, shared by server and browser recorder ------------------------------------------------------
+export function payloadBytes(spec) {
+  if (spec === undefined || spec === null) return Buffer.alloc(0);
+  if (typeof spec === 'string') return Buffer.from(spec, 'utf8');
+  if (spec.hex !== undefined) return Buffer.from(spec.hex, 'hex');
+  if (spec.textPattern !== undefined) {
+    const b = Buffer.alloc(spec.textPattern);
+    for (let i = 0; i < b.length; i++) b[i] = 97 + (i * 7) % 26;
+    return b;
+  }
+  if (spec.binPattern !== undefined) {
+    const b = Buffer.alloc(spec.binPattern);
+    for (let i = 0; i < b.length; i++) b[i] = (i * 131 + 7) & 0xff;
+    return b;
+  }
+  if (spec.repeat !== undefined) return Buffer.from(spec.repeat.repeat(spec.count), 'utf8');
+  throw new Error(`bad payload spec ${JSON.stringify(spec)}`);
+}
+
+// The driver's command line for one scenario (the same argv for the native binary and the wasm callMain).
+export function driverArgs(scenario, url) {
+  const c = scenario.client;
+  const a = [url];
+  for (const p of c.protocols || []) a.push(`--protocol=${p}`);
+  if (c.timeout) a.push(`--timeout=${c.timeout}`);
+  a.push(`--deadline=${c.deadline || DEFAULT_DEADLINE_MS}`);
+  if (c.printText) a.push('--print-text');
+  for (const act of c.actions) {
+    if (act.wait) a.push('--wait');
+    else if (act.close) a.push(`--close=${act.close.code}:${act.close.reason ?? ''}`);
+    else if (act.send) {
+      const d = act.data;
+      if (typeof d === 'string') a.push(`--send-${act.send}=${d}`);
+      else if (d.hex !== undefined) a.push(`--send-${act.send}-hex=${d.hex}`);
+      else if (d.textPattern !== undefined) a.push(`--send-${act.send}-pattern-text=${d.textPattern}`);
+      else if (d.binPattern !== undefined) a.push(`--send-${act.send}-pattern-bin=${d.binPattern}`);
+      else throw new Error(`bad client payload in ${scenario.name}`);
+    }
+  }
+  return a;
+}
