@@ -8,7 +8,7 @@ JOBS ?= $(shell nproc)
 export NODE_PATH := /usr/share/nodejs
 CTEST := ctest --output-on-failure -j$(JOBS)
 
-.PHONY: deps test test-native test-asan test-wasi build-native build-asan build-wasi cmocka-wasm install-check clean
+.PHONY: deps test test-web test-native test-asan test-wasi build-native build-asan build-wasi cmocka-wasm install-check clean
 
 deps:
 	@tests/deps.sh
@@ -43,7 +43,11 @@ test-wasi: build-wasi
 install-check: build-native
 	@tests/install-check.sh
 
-test: test-native test-asan test-wasi install-check fuzz-smoke
+test-web: deps
+	@echo "== web: Node 20, headless Chromium, Vite bundle, installed web preset"
+	@tests/web/run.sh
+
+test: test-native test-asan test-wasi install-check test-web fuzz-smoke
 	@echo "make test: all suites passed"
 
 clean:

@@ -230,8 +230,11 @@ typedef struct tt_close_event {
 } tt_close_event;
 
 /*
- * err_msg: one string from the errMsg table, identical on both builds. detail: a diagnostic sentence
- * (native: e.g. "connect: Connection refused"; web: "" because the browser exposes nothing). Never NULL.
+ * err_msg: one string from the errMsg table, identical on both builds. detail: a diagnostic sentence,
+ * never NULL. Failures the core decides (timeout, close before open, shutdown, message too large) have
+ * the same detail on both builds; for network failures the native build names the cause (e.g.
+ * "connect: Connection refused (127.0.0.1:9)") while the web build gives "" because the browser
+ * exposes nothing.
  */
 typedef struct tt_error_event {
     const char *err_msg;
