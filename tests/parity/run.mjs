@@ -84,6 +84,16 @@ function loadJson(file, fallback) {
   try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return fallback; }
 }
 
+// First cells of the README's "Parity exceptions" table, without backticks.
+function readmeParityRows() {
+  const text = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const start = text.indexOf('## Parity exceptions');
+  if (start < 0) return [];
+  const section = text.slice(start).split('\n## ')[0];
+  return section.split('\n').filter((l) => l.startsWith('|') && !/^\|\s*-/.test(l)).slice(1)
+    .map((l) => l.split('|')[1].trim().replace(/`/g, ''));
+}
+
 function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
 
 async function main() {
@@ -91,7 +101,18 @@ async function main() {
   const scenarios = only ? SCENARIOS.filter((s) => only.split(',').includes(s.name)) : SCENARIOS;
   if (!scenarios.length) throw new Error(`no scenario matches ${only}`);
   const exceptionsDoc = loadJson(path.join(HERE, 'exceptions.json'), { exceptions: {}, pending: {} });
-  const exceptions = exceptionsDoc.exceptions || {};
+  const exceptions = {};
+  const readmeRows = readmeParityRows();
+  const configErrors = [];
+  for (const [name, e] of Object.entries(exceptionsDoc.exceptions || {})) {
+    if (!readmeRows.includes(e.readme_row)) {
+      configErrors.push(`exceptions.json: ${name} names README row '${e.readme_row}', which the README's Parity ` +
+        `exceptions table does not have (rows: ${readmeRows.join(' | ')})`);
+    }
+    if (!SCENARIOS.some((s) => s.name === name)) configErrors.push(`exceptions.json: no scenario named ${name}`);
+    exceptions[name] = `README '${e.readme_row}': ${e.reason}`;
+  }
+  for (const e of configErrors) console.error(e);
   const pending = exceptionsDoc.pending || {};
   const reference = loadJson(path.join(HERE, 'reference/chromium.json'), { scenarios: {} });
 
@@ -142,7 +163,7 @@ async function main() {
   fs.mkdirSync(traceDir, { recursive: true });
   const rows = [];
   const problems = [];
-  const counts = { same: 0, exception: 0, skipped: 0, different: 0 };
+  const counts = { same: 0, exception: 0, skipped: 0, different: 0, wireOnly: 0 };
   for (const s of scenarios) {
     const n = native[s.name];
     const w = web[s.name];
@@ -181,21 +202,36 @@ async function main() {
     else if (pendingFeature && webVsRef !== false) status = 'skipped';
     else if (ok && nativeVsWeb !== null) status = 'same';
     else if (ok) status = 'same (one build)';
-    else status = 'different';
+    else {
+      // Who deviates from the Chromium reference, and is it visible to the game or only on the wire?
+      const dev = (r) => r && ref && {
+        trace: !same(r.lines.filter((l) => !isTtOnly(l)), ref.trace), wire: !same(r.wire, ref.wire) };
+      const dn = dev(n);
+      const dw = dev(w);
+      const who = [dn && (dn.trace || dn.wire) && 'native', dw && (dw.trace || dw.wire) && 'web'].filter(Boolean);
+      const visible = (dn && dn.trace) || (dw && dw.trace) || !same(n?.lines, w?.lines);
+      status = !ref ? 'different' : !who.length ? 'different: tt-only lines'
+        : `different: ${who.join('+')}${visible ? '' : ' (wire only)'}`;
+    }
     if (status.startsWith('exception')) counts.exception++;
     else if (status === 'skipped') counts.skipped++;
     else if (status.startsWith('same')) counts.same++;
-    else counts.different++;
+    else {
+      counts.different++;
+      if (status.endsWith('(wire only)')) counts.wireOnly++;
+    }
     const why = exceptions[s.name] || (status === 'skipped' ? `needs ${pendingFeature}: ${pending[pendingFeature] || ''}` : '');
     rows.push({ scenario: s.name, group: s.group, native: n ? summarize(n.lines) : '-', chromium: w ? summarize(w.lines) : '-',
       reference: ref ? summarize(ref.trace) : '-', nativeVsWeb, webVsRef, status, why, notes });
-    if (status === 'different' || (verbose && notes.length)) problems.push(`## ${s.name} (${status})\n${notes.join('\n')}`);
+    if (status.startsWith('different') || (verbose && notes.length)) problems.push(`## ${s.name} (${status})\n${notes.join('\n')}`);
     if (n?.stderr?.length && verbose) problems.push(`## ${s.name}: native stderr\n  ${n.stderr.join('\n  ')}`);
     if (w?.stderr?.length && verbose) problems.push(`## ${s.name}: web stderr\n  ${w.stderr.join('\n  ')}`);
   }
 
   // ---- Report -------------------------------------------------------------------------------------------
   const cut = (t, k) => (t.length > k ? t.slice(0, k - 1) + '…' : t).padEnd(k);
+  console.log('same?: "different: native" = the native build deviates from the Chromium reference, "web" = the web\n' +
+    'build does, "(wire only)" = the game sees the same trace but the server received different frames.\n');
   console.log(`${cut('scenario', 36)} ${cut('native', 34)} ${cut('chromium (web build)', 34)} same?`);
   for (const r of rows) {
     const tag = r.status === 'skipped' ? `skipped (${r.why.split(':')[0]})` : r.status;
@@ -209,9 +245,9 @@ async function main() {
   for (const e of buildErrors) console.log(`\n${e.split('\n')[0]} (see above)`);
   const secs = (t) => ((t) / 1000).toFixed(1);
   console.log(`\n${scenarios.length} scenarios: ${counts.same} same, ${counts.exception} exception, ${counts.skipped} skipped, ` +
-    `${counts.different} different; native ${nativeOk ? 'ran' : 'NOT RUN'}, web ${webOk ? 'ran' : 'NOT RUN'}; ` +
+    `${counts.different} different (${counts.wireOnly} of them only in what the server received); native ${nativeOk ? 'ran' : 'NOT RUN'}, web ${webOk ? 'ran' : 'NOT RUN'}; ` +
     `build ${secs(builtAt - started)} s, run ${secs(Date.now() - builtAt)} s. Traces in ${path.relative(ROOT, traceDir)}/`);
-  const failed = counts.different > 0 || buildErrors.length > 0 || (!nativeOk && !flag('--skip-native')) ||
+  const failed = counts.different > 0 || buildErrors.length > 0 || configErrors.length > 0 || (!nativeOk && !flag('--skip-native')) ||
     (!webOk && !flag('--skip-web'));
   process.exit(failed ? 1 : 0);
 }
