@@ -8,7 +8,7 @@ JOBS ?= $(shell nproc)
 export NODE_PATH := /usr/share/nodejs
 CTEST := ctest --output-on-failure -j$(JOBS)
 
-.PHONY: deps test test-web test-native test-asan test-wasi build-native build-asan build-wasi cmocka-wasm install-check clean
+.PHONY: demo deps test test-web test-native test-asan test-wasi build-native build-asan build-wasi cmocka-wasm install-check clean
 
 deps:
 	@tests/deps.sh
@@ -46,6 +46,16 @@ install-check: build-native
 test-web: deps
 	@echo "== web: Node 20, headless Chromium, Vite bundle, installed web preset"
 	@tests/web/run.sh
+
+# The main job: the sample game client natively and in headless Chromium, side by side.
+demo: deps
+	@echo "== demo: building the sample game client natively and for the web (log: build/demo-build.log)"
+	@mkdir -p build
+	@{ cmake --preset native && cmake --build --preset native -j$(JOBS) --target tt_demo_client && \
+	   cmake --preset web && cmake --build --preset web -j$(JOBS) --target ttsocket_demo_client ttsocket_demo; \
+	 } > build/demo-build.log 2>&1 || { cat build/demo-build.log; exit 1; }
+	@node web/demo/run-demo.mjs build/native/native/tt_demo_client build/web/web/demo
+	@echo "(the interactive demo page: NODE_PATH=tests/node_modules node web/demo/serve.mjs, then open the printed URL)"
 
 test: test-native test-asan test-wasi install-check test-web fuzz-smoke
 	@echo "make test: all suites passed"
