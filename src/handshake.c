@@ -291,3 +291,215 @@ int tt__handshake_parse_response(const char *buf, size_t len, const char *expect
     }
     return (int)head;
 }
+
+/* ---- Extensions (RFC 7692) ---------------------------------------------------------------------- */
+
+/*
+ * The grammar and the checks follow Chromium (WebSocketExtensionParser, WebSocketDeflateParameters,
+ * WebSocketHandshakeStreamBase::ValidateExtensions), so that a server answer a browser accepts is
+ * accepted here and one it refuses is refused, in the same order of checks: a header value that does not
+ * parse is refused before any of its extensions is looked at.
+ */
+
+typedef struct ext_cursor {
+    const char *p, *end;
+} ext_cursor;
+
+static void ext_spaces(ext_cursor *c) {
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t')) c->p++;
+}
+
+/* Skips spaces and takes ch if it comes next; otherwise leaves the cursor where it was. */
+static int ext_take(ext_cursor *c, char ch) {
+    const char *save = c->p;
+    ext_spaces(c);
+    if (c->p < c->end && *c->p == ch) {
+        c->p++;
+        return 1;
+    }
+    c->p = save;
+    return 0;
+}
+
+static int ext_token(ext_cursor *c, const char **t, size_t *n) {
+    ext_spaces(c);
+    const char *start = c->p;
+    while (c->p < c->end && tt__is_tchar((unsigned char)*c->p)) c->p++;
+    *t = start;
+    *n = (size_t)(c->p - start);
+    return *n > 0;
+}
+
+/* One parameter; a quoted value is unescaped into value[] (a longer one only counts as "too long"). */
+typedef struct ext_param {
+    const char *name;
+    size_t name_len;
+    char value[24];
+    size_t value_len; /* sizeof value when too long */
+} ext_param;
+
+static int ext_quoted(ext_cursor *c, ext_param *prm) {
+    if (!ext_take(c, '"')) return 0;
+    while (c->p < c->end && *c->p != '"') {
+        if (*c->p == '\\' && ++c->p == c->end) return 0;
+        if (!tt__is_tchar((unsigned char)*c->p)) return 0;
+        if (prm->value_len < sizeof prm->value) prm->value[prm->value_len++] = *c->p;
+        c->p++;
+    }
+    if (c->p == c->end) return 0;
+    c->p++;
+    return 1;
+}
+
+static int ext_param_parse(ext_cursor *c, ext_param *prm) {
+    prm->value_len = 0;
+    if (!ext_token(c, &prm->name, &prm->name_len)) return 0;
+    if (!ext_take(c, '=')) return 1;
+    const char *save = c->p;
+    ext_spaces(c);
+    int quoted = c->p < c->end && *c->p == '"';
+    c->p = save;
+    if (quoted) return ext_quoted(c, prm);
+    const char *v;
+    size_t vn;
+    if (!ext_token(c, &v, &vn)) return 0;
+    prm->value_len = vn < sizeof prm->value ? vn : sizeof prm->value;
+    memcpy(prm->value, v, prm->value_len);
+    return 1;
+}
+
+/* Chromium's GetWindowBits + IsValidWindowBits: digits only, no leading zero, 8..15. */
+static int ext_window_bits(const ext_param *prm) {
+    if (prm->value_len == 0 || prm->value_len > 2 || prm->value[0] == '0') return 0;
+    int bits = 0;
+    for (size_t i = 0; i < prm->value_len; i++) {
+        if (prm->value[i] < '0' || prm->value[i] > '9') return 0;
+        bits = bits * 10 + (prm->value[i] - '0');
+    }
+    return bits >= 8 && bits <= 15 ? bits : 0;
+}
+
+static int ext_is(const char *s, size_t n, const char *want) { return strlen(want) == n && memcmp(s, want, n) == 0; }
+
+/* What the walk over the header values has established so far. */
+typedef struct ext_state {
+    tt__deflate_params *out;
+    int server_bits_seen, client_bits_seen, client_bits_value;
+} ext_state;
+
+static const char *ext_apply_param(ext_state *st, const ext_param *prm) {
+    tt__deflate_params *o = st->out;
+    if (ext_is(prm->name, prm->name_len, "server_no_context_takeover")) {
+        if (o->server_no_context_takeover)
+            return "extension: duplicate permessage-deflate parameter server_no_context_takeover";
+        if (prm->value_len) return "extension: invalid permessage-deflate parameter server_no_context_takeover";
+        o->server_no_context_takeover = 1;
+    } else if (ext_is(prm->name, prm->name_len, "client_no_context_takeover")) {
+        if (o->client_no_context_takeover)
+            return "extension: duplicate permessage-deflate parameter client_no_context_takeover";
+        if (prm->value_len) return "extension: invalid permessage-deflate parameter client_no_context_takeover";
+        o->client_no_context_takeover = 1;
+    } else if (ext_is(prm->name, prm->name_len, "server_max_window_bits")) {
+        if (st->server_bits_seen++)
+            return "extension: duplicate permessage-deflate parameter server_max_window_bits";
+        int bits = ext_window_bits(prm);
+        if (!bits) return "extension: invalid permessage-deflate parameter server_max_window_bits";
+        o->server_max_window_bits = bits;
+    } else if (ext_is(prm->name, prm->name_len, "client_max_window_bits")) {
+        if (st->client_bits_seen++)
+            return "extension: duplicate permessage-deflate parameter client_max_window_bits";
+        if (prm->value_len) { /* without a value it is valid in an offer only: refused after the loop */
+            int bits = ext_window_bits(prm);
+            if (!bits) return "extension: invalid permessage-deflate parameter client_max_window_bits";
+            o->client_max_window_bits = bits;
+            st->client_bits_value = 1;
+        }
+    } else {
+        return "extension: unexpected permessage-deflate parameter";
+    }
+    return NULL;
+}
+
+/*
+ * Walks one header value. With st == NULL it only checks the syntax; with st it applies the semantic
+ * rules (the syntax is known to be good by then).
+ */
+static const char *ext_walk(const char *v, size_t n, ext_state *st) {
+    ext_cursor c = {v, v + n};
+    do {
+        const char *name;
+        size_t name_len;
+        if (!ext_token(&c, &name, &name_len)) return "extension: Sec-WebSocket-Extensions rejected by the parser";
+        int deflate = ext_is(name, name_len, "permessage-deflate");
+        if (st && !deflate) return "extension: the server chose an unsupported extension";
+        if (st && st->out->enabled) return "extension: duplicate permessage-deflate response";
+        if (st) st->out->enabled = 1;
+        while (ext_take(&c, ';')) {
+            ext_param prm;
+            if (!ext_param_parse(&c, &prm)) return "extension: Sec-WebSocket-Extensions rejected by the parser";
+            const char *why = st ? ext_apply_param(st, &prm) : NULL;
+            if (why) return why;
+        }
+        if (st && st->client_bits_seen && !st->client_bits_value)
+            return "extension: permessage-deflate client_max_window_bits must have a value";
+        ext_spaces(&c);
+    } while (ext_take(&c, ','));
+    return c.p == c.end ? NULL : "extension: Sec-WebSocket-Extensions rejected by the parser";
+}
+
+/*
+ * The values of the Sec-WebSocket-Extensions headers, in order. The response reports them as one span
+ * from the first value to the end of the last, so the lines in between are walked here: a line whose
+ * name is not Sec-WebSocket-Extensions is skipped. *pos starts at 0; returns 0 after the last value.
+ */
+static int ext_next_value(const tt__handshake_response *r, size_t *pos, const char **v, size_t *n) {
+    const char *base = r->extensions;
+    size_t len = r->extensions_len;
+    while (*pos <= len) {
+        size_t start = *pos, stop = start;
+        while (stop + 1 < len && !(base[stop] == '\r' && base[stop + 1] == '\n')) stop++;
+        if (stop + 1 >= len) stop = len;
+        *pos = stop + 2; /* past the "\r\n"; beyond len after the last line */
+        const char *value = base + start;
+        size_t vn = stop - start;
+        if (start != 0) { /* a later line: "name: value" */
+            const char *colon = memchr(value, ':', vn);
+            if (colon == NULL || !hs_name_is(value, (size_t)(colon - value), "sec-websocket-extensions")) continue;
+            vn -= (size_t)(colon + 1 - value);
+            value = colon + 1;
+        }
+        hs_trim(&value, &vn);
+        *v = value;
+        *n = vn;
+        return 1;
+    }
+    return 0;
+}
+
+int tt__handshake_parse_extensions(const tt__handshake_response *response, tt__deflate_params *out,
+                                   const char **detail) {
+    memset(out, 0, sizeof *out);
+    out->server_max_window_bits = out->client_max_window_bits = 15;
+    if (response->extensions == NULL) return 0;
+    ext_state st = {out, 0, 0, 0};
+    size_t pos = 0;
+    const char *v;
+    size_t n;
+    while (ext_next_value(response, &pos, &v, &n)) {
+        const char *why = ext_walk(v, n, NULL);
+        if (!why) {
+            int had = out->enabled;
+            why = ext_walk(v, n, &st);
+            if (!why && out->enabled && !had) { /* ValidateExtensions reports the accepted header value */
+                out->descriptor = v;
+                out->descriptor_len = n;
+            }
+        }
+        if (why) {
+            if (detail) *detail = why;
+            memset(out, 0, sizeof *out);
+            return TT_EEXTENSION;
+        }
+    }
+    return 0;
+}

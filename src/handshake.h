@@ -60,4 +60,37 @@ int tt__handshake_parse_response(const char *buf, size_t len, const char *expect
                                  int extensions_offered, tt__handshake_response *response,
                                  const char **detail);
 
+/* ---- Extensions (RFC 7692) -------------------------------------------------------------------- */
+
+/* What we offer, exactly as Chromium does: any valid response is compatible with it. */
+#define TT__DEFLATE_OFFER "permessage-deflate; client_max_window_bits"
+
+/* The permessage-deflate parameters the server answered. */
+typedef struct tt__deflate_params {
+    int enabled;                    /* 0: the server accepted no extension */
+    int server_no_context_takeover; /* the server resets its compressor: we reset our inflater per message */
+    int client_no_context_takeover; /* we must reset our compressor after each message */
+    int server_max_window_bits;     /* 8-15, the window we inflate with; 15 when not given */
+    int client_max_window_bits;     /* 8-15, the window we compress with; 15 when not given */
+    const char *descriptor;         /* the accepted header value (what ws.extensions shows); points into */
+    size_t descriptor_len;          /* the response, NULL / 0 when not enabled */
+} tt__deflate_params;
+
+/*
+ * Validates the Sec-WebSocket-Extensions header(s) of a response parsed with extensions_offered = 1,
+ * answering our offer TT__DEFLATE_OFFER, with the rules of Chromium's ValidateExtensions,
+ * WebSocketExtensionParser and WebSocketDeflateParameters:
+ *   - each header value must parse as extension *( "," extension ), extension = token *( ";" param ),
+ *     param = token [ "=" ( token / quoted-string of token characters ) ]; spaces and tabs may surround
+ *     every separator; names are compared case-sensitively;
+ *   - every extension must be permessage-deflate and it may appear only once over all headers;
+ *   - its parameters: server_no_context_takeover and client_no_context_takeover without a value,
+ *     server_max_window_bits=8..15, client_max_window_bits=8..15 (no leading zero, digits only); each
+ *     at most once; client_max_window_bits without a value and any other parameter are refused.
+ * Returns 0 with *out filled (enabled 0 when there was no header), or TT_EEXTENSION with *detail set to
+ * a static sentence. Pure: no allocation.
+ */
+int tt__handshake_parse_extensions(const tt__handshake_response *response, tt__deflate_params *out,
+                                   const char **detail);
+
 #endif

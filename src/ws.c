@@ -7,10 +7,19 @@
  * that chunk (no allocation, no copy). Only messages split across chunks or fragments are assembled in
  * the message buffer, which is reused while traffic flows and released when a recv call ends idle. The
  * output buffer is released once drained, so an idle open session holds little besides its struct.
+ *
+ * permessage-deflate (RFC 7692): offered as Chromium offers it and validated as Chromium validates the
+ * answer (tt__handshake_parse_extensions). The zlib streams are created on first use (the first
+ * compressed message received, the first message sent), so a session that never carries a message
+ * never pays for them; under no_context_takeover they hold no state between messages and are released
+ * whenever the session goes idle. A compressed message is inflated as its bytes arrive, straight into
+ * the message buffer, which never grows past max_message_size + 1: a zip bomb fails with TT_ETOOBIG
+ * after at most that much output. Text is validated as it is inflated.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "deflate.h"
 #include "frame.h"
 #include "handshake.h"
 #include "tt_internal.h"
@@ -20,10 +29,17 @@
 #define WS_HEAD_MAX 16384          /* the longest handshake response head we accept */
 #define WS_MSG_KEEP 256            /* a message buffer at most this big survives idle periods */
 #define WS_PREALLOC_MAX (1u << 20) /* a frame up to this size gets its whole buffer at once */
+#define WS_RSV1 4u                 /* tt__frame_header.rsv: "this message is compressed" */
 
-/* The bytes of one queued data frame's payload, as absolute positions in the output stream. */
+/*
+ * The bytes of one queued data frame's payload, as absolute positions in the output stream. A plain
+ * frame's payload is the application's bytes, so bufferedAmount drops byte for byte as it is written; a
+ * compressed frame carries app application bytes, released together when its last byte is written.
+ */
 typedef struct ws_span {
     uint64_t start, end;
+    size_t app;
+    int compressed;
 } ws_span;
 
 struct tt__ws {
@@ -35,6 +51,12 @@ struct tt__ws {
     char detail_buf[48];
     size_t max_message_size;
     int close_sent;
+
+    /* permessage-deflate: what was negotiated; the streams exist only while needed (see above). */
+    int offer_deflate, deflate_on;
+    tt__deflate_params pmd; /* its descriptor is dropped once open: it pointed into the response */
+    tt__deflater *deflater;
+    tt__inflater *inflater;
 
     /* Opening handshake; released once the 101 was accepted. */
     char *protocol_block; /* the offered protocols: a pointer array followed by the strings */
@@ -61,6 +83,7 @@ struct tt__ws {
 
     /* The message being received (data frames) and the control payload being received. */
     int msg_active;
+    int msg_compressed; /* RSV1 was set on the message's first frame */
     unsigned msg_opcode;
     uint64_t msg_size;
     uint8_t *msg;
@@ -74,6 +97,16 @@ struct tt__ws {
 
 static int ws_queue_close(tt__ws *ws, int code, const char *reason, size_t reason_length);
 
+static void ws_release_inflater(tt__ws *ws) {
+    tt__inflater_free(ws->inflater);
+    ws->inflater = NULL;
+}
+
+static void ws_release_deflater(tt__ws *ws) {
+    tt__deflater_free(ws->deflater);
+    ws->deflater = NULL;
+}
+
 /*
  * Fails the connection. Once the handshake is done, a Close goes out first (1002 for protocol errors and
  * bad UTF-8 as Chromium sends, 1009 for too big) unless ours already did. Returns err for tail calls.
@@ -86,6 +119,8 @@ static int ws_fail(tt__ws *ws, int err, const char *detail, int close_code) {
     tt__free(ws->msg); /* nothing more will arrive: give the memory back now */
     ws->msg = NULL;
     ws->msg_cap = ws->msg_len = 0;
+    ws_release_inflater(ws);
+    ws_release_deflater(ws);
     return err;
 }
 
@@ -129,22 +164,86 @@ static int ws_span_reserve(tt__ws *ws) {
     return 0;
 }
 
+/* Grows the output buffer keeping every byte of it, also those written past out_len but not yet queued. */
+static int ws_out_grow(tt__ws *ws) {
+    if (ws->out_cap > SIZE_MAX / 2) return TT_ENOMEM;
+    uint8_t *p = tt__realloc(ws->out, ws->out_cap * 2);
+    if (p == NULL) return TT_ENOMEM;
+    ws->out = p;
+    ws->out_cap *= 2;
+    return 0;
+}
+
+static void ws_span_add(tt__ws *ws, uint64_t start, size_t wire, size_t app, int compressed) {
+    ws->spans[ws->span_head + ws->span_count++] = (ws_span){start, start + wire, app, compressed};
+    ws->buffered += app;
+}
+
 /* Queues one final, masked frame; counted payload bytes show in tt__ws_buffered_amount(). */
-static int ws_queue_frame(tt__ws *ws, unsigned opcode, const void *data, size_t length, int counted) {
+static int ws_queue_frame(tt__ws *ws, unsigned rsv, unsigned opcode, const void *data, size_t length,
+                          int counted) {
     if (length > SIZE_MAX - TT__FRAME_HEADER_MAX) return TT_ENOMEM;
     if (counted && ws_span_reserve(ws)) return TT_ENOMEM;
     uint8_t *p = ws_out_reserve(ws, TT__FRAME_HEADER_MAX + length);
     if (p == NULL) return TT_ENOMEM;
     uint8_t mask[4];
     tt__random_bytes(mask, 4);
-    size_t h = tt__frame_write_header(p, 1, 0, opcode, length, mask);
+    size_t h = tt__frame_write_header(p, 1, rsv, opcode, length, mask);
     if (length) tt__mask(p + h, data, length, mask, 0); /* copy and mask in one pass */
     uint64_t start = ws->out_abs + (ws->out_len - ws->out_pos) + h;
     ws->out_len += h + length;
-    if (counted) {
-        ws->spans[ws->span_head + ws->span_count++] = (ws_span){start, start + length};
-        ws->buffered += length;
+    if (counted) ws_span_add(ws, start, length, length, 0);
+    return 0;
+}
+
+/*
+ * Queues a message compressed (RSV1), as Chromium sends every message once the extension is on, however
+ * small or incompressible. The payload is deflated straight into the output after room for the longest
+ * header, then moved up against the real header. On failure nothing is queued and the compressor forgets
+ * its history, so that no later message refers to bytes the peer never received.
+ */
+static int ws_compress_failed(tt__ws *ws, int err) {
+    tt__deflater_reset(ws->deflater);
+    if (ws->out_pos == ws->out_len) { /* nothing else was pending: keep the idle session small */
+        tt__free(ws->out);
+        ws->out = NULL;
+        ws->out_pos = ws->out_len = ws->out_cap = 0;
     }
+    return err;
+}
+
+static int ws_queue_compressed(tt__ws *ws, unsigned opcode, const void *data, size_t length) {
+    /* Chromium's WebSocketDeflater writes an empty message by hand as the single byte 00 (zlib refuses a
+     * flush without input); the peer appends 00 00 ff ff and inflates nothing. */
+    if (length == 0) return ws_queue_frame(ws, WS_RSV1, opcode, "", 1, 0);
+    if (ws_span_reserve(ws)) return TT_ENOMEM;
+    if (ws->deflater == NULL) {
+        ws->deflater = tt__deflater_new(ws->pmd.client_max_window_bits, ws->pmd.client_no_context_takeover);
+        if (ws->deflater == NULL) return TT_ENOMEM;
+    }
+    size_t room = tt__deflater_bound(ws->deflater, length);
+    if (room > SIZE_MAX / 4 || ws_out_reserve(ws, TT__FRAME_HEADER_MAX + room) == NULL) return TT_ENOMEM;
+    size_t at = ws->out_len + TT__FRAME_HEADER_MAX, n = 0; /* offsets: the buffer may move while growing */
+    tt__deflater_begin(ws->deflater, data, length);
+    for (;;) {
+        size_t w;
+        int rc = tt__deflater_run(ws->deflater, ws->out + at + n, ws->out_cap - at - n, &w);
+        n += w;
+        if (rc == 0) break;
+        if (rc < 0 || ws_out_grow(ws)) return ws_compress_failed(ws, rc < 0 ? rc : TT_ENOMEM);
+    }
+    if (n < 4 || memcmp(ws->out + at + n - 4, "\x00\x00\xff\xff", 4) != 0) /* zlib guarantees it */
+        return ws_compress_failed(ws, TT_EINVAL);
+    n -= 4; /* RFC 7692 section 7.2.1: the flush marker's tail is not sent */
+    uint8_t mask[4];
+    tt__random_bytes(mask, 4);
+    uint8_t *p = ws->out + ws->out_len;
+    size_t h = tt__frame_write_header(p, 1, WS_RSV1, opcode, n, mask); /* h <= 14: before the payload */
+    memmove(p + h, ws->out + at, n);
+    tt__mask(p + h, p + h, n, mask, 0);
+    uint64_t start = ws->out_abs + (ws->out_len - ws->out_pos) + h;
+    ws->out_len += h + n;
+    ws_span_add(ws, start, n, length, 1);
     return 0;
 }
 
@@ -159,7 +258,7 @@ static int ws_queue_close(tt__ws *ws, int code, const char *reason, size_t reaso
         if (reason_length) memcpy(payload + 2, reason, reason_length);
         n = 2 + reason_length;
     }
-    int rc = ws_queue_frame(ws, TT__OP_CLOSE, payload, n, 0);
+    int rc = ws_queue_frame(ws, 0, TT__OP_CLOSE, payload, n, 0);
     if (rc == 0) ws->close_sent = 1;
     return rc;
 }
@@ -175,8 +274,9 @@ static void ws_spans_consume(tt__ws *ws, uint64_t from, uint64_t to) {
         ws_span *s = &ws->spans[ws->span_head];
         uint64_t lo = from > s->start ? from : s->start;
         uint64_t hi = to < s->end ? to : s->end;
-        if (hi > lo) ws->buffered -= (size_t)(hi - lo);
+        if (hi > lo && !s->compressed) ws->buffered -= (size_t)(hi - lo);
         if (to < s->end) break;
+        if (s->compressed) ws->buffered -= s->app;
         ws->span_head++;
         ws->span_count--;
     }
@@ -196,6 +296,8 @@ void tt__ws_output_consume(tt__ws *ws, size_t n) {
         ws->spans = NULL;
         ws->out_pos = ws->out_len = ws->out_cap = 0;
         ws->span_head = ws->span_count = ws->span_cap = 0;
+        /* Without context takeover the compressor holds no state between messages. */
+        if (ws->pmd.client_no_context_takeover) ws_release_deflater(ws);
     }
 }
 
@@ -236,7 +338,8 @@ static int ws_queue_request(tt__ws *ws, const tt__ws_options *o) {
     tt__handshake_make_key(nonce, key);
     tt__handshake_accept(key, ws->accept);
     tt__handshake_request req = {o->url, key, o->headers, o->header_count,
-                                 ws_protocols(ws), ws->protocol_count, NULL};
+                                 ws_protocols(ws), ws->protocol_count,
+                                 ws->offer_deflate ? TT__DEFLATE_OFFER : NULL};
     size_t size = tt__handshake_request_size(&req);
     uint8_t *p = ws_out_reserve(ws, size);
     if (p == NULL) return TT_ENOMEM;
@@ -247,14 +350,14 @@ static int ws_queue_request(tt__ws *ws, const tt__ws_options *o) {
 }
 
 tt__ws *tt__ws_new(const tt__ws_options *options) {
-    /* permessage-deflate is not implemented yet; refusing beats offering what we cannot decode. */
-    if (options == NULL || options->url == NULL || options->offer_deflate) return NULL;
+    if (options == NULL || options->url == NULL) return NULL;
     if (tt__hooks_get()->sha1 == NULL) return NULL;
     tt__ws *ws = tt__calloc(1, sizeof *ws);
     if (ws == NULL) return NULL;
     ws->cb = options->callbacks;
     ws->ud = options->user_data;
     ws->max_message_size = options->max_message_size;
+    ws->offer_deflate = options->offer_deflate && tt__deflate_available(); /* builds without zlib: no offer */
     ws->state = TT__WS_HANDSHAKE;
     ws->detail = "";
     if (ws_copy_protocols(ws, options->protocols, options->protocol_count) || ws_queue_request(ws, options)) {
@@ -271,6 +374,8 @@ void tt__ws_free(tt__ws *ws) {
     tt__free(ws->out);
     tt__free(ws->spans);
     tt__free(ws->msg);
+    tt__deflater_free(ws->deflater);
+    tt__inflater_free(ws->inflater);
     tt__free(ws);
 }
 
@@ -327,8 +432,8 @@ static int ws_accept_head(tt__ws *ws, const char *head, size_t len) {
     tt__handshake_response r;
     memset(&r, 0, sizeof r);
     const char *detail = "handshake: invalid response";
-    int rc = tt__handshake_parse_response(head, len, ws->accept, ws_protocols(ws), ws->protocol_count, 0, &r,
-                                          &detail);
+    int rc = tt__handshake_parse_response(head, len, ws->accept, ws_protocols(ws), ws->protocol_count,
+                                          ws->offer_deflate, &r, &detail);
     if (rc < 0) {
         if (r.status != 0 && r.status != 101) { /* name the exact status, as a browser console does */
             snprintf(ws->detail_buf, sizeof ws->detail_buf, "handshake: unexpected status %d", r.status);
@@ -336,13 +441,24 @@ static int ws_accept_head(tt__ws *ws, const char *head, size_t len) {
         }
         return ws_fail(ws, TT_EHANDSHAKE, detail, 0);
     }
+    if (tt__handshake_parse_extensions(&r, &ws->pmd, &detail)) return ws_fail(ws, TT_EEXTENSION, detail, 0);
+    ws->deflate_on = ws->pmd.enabled;
+    /* ws.extensions in Chromium is the accepted header value as sent; it needs a NUL here. */
+    char ext_small[256], *ext = ext_small;
+    size_t ext_len = ws->pmd.descriptor_len;
+    if (ext_len >= sizeof ext_small && (ext = tt__malloc(ext_len + 1)) == NULL) return ws_fail_nomem(ws);
+    if (ext_len) memcpy(ext, ws->pmd.descriptor, ext_len);
+    ext[ext_len] = '\0';
+    ws->pmd.descriptor = NULL;
+    ws->pmd.descriptor_len = 0;
     const char *protocol = "";
     for (size_t i = 0; r.protocol && i < ws->protocol_count; i++) { /* hand out our NUL-terminated copy */
         const char *offered = ws_protocols(ws)[i];
         if (strlen(offered) == r.protocol_len && memcmp(offered, r.protocol, r.protocol_len) == 0) protocol = offered;
     }
     ws->state = TT__WS_OPEN;
-    if (ws->cb.on_open) ws->cb.on_open(ws->ud, protocol, "");
+    if (ws->cb.on_open) ws->cb.on_open(ws->ud, protocol, ext);
+    if (ext != ext_small) tt__free(ext);
     ws_release_handshake(ws);
     return 0;
 }
@@ -370,6 +486,7 @@ static int ws_is_control(unsigned opcode) { return opcode >= TT__OP_CLOSE; }
 static int ws_deliver(tt__ws *ws, const uint8_t *data, size_t length) {
     tt_data_type type = ws->msg_opcode == TT__OP_TEXT ? TT_DATA_TEXT : TT_DATA_BINARY;
     ws->msg_active = 0;
+    ws->msg_compressed = 0;
     ws->msg_size = 0;
     ws->msg_len = 0;
     if (ws->cb.on_message) ws->cb.on_message(ws->ud, type, data, length);
@@ -384,6 +501,8 @@ static int ws_on_close_frame(tt__ws *ws, const uint8_t *payload, size_t n) {
     if (rc) return ws_fail(ws, rc, detail, 1002);
     if (!ws->close_sent && ws_queue_close(ws, code == 1005 ? 0 : code, NULL, 0)) return ws_fail_nomem(ws);
     ws->state = TT__WS_CLOSED;
+    ws_release_inflater(ws); /* no message can follow the peer's Close, and we send none after ours */
+    ws_release_deflater(ws);
     if (ws->cb.on_peer_close) ws->cb.on_peer_close(ws->ud, code, reason, reason_len);
     return 0;
 }
@@ -391,10 +510,59 @@ static int ws_on_close_frame(tt__ws *ws, const uint8_t *payload, size_t n) {
 static int ws_on_control(tt__ws *ws, const uint8_t *payload, size_t n) {
     switch (ws->frame.opcode) {
     case TT__OP_PING: /* answered at once; after our Close nothing but the closing handshake goes out */
-        if (!ws->close_sent && ws_queue_frame(ws, TT__OP_PONG, payload, n, 0)) return ws_fail_nomem(ws);
+        if (!ws->close_sent && ws_queue_frame(ws, 0, TT__OP_PONG, payload, n, 0)) return ws_fail_nomem(ws);
         return 0;
     case TT__OP_CLOSE: return ws_on_close_frame(ws, payload, n);
     default: return 0; /* an unsolicited pong is a heartbeat: nothing to do */
+    }
+}
+
+static int ws_check_text(tt__ws *ws, const uint8_t *p, size_t n) {
+    if (ws->msg_opcode == TT__OP_TEXT && tt__utf8_feed(&ws->utf8, p, n))
+        return ws_fail(ws, TT_EUTF8, "text: invalid UTF-8", 1002);
+    return 0;
+}
+
+static int ws_fail_too_big(tt__ws *ws) {
+    return ws_fail(ws, TT_ETOOBIG, "message: larger than the maximum message size", 1009);
+}
+
+/* Room for inflated bytes: doubling, never beyond limit + 1 (one byte more shows the message is too big). */
+static int ws_msg_grow_inflated(tt__ws *ws, size_t limit) {
+    size_t cap = ws->msg_cap ? (ws->msg_cap <= SIZE_MAX / 2 ? ws->msg_cap * 2 : SIZE_MAX) : 1024;
+    if (cap > limit + 1) cap = limit + 1;
+    uint8_t *b = tt__realloc(ws->msg, cap);
+    if (b == NULL) return TT_ENOMEM;
+    ws->msg = b;
+    ws->msg_cap = cap;
+    return 0;
+}
+
+/*
+ * Inflates compressed payload bytes into the message buffer, validating text as it goes. The output is
+ * bounded by max_message_size (a zip bomb stops after max + 1 bytes); corrupt data fails with 1002 as
+ * Chromium does (ERR_WS_PROTOCOL_ERROR).
+ */
+static int ws_inflate(tt__ws *ws, const uint8_t *p, size_t n) {
+    size_t limit = ws->max_message_size ? ws->max_message_size : SIZE_MAX - 1;
+    for (;;) {
+        if (ws->msg_len == ws->msg_cap) {
+            if (ws->msg_cap > limit) return ws_fail_too_big(ws);
+            if (ws_msg_grow_inflated(ws, limit)) return ws_fail_nomem(ws);
+        }
+        size_t used, made;
+        int rc = tt__inflater_run(ws->inflater, p, n, &used, ws->msg + ws->msg_len, ws->msg_cap - ws->msg_len, &made);
+        if (made) {
+            if (ws->msg_len + made > limit) return ws_fail_too_big(ws);
+            int bad = ws_check_text(ws, ws->msg + ws->msg_len, made);
+            if (bad) return bad;
+            ws->msg_len += made;
+        }
+        p += used;
+        n -= used;
+        if (rc == TT_ENOMEM) return ws_fail_nomem(ws);
+        if (rc < 0) return ws_fail(ws, TT_EFRAME, "permessage-deflate: invalid compressed data", 1002);
+        if (rc == 0) return 0;
     }
 }
 
@@ -406,6 +574,12 @@ static int ws_frame_end(tt__ws *ws, const uint8_t *inplace) {
         return ws_on_control(ws, payload, inplace ? (size_t)ws->frame.payload_length : ws->ctl_len);
     }
     if (!ws->frame.fin) return 0;
+    if (ws->msg_compressed) { /* RFC 7692 section 7.2.2: the sender removed this tail; put it back */
+        static const uint8_t tail[4] = {0x00, 0x00, 0xff, 0xff};
+        int rc = ws_inflate(ws, tail, sizeof tail);
+        if (rc) return rc;
+        tt__inflater_end_message(ws->inflater);
+    }
     if (ws->msg_opcode == TT__OP_TEXT && !tt__utf8_at_boundary(&ws->utf8))
         return ws_fail(ws, TT_EUTF8, "text: message ends inside a UTF-8 sequence", 1002);
     if (inplace) return ws_deliver(ws, inplace, (size_t)ws->frame.payload_length);
@@ -418,22 +592,35 @@ static int ws_data_frame_begin(tt__ws *ws, const tt__frame_header *h) {
         return ws_fail(ws, TT_EFRAME, "frame: continuation frame without a message in progress", 1002);
     if (h->opcode != TT__OP_CONTINUATION && ws->msg_active)
         return ws_fail(ws, TT_EFRAME, "frame: new data frame inside a fragmented message", 1002);
-    uint64_t total = (ws->msg_active ? ws->msg_size : 0) + h->payload_length; /* both < 2^63: no overflow */
-    if ((ws->max_message_size && total > ws->max_message_size) || total > SIZE_MAX - 1)
-        return ws_fail(ws, TT_ETOOBIG, "message: larger than the maximum message size", 1009);
+    int compressed = ws->msg_active ? ws->msg_compressed : (h->rsv & WS_RSV1) != 0;
+    if (!compressed) { /* a compressed message is measured as it inflates (ws_inflate) */
+        uint64_t total = (ws->msg_active ? ws->msg_size : 0) + h->payload_length; /* both < 2^63 */
+        if ((ws->max_message_size && total > ws->max_message_size) || total > SIZE_MAX - 1)
+            return ws_fail_too_big(ws);
+        ws->msg_size = total;
+    }
+    if (compressed && ws->inflater == NULL) {
+        ws->inflater = tt__inflater_new(ws->pmd.server_max_window_bits, ws->pmd.server_no_context_takeover);
+        if (ws->inflater == NULL) return ws_fail_nomem(ws);
+    }
     if (!ws->msg_active) {
         ws->msg_active = 1;
+        ws->msg_compressed = compressed;
         ws->msg_opcode = h->opcode;
         ws->msg_len = 0;
         ws->utf8.state = 0;
     }
-    ws->msg_size = total;
     return 0;
 }
 
 static int ws_frame_begin(tt__ws *ws, const tt__frame_header *h) {
     const char *detail = "frame: protocol violation";
-    if (tt__frame_check_server(h, 0, &detail)) return ws_fail(ws, TT_EFRAME, detail, 1002);
+    if (tt__frame_check_server(h, ws->deflate_on, &detail)) return ws_fail(ws, TT_EFRAME, detail, 1002);
+    /* RFC 7692 section 6.1: RSV1 marks a compressed message on its first frame only. */
+    if ((h->rsv & WS_RSV1) && ws_is_control(h->opcode))
+        return ws_fail(ws, TT_EFRAME, "frame: RSV1 set on a control frame", 1002);
+    if ((h->rsv & WS_RSV1) && h->opcode == TT__OP_CONTINUATION)
+        return ws_fail(ws, TT_EFRAME, "frame: RSV1 set on a continuation frame", 1002);
     if (ws_is_control(h->opcode)) {
         ws->ctl_len = 0;
     } else {
@@ -492,15 +679,17 @@ static int ws_msg_reserve(tt__ws *ws, size_t more) {
     return 0;
 }
 
-static int ws_check_text(tt__ws *ws, const uint8_t *p, size_t n) {
-    if (ws->msg_opcode == TT__OP_TEXT && tt__utf8_feed(&ws->utf8, p, n))
-        return ws_fail(ws, TT_EUTF8, "text: invalid UTF-8", 1002);
-    return 0;
-}
-
 /* Takes payload bytes of the current frame from p[0..n). */
 static int ws_take_payload(tt__ws *ws, const uint8_t *p, size_t n, size_t *used) {
     int control = ws_is_control(ws->frame.opcode);
+    if (!control && ws->msg_compressed) { /* inflated as it arrives: never delivered in place */
+        size_t take = ws->frame_left < n ? (size_t)ws->frame_left : n;
+        *used = take;
+        int rc = ws_inflate(ws, p, take);
+        if (rc) return rc;
+        ws->frame_left -= take;
+        return ws->frame_left ? 0 : ws_frame_end(ws, NULL);
+    }
     int untouched = ws->frame_left == ws->frame.payload_length;
     if (untouched && n >= ws->frame_left && (control || (ws->frame.fin && ws->msg_len == 0))) {
         /* The hot path: the whole payload is in the caller's chunk: validate and deliver in place. */
@@ -548,13 +737,18 @@ static int ws_recv_frames(tt__ws *ws, const uint8_t *p, size_t n) {
     return 0;
 }
 
-/* Between messages a large assembly buffer is returned, so a quiet session stays small. */
+/*
+ * Between messages a large assembly buffer is returned, so a quiet session stays small; so is the
+ * inflater when the server keeps no context between messages.
+ */
 static void ws_trim_idle(tt__ws *ws) {
-    if (!ws->msg_active && ws->msg_cap > WS_MSG_KEEP) {
+    if (ws->msg_active) return;
+    if (ws->msg_cap > WS_MSG_KEEP) {
         tt__free(ws->msg);
         ws->msg = NULL;
         ws->msg_cap = ws->msg_len = 0;
     }
+    if (ws->pmd.server_no_context_takeover) ws_release_inflater(ws);
 }
 
 int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length) {
@@ -574,7 +768,9 @@ int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length) {
 
 int tt__ws_send(tt__ws *ws, tt_data_type type, const void *data, size_t length) {
     if (ws->state != TT__WS_OPEN) return TT_ESTATE;
-    return ws_queue_frame(ws, type == TT_DATA_TEXT ? TT__OP_TEXT : TT__OP_BINARY, data, length, 1);
+    unsigned opcode = type == TT_DATA_TEXT ? TT__OP_TEXT : TT__OP_BINARY;
+    if (ws->deflate_on) return ws_queue_compressed(ws, opcode, data, length);
+    return ws_queue_frame(ws, 0, opcode, data, length, 1);
 }
 
 int tt__ws_close(tt__ws *ws, int code, const char *reason, size_t reason_length) {
@@ -582,6 +778,7 @@ int tt__ws_close(tt__ws *ws, int code, const char *reason, size_t reason_length)
     int rc = ws_queue_close(ws, code, reason, reason_length);
     if (rc) return rc;
     ws->state = TT__WS_CLOSE_SENT;
+    ws_release_deflater(ws); /* nothing more is sent after our Close */
     return 0;
 }
 
@@ -593,5 +790,5 @@ const char *tt__ws_error_detail(const tt__ws *ws) { return ws->state == TT__WS_F
 
 size_t tt__ws_memory(const tt__ws *ws) {
     return sizeof *ws + ws->protocol_block_size + ws->hs_cap + ws->out_cap + ws->span_cap * sizeof(ws_span) +
-           ws->msg_cap;
+           ws->msg_cap + tt__deflater_memory(ws->deflater) + tt__inflater_memory(ws->inflater);
 }

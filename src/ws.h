@@ -19,12 +19,16 @@
 typedef struct tt__ws tt__ws;
 
 typedef struct tt__ws_callbacks {
-    /* The 101 answer was valid. Strings are NUL-terminated, "" when absent, valid during the call. */
+    /*
+     * The 101 answer was valid. Strings are NUL-terminated, "" when absent, valid during the call.
+     * extensions is the accepted Sec-WebSocket-Extensions value exactly as the server sent it (trimmed),
+     * which is what Chromium reports as ws.extensions.
+     */
     void (*on_open)(void *ud, const char *protocol, const char *extensions);
     /*
-     * One whole message (text already validated as UTF-8). data is valid during the call only: it points
-     * into the chunk given to tt__ws_recv() when the frame arrived whole (zero-copy), else into the
-     * session's buffer. It is not NUL-terminated.
+     * One whole message (text already validated as UTF-8), decompressed when it was compressed. data is
+     * valid during the call only: it points into the chunk given to tt__ws_recv() when an uncompressed
+     * frame arrived whole (zero-copy), else into the session's buffer. It is not NUL-terminated.
      */
     void (*on_message)(void *ud, tt_data_type type, const uint8_t *data, size_t length);
     /*
@@ -41,8 +45,9 @@ typedef struct tt__ws_options {
     size_t header_count;
     const char *const *protocols;    /* copied by tt__ws_new */
     size_t protocol_count;
-    size_t max_message_size;         /* 0 = unlimited */
-    int offer_deflate;               /* offer permessage-deflate like Chromium (issue 5) */
+    size_t max_message_size;         /* 0 = unlimited; for compressed messages, the inflated size */
+    int offer_deflate;               /* offer permessage-deflate like Chromium; ignored in builds
+                                        without zlib (tt__deflate_available() == 0) */
     tt__ws_callbacks callbacks;
     void *user_data;
 } tt__ws_options;
@@ -57,23 +62,30 @@ typedef enum tt__ws_state {
 
 /*
  * Creates a session and queues the handshake request (with a fresh Sec-WebSocket-Key) in its output.
- * Returns NULL when out of memory, when the request cannot be built, when no sha1 hook is installed, or
- * when offer_deflate is set (permessage-deflate is not implemented yet).
+ * With offer_deflate (and zlib in the build) the request carries
+ * "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits", Chromium's offer. Returns NULL
+ * when out of memory, when the request cannot be built, or when no sha1 hook is installed.
  */
 tt__ws *tt__ws_new(const tt__ws_options *options);
 void tt__ws_free(tt__ws *ws);
 
 /*
  * Feeds bytes read from the peer. Consumes all of them (partial frames are kept inside). Returns 0, or a
- * negative TT_E* code when the connection must be failed: TT_EHANDSHAKE, TT_EFRAME, TT_EUTF8, TT_ETOOBIG
- * (checked from the frame header before any allocation), TT_EEXTENSION or TT_ENOMEM. Then the state is
+ * negative TT_E* code when the connection must be failed: TT_EHANDSHAKE, TT_EFRAME (also RSV1 where
+ * RFC 7692 forbids it and compressed data that does not inflate), TT_EUTF8, TT_ETOOBIG (checked from the
+ * frame header before any allocation; for a compressed message while inflating, with the output never
+ * larger than max_message_size + 1), TT_EEXTENSION (the server's Sec-WebSocket-Extensions answer is
+ * refused, see tt__handshake_parse_extensions) or TT_ENOMEM. Then the state is
  * TT__WS_FAILED, tt__ws_error_detail() says why, and a Close frame (1002 for protocol errors and invalid
  * UTF-8 as Chromium does, 1009 for too big) may have been queued: flush it if you can, then drop TCP.
  * Bytes after the peer's Close are ignored.
  */
 int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length);
 
-/* Queues a message as one frame, masked. OPEN only. Returns 0, TT_ESTATE or TT_ENOMEM. */
+/*
+ * Queues a message as one frame, masked; compressed (RSV1) when permessage-deflate was negotiated, as
+ * Chromium compresses every message. OPEN only. Returns 0, TT_ESTATE or TT_ENOMEM (nothing queued then).
+ */
 int tt__ws_send(tt__ws *ws, tt_data_type type, const void *data, size_t length);
 
 /* Queues our Close (code and reason already validated). OPEN only. Returns 0, TT_ESTATE or TT_ENOMEM. */
@@ -90,7 +102,12 @@ tt__ws_state tt__ws_get_state(const tt__ws *ws);
 int tt__ws_error(const tt__ws *ws);                /* the TT_E* code once FAILED, else 0 */
 const char *tt__ws_error_detail(const tt__ws *ws); /* a sentence once FAILED, else "" */
 
-/* User-space bytes held by the session (for the idle-memory budget). */
+/*
+ * User-space bytes held by the session (for the idle-memory budget), zlib streams included: about
+ * 260 KiB for the compressor and 40 KiB for the decompressor at 15 bits. They are created on first use
+ * and released when the session goes idle if no context is taken over, so an idle session that never
+ * carried a message holds neither.
+ */
 size_t tt__ws_memory(const tt__ws *ws);
 
 #endif

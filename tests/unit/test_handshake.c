@@ -220,6 +220,116 @@ static void test_head_limit(void **state) {
     free(buf);
 }
 
+/* ---- permessage-deflate negotiation (Chromium's rules) ---------------------------------------- */
+
+typedef struct ext_case {
+    const char *headers; /* the Sec-WebSocket-Extensions line(s) and any lines between them */
+    const char *detail;  /* NULL: accepted with the parameters below */
+    int s_nct, c_nct, s_bits, c_bits;
+    const char *descriptor;
+} ext_case;
+
+#define EXT "Sec-WebSocket-Extensions: "
+#define PMD "permessage-deflate"
+#define NO(headers, detail) {headers, detail, 0, 0, 0, 0, NULL}
+static const ext_case ext_cases[] = {
+    {EXT PMD "\r\n", NULL, 0, 0, 15, 15, PMD},
+    {EXT PMD "; server_no_context_takeover\r\n", NULL, 1, 0, 15, 15, PMD "; server_no_context_takeover"},
+    {EXT PMD "; client_no_context_takeover\r\n", NULL, 0, 1, 15, 15, PMD "; client_no_context_takeover"},
+    {EXT PMD "; server_max_window_bits=8\r\n", NULL, 0, 0, 8, 15, PMD "; server_max_window_bits=8"},
+    {EXT PMD "; client_max_window_bits=15\r\n", NULL, 0, 0, 15, 15, PMD "; client_max_window_bits=15"},
+    {EXT PMD ";server_max_window_bits=\"10\"\r\n", NULL, 0, 0, 10, 15, PMD ";server_max_window_bits=\"10\""},
+    {EXT PMD "; server_max_window_bits=\"1\\0\"\r\n", NULL, 0, 0, 10, 15, PMD "; server_max_window_bits=\"1\\0\""},
+    {EXT "  " PMD " ; client_max_window_bits = 9 ;\tserver_no_context_takeover ; client_no_context_takeover  \r\n",
+     NULL, 1, 1, 15, 9, PMD " ; client_max_window_bits = 9 ;\tserver_no_context_takeover ; client_no_context_takeover"},
+    {EXT PMD "; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12; "
+     "client_max_window_bits=11\r\n", NULL, 1, 1, 12, 11,
+     PMD "; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12; client_max_window_bits=11"},
+    {EXT PMD "; server_no_context_takeover=\"\"\r\n", NULL, 1, 0, 15, 15, PMD "; server_no_context_takeover=\"\""},
+    {EXT PMD "; client_max_window_bits=12\r\nX-Other: a\r\n", NULL, 0, 0, 15, 12, PMD "; client_max_window_bits=12"},
+    {"sec-websocket-extensions:" PMD "\r\n", NULL, 0, 0, 15, 15, PMD},
+    NO(EXT PMD "; client_max_window_bits\r\n", "extension: permessage-deflate client_max_window_bits must have a value"),
+    NO(EXT PMD "; client_max_window_bits=\"\"\r\n",
+     "extension: permessage-deflate client_max_window_bits must have a value"),
+    NO(EXT PMD "; server_max_window_bits\r\n", "extension: invalid permessage-deflate parameter server_max_window_bits"),
+    NO(EXT PMD "; server_max_window_bits=7\r\n", "extension: invalid permessage-deflate parameter server_max_window_bits"),
+    NO(EXT PMD "; server_max_window_bits=16\r\n", "extension: invalid permessage-deflate parameter server_max_window_bits"),
+    NO(EXT PMD "; server_max_window_bits=08\r\n", "extension: invalid permessage-deflate parameter server_max_window_bits"),
+    NO(EXT PMD "; server_max_window_bits=99999999999\r\n",
+     "extension: invalid permessage-deflate parameter server_max_window_bits"),
+    NO(EXT PMD "; client_max_window_bits=1a\r\n", "extension: invalid permessage-deflate parameter client_max_window_bits"),
+    NO(EXT PMD "; server_no_context_takeover=1\r\n",
+     "extension: invalid permessage-deflate parameter server_no_context_takeover"),
+    NO(EXT PMD "; client_no_context_takeover=x\r\n",
+     "extension: invalid permessage-deflate parameter client_no_context_takeover"),
+    NO(EXT PMD "; server_no_context_takeover; server_no_context_takeover\r\n",
+     "extension: duplicate permessage-deflate parameter server_no_context_takeover"),
+    NO(EXT PMD "; client_no_context_takeover; client_no_context_takeover\r\n",
+     "extension: duplicate permessage-deflate parameter client_no_context_takeover"),
+    NO(EXT PMD "; server_max_window_bits=10; server_max_window_bits=10\r\n",
+     "extension: duplicate permessage-deflate parameter server_max_window_bits"),
+    NO(EXT PMD "; client_max_window_bits=10; client_max_window_bits=11\r\n",
+     "extension: duplicate permessage-deflate parameter client_max_window_bits"),
+    NO(EXT PMD "; client_max_window_bits; mystery\r\n", "extension: unexpected permessage-deflate parameter"),
+    NO(EXT PMD "; Server_No_Context_Takeover\r\n", "extension: unexpected permessage-deflate parameter"),
+    NO(EXT PMD ", " PMD "\r\n", "extension: duplicate permessage-deflate response"),
+    NO(EXT PMD "\r\n" EXT PMD "; client_max_window_bits=10\r\n", "extension: duplicate permessage-deflate response"),
+    NO(EXT "x-webkit-deflate-frame\r\n", "extension: the server chose an unsupported extension"),
+    NO(EXT "Permessage-Deflate\r\n", "extension: the server chose an unsupported extension"),
+    NO(EXT PMD ", x-foo\r\n", "extension: the server chose an unsupported extension"),
+    NO(EXT PMD "\r\nX-Other: a\r\n" EXT "x-foo\r\n", "extension: the server chose an unsupported extension"),
+    NO(EXT "x-foo, " PMD ";\r\n", "extension: Sec-WebSocket-Extensions rejected by the parser"),
+    NO(EXT PMD ";\r\n", "extension: Sec-WebSocket-Extensions rejected by the parser"),
+    NO(EXT "\r\n", "extension: Sec-WebSocket-Extensions rejected by the parser"),
+    NO(EXT PMD "; server_max_window_bits=\"10\r\n", "extension: Sec-WebSocket-Extensions rejected by the parser"),
+    NO(EXT PMD "; server_max_window_bits=\"1 0\"\r\n", "extension: Sec-WebSocket-Extensions rejected by the parser"),
+    NO(EXT PMD "; server_max_window_bits=\r\n", "extension: Sec-WebSocket-Extensions rejected by the parser"),
+    NO(EXT PMD " x\r\n", "extension: Sec-WebSocket-Extensions rejected by the parser"),
+    NO(EXT PMD ",\r\n", "extension: Sec-WebSocket-Extensions rejected by the parser"),
+    NO(EXT PMD "; client_max_window_bits=10\r\n" EXT "\r\n",
+     "extension: Sec-WebSocket-Extensions rejected by the parser"),
+};
+#undef EXT
+#undef PMD
+#undef NO
+
+static void test_deflate_negotiation_table(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof ext_cases / sizeof ext_cases[0]; i++) {
+        const ext_case *c = &ext_cases[i];
+        char resp[1024];
+        int len = snprintf(resp, sizeof resp, OK_STATUS OK_HEADERS "%s\r\n", c->headers);
+        tt__handshake_response r;
+        const char *detail = NULL;
+        assert_int_equal(parse(resp, (size_t)len, 0, 1, &r, &detail), len);
+        tt__deflate_params p;
+        int rc = tt__handshake_parse_extensions(&r, &p, &detail);
+        if (c->detail) {
+            if (rc != TT_EEXTENSION) fail_msg("case %zu accepted: %s", i, c->headers);
+            if (strcmp(detail, c->detail) != 0) fail_msg("case %zu: \"%s\", want \"%s\"", i, detail, c->detail);
+            assert_int_equal(p.enabled, 0);
+            continue;
+        }
+        if (rc != 0) fail_msg("case %zu refused: %s (%s)", i, c->headers, detail);
+        assert_int_equal(p.enabled, 1);
+        assert_int_equal(p.server_no_context_takeover, c->s_nct);
+        assert_int_equal(p.client_no_context_takeover, c->c_nct);
+        assert_int_equal(p.server_max_window_bits, c->s_bits);
+        assert_int_equal(p.client_max_window_bits, c->c_bits);
+        if (p.descriptor_len != strlen(c->descriptor) || memcmp(p.descriptor, c->descriptor, p.descriptor_len) != 0)
+            fail_msg("case %zu: descriptor \"%.*s\"", i, (int)p.descriptor_len, p.descriptor);
+    }
+    /* No header: nothing negotiated, defaults filled in. */
+    static const char plain[] = OK_STATUS OK_HEADERS "\r\n";
+    tt__handshake_response r;
+    const char *detail = NULL;
+    assert_int_equal(parse(plain, sizeof plain - 1, 0, 1, &r, &detail), (int)sizeof plain - 1);
+    tt__deflate_params p;
+    assert_int_equal(tt__handshake_parse_extensions(&r, &p, &detail), 0);
+    assert_int_equal(p.enabled, 0);
+    assert_null(p.descriptor);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_and_accept_rfc_example),
@@ -229,6 +339,7 @@ int main(void) {
         cmocka_unit_test(test_response_extensions_when_offered),
         cmocka_unit_test(test_bad_responses),
         cmocka_unit_test(test_head_limit),
+        cmocka_unit_test(test_deflate_negotiation_table),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

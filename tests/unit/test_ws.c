@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "deflate.h"
 #include "frame.h"
 #include "handshake.h"
 #include "sha1.h"
@@ -289,7 +290,8 @@ static void test_handshake_head_limit(void **state) {
     tt__ws_free(ws);
 }
 
-static void test_deflate_offer_refused_for_now(void **state) {
+/* offer_deflate adds Chromium's offer where zlib is built in; elsewhere the request is unchanged. */
+static void test_deflate_offer_follows_build(void **state) {
     (void)state;
     tt__url url;
     assert_int_equal(tt__url_parse("ws://h/", 7, &url), 0);
@@ -297,7 +299,18 @@ static void test_deflate_offer_refused_for_now(void **state) {
     memset(&o, 0, sizeof o);
     o.url = &url;
     o.offer_deflate = 1;
-    assert_null(tt__ws_new(&o));
+    tt__ws *ws = tt__ws_new(&o);
+    assert_non_null(ws);
+    size_t len;
+    const uint8_t *out = tt__ws_output(ws, &len);
+    char req[512];
+    assert_true(len < sizeof req);
+    memcpy(req, out, len);
+    req[len] = '\0';
+    const char *offer = strstr(req, "\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n");
+    if (tt__deflate_available()) assert_non_null(offer);
+    else assert_null(strstr(req, "Sec-WebSocket-Extensions"));
+    tt__ws_free(ws);
 }
 
 /* Each allocation of tt__ws_new failing in turn gives NULL and leaks nothing. */
@@ -663,7 +676,7 @@ int main(void) {
         cmocka_unit_test_setup(test_open_then_frames_any_split, setup),
         cmocka_unit_test_setup(test_bad_handshakes, setup),
         cmocka_unit_test_setup(test_handshake_head_limit, setup),
-        cmocka_unit_test_setup(test_deflate_offer_refused_for_now, setup),
+        cmocka_unit_test_setup(test_deflate_offer_follows_build, setup),
         cmocka_unit_test_setup(test_new_allocation_failures, setup),
         cmocka_unit_test_setup(test_busy_stream_every_split, setup),
         cmocka_unit_test_setup(test_zero_copy_hot_path, setup),
