@@ -16,9 +16,9 @@
  * onClose would show), or at the deadline. At the deadline the driver stops recording and exits; exiting
  * closes the connection without another frame, so the server's wire log stays comparable.
  *
- *   driver <url> [--protocol=P]... [--timeout=MS] [--deadline=MS] [--print-text] [action]...
+ *   driver <url> [--protocol=P]... [--timeout=MS] [--deadline=MS] [--print-text] [--at-connect] [action]...
  *
- * Actions, run in order from onOpen:
+ * Actions, run in order from onOpen (with --at-connect: right after tt_connect_socket returns):
  *   --send-text=STR  --send-text-hex=HEX  --send-text-pattern-text=N   a text message
  *   --send-binary-hex=HEX  --send-binary-pattern-bin=N                  a binary message
  *   --wait              wait for one more onMessage (messages that arrived earlier count)
@@ -63,7 +63,7 @@ static tt_socket_task task;
 static action actions[MAX_ACTIONS];
 static int action_count, next_action, waiting;
 static unsigned long unconsumed_messages;
-static int print_text, stopped, closed, finished;
+static int print_text, at_connect, stopped, closed, finished;
 static int deadline_ms = 4000, timeout_ms;
 static const char *protocols[MAX_PROTOCOLS];
 static size_t protocol_count;
@@ -288,6 +288,7 @@ static void parse_args(int argc, char **argv) {
         if ((v = opt(a, "--timeout="))) { timeout_ms = atoi(v); continue; }
         if ((v = opt(a, "--deadline="))) { deadline_ms = atoi(v); continue; }
         if (!strcmp(a, "--print-text")) { print_text = 1; continue; }
+        if (!strcmp(a, "--at-connect")) { at_connect = 1; continue; }
         if (act == NULL) fatal("too many actions", a);
         memset(act, 0, sizeof *act);
         if (!strcmp(a, "--wait")) {
@@ -355,6 +356,7 @@ int main(int argc, char **argv) {
     tt_socket_task_on_message(task, on_message, NULL);
     tt_socket_task_on_error(task, on_error, NULL);
     tt_socket_task_on_close(task, on_close, NULL);
+    if (at_connect) run_actions();
 
 #ifdef __EMSCRIPTEN__
     emscripten_async_call(deadline_timer, NULL, deadline_ms);

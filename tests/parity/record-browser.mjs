@@ -38,7 +38,7 @@ async function main() {
         const t0 = Date.now();
         const { lines, stderr } = await page.evaluate((a) => window.ttParity.runPlain(a), argv);
         elapsed[s.name] = Date.now() - t0;
-        const wire = await server.wire(run);
+        const wire = s.wire === false ? ['(not compared)'] : await server.wire(run);
         await page.evaluate(() => window.ttParity.closeLeftovers());
         if (stderr.length) console.error(`${s.name}: ${stderr.join(' | ')}`);
         const entry = { trace: lines, wire };

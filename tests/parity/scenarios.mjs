@@ -17,7 +17,7 @@
 //                  {frame: {op, fin, rsv1, rsv2, rsv3, masked, data, len: 16|64, lenRaw}}  one raw frame
 //                  {close: {code, reason} | {} | {hex}}        a Close frame (code omitted: empty payload)
 //                  {await: 'message'|'pong'|'close'}           wait for the client (bounded)
-//                  {report: 'pong'|'request'|'extensions'|'message'}  a text message describing what the
+//                  {report: 'pong'|'request'|'upgrade'|'extensions'|'message'}  a text message describing what the
 //                                                              server saw
 //                  {raw: hex}, {end: true} (TCP FIN), {destroy: true}, {reset: true} (TCP RST),
 //                  {delay: ms} (a deliberate pause in what the server does, never used to synchronise)
@@ -27,10 +27,12 @@
 //                  'empty' (answer with an empty Close), 'hold' (answer, but never close TCP)
 //   echo         true: echo every data message back with its type
 //   client       what the driver does: protocols, timeout (ms, the tt timeout), deadline (ms, driver-side
-//                bound; default 4000), printText (also print text payloads), and actions run from onOpen:
+//                bound; default 4000), printText (also print text payloads), atConnect (run the actions right
+//                after connecting instead of from onOpen), and the actions:
 //                  {send: 'text', data: 'literal' | {textPattern: n} | {hex}}, {send: 'binary', data:
 //                  {binPattern: n} | {hex}}, {wait: 'message'} (until the next onMessage), {close: {code,
 //                  reason}} (code 0 = the tt default)
+//   wire         false: the server's wire log is not compared (what reaches the server is a race)
 //   needs        a feature that is not everywhere yet; run.mjs skips such rows with the listed reason
 //                until the feature is declared available (e.g. 'permessage-deflate')
 //
@@ -102,9 +104,20 @@ add(H, 'hs-response-bytewise', 'the 101 response arrives one byte per write',
   { hs: { mode: 'bytewise' }, server: [hello, done] });
 add(H, 'hs-response-with-frame', 'the 101 response and the first frame arrive in one write',
   { hs: { coalesce: true }, server: [hello, done] });
+add(H, 'hs-report-upgrade-headers', 'the server reports Host, Upgrade and Connection as it saw them',
+  { server: [{ report: 'upgrade' }, done], client: { printText: true } });
 add(H, 'hs-report-request', 'the server reports the version, key length and offered protocols it saw',
   { hs: { protocol: 'first' }, server: [{ report: 'request' }, done],
     client: { protocols: ['chat', 'v2.parity'], printText: true } });
+
+// Whether the TCP connection even reaches the server before close() aborts it is a race in every client:
+// these two compare events only (wire: false).
+add(H, 'hs-close-while-connecting', 'the client closes 1000 right after connecting; the server never answers',
+  { wire: false, hs: { mode: 'never' }, client: { atConnect: true, actions: [{ close: { code: 1000, reason: 'never mind' } }] } });
+add(H, 'hs-close-before-101', 'the client closes right after connecting; the server would answer normally',
+  { wire: false, server: [hello, done], client: { atConnect: true, actions: [{ close: { code: 3000, reason: 'early' } }] } });
+add(H, 'hs-send-while-connecting', 'the client sends right after connecting (refused: not open), then the run goes on',
+  { server: [hello, done], client: { atConnect: true, actions: [{ send: 'text', data: 'early' }] } });
 
 // ---- Framing ------------------------------------------------------------------------------------------
 const F = 'framing';
@@ -293,8 +306,8 @@ add(B, 'client-pong', 'a ping "hello-ping"; the server reports the pong payload'
 add(B, 'client-pong-binary', 'a ping with 100 binary bytes; the server reports the pong',
   { server: [{ frame: { op: 9, data: { binPattern: 100 } } }, { await: 'pong' }, { report: 'pong' }, done],
     client: { printText: true } });
-add(B, 'client-send-after-server-close', 'the client sends after the server closed; the data is dropped',
-  { server: [{ close: { code: 1000, reason: 'closing' } }],
+add(B, 'client-send-after-server-close', 'the 101 and a Close arrive in one segment; the client sends twice in onOpen',
+  { hs: { coalesce: true }, server: [{ close: { code: 1000, reason: 'closing' } }],
     client: { actions: [{ send: 'text', data: 'x' }, { send: 'text', data: 'y' }] } });
 
 // ---- permessage-deflate (the browser always offers it) --------------------------------------------------------
@@ -355,6 +368,7 @@ export function driverArgs(scenario, url) {
   if (c.timeout) a.push(`--timeout=${c.timeout}`);
   a.push(`--deadline=${c.deadline || DEFAULT_DEADLINE_MS}`);
   if (c.printText) a.push('--print-text');
+  if (c.atConnect) a.push('--at-connect');
   for (const act of c.actions) {
     if (act.wait) a.push('--wait');
     else if (act.close) a.push(`--close=${act.close.code}:${act.close.reason ?? ''}`);

@@ -319,6 +319,11 @@ class Connection {
       const key = h['sec-websocket-key'] || '';
       const keyOk = Buffer.from(key, 'base64').length === 16 ? 'ok' : `bad(${key})`;
       this.sendText(`version=${h['sec-websocket-version'] || '-'} key=${keyOk} protocols=${h['sec-websocket-protocol'] || '-'}`);
+    } else if (kind === 'upgrade') {
+      // The port changes from run to run; what matters is that the client names host and port.
+      const port = this.sock.localPort;
+      const host = (h.host || '-').replace(`:${port}`, ':<port>');
+      this.sendText(`host=${host} upgrade=${h.upgrade || '-'} connection=${h.connection || '-'} method=${this.request.method}`);
     } else if (kind === 'extensions') {
       this.sendText(`extensions=${h['sec-websocket-extensions'] || '-'}`);
     } else if (kind === 'pong') {

@@ -67,6 +67,7 @@ function parseArgs(argv) {
     else if ((v = val(a, '--timeout=')) !== null) spec.timeout = parseInt(v, 10);
     else if ((v = val(a, '--deadline=')) !== null) spec.deadline = parseInt(v, 10);
     else if (a === '--print-text') spec.printText = true;
+    else if (a === '--at-connect') spec.atConnect = true;
     else if (a === '--wait') spec.actions.push({ kind: 'wait' });
     else if ((v = val(a, '--close=')) !== null) {
       const i = v.indexOf(':');
@@ -136,9 +137,11 @@ function runPlain(argv) {
           if (unconsumed === 0) { waiting = true; return; }
           unconsumed--;
         } else if (a.kind === 'send') {
-          try { ws.send(a.text !== undefined ? a.text : a.binary); } catch (e) { lines.push(`send threw ${e.name}`); }
+          // A throw is where tt reports a fail result: written as a tt-only "fail" line, so the comparison
+          // with the web build (which gets sendSocketMessage:fail ...) ignores it like other results.
+          try { ws.send(a.text !== undefined ? a.text : a.binary); } catch (e) { lines.push(`fail send threw ${e.name}`); }
         } else {
-          try { ws.close(a.code === 0 ? 1000 : a.code, a.reason); } catch (e) { lines.push(`close threw ${e.name}`); }
+          try { ws.close(a.code === 0 ? 1000 : a.code, a.reason); } catch (e) { lines.push(`fail close threw ${e.name}`); }
         }
         next++;
       }
@@ -175,6 +178,7 @@ function runPlain(argv) {
       clearTimeout(timeoutTimer);
       setTimeout(finish, GRACE_MS);
     };
+    if (spec.atConnect) runActions();
     if (spec.timeout > 0) {
       timeoutTimer = setTimeout(() => {
         if (ws.readyState !== 0) return;
