@@ -108,11 +108,43 @@ static void ws_release_deflater(tt__ws *ws) {
 }
 
 /*
+ * The reason Chromium's WebSocketChannel puts in the Close it sends when it fails the connection, by our
+ * detail sentence (the wire traces in tests/parity/reference/chromium.json show them). Failures it reports
+ * as ERR_WS_PROTOCOL_ERROR (malformed frame headers, inflate errors, RSV1 on a continuation frame seen by
+ * its deflate stream) all carry "WebSocket Protocol Error"; a malformed Close payload gets no reason.
+ */
+static const char *ws_close_reason(const char *detail, int close_code) {
+    static const struct {
+        const char *detail, *reason;
+    } table[] = {
+        {"frame: the server sent a masked frame", "Masked frame from server"},
+        {"frame: reserved opcode", "Unknown opcode"},
+        {"frame: reserved bits set without a negotiated extension", "Invalid reserved bit"},
+        {"frame: RSV1 set on a control frame", "Invalid reserved bit"},
+        {"frame: continuation frame without a message in progress", "Unexpected continuation"},
+        {"frame: new data frame inside a fragmented message", "Previous data frame unfinished"},
+        {"text: invalid UTF-8", "Invalid UTF-8 in text frame"},
+        {"text: message ends inside a UTF-8 sequence", "Invalid UTF-8 in text frame"},
+        {"close: reason is not valid UTF-8", "Invalid UTF-8 in Close frame"},
+        {"close: one-byte Close payload", ""},
+        {"close: invalid close code", ""},
+    };
+    if (close_code != 1002) return "";
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(detail, table[i].detail) == 0) return table[i].reason;
+    return "WebSocket Protocol Error";
+}
+
+/*
  * Fails the connection. Once the handshake is done, a Close goes out first (1002 for protocol errors and
- * bad UTF-8 as Chromium sends, 1009 for too big) unless ours already did. Returns err for tail calls.
+ * bad UTF-8 as Chromium sends, with Chromium's reason, 1009 for too big) unless ours already did. Returns
+ * err for tail calls.
  */
 static int ws_fail(tt__ws *ws, int err, const char *detail, int close_code) {
-    if (ws->state == TT__WS_OPEN && close_code) ws_queue_close(ws, close_code, NULL, 0);
+    if (ws->state == TT__WS_OPEN && close_code) {
+        const char *reason = ws_close_reason(detail, close_code);
+        ws_queue_close(ws, close_code, reason, strlen(reason));
+    }
     ws->state = TT__WS_FAILED;
     ws->error = err;
     ws->detail = detail;
@@ -499,7 +531,8 @@ static int ws_on_close_frame(tt__ws *ws, const uint8_t *payload, size_t n) {
     size_t reason_len;
     int rc = tt__close_payload_parse(payload, n, &code, &reason, &reason_len, &detail);
     if (rc) return ws_fail(ws, rc, detail, 1002);
-    if (!ws->close_sent && ws_queue_close(ws, code == 1005 ? 0 : code, NULL, 0)) return ws_fail_nomem(ws);
+    /* Chromium answers with the peer's code and reason; an empty Close with an empty one. */
+    if (!ws->close_sent && ws_queue_close(ws, code == 1005 ? 0 : code, reason, reason_len)) return ws_fail_nomem(ws);
     ws->state = TT__WS_CLOSED;
     ws_release_inflater(ws); /* no message can follow the peer's Close, and we send none after ours */
     ws_release_deflater(ws);
@@ -722,7 +755,22 @@ static int ws_take_payload(tt__ws *ws, const uint8_t *p, size_t n, size_t *used)
 
 static int ws_receiving(const tt__ws *ws) { return ws->state == TT__WS_OPEN || ws->state == TT__WS_CLOSE_SENT; }
 
+/*
+ * After the peer's Close, Chromium fails the connection on the next frame ("... received after close"),
+ * without a second Close: so do we, once a whole frame header is there.
+ */
+static int ws_after_peer_close(tt__ws *ws, const uint8_t *p, size_t n) {
+    size_t copy = sizeof ws->hdr - ws->hdr_len;
+    if (copy > n) copy = n;
+    memcpy(ws->hdr + ws->hdr_len, p, copy);
+    ws->hdr_len += copy;
+    tt__frame_header h;
+    if (tt__frame_parse_header(ws->hdr, ws->hdr_len, &h) == TT_EAGAIN) return 0;
+    return ws_fail(ws, TT_EFRAME, "frame: a frame after the peer's Close", 0);
+}
+
 static int ws_recv_frames(tt__ws *ws, const uint8_t *p, size_t n) {
+    if (ws->state == TT__WS_CLOSED) return n ? ws_after_peer_close(ws, p, n) : 0;
     while (ws_receiving(ws)) {
         size_t used = 0;
         int rc;
@@ -734,6 +782,7 @@ static int ws_recv_frames(tt__ws *ws, const uint8_t *p, size_t n) {
         n -= used;
         if (n == 0 && ws->in_frame && ws->frame_left) break; /* an empty frame still completes below */
     }
+    if (ws->state == TT__WS_CLOSED && n) return ws_after_peer_close(ws, p, n);
     return 0;
 }
 

@@ -77,8 +77,9 @@ void tt__ws_free(tt__ws *ws);
  * larger than max_message_size + 1), TT_EEXTENSION (the server's Sec-WebSocket-Extensions answer is
  * refused, see tt__handshake_parse_extensions) or TT_ENOMEM. Then the state is
  * TT__WS_FAILED, tt__ws_error_detail() says why, and a Close frame (1002 for protocol errors and invalid
- * UTF-8 as Chromium does, 1009 for too big) may have been queued: flush it if you can, then drop TCP.
- * Bytes after the peer's Close are ignored.
+ * UTF-8 as Chromium does, with Chromium's reason text, 1009 for too big) may have been queued: flush it
+ * if you can, then drop TCP. After the peer's Close (state TT__WS_CLOSED), a further frame fails the
+ * connection with TT_EFRAME and no second Close, as Chromium does; a partial header there waits.
  */
 int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length);
 

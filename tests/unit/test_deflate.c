@@ -434,13 +434,16 @@ static void test_receive_failures(void **state) {
         int which; /* 0 bad UTF-8, 1 corrupt, 2 RSV1 on ping, 3 RSV1 on continuation, 4 too far back */
         int err, close;
         const char *detail;
+        const char *reason; /* in our Close, as Chromium words it */
     } cases[] = {
-        {"permessage-deflate", 0, TT_EUTF8, 1002, "text: invalid UTF-8"},
-        {"permessage-deflate", 1, TT_EFRAME, 1002, "permessage-deflate: invalid compressed data"},
-        {"permessage-deflate", 2, TT_EFRAME, 1002, "frame: RSV1 set on a control frame"},
-        {"permessage-deflate", 3, TT_EFRAME, 1002, "frame: RSV1 set on a continuation frame"},
+        {"permessage-deflate", 0, TT_EUTF8, 1002, "text: invalid UTF-8", "Invalid UTF-8 in text frame"},
+        {"permessage-deflate", 1, TT_EFRAME, 1002, "permessage-deflate: invalid compressed data",
+         "WebSocket Protocol Error"},
+        {"permessage-deflate", 2, TT_EFRAME, 1002, "frame: RSV1 set on a control frame", "Invalid reserved bit"},
+        {"permessage-deflate", 3, TT_EFRAME, 1002, "frame: RSV1 set on a continuation frame",
+         "WebSocket Protocol Error"},
         {"permessage-deflate; server_max_window_bits=9", 4, TT_EFRAME, 1002,
-         "permessage-deflate: invalid compressed data"},
+         "permessage-deflate: invalid compressed data", "WebSocket Protocol Error"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         uint8_t s[8192];
@@ -469,8 +472,9 @@ static void test_receive_failures(void **state) {
             size_t len;
             unsigned rsv;
             assert_int_equal(take_client_frame(ws, p, sizeof p, &len, &rsv), TT__OP_CLOSE);
-            assert_int_equal(len, 2);
+            assert_int_equal(len, 2 + strlen(cases[i].reason));
             assert_int_equal((p[0] << 8) | p[1], cases[i].close);
+            assert_memory_equal(p + 2, cases[i].reason, len - 2);
             assert_true(tt__ws_memory(ws) < 1024); /* failed: message buffer and zlib streams are gone */
             rec_free(&r);
             tt__ws_free(ws);
