@@ -19,16 +19,18 @@
  *   driver <url> [--protocol=P]... [--timeout=MS] [--deadline=MS] [--print-text] [--at-connect] [action]...
  *
  * Actions, run in order from onOpen (with --at-connect: right after tt_connect_socket returns):
- *   --send-text=STR  --send-text-hex=HEX  --send-text-pattern-text=N   a text message
+ *   --send-text=STR  --send-text-hex=HEX  --send-text-pattern-text=N  --send-text-pattern-period=N:P
+ *                                                                       a text message
  *   --send-binary-hex=HEX  --send-binary-pattern-bin=N                  a binary message
  *   --wait              wait for one more onMessage (messages that arrived earlier count)
  *   --close=CODE:REASON tt_socket_task_close (CODE 0 = the tt default)
  * Patterns (the same bytes as tests/parity/scenarios.mjs): text byte i = 'a' + (i*7)%26,
- * binary byte i = (i*131+7) & 255.
+ * binary byte i = (i*131+7) & 255, period text byte i = 'a' + (((i % P) * 2654435761 mod 2^32) >> 16) % 26.
  *
  * The event listeners format their lines exactly like tests/support/trace.c (whose listeners are static,
  * and the driver must act inside the callbacks); results go through tt_trace_success/fail/complete.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +272,17 @@ static unsigned char *pattern(size_t n, int text) {
     return p;
 }
 
+/* n letters repeating every period bytes (tests/parity/scenarios.mjs periodText). */
+static unsigned char *period_text(size_t n, size_t period) {
+    unsigned char *p = malloc(n + 1);
+    if (p == NULL || period == 0) abort();
+    for (size_t i = 0; i < n; i++) {
+        uint32_t h = (uint32_t)(i % period) * 2654435761u;
+        p[i] = (unsigned char)('a' + (h >> 16) % 26);
+    }
+    return p;
+}
+
 static const char *opt(const char *arg, const char *name) {
     size_t n = strlen(name);
     return strncmp(arg, name, n) == 0 ? arg + n : NULL;
@@ -312,6 +325,13 @@ static void parse_args(int argc, char **argv) {
             act->type = a[7] == 't' ? TT_DATA_TEXT : TT_DATA_BINARY;
             act->length = (size_t)strtoull(v, NULL, 10);
             act->data = pattern(act->length, act->type == TT_DATA_TEXT);
+        } else if ((v = opt(a, "--send-text-pattern-period="))) {
+            const char *colon = strchr(v, ':');
+            if (colon == NULL) fatal("expected N:PERIOD", a);
+            act->kind = ACT_SEND;
+            act->type = TT_DATA_TEXT;
+            act->length = (size_t)strtoull(v, NULL, 10);
+            act->data = period_text(act->length, (size_t)strtoull(colon + 1, NULL, 10));
         } else {
             fatal("unknown argument", a);
         }

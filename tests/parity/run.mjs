@@ -5,8 +5,8 @@
 //   node tests/parity/run.mjs [--only NAME,...] [--with FEATURE,...] [--no-build] [--skip-native] [--skip-web]
 //                             [--workers N] [--verbose]
 //
-// --with permessage-deflate  also compares the rows that need it (skipped with the reason from
-//                            exceptions.json "pending" until the native build supports it; PARITY_WITH works too)
+// --with FEATURE             also compares the rows that need a feature exceptions.json lists as "pending"
+//                            (otherwise skipped with the reason given there); PARITY_WITH works too
 // Builds what it needs under build/parity/ (its own CMake build dirs, so it never disturbs build/native or
 // build/web), writes every trace to build/parity/traces/ and a summary to build/parity/results.json, and exits
 // non-zero on any difference that exceptions.json does not explain.
@@ -197,7 +197,7 @@ async function main() {
       webVsRef = false;
       notes.push('no reference trace: run node tests/parity/record-browser.mjs');
     }
-    const pendingFeature = s.needs && !features.has(s.needs) ? s.needs : null;
+    const pendingFeature = s.needs && pending[s.needs] && !features.has(s.needs) ? s.needs : null;
     const ok = nativeVsWeb !== false && webVsRef !== false;
     let status;
     if (exceptions[s.name]) status = ok ? 'exception (same now)' : 'exception';

@@ -37,7 +37,8 @@
 //                until the feature is declared available (e.g. 'permessage-deflate')
 //
 // Payload specs: a string (UTF-8 text), {hex: '...'}, {textPattern: n} (n bytes 'a' + (i*7)%26),
-// {binPattern: n} (n bytes (i*131+7)&255), {repeat: 'abc', count: n}.
+// {binPattern: n} (n bytes (i*131+7)&255), {repeat: 'abc', count: n}, {periodText: n, period: p} (letters
+// repeating every p bytes, see periodText).
 
 const done = { close: { code: 1000, reason: 'done' } };
 const hello = { send: 'text', data: 'hello' };
@@ -338,6 +339,35 @@ add(D, 'deflate-client-bits-unoffered', 'the server answers permessage-deflate; 
   { needs, hs: { extensions: 'permessage-deflate; server_max_window_bits=10' },
     server: [{ send: 'text', data: 'abcabcabcabc', compress: true }, done], client: { printText: true } });
 
+add(D, 'deflate-takeover-server', 'context takeover: three compressed messages from one deflate stream',
+  { needs, hs: { extensions: 'permessage-deflate' }, client: { printText: true },
+    server: [{ send: 'text', data: 'the quick brown fox jumps', compress: true },
+      { send: 'text', data: 'the quick brown fox jumps again', compress: true },
+      { send: 'binary', data: { binPattern: 3000 }, compress: true }, done] });
+add(D, 'deflate-fragmented', 'a compressed message in three fragments (RSV1 on the first only)',
+  { needs, hs: { extensions: 'permessage-deflate; server_no_context_takeover' }, client: { printText: true },
+    // "this is split over fragments", deflated with a sync flush, 00 00 ff ff removed, cut 5 / 10 / 15
+    server: [{ frame: { op: 1, fin: 0, rsv1: 1, data: { hex: '2ac9c82c56' } } },
+      { frame: { op: 0, fin: 0, data: { hex: 'c82c56282ec8c92c51c8' } } },
+      { frame: { op: 0, data: { hex: '2f4b2d52482b4a4ccf4dcd2b290600' } } }, done] });
+add(D, 'deflate-rsv1-on-continuation', 'RSV1 set on a continuation frame',
+  { needs, hs: { extensions: 'permessage-deflate' },
+    server: [{ frame: { op: 1, fin: 0, data: 'ab' } }, { frame: { op: 0, rsv1: 1, data: 'cd' } }, done] });
+add(D, 'deflate-takeover-client', 'the client sends three similar messages (context takeover); the server reports each',
+  { needs, hs: { extensions: 'permessage-deflate' },
+    server: [{ await: 'message' }, { report: 'message' }, { await: 'message' }, { report: 'message' },
+      { await: 'message' }, { report: 'message' }, done],
+    client: { printText: true, actions: [{ send: 'text', data: { repeat: 'hello deflate world ', count: 20 } },
+      { send: 'text', data: { repeat: 'hello deflate world ', count: 21 } },
+      { send: 'binary', data: { binPattern: 4096 } }] } });
+add(D, 'deflate-client-window-10', 'the server limits client_max_window_bits=10; the client sends 20 KB repeating every 1500 bytes',
+  { needs, hs: { extensions: 'permessage-deflate; client_max_window_bits=10' },
+    server: [{ await: 'message' }, { report: 'message' }, done],
+    client: { printText: true, actions: [{ send: 'text', data: { periodText: 20000, period: 1500 } }] } });
+add(D, 'deflate-client-window-15', 'as deflate-client-window-10 without the limit (the server inflates with a 15-bit window)',
+  { needs, hs: { extensions: 'permessage-deflate' }, server: [{ await: 'message' }, { report: 'message' }, done],
+    client: { printText: true, actions: [{ send: 'text', data: { periodText: 20000, period: 1500 } }] } });
+
 export const SCENARIOS = S;
 export const DEFAULT_DEADLINE_MS = 4000;
 
@@ -357,7 +387,19 @@ export function payloadBytes(spec) {
     return b;
   }
   if (spec.repeat !== undefined) return Buffer.from(spec.repeat.repeat(spec.count), 'utf8');
+  if (spec.periodText !== undefined) return periodText(spec.periodText, spec.period);
   throw new Error(`bad payload spec ${JSON.stringify(spec)}`);
+}
+
+// n letters that look random within each period and repeat exactly every `period` bytes: a compressor
+// must reach back `period` bytes to profit, which a small window forbids. Same bytes as driver.c.
+export function periodText(n, period) {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) {
+    const h = Math.imul(i % period, 2654435761 | 0) >>> 0;
+    b[i] = 97 + ((h >>> 16) % 26);
+  }
+  return b;
 }
 
 // The driver's command line for one scenario (the same argv for the native binary and the wasm callMain).
@@ -375,8 +417,10 @@ export function driverArgs(scenario, url) {
     else if (act.send) {
       const d = act.data;
       if (typeof d === 'string') a.push(`--send-${act.send}=${d}`);
+      else if (d.repeat !== undefined) a.push(`--send-${act.send}=${d.repeat.repeat(d.count)}`);
       else if (d.hex !== undefined) a.push(`--send-${act.send}-hex=${d.hex}`);
       else if (d.textPattern !== undefined) a.push(`--send-${act.send}-pattern-text=${d.textPattern}`);
+      else if (d.periodText !== undefined) a.push(`--send-${act.send}-pattern-period=${d.periodText}:${d.period}`);
       else if (d.binPattern !== undefined) a.push(`--send-${act.send}-pattern-bin=${d.binPattern}`);
       else throw new Error(`bad client payload in ${scenario.name}`);
     }

@@ -80,6 +80,31 @@ function compress(payload) {
   return out.subarray(0, out.length - 4);
 }
 
+// Runs input through a persistent zlib stream (context takeover) up to a sync flush; resolves with the
+// output. Data events arrive before the flush callback (the pattern the ws package relies on too).
+function streamFlush(stream, input) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    const onData = (c) => chunks.push(c);
+    const onError = (e) => { cleanup(); reject(e); };
+    function cleanup() { stream.off('data', onData); stream.off('error', onError); }
+    stream.on('data', onData);
+    stream.once('error', onError);
+    stream.write(input);
+    stream.flush(zlib.constants.Z_SYNC_FLUSH, () => { cleanup(); resolve(Buffer.concat(chunks)); });
+  });
+}
+
+// The permessage-deflate parameters of the server's answer.
+function deflateParams(ext) {
+  const p = { serverNoTakeover: /server_no_context_takeover/.test(ext), clientNoTakeover: /client_no_context_takeover/.test(ext) };
+  const cb = ext.match(/client_max_window_bits=(\d+)/);
+  const sb = ext.match(/server_max_window_bits=(\d+)/);
+  p.clientBits = cb ? Number(cb[1]) : 15;
+  p.serverBits = sb ? Number(sb[1]) : 15;
+  return p;
+}
+
 // Describes a received payload for the wire log and reports: printable ASCII up to 40 bytes, else hash.
 function describe(buf) {
   const printable = buf.length <= 40 && [...buf].every((c) => c >= 0x20 && c < 0x7f);
@@ -98,6 +123,7 @@ class Connection {
     this.cursor = { message: 0, pong: 0, close: 0 };
     this.waiter = null;
     this.frag = null;
+    this.chain = Promise.resolve(); // client frames are handled in order, some asynchronously (inflate)
     this.closeSent = false;
     this.closeReceived = false;
     this.stepsDone = false;
@@ -203,6 +229,14 @@ class Connection {
       if (hs.extensions) {
         lines.push(`${name('Sec-WebSocket-Extensions')}: ${hs.extensions}`);
         this.deflate = /permessage-deflate/.test(hs.extensions);
+        if (this.deflate) {
+          this.pmd = deflateParams(hs.extensions);
+          // The inflater's window is what the client was allowed: a client that ignores
+          // client_max_window_bits produces distances this inflater refuses.
+          this.inflater = zlib.createInflateRaw({ windowBits: Math.max(this.pmd.clientBits, 9) });
+          this.inflater.on('error', () => {});
+          this.deflater = zlib.createDeflateRaw({ windowBits: Math.max(this.pmd.serverBits, 9) });
+        }
       }
     } else {
       body = hs.body || '';
@@ -255,8 +289,15 @@ class Connection {
     if (step.send) {
       let payload = payloadBytes(step.data);
       const compressed = !!step.compress;
+      const op = step.send === 'text' ? 1 : 2;
+      if (compressed && this.pmd && !this.pmd.serverNoTakeover) {
+        // Context takeover: one deflate stream for the whole connection.
+        return streamFlush(this.deflater, payload).then((out) => {
+          this.write(encodeFrame({ op, rsv1: 1, payload: out.subarray(0, out.length - 4) }));
+        });
+      }
       if (compressed) payload = compress(payload);
-      const frame = encodeFrame({ op: step.send === 'text' ? 1 : 2, rsv1: compressed ? 1 : 0, payload });
+      const frame = encodeFrame({ op, rsv1: compressed ? 1 : 0, payload });
       if (!step.bytewise) { this.write(frame); return null; }
       return (async () => {
         for (let i = 0; i < frame.length; i++) {
@@ -331,7 +372,8 @@ class Connection {
       this.sendText(p ? `pong ${describe(p.data)}` : 'pong none');
     } else if (kind === 'message') {
       const m = this.lastConsumed('message');
-      this.sendText(m ? `got ${m.opcode === 1 ? 'text' : 'binary'} ${m.data.length} fnv=${hex8(fnv1a(m.data))} masked=${m.masked ? 1 : 0}`
+      const extra = this.deflate ? ` compressed=${m && m.compressed ? 1 : 0}${this.inflateFailed ? ' inflate-failed' : ''}` : '';
+      this.sendText(m ? `got ${m.opcode === 1 ? 'text' : 'binary'} ${m.data.length} fnv=${hex8(fnv1a(m.data))} masked=${m.masked ? 1 : 0}${extra}`
         : 'got none');
     }
   }
@@ -369,11 +411,12 @@ class Connection {
         for (let i = 0; i < payload.length; i++) payload[i] ^= key[i & 3];
       }
       this.buf = b.subarray(off + keyLen + len);
-      this.onFrame({ fin, rsv1, op, masked, payload });
+      const frame = { fin, rsv1, op, masked, payload };
+      this.chain = this.chain.then(() => this.onFrame(frame)).catch((e) => this.note(`frame handling failed: ${e.message}`));
     }
   }
 
-  onFrame(f) {
+  async onFrame(f) {
     if (!f.masked) this.note(`recv unmasked frame op=${f.op}`);
     if (f.op === 8) {
       const code = f.payload.length >= 2 ? f.payload.readUInt16BE(0) : null;
@@ -413,19 +456,19 @@ class Connection {
     let data = Buffer.concat(m.parts);
     if (m.compressed && this.deflate) {
       try {
-        data = zlib.inflateRawSync(Buffer.concat([data, Buffer.from([0, 0, 0xff, 0xff])]),
-          { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+        data = await streamFlush(this.inflater, Buffer.concat([data, Buffer.from([0, 0, 0xff, 0xff])]));
       } catch (e) {
         this.note(`inflate failed: ${e.message}`);
+        this.inflateFailed = true;
       }
     }
     this.note(`recv ${m.opcode === 1 ? 'text' : 'binary'} ${describe(data)}${m.compressed ? ' compressed' : ''}`);
-    const msg = { type: 'message', opcode: m.opcode, data, masked: m.masked };
+    const msg = { type: 'message', opcode: m.opcode, data, masked: m.masked, compressed: m.compressed };
     this.events.push(msg);
     this.wake();
     if (this.scenario.echo && !this.closeSent) {
-      const payload = m.compressed && this.deflate ? compress(data) : data;
-      this.write(encodeFrame({ op: m.opcode, rsv1: m.compressed && this.deflate ? 1 : 0, payload }));
+      // Echo uncompressed: the client must take both.
+      this.write(encodeFrame({ op: m.opcode, payload: data }));
     }
   }
 

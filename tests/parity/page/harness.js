@@ -77,6 +77,11 @@ function parseArgs(argv) {
       spec.actions.push({ kind: 'send', text: new TextDecoder().decode(hexBytes(v)) });
     } else if ((v = val(a, '--send-text-pattern-text=')) !== null) {
       spec.actions.push({ kind: 'send', text: new TextDecoder().decode(pattern(parseInt(v, 10), true)) });
+    } else if ((v = val(a, '--send-text-pattern-period=')) !== null) {
+      const [n, period] = v.split(':').map((x) => parseInt(x, 10));
+      const b = new Uint8Array(n);
+      for (let i = 0; i < n; i++) b[i] = 97 + (((Math.imul(i % period, 2654435761 | 0) >>> 0) >>> 16) % 26);
+      spec.actions.push({ kind: 'send', text: new TextDecoder().decode(b) });
     } else if ((v = val(a, '--send-binary-hex=')) !== null) spec.actions.push({ kind: 'send', binary: hexBytes(v) });
     else if ((v = val(a, '--send-binary-pattern-bin=')) !== null) {
       spec.actions.push({ kind: 'send', binary: pattern(parseInt(v, 10), false) });
