@@ -77,3 +77,11 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	@echo "== fuzz: regressions, then 10 s per target"
 	@tests/fuzz/run.sh build/fuzz 10
+
+# ---- bench: tests/bench (issue 6), Release builds; never part of make test.
+# make bench         every workload, ~10 min; tables on stdout and in build/bench/results.md
+# make bench-smoke   every workload briefly; fails only if a client produced no number
+# make bench-readme  copy build/bench/results.md into README.md's Benchmarks section
+.PHONY: bench bench-smoke bench-readme
+bench bench-smoke bench-readme:
+	@$(MAKE) --no-print-directory -C tests/bench $@

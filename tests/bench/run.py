@@ -1,0 +1,594 @@
+#!/usr/bin/python3
+"""The benchmark driver behind `make bench` / `make bench-smoke` (issue 6).
+
+Starts the echo servers (server_lws: libwebsockets ws/wss/deflate; server_raw: the raw-TCP ceiling), runs
+every client on every workload several times, interleaved (the client order rotates each repetition, so
+slow drift of the machine spreads over everyone), and prints one table per workload with the median, the
+spread (min-max) and the ratio ttsocket / peer of the medians of this same run. The tables, the targets of
+the issue and the machine description go to OUT/results.md (and every raw sample to OUT/results.json).
+
+Numbers never make this script fail. With --smoke every workload runs briefly and the exit status says
+only whether every client ran and produced numbers.
+
+Pinning (2 cores or more): server on CPU 1, client on CPU 0 for throughput, memory and the
+"different cores" latency; both on CPU 0 for "same core".
+"""
+import argparse
+import datetime
+import gzip
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
+PY = '/usr/bin/python3'
+
+MB = 1e6
+MIB = 1 << 20
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def proc_cpu_seconds(pid):
+    """utime + stime of a process and its threads, in seconds."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+    except OSError:
+        return None
+
+
+class Server:
+    def __init__(self, name, argv, cpu):
+        self.name = name
+        self.argv = argv
+        self.cpu = cpu
+        self.p = None
+
+    def start(self):
+        cmd = (['taskset', '-c', self.cpu] if self.cpu is not None else []) + self.argv
+        self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  start_new_session=True)
+        deadline = time.time() + 15
+        line = ''
+        while time.time() < deadline:
+            line = self.p.stdout.readline()
+            if line.strip() == 'READY' or self.p.poll() is not None:
+                break
+        if line.strip() != 'READY':
+            err = self.p.stderr.read() if self.p.poll() is not None else ''
+            self.stop()
+            raise RuntimeError(f'{self.name} did not start: {err.strip()}')
+
+    def pin(self, cpu):
+        if self.p and cpu is not None:
+            subprocess.run(['taskset', '-a', '-p', '-c', cpu, str(self.p.pid)], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+
+    def cpu_seconds(self):
+        return proc_cpu_seconds(self.p.pid) if self.p else None
+
+    def stop(self):
+        if self.p and self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(5)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.p = None
+
+
+class CpuSampler(threading.Thread):
+    """Samples a server's CPU seconds every 20 ms, to know how busy it was during a measurement window."""
+
+    def __init__(self, server):
+        super().__init__(daemon=True)
+        self.server, self.samples, self.halt = server, [], threading.Event()
+
+    def run(self):
+        while not self.halt.is_set():
+            c = self.server.cpu_seconds()
+            if c is not None:
+                self.samples.append((time.time(), c))
+            self.halt.wait(0.02)
+
+    def at(self, t):
+        s = self.samples
+        if s and t >= s[-1][0]:
+            return s[-1][1]  # taken after the client exited: at most slightly high
+        for (ta, ca), (tb, cb) in zip(s, s[1:]):
+            if ta <= t <= tb:
+                return ca + (cb - ca) * (t - ta) / (tb - ta) if tb > ta else ca
+        return None
+
+    def share(self, t0, t1):
+        a, b = self.at(t0), self.at(t1)
+        return (b - a) / (t1 - t0) if a is not None and b is not None and t1 > t0 else None
+
+
+def run_client(cmd, cpu, timeout, server=None):
+    """Runs one client; returns (result dict or None, error text, server CPU share while it measured)."""
+    full = (['taskset', '-c', cpu] if cpu is not None else []) + cmd
+    sampler = CpuSampler(server) if server else None
+    if sampler:
+        sampler.start()
+    try:
+        r = subprocess.run(full, capture_output=True, text=True, timeout=timeout, cwd=HERE)
+    except subprocess.TimeoutExpired:
+        return None, 'timed out', None
+    finally:
+        if sampler:
+            sampler.halt.set()
+            sampler.join()
+            c = server.cpu_seconds()
+            if c is not None:
+                sampler.samples.append((time.time(), c))
+    lines = [l for l in r.stdout.splitlines() if l.startswith('{')]
+    if r.returncode != 0 or not lines:
+        tail = (r.stderr.strip().splitlines() or ['exit status %d' % r.returncode])[-1]
+        return None, tail[:160], None
+    try:
+        res = json.loads(lines[-1])
+    except ValueError:
+        return None, 'bad output', None
+    share = None
+    if sampler and 'end' in res and 'secs' in res:
+        share = sampler.share(res['end'] - res['secs'], res['end'])
+    return res, '', share
+
+
+def fmt_num(x, unit):
+    if x is None:
+        return 'n/a'
+    if unit == 'msg/s':
+        return f'{x / 1e3:,.0f} k' if x < 1e6 else f'{x / 1e6:,.2f} M'
+    if unit == 'MB/s':
+        return f'{x:,.0f}'
+    if unit == 'us':
+        return f'{x:,.1f}'
+    if unit == 'B':
+        return f'{x:,.0f}'
+    if unit == 's':
+        return f'{x:,.2f}'
+    if unit == 'ms':
+        return f'{x:,.0f}'
+    return f'{x:,.3g}'
+
+
+def spread(vals, unit):
+    if not vals:
+        return 'n/a'
+    if len(vals) == 1:
+        return '(1 run)'
+    lo, hi, med = min(vals), max(vals), statistics.median(vals)
+    pct = (hi - lo) / 2 / med * 100 if med else 0
+    return f'{fmt_num(lo, unit)} – {fmt_num(hi, unit)} (±{pct:.0f}%)'
+
+
+class Bench:
+    def __init__(self, args):
+        self.a = args
+        self.out = args.out
+        self.bin = os.path.join(args.build, 'bin')
+        self.results = {}      # workload key -> {client: {'vals': [...], ...}}
+        self.tables = []       # markdown chunks, in order
+        self.servers = []
+        cores = os.cpu_count() or 1
+        self.client_cpu = '0' if cores >= 2 else None
+        self.server_cpu = '1' if cores >= 2 else None
+        self.failures = []
+
+    # ---- setup -------------------------------------------------------------------------------------
+    def certs(self):
+        d = os.path.join(self.out, 'certs')
+        if not os.path.exists(os.path.join(d, 'server.pem')):
+            os.makedirs(d, exist_ok=True)
+            subprocess.run(['bash', os.path.join(ROOT, 'tests/integration/gen-certs.sh'), d], check=True)
+        return d
+
+    def start_servers(self):
+        certs = self.certs()
+        self.ca = os.path.join(certs, 'ca.pem')
+        self.p_raw, self.p_ws, self.p_wss, self.p_defl = free_port(), free_port(), free_port(), free_port()
+        self.raw = Server('server_raw', [os.path.join(self.bin, 'server_raw'), str(self.p_raw)], self.server_cpu)
+        self.lws = Server('server_lws', [os.path.join(self.bin, 'server_lws'), str(self.p_ws), str(self.p_wss),
+                                         os.path.join(certs, 'server.pem'), os.path.join(certs, 'server.key'),
+                                         str(self.p_defl)], self.server_cpu)
+        for s in (self.raw, self.lws):
+            s.start()
+            self.servers.append(s)
+
+    def stop_servers(self):
+        for s in self.servers:
+            s.stop()
+        self.servers = []
+
+    def url(self, kind):
+        return {'ws': f'ws://127.0.0.1:{self.p_ws}/', 'wss': f'wss://127.0.0.1:{self.p_wss}/',
+                'deflate': f'ws://127.0.0.1:{self.p_defl}/', 'tcp': f'tcp://127.0.0.1:{self.p_raw}'}[kind]
+
+    def client_cmd(self, client, mode, kind, opts):
+        b = self.bin
+        base = {'ttsocket': [os.path.join(b, 'client_tt')],
+                'libwebsockets': [os.path.join(b, 'client_lws')],
+                'node ws': ['node', os.path.join(HERE, 'client_node.mjs')],
+                'python websockets': [PY, os.path.join(HERE, 'client_python.py')],
+                'raw TCP': [os.path.join(b, 'client_raw')],
+                'server probe': [os.path.join(b, 'client_raw')]}[client]
+        url = self.url('tcp' if client == 'raw TCP' else kind)
+        extra = [f'{k}={v}' for k, v in opts.items()]
+        if kind == 'wss':
+            extra.append(f'ca={self.ca}')
+        if kind == 'deflate':
+            extra.append('deflate=1')
+        return base + [mode, url] + extra
+
+    # ---- throughput ----------------------------------------------------------------------------------
+    def tput(self, key, title, kind, clients, size, conns, window, unit):
+        a = self.a
+        secs, warm = a.secs, a.warmup
+        data = {c: {'vals': [], 'cpu': [], 'err': ''} for c in clients}
+        for rep in range(a.reps):
+            order = clients[rep % len(clients):] + clients[:rep % len(clients)]
+            for c in order:
+                s = secs if c != 'python websockets' else max(secs / 2, min(secs, 0.5))
+                opts = dict(conns=conns, size=size, window=window, secs=s, warmup=warm)
+                server = self.raw if c == 'raw TCP' else self.lws
+                res, err, share = run_client(self.client_cmd(c, 'tput', kind, opts), self.client_cpu,
+                                             timeout=60 + 2 * (s + warm), server=server)
+                if res is None:
+                    data[c]['err'] = err
+                    continue
+                v = res['msgs'] / res['secs'] if unit == 'msg/s' else res['bytes'] / res['secs'] / MB
+                data[c]['vals'].append(v)
+                if share is not None:
+                    data[c]['cpu'].append(share)
+        self.results[key] = {'title': title, 'unit': unit, 'kind': 'tput', 'data': data,
+                             'params': dict(size=size, conns=conns, window=window, secs=secs)}
+        self.emit_tput(key)
+
+    def med(self, key, client):
+        r = self.results.get(key)
+        if not r or client not in r['data'] or not r['data'][client]['vals']:
+            return None
+        return statistics.median(r['data'][client]['vals'])
+
+    def emit_tput(self, key):
+        r = self.results[key]
+        unit, data = r['unit'], r['data']
+        tt = self.med(key, 'ttsocket')
+        p = r['params']
+        lines = [f'### {r["title"]}', '',
+                 f'{p["conns"]} connection(s), {p["window"]} message(s) of {p["size"]:,} B in flight per '
+                 f'connection, {p["secs"]} s per run, {self.a.reps} runs.', '',
+                 f'| client | {unit} (median) | spread (min – max) | ttsocket ÷ client | server CPU |',
+                 '|---|---:|---|---:|---:|']
+        for c, d in data.items():
+            m = statistics.median(d['vals']) if d['vals'] else None
+            ratio = f'{tt / m:.2f}' if tt and m else 'n/a'
+            if c == 'ttsocket':
+                ratio = '1.00'
+            cpu = f'{statistics.median(d["cpu"]) * 100:.0f}%' if d['cpu'] else 'n/a'
+            cell = fmt_num(m, unit) if m is not None else f'failed: {d["err"]}'
+            lines.append(f'| {c} | {cell} | {spread(d["vals"], unit)} | {ratio} | {cpu} |')
+            if m is None:
+                self.failures.append(f'{key}: {c}: {d["err"]}')
+        probe = self.med(key, 'server probe')
+        ws_clients = [c for c in data if c not in ('raw TCP', 'server probe')]
+        best = max((self.med(key, c) or 0 for c in ws_clients), default=0)
+        if probe:
+            verdict = 'keeps up' if probe > best else 'MAY BE THE BOTTLENECK'
+            lines += ['', f'Echo server: {fmt_num(probe, unit)} {unit} with the fastest client (the probe) vs '
+                      f'{fmt_num(best, unit)} {unit} for the best WebSocket client: **{verdict}**.']
+        else:
+            lines += ['', 'Echo server: no probe here (it speaks neither TLS nor deflate); the server CPU column '
+                      'shows how busy the server was (well below 100% = not the bottleneck).']
+        self.add_table('\n'.join(lines))
+
+    # ---- latency -------------------------------------------------------------------------------------
+    def latency(self, key, title, clients, same_core):
+        a = self.a
+        cpu = self.client_cpu
+        self.lws.pin(cpu if same_core else self.server_cpu)
+        self.raw.pin(cpu if same_core else self.server_cpu)
+        data = {c: {'vals': [], 'p99': [], 'err': ''} for c in clients}
+        for rep in range(a.lat_reps):
+            order = clients[rep % len(clients):] + clients[:rep % len(clients)]
+            for c in order:
+                n = a.lat_count if c != 'python websockets' else max(a.lat_count // 4, 500)
+                opts = dict(count=n, warmupcount=max(n // 10, 100))
+                res, err, _ = run_client(self.client_cmd(c, 'lat', 'ws', opts), cpu, timeout=120)
+                if res is None:
+                    data[c]['err'] = err
+                    continue
+                data[c]['vals'].append(res['p50_us'])
+                data[c]['p99'].append(res['p99_us'])
+        self.lws.pin(self.server_cpu)
+        self.raw.pin(self.server_cpu)
+        self.results[key] = {'title': title, 'unit': 'us', 'kind': 'lat', 'data': data}
+        tt = self.med(key, 'ttsocket')
+        where = 'client and server pinned to the same core (CPU 0)' if same_core else \
+            'client on CPU 0, server on CPU 1'
+        if cpu is None:
+            where = 'not pinned (fewer than 2 CPUs)'
+        lines = [f'### {title}', '',
+                 f'1-byte binary message, one in flight, {a.lat_count:,} round trips per run '
+                 f'(python: a quarter), {a.lat_reps} runs; {where}.', '',
+                 '| client | p50 µs (median) | p99 µs (median) | p50 spread | ttsocket ÷ client (p50) |',
+                 '|---|---:|---:|---|---:|']
+        for c, d in data.items():
+            m = statistics.median(d['vals']) if d['vals'] else None
+            p99 = statistics.median(d['p99']) if d['p99'] else None
+            ratio = f'{tt / m:.2f}' if tt and m else 'n/a'
+            if m is None:
+                self.failures.append(f'{key}: {c}: {d["err"]}')
+            lines.append(f'| {c} | {fmt_num(m, "us") if m is not None else "failed: " + d["err"]} | '
+                         f'{fmt_num(p99, "us")} | {spread(d["vals"], "us")} | {ratio} |')
+        self.add_table('\n'.join(lines))
+
+    # ---- idle connections ----------------------------------------------------------------------------
+    def idle(self, clients):
+        a = self.a
+        data = {c: {'vals': [], 'open': [], 'err': '', 'conns': 0} for c in clients}
+        for rep in range(a.idle_reps):
+            for c in clients:
+                res, err, _ = run_client(self.client_cmd(c, 'idle', 'ws', dict(conns=a.idle_conns)),
+                                         self.client_cpu, timeout=180)
+                if res is None:
+                    data[c]['err'] = err
+                    continue
+                data[c]['vals'].append(res['per_conn'])
+                data[c]['open'].append(res['open_s'])
+                data[c]['conns'] = res['conns']
+                time.sleep(0.5)  # let the server reap the previous run's connections
+        self.results['idle'] = {'title': 'Idle connections', 'unit': 'B', 'kind': 'idle', 'data': data}
+        lines = [f'### {a.idle_conns:,} idle connections', '',
+                 f'User-space memory: RSS after all {a.idle_conns:,} are open minus RSS before the first '
+                 f'connect, per connection (kernel socket buffers not included); time from the first connect '
+                 f'call to the last open. {a.idle_reps} run(s); clients on CPU 0, server on CPU 1.', '',
+                 '| client | bytes per connection | time to open all (s) | opened |', '|---|---:|---:|---:|']
+        for c, d in data.items():
+            m = statistics.median(d['vals']) if d['vals'] else None
+            o = statistics.median(d['open']) if d['open'] else None
+            if m is None:
+                self.failures.append(f'idle: {c}: {d["err"]}')
+            lines.append(f'| {c} | {fmt_num(m, "B") if m is not None else "failed: " + d["err"]} | '
+                         f'{fmt_num(o, "s")} | {d["conns"]:,} |')
+        self.add_table('\n'.join(lines))
+
+    # ---- web -----------------------------------------------------------------------------------------
+    def sizes(self):
+        pkg = os.path.join(self.a.web_build, 'ttsocket', 'web', 'package')
+        rows = []
+        for label, files in (('npm package (ttsocket.wasm + ttsocket.mjs)',
+                              [os.path.join(pkg, 'ttsocket.wasm'), os.path.join(pkg, 'ttsocket.mjs')]),
+                             ('benchmark page program (bench_web.wasm + bench_web.mjs)',
+                              [os.path.join(self.a.web_build, 'page', 'bench_web.wasm'),
+                               os.path.join(self.a.web_build, 'page', 'bench_web.mjs')])):
+            if not all(os.path.exists(f) for f in files):
+                rows.append((label, None, None, None, None))
+                continue
+            raw = [os.path.getsize(f) for f in files]
+            gz = [len(gzip.compress(open(f, 'rb').read(), 9)) for f in files]
+            rows.append((label, raw[0], raw[1], sum(raw), sum(gz)))
+        self.results['size'] = {'title': 'web size', 'rows': rows}
+        lines = ['### Web build size', '', 'MinSizeRel, as the `web` preset builds it; gzip -9.', '',
+                 '| artifact | .wasm B | JS glue B | total raw B | total gzip B |', '|---|---:|---:|---:|---:|']
+        for label, w, j, t, g in rows:
+            if t is None:
+                lines.append(f'| {label} | not built | | | |')
+                self.failures.append(f'size: {label} not built')
+            else:
+                lines.append(f'| {label} | {w:,} | {j:,} | {t:,} | {g:,} |')
+        self.add_table('\n'.join(lines))
+
+    def web(self):
+        a = self.a
+        page = os.path.join(a.web_build, 'page')
+        runs = {}
+        for window in a.web_windows:
+            cmd = ['node', os.path.join(HERE, 'web', 'run_web.mjs'), page, self.url('ws'),
+                   f'count={a.web_count}', f'window={window}', f'reps={a.web_reps}']
+            res, err, _ = run_client(cmd, None, timeout=300)
+            runs[window] = (res, err)
+        self.results['web'] = {'title': 'web', 'runs': {str(k): v[0] for k, v in runs.items()}}
+        lines = ['### Web build in headless Chromium', '',
+                 f'{a.web_count:,} binary echo messages of 16 B on one connection, through the ttsocket C API '
+                 f'(web build) and through a plain JavaScript `WebSocket` on the same page against the same '
+                 f'server; time from the first send to the last echo; C and JS alternate, {a.web_reps} runs '
+                 'each (after one short warm-up of each).', '',
+                 '| in flight | C API ms (median) | spread | plain JS ms (median) | spread | C ÷ JS |',
+                 '|---:|---:|---|---:|---|---:|']
+        for window, (res, err) in runs.items():
+            if res is None:
+                lines.append(f'| {window} | failed: {err} | | | | |')
+                self.failures.append(f'web window {window}: {err}')
+                continue
+            c, j = statistics.median(res['c_ms']), statistics.median(res['js_ms'])
+            lines.append(f'| {window} | {fmt_num(c, "ms")} | {spread(res["c_ms"], "ms")} | {fmt_num(j, "ms")} | '
+                         f'{spread(res["js_ms"], "ms")} | {c / j:.2f} |')
+            self.chromium = res.get('chromium', '')
+        self.add_table('\n'.join(lines))
+
+    # ---- output --------------------------------------------------------------------------------------
+    def add_table(self, md):
+        self.tables.append(md)
+        print('\n' + md + '\n', flush=True)
+
+    def targets(self):
+        def ratio(k1, c1, k2, c2):
+            x, y = self.med(k1, c1), self.med(k2, c2)
+            return x / y if x and y else None
+        rows = []
+
+        def add(name, value, ok, shown):
+            rows.append((name, shown if value is not None else 'n/a',
+                         'n/a' if value is None else ('met' if ok(value) else '**missed**')))
+        for k, label in (('msg1', '1 connection'), ('msg10', '10 connections')):
+            v = ratio(k, 'ttsocket', k, 'raw TCP')
+            add(f'64 B msg/s ≥ 0.5 × raw TCP ({label})', v, lambda x: x >= 0.5, f'{v:.2f} ×' if v else '')
+        v = ratio('mib', 'ttsocket', 'mib', 'raw TCP')
+        add('1 MiB echo ≥ 0.8 × raw TCP', v, lambda x: x >= 0.8, f'{v:.2f} ×' if v else '')
+        v = ratio('wss_msg1', 'ttsocket', 'msg1', 'raw TCP')
+        add('wss 64 B ≥ 0.6 × raw TCP', v, lambda x: x >= 0.6, f'{v:.2f} ×' if v else '')
+        v = ratio('wss_mib', 'ttsocket', 'mib', 'raw TCP')
+        add('wss 1 MiB ≥ 0.6 × raw TCP', v, lambda x: x >= 0.6, f'{v:.2f} ×' if v else '')
+        v = ratio('lat_same', 'ttsocket', 'lat_same', 'raw TCP')
+        add('same-core round trip p50 ≤ 1.1 × raw TCP', v, lambda x: x <= 1.1, f'{v:.2f} ×' if v else '')
+        idle = self.results.get('idle', {}).get('data', {}).get('ttsocket')
+        if idle and idle['vals']:
+            per, n = statistics.median(idle['vals']), idle['conns']
+            add(f'≤ 4 KiB user-space memory per idle connection, {self.a.idle_conns:,} open', per,
+                lambda x: x <= 4096 and n >= self.a.idle_conns, f'{per:,.0f} B, {n:,} open')
+        else:
+            add('≤ 4 KiB per idle connection', None, None, '')
+        web = self.results.get('web', {}).get('runs', {})
+        for w, res in web.items():
+            if res:
+                v = statistics.median(res['c_ms']) / statistics.median(res['js_ms'])
+                add(f'web C API time ≤ 1.2 × plain JS ({w} in flight)', v, lambda x: x <= 1.2, f'{v:.2f} ×')
+        size = self.results.get('size', {}).get('rows', [])
+        if size and size[0][3] is not None:
+            add('web .wasm + glue ≤ 30 KB raw (package)', size[0][3], lambda x: x <= 30000,
+                f'{size[0][3]:,} B')
+        lines = ['### Targets (issue 6; ratios from this run)', '', '| target | measured | |', '|---|---:|---|']
+        lines += [f'| {n} | {m} | {s} |' for n, m, s in rows]
+        return '\n'.join(lines)
+
+    def machine(self):
+        cpu = ''
+        try:
+            cpu = re.search(r'model name\s*:\s*(.*)', open('/proc/cpuinfo').read()).group(1).strip()
+        except (OSError, AttributeError):
+            pass
+        def ver(cmd):
+            try:
+                return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout.strip()
+            except (OSError, subprocess.TimeoutExpired):
+                return '?'
+        node_ws = ver(['node', '-p', 'require("' + os.path.join(ROOT, 'tests/node_modules/ws/package.json') +
+                       '").version'])
+        pyws = ver([PY, '-c', 'import websockets; print(websockets.__version__)'])
+        return dict(date=datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z'),
+                    nproc=os.cpu_count(), cpu=cpu, kernel=platform.release(),
+                    node=ver(['node', '--version']), ws=node_ws, python_websockets=pyws,
+                    lws=ver(['pkg-config', '--modversion', 'libwebsockets']).rstrip('-'))
+
+    def write(self, m, load0, load1, elapsed):
+        tgt = self.targets()
+        head = [f'Measured {m["date"]} on {m["nproc"]} × {m["cpu"]} (`nproc` = {m["nproc"]}), Linux {m["kernel"]}; '
+                f'load average {load0:.2f} before, {load1:.2f} after; {elapsed / 60:.1f} min. '
+                f'Peers: libwebsockets {m["lws"]} (Debian), Node {m["node"]} with ws {m["ws"]} + bufferutil, '
+                f'Python websockets {m["python_websockets"]} (Debian)'
+                + (f', Chromium {getattr(self, "chromium", "")}' if getattr(self, 'chromium', '') else '') + '. '
+                'Echo server: tests/bench/server_lws.c on libwebsockets (no compression unless stated); raw TCP: '
+                'tests/bench/server_raw.c. `ttsocket ÷ client` divides the medians of this run: above 1 means '
+                'ttsocket is faster for throughput, below 1 means lower latency. '
+                + ('**Smoke run: durations far too short for meaningful numbers.** ' if self.a.smoke else ''),
+                '', tgt]
+        md = '\n'.join(head) + '\n\n' + '\n\n'.join(self.tables) + '\n'
+        os.makedirs(self.out, exist_ok=True)
+        with open(os.path.join(self.out, 'results.md'), 'w') as f:
+            f.write(md)
+        with open(os.path.join(self.out, 'results.json'), 'w') as f:
+            json.dump(dict(machine=m, load=[load0, load1], results=self.results), f, indent=1, default=str)
+        print('\n' + tgt + '\n', flush=True)
+        log(f'bench: wrote {os.path.join(self.out, "results.md")}')
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--build', default=os.path.join(ROOT, 'build/bench/native'))
+    ap.add_argument('--web-build', dest='web_build', default=os.path.join(ROOT, 'build/bench/web'))
+    ap.add_argument('--out', default=os.path.join(ROOT, 'build/bench'))
+    ap.add_argument('--smoke', action='store_true')
+    ap.add_argument('--reps', type=int, default=5)
+    ap.add_argument('--secs', type=float, default=1.0)
+    ap.add_argument('--warmup', type=float, default=0.3)
+    ap.add_argument('--window', type=int, default=int(os.environ.get('BENCH_WINDOW', 32)))
+    ap.add_argument('--mib-window', dest='mib_window', type=int, default=4)
+    ap.add_argument('--only', default='', help='comma list: msg1,msg10,mib,wss,deflate,lat,idle,web')
+    a = ap.parse_args()
+    a.lat_count, a.lat_reps, a.idle_conns, a.idle_reps = 20000, 3, 10000, 1
+    a.web_count, a.web_reps, a.web_windows = 10000, 5, [1, 32]
+    if a.smoke:
+        a.reps, a.secs, a.warmup = 1, 0.2, 0.05
+        a.lat_count, a.lat_reps, a.idle_conns = 1000, 1, 200
+        a.web_count, a.web_reps = 300, 1
+        a.out = os.path.join(a.out, 'smoke')
+    only = set(filter(None, a.only.split(',')))
+    want = lambda k: not only or k in only
+
+    b = Bench(a)
+
+    def on_signal(sig, frame):
+        b.stop_servers()
+        sys.exit(130)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    load0, t_start = os.getloadavg()[0], time.time()
+    if load0 > 0.5 * (os.cpu_count() or 1) and not a.smoke:
+        log(f'bench: warning: load average {load0:.2f}: other work is running, numbers will be noisy')
+    ws_all = ['ttsocket', 'libwebsockets', 'node ws', 'python websockets', 'raw TCP', 'server probe']
+    tls_all = ['ttsocket', 'libwebsockets', 'node ws', 'python websockets']
+    try:
+        b.start_servers()
+        w = a.window
+        if want('msg1'):
+            b.tput('msg1', '64 B messages pipelined, 1 connection', 'ws', ws_all, 64, 1, w, 'msg/s')
+        if want('msg10'):
+            b.tput('msg10', '64 B messages pipelined, 10 connections', 'ws', ws_all, 64, 10, w, 'msg/s')
+        if want('mib'):
+            b.tput('mib', '1 MiB binary echo', 'ws', ws_all, MIB, 1, a.mib_window, 'MB/s')
+        if want('wss'):
+            b.tput('wss_msg1', 'wss:// 64 B messages pipelined, 1 connection', 'wss', tls_all, 64, 1, w, 'msg/s')
+            b.tput('wss_mib', 'wss:// 1 MiB binary echo', 'wss', tls_all, MIB, 1, a.mib_window, 'MB/s')
+        if want('deflate'):
+            b.tput('deflate_msg1', 'permessage-deflate: 64 B messages pipelined, 1 connection (the server '
+                   'compresses every echo through lws_write)', 'deflate',
+                   ['ttsocket', 'node ws', 'python websockets'], 64, 1, w, 'msg/s')
+        if want('lat'):
+            lat_clients = ['ttsocket', 'libwebsockets', 'node ws', 'python websockets', 'raw TCP', 'server probe']
+            b.latency('lat_same', 'Round-trip latency, same core', lat_clients, True)
+            if b.client_cpu is not None:
+                b.latency('lat_diff', 'Round-trip latency, different cores', lat_clients, False)
+        if want('idle'):
+            b.idle(['ttsocket', 'libwebsockets', 'node ws', 'python websockets', 'raw TCP'])
+        if want('web'):
+            b.sizes()
+            b.web()
+    finally:
+        b.stop_servers()
+    b.write(b.machine(), load0, os.getloadavg()[0], time.time() - t_start)
+    if b.failures:
+        log('bench: no numbers for: ' + '; '.join(b.failures))
+    if a.smoke:
+        return 1 if b.failures else 0
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
