@@ -11,13 +11,15 @@
 //                  upgrade / connection (header value, or null to leave the header out),
 //                  protocol ('first' | 'last' | a literal value | null = none), extensions (literal or null),
 //                  headers ([[name, value]...] extra), body (non-101), mode ('normal' | 'never' | 'drop' |
-//                  'reset' | 'partial' | 'bytewise'), partial (text written before a 'partial' drop)
+//                  'reset' | 'partial' | 'bytewise'), partial (text written before a 'partial' drop),
+//                  delay (ms before answering), lfOnly (bare LF line ends), lowerCase (header names), coalesce
+//                  (the 101 and the first frames in one write)
 //   server       steps run after the handshake, in order (see server.mjs `runStep`):
 //                  {send: 'text'|'binary', data, compress}     one whole message in one frame
 //                  {frame: {op, fin, rsv1, rsv2, rsv3, masked, data, len: 16|64, lenRaw}}  one raw frame
 //                  {close: {code, reason} | {} | {hex}}        a Close frame (code omitted: empty payload)
-//                  {await: 'message'|'pong'|'close'}           wait for the client (bounded)
-//                  {report: 'pong'|'request'|'upgrade'|'extensions'|'message'}  a text message describing what the
+//                  {await: 'message'|'pong'|'close', count}    wait for the client (bounded)
+//                  {report: 'pong'|'pongs'|'request'|'upgrade'|'extensions'|'message'}  a text message describing what the
 //                                                              server saw
 //                  {raw: hex}, {end: true} (TCP FIN), {destroy: true}, {reset: true} (TCP RST),
 //                  {delay: ms} (a deliberate pause in what the server does, never used to synchronise)
@@ -113,6 +115,22 @@ add(H, 'hs-report-request', 'the server reports the version, key length and offe
 
 // Whether the TCP connection even reaches the server before close() aborts it is a race in every client:
 // these two compare events only (wire: false).
+add(H, 'hs-slow-within-timeout', 'answers after 300 ms; the tt timeout is 2000 ms',
+  { hs: { delay: 300 }, server: [hello, done], client: { timeout: 2000 } });
+add(H, 'hs-slow-after-timeout', 'would answer after 8 s; the tt timeout is 300 ms',
+  { hs: { delay: 8000 }, server: [hello, done], client: { timeout: 300 } });
+add(H, 'hs-status-101-no-phrase', 'answers "HTTP/1.1 101" without a reason phrase',
+  { hs: { statusLine: 'HTTP/1.1 101' }, server: [hello, done] });
+add(H, 'hs-status-101-lowercase-http', 'answers "http/1.1 101 Switching Protocols"',
+  { hs: { statusLine: 'http/1.1 101 Switching Protocols' }, server: [hello, done] });
+add(H, 'hs-lf-line-ends', 'the 101 response uses bare LF line ends',
+  { hs: { lfOnly: true }, server: [hello, done] });
+add(H, 'hs-duplicate-accept', 'Sec-WebSocket-Accept appears twice (same value)',
+  { hs: { duplicateAccept: true }, server: [hello, done] });
+add(H, 'hs-status-401', 'answers 401 with WWW-Authenticate: Basic',
+  { hs: { status: 401, body: 'auth\n', headers: [['WWW-Authenticate', 'Basic realm="parity"']] } });
+add(H, 'hs-protocol-empty', 'offers chat; the server answers an empty Sec-WebSocket-Protocol',
+  { hs: { protocol: '' }, server: [hello, done], client: { protocols: ['chat'] } });
 add(H, 'hs-close-while-connecting', 'the client closes 1000 right after connecting; the server never answers',
   { wire: false, hs: { mode: 'never' }, client: { atConnect: true, actions: [{ close: { code: 1000, reason: 'never mind' } }] } });
 add(H, 'hs-close-before-101', 'the client closes right after connecting; the server would answer normally',
@@ -180,6 +198,10 @@ add(F, 'fr-ping-125', 'a ping with the largest legal payload; the server reports
 add(F, 'fr-ping-empty', 'an empty ping; the server reports the pong',
   { server: [{ frame: { op: 9, data: '' } }, { await: 'pong' }, { report: 'pong' }, done],
     client: { printText: true } });
+add(F, 'fr-pings-between-64-fragments', 'a 256 KiB binary message in 64 fragments with a ping before each; pongs reported',
+  { server: [...Array.from({ length: 64 }, (_, i) => [{ frame: { op: 9, data: `p${i}` } },
+    { frame: { op: i ? 0 : 2, fin: i === 63 ? 1 : 0, data: { binPattern: 4096 } } }]).flat(),
+  { await: 'pong', count: 64 }, { report: 'pongs' }, done], client: { printText: true } });
 add(F, 'fr-many-messages', '200 small messages in one write, alternating text and binary',
   { server: [...Array.from({ length: 200 }, (_, i) => i % 2 ?
     { send: 'binary', data: { binPattern: i } } : { send: 'text', data: `m${i}` }), done] });
@@ -367,6 +389,16 @@ add(D, 'deflate-client-window-10', 'the server limits client_max_window_bits=10;
 add(D, 'deflate-client-window-15', 'as deflate-client-window-10 without the limit (the server inflates with a 15-bit window)',
   { needs, hs: { extensions: 'permessage-deflate' }, server: [{ await: 'message' }, { report: 'message' }, done],
     client: { printText: true, actions: [{ send: 'text', data: { periodText: 20000, period: 1500 } }] } });
+
+add(D, 'deflate-twice', 'the server answers "permessage-deflate, permessage-deflate"',
+  { needs, hs: { extensions: 'permessage-deflate, permessage-deflate' }, server: [hello, done] });
+add(D, 'deflate-client-bits-7', 'the server answers client_max_window_bits=7 (out of range)',
+  { needs, hs: { extensions: 'permessage-deflate; client_max_window_bits=7' }, server: [hello, done] });
+add(D, 'deflate-server-bits-8', 'the server answers server_max_window_bits=8 and compresses with a small window',
+  { needs, hs: { extensions: 'permessage-deflate; server_max_window_bits=8' },
+    server: [{ send: 'text', data: { repeat: 'window eight ', count: 40 }, compress: true }, done] });
+add(D, 'deflate-param-value-quoted', 'the server answers client_max_window_bits="10" (quoted value)',
+  { needs, hs: { extensions: 'permessage-deflate; client_max_window_bits="10"' }, server: [hello, done] });
 
 export const SCENARIOS = S;
 export const DEFAULT_DEADLINE_MS = 4000;

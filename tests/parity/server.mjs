@@ -208,6 +208,8 @@ class Connection {
     if (mode === 'drop') { this.sock.end(); return; }
     if (mode === 'reset') { this.sock.resetAndDestroy(); return; }
     if (mode === 'partial') { this.sock.end(hs.partial); return; }
+    if (hs.delay) await new Promise((r) => setTimeout(r, hs.delay)); // a slow server, not synchronisation
+    if (this.sock.destroyed || this.gone) return; // the client gave up meanwhile
 
     const status = hs.status || 101;
     const name = (s) => (hs.lowerCase ? s.toLowerCase() : s);
@@ -219,6 +221,7 @@ class Connection {
       const key = h['sec-websocket-key'] || '';
       if (hs.accept !== 'none') {
         lines.push(`${name('Sec-WebSocket-Accept')}: ${acceptFor(hs.accept === 'bad' ? key + 'x' : key)}`);
+        if (hs.duplicateAccept) lines.push(`${name('Sec-WebSocket-Accept')}: ${acceptFor(key)}`);
       }
       const offered = (h['sec-websocket-protocol'] || '').split(',').map((s) => s.trim()).filter(Boolean);
       let proto = null;
@@ -243,7 +246,8 @@ class Connection {
       lines.push('Content-Type: text/plain', `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close');
     }
     for (const [k, v] of hs.headers || []) lines.push(`${k}: ${v}`);
-    const response = Buffer.from(lines.join('\r\n') + '\r\n\r\n' + body, 'latin1');
+    const eol = hs.lfOnly ? '\n' : '\r\n';
+    const response = Buffer.from(lines.join(eol) + eol + eol + body, 'latin1');
 
     if (status !== 101) {
       this.sock.end(response);
@@ -322,7 +326,10 @@ class Connection {
     if (step.destroy) { this.destroy(); return null; }
     if (step.reset) { this.sock.resetAndDestroy(); return null; }
     if (step.delay) return new Promise((r) => setTimeout(r, step.delay));
-    if (step.await) return this.waitFor(step.await);
+    if (step.await) {
+      if (!step.count) return this.waitFor(step.await);
+      return (async () => { for (let i = 0; i < step.count; i++) if (!(await this.waitFor(step.await))) break; })();
+    }
     if (step.report) { this.report(step.report); return null; }
     throw new Error(`unknown step ${JSON.stringify(step)}`);
   }
@@ -365,6 +372,9 @@ class Connection {
       const port = this.sock.localPort;
       const host = (h.host || '-').replace(`:${port}`, ':<port>');
       this.sendText(`host=${host} upgrade=${h.upgrade || '-'} connection=${h.connection || '-'} method=${this.request.method}`);
+    } else if (kind === 'pongs') {
+      const pongs = this.events.filter((e) => e.type === 'pong');
+      this.sendText(`pongs=${pongs.length} payloads=${pongs.map((e) => e.data.toString('latin1')).join(',')}`);
     } else if (kind === 'extensions') {
       this.sendText(`extensions=${h['sec-websocket-extensions'] || '-'}`);
     } else if (kind === 'pong') {
