@@ -120,6 +120,15 @@ export async function pool(items, workers, fn) {
   return results;
 }
 
+// Bounds a page.evaluate (a crashed or hung page must not stall the run): resolves with fallback after ms.
+export function bounded(promise, ms, fallback) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((resolve) => { timer = setTimeout(() => resolve(fallback), ms); }),
+  ]);
+}
+
 // tt-only lines: results of connectSocket / send / close, which a plain JS WebSocket has no equivalent of.
 export const isTtOnly = (line) => /^(success|fail|complete) /.test(line);
 

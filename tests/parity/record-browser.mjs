@@ -7,8 +7,8 @@
 // --repeat N runs everything N times and reports scenarios whose trace is not stable (they must not be).
 import fs from 'node:fs';
 import path from 'node:path';
-import { SCENARIOS, driverArgs } from './scenarios.mjs';
-import { HERE, startEdgeServer, startStatic, launchChromium, pool, summarize } from './common.mjs';
+import { SCENARIOS, driverArgs, DEFAULT_DEADLINE_MS } from './scenarios.mjs';
+import { HERE, startEdgeServer, startStatic, launchChromium, pool, bounded, summarize } from './common.mjs';
 
 function option(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -36,10 +36,11 @@ async function main() {
         const run = `ref-${r}-${s.name}`;
         const argv = driverArgs(s, server.url(s.name, run));
         const t0 = Date.now();
-        const { lines, stderr } = await page.evaluate((a) => window.ttParity.runPlain(a), argv);
+        const { lines, stderr } = await bounded(page.evaluate((a) => window.ttParity.runPlain(a), argv),
+          (s.client.deadline || DEFAULT_DEADLINE_MS) + 20000, { lines: ['(harness: the page did not answer)'], stderr: [] });
         elapsed[s.name] = Date.now() - t0;
         const wire = s.wire === false ? ['(not compared)'] : await server.wire(run);
-        await page.evaluate(() => window.ttParity.closeLeftovers());
+        await bounded(page.evaluate(() => window.ttParity.closeLeftovers()), 5000, 0);
         if (stderr.length) console.error(`${s.name}: ${stderr.join(' | ')}`);
         const entry = { trace: lines, wire };
         if (result[s.name] && JSON.stringify(result[s.name]) !== JSON.stringify(entry)) {

@@ -14,7 +14,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SCENARIOS, driverArgs, DEFAULT_DEADLINE_MS } from './scenarios.mjs';
-import { HERE, ROOT, OUT, startEdgeServer, startStatic, launchChromium, pool, isTtOnly, summarize, diffLines }
+import { HERE, ROOT, OUT, startEdgeServer, startStatic, launchChromium, pool, bounded, isTtOnly, summarize, diffLines }
   from './common.mjs';
 
 const args = process.argv.slice(2);
@@ -144,10 +144,11 @@ async function main() {
       webOk && pool(scenarios, webWorkers, async (s, w) => {
         const page = browser.pages[w];
         const run = `web-${s.name}`;
-        const r = await page.evaluate(([a, u]) => window.ttParity.runWasm(a, u), [driverArgs(s, server.url(s.name, run)),
-          driverUrl]);
+        const limit = (s.client.deadline || DEFAULT_DEADLINE_MS) + 20000;
+        const r = await bounded(page.evaluate(([a, u]) => window.ttParity.runWasm(a, u), [driverArgs(s, server.url(s.name, run)),
+          driverUrl]), limit, { lines: ['(harness: the page did not answer)'], stderr: [] });
         r.wire = await server.wire(run);
-        await page.evaluate(() => window.ttParity.closeLeftovers());
+        await bounded(page.evaluate(() => window.ttParity.closeLeftovers()), 5000, 0);
         web[s.name] = r;
       }),
     ]);

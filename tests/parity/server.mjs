@@ -508,6 +508,7 @@ export function startServer({ port = 0 } = {}) {
 
 async function main() {
   if (process.argv.includes('--list')) {
+    process.stdout.on('error', () => {}); // e.g. piped into head
     process.stdout.write(JSON.stringify(SCENARIOS, null, 1) + '\n');
     return;
   }
