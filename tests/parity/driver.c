@@ -24,6 +24,8 @@
  *   --send-binary-hex=HEX  --send-binary-pattern-bin=N                  a binary message
  *   --wait              wait for one more onMessage (messages that arrived earlier count)
  *   --close=CODE:REASON tt_socket_task_close (CODE 0 = the tt default)
+ *   --shutdown          tt_runtime_shutdown
+ * --max-message-size=N sets tt_runtime_config.max_message_size.
  * Patterns (the same bytes as tests/parity/scenarios.mjs): text byte i = 'a' + (i*7)%26,
  * binary byte i = (i*131+7) & 255, period text byte i = 'a' + (((i % P) * 2654435761 mod 2^32) >> 16) % 26.
  *
@@ -48,7 +50,7 @@
 #define MAX_ACTIONS 64
 #define MAX_PROTOCOLS 16
 
-typedef enum action_kind { ACT_SEND, ACT_WAIT, ACT_CLOSE } action_kind;
+typedef enum action_kind { ACT_SEND, ACT_WAIT, ACT_CLOSE, ACT_SHUTDOWN } action_kind;
 
 typedef struct action {
     action_kind kind;
@@ -67,6 +69,7 @@ static int action_count, next_action, waiting;
 static unsigned long unconsumed_messages;
 static int print_text, at_connect, stopped, closed, finished;
 static int deadline_ms = 4000, timeout_ms;
+static size_t max_message_size;
 static const char *protocols[MAX_PROTOCOLS];
 static size_t protocol_count;
 
@@ -160,6 +163,10 @@ static void run_actions(void) {
             o.complete = r_complete;
             o.user_data = &trace;
             tt_socket_task_send(task, &o);
+        } else if (a->kind == ACT_SHUTDOWN) {
+            next_action++;
+            tt_runtime_shutdown(); /* delivers onError + onClose 1006 before it returns */
+            continue;
         } else {
             tt_close_options o = {0};
             o.code = a->code;
@@ -300,12 +307,15 @@ static void parse_args(int argc, char **argv) {
         }
         if ((v = opt(a, "--timeout="))) { timeout_ms = atoi(v); continue; }
         if ((v = opt(a, "--deadline="))) { deadline_ms = atoi(v); continue; }
+        if ((v = opt(a, "--max-message-size="))) { max_message_size = (size_t)strtoull(v, NULL, 10); continue; }
         if (!strcmp(a, "--print-text")) { print_text = 1; continue; }
         if (!strcmp(a, "--at-connect")) { at_connect = 1; continue; }
         if (act == NULL) fatal("too many actions", a);
         memset(act, 0, sizeof *act);
         if (!strcmp(a, "--wait")) {
             act->kind = ACT_WAIT;
+        } else if (!strcmp(a, "--shutdown")) {
+            act->kind = ACT_SHUTDOWN;
         } else if ((v = opt(a, "--close="))) {
             act->kind = ACT_CLOSE;
             act->code = atoi(v);
@@ -360,6 +370,7 @@ int main(int argc, char **argv) {
 
     tt_runtime_config cfg = {0};
     cfg.skip_domain_check = 1;
+    cfg.max_message_size = max_message_size;
     if (tt_runtime_configure(&cfg) != 0) fatal("tt_runtime_configure failed", "");
 
     tt_connect_socket_options o = {0};

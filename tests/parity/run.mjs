@@ -110,7 +110,8 @@ async function main() {
         `exceptions table does not have (rows: ${readmeRows.join(' | ')})`);
     }
     if (!SCENARIOS.some((s) => s.name === name)) configErrors.push(`exceptions.json: no scenario named ${name}`);
-    exceptions[name] = `README '${e.readme_row}': ${e.reason}`;
+    const allow = new Set(e.allow || ['trace', 'wire', 'reference']);
+    exceptions[name] = { why: `README '${e.readme_row}': ${e.reason}`, allow };
   }
   for (const e of configErrors) console.error(e);
   const pending = exceptionsDoc.pending || {};
@@ -200,8 +201,16 @@ async function main() {
     }
     const pendingFeature = s.needs && pending[s.needs] && !features.has(s.needs) ? s.needs : null;
     const ok = nativeVsWeb !== false && webVsRef !== false;
+    // An exception allows only the comparisons it lists to differ.
+    const exc = exceptions[s.name];
+    const outsideException = exc && [
+      n && w && !same(n.lines, w.lines) && !exc.allow.has('trace') && 'native vs web trace',
+      n && w && !same(n.wire, w.wire) && !exc.allow.has('wire') && 'native vs web wire',
+      webVsRef === false && !exc.allow.has('reference') && 'web vs reference',
+    ].filter(Boolean);
     let status;
-    if (exceptions[s.name]) status = ok ? 'exception (same now)' : 'exception';
+    if (exc && !outsideException.length) status = ok ? 'exception (same now)' : 'exception';
+    else if (exc) status = `different: ${outsideException.join(', ')} (outside the exception)`;
     else if (pendingFeature && webVsRef !== false) status = 'skipped';
     else if (ok && nativeVsWeb !== null) status = 'same';
     else if (ok) status = 'same (one build)';
@@ -223,7 +232,7 @@ async function main() {
       counts.different++;
       if (status.endsWith('(wire only)')) counts.wireOnly++;
     }
-    const why = exceptions[s.name] || (status === 'skipped' ? `needs ${pendingFeature}: ${pending[pendingFeature] || ''}` : '');
+    const why = (exc && `${exc.why} [may differ: ${[...exc.allow].join(', ')}]`) || (status === 'skipped' ? `needs ${pendingFeature}: ${pending[pendingFeature] || ''}` : '');
     rows.push({ scenario: s.name, group: s.group, native: n ? summarize(n.lines) : '-', chromium: w ? summarize(w.lines) : '-',
       reference: ref ? summarize(ref.trace) : '-', nativeVsWeb, webVsRef, status, why, notes });
     if (status.startsWith('different') || (verbose && notes.length)) problems.push(`## ${s.name} (${status})\n${notes.join('\n')}`);

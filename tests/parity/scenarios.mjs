@@ -30,10 +30,10 @@
 //   echo         true: echo every data message back with its type
 //   client       what the driver does: protocols, timeout (ms, the tt timeout), deadline (ms, driver-side
 //                bound; default 4000), printText (also print text payloads), atConnect (run the actions right
-//                after connecting instead of from onOpen), and the actions:
+//                after connecting instead of from onOpen), maxMessageSize (tt_runtime_config), and the actions:
 //                  {send: 'text', data: 'literal' | {textPattern: n} | {hex}}, {send: 'binary', data:
 //                  {binPattern: n} | {hex}}, {wait: 'message'} (until the next onMessage), {close: {code,
-//                  reason}} (code 0 = the tt default)
+//                  reason}} (code 0 = the tt default), {shutdown: true} (tt_runtime_shutdown)
 //   wire         false: the server's wire log is not compared (what reaches the server is a race)
 //   needs        a feature that is not everywhere yet; run.mjs skips such rows with the listed reason
 //                until the feature is declared available (e.g. 'permessage-deflate')
@@ -333,6 +333,15 @@ add(B, 'client-send-after-server-close', 'the 101 and a Close arrive in one segm
   { hs: { coalesce: true }, server: [{ close: { code: 1000, reason: 'closing' } }],
     client: { actions: [{ send: 'text', data: 'x' }, { send: 'text', data: 'y' }] } });
 
+// ---- tt limits: the core ends an OPEN connection itself (README parity exceptions) ------------------------------
+const L = 'limits';
+add(L, 'limit-message-too-large', 'max_message_size 1000; the server sends 2000 bytes',
+  { server: [{ send: 'binary', data: { binPattern: 2000 } }, done], client: { maxMessageSize: 1000 } });
+add(L, 'limit-message-at-size', 'max_message_size 1000; the server sends exactly 1000 bytes',
+  { server: [{ send: 'binary', data: { binPattern: 1000 } }, done], client: { maxMessageSize: 1000 } });
+add(L, 'limit-shutdown-while-open', 'tt_runtime_shutdown from onOpen',
+  { client: { deadline: 1500, actions: [{ shutdown: true }] } });
+
 // ---- permessage-deflate (the browser always offers it) --------------------------------------------------------
 const D = 'deflate';
 const needs = 'permessage-deflate';
@@ -443,8 +452,10 @@ export function driverArgs(scenario, url) {
   a.push(`--deadline=${c.deadline || DEFAULT_DEADLINE_MS}`);
   if (c.printText) a.push('--print-text');
   if (c.atConnect) a.push('--at-connect');
+  if (c.maxMessageSize) a.push(`--max-message-size=${c.maxMessageSize}`);
   for (const act of c.actions) {
     if (act.wait) a.push('--wait');
+    else if (act.shutdown) a.push('--shutdown');
     else if (act.close) a.push(`--close=${act.close.code}:${act.close.reason ?? ''}`);
     else if (act.send) {
       const d = act.data;

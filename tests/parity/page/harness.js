@@ -69,6 +69,8 @@ function parseArgs(argv) {
     else if (a === '--print-text') spec.printText = true;
     else if (a === '--at-connect') spec.atConnect = true;
     else if (a === '--wait') spec.actions.push({ kind: 'wait' });
+    else if (a === '--shutdown') spec.actions.push({ kind: 'shutdown' });
+    else if (val(a, '--max-message-size=') !== null) spec.maxMessageSize = true; // tt only: no JS equivalent
     else if ((v = val(a, '--close=')) !== null) {
       const i = v.indexOf(':');
       spec.actions.push({ kind: 'close', code: parseInt(v, 10), reason: i < 0 ? '' : v.slice(i + 1) });
@@ -141,6 +143,8 @@ function runPlain(argv) {
         if (a.kind === 'wait') {
           if (unconsumed === 0) { waiting = true; return; }
           unconsumed--;
+        } else if (a.kind === 'shutdown') {
+          lines.push('fail tt_runtime_shutdown has no plain JS equivalent');
         } else if (a.kind === 'send') {
           // A throw is where tt reports a fail result: written as a tt-only "fail" line, so the comparison
           // with the web build (which gets sendSocketMessage:fail ...) ignores it like other results.
