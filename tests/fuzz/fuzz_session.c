@@ -13,7 +13,8 @@
  * The session gets url ws://a/, a counter for randomness and the test SHA-1; the 101 carries the
  * accept computed from the key read back from the request the session queued. Invariants checked:
  * - the state only moves forward (HANDSHAKE < OPEN < CLOSE_SENT < CLOSED; FAILED from anywhere, and
- *   CLOSED and FAILED are final); tt__ws_recv fails exactly when the state becomes FAILED, with a
+ *   FAILED is final; from CLOSED only a frame after the peer's Close leads on, to FAILED with
+ *   TT_EFRAME and no second Close); tt__ws_recv fails exactly when the state becomes FAILED, with a
  *   documented code, a detail, and the same code again on every later call;
  * - callbacks: at most one on_open, only from HANDSHAKE; messages only after on_open; text is valid
  *   UTF-8; no message exceeds max_message_size; at most one on_peer_close with a legal code and a valid
@@ -246,7 +247,11 @@ static int recv_checked(session_run *r, const uint8_t *p, size_t n) {
         FUZZ_CHECK(r->opens == opens && r->messages == messages && r->peer_closes == peer_closes,
                    "callbacks after FAILED");
     } else if (before == TT__WS_CLOSED) {
-        FUZZ_CHECK(after == TT__WS_CLOSED && rc == 0, "CLOSED session changed (state %d rc %d)", after, rc);
+        /* After the peer's Close a whole further frame header fails the connection (as Chromium does). */
+        FUZZ_CHECK((after == TT__WS_CLOSED && rc == 0) || (after == TT__WS_FAILED && rc == TT_EFRAME),
+                   "CLOSED session changed (state %d rc %d)", after, rc);
+        FUZZ_CHECK(r->opens == opens && r->messages == messages && r->peer_closes == peer_closes,
+                   "callbacks after CLOSED");
     } else {
         FUZZ_CHECK(after == TT__WS_FAILED || state_rank(after) >= state_rank(before), "state went %d -> %d", before,
                    after);
@@ -266,7 +271,9 @@ static int recv_checked(session_run *r, const uint8_t *p, size_t n) {
         FUZZ_CHECK(after != TT__WS_FAILED, "FAILED with rc 0");
         FUZZ_CHECK(tt__ws_error(r->ws) == 0 && tt__ws_error_detail(r->ws)[0] == '\0', "error set while healthy");
     }
-    if (r->peer_closes) FUZZ_CHECK(after == TT__WS_CLOSED, "peer closed but state %d", after);
+    if (r->peer_closes)
+        FUZZ_CHECK(after == TT__WS_CLOSED || (after == TT__WS_FAILED && tt__ws_error(r->ws) == TT_EFRAME),
+                   "peer closed but state %d", after);
     if (after == TT__WS_OPEN || after == TT__WS_CLOSE_SENT || after == TT__WS_CLOSED)
         FUZZ_CHECK(r->opens == 1, "state %d without on_open", after);
     return rc;
