@@ -18,22 +18,31 @@ export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-// Starts server.mjs; resolves once it printed its port. stop() closes its stdin (it exits on that).
-export function startEdgeServer() {
+// Starts server.mjs with `ports` listening ports; resolves once it printed them. url(name, run, worker)
+// puts each worker on its own port: Chromium allows one CONNECTING WebSocket per IP:port, so workers sharing
+// a port would delay each other's handshakes. stop() closes its stdin (it exits on that).
+export function startEdgeServer({ ports: count = 1 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(HERE, 'server.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(HERE, 'server.mjs'), '--ports', String(count)],
+      { stdio: ['pipe', 'pipe', 'inherit'] });
     const rl = readline.createInterface({ input: child.stdout });
-    const timer = setTimeout(() => { child.kill(); reject(new Error('server.mjs did not print its port')); }, 10000);
+    const timer = setTimeout(() => { child.kill(); reject(new Error('server.mjs did not print its ports')); }, 10000);
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server.mjs exited with ${code}`)); });
-    rl.once('line', (line) => {
+    const lines = [];
+    rl.on('line', (line) => {
+      lines.push(line);
+      if (lines.length < (count > 1 ? 2 : 1)) return;
+      rl.removeAllListeners('line');
       clearTimeout(timer);
-      const m = line.match(/^PORT (\d+)$/);
-      if (!m) { child.kill(); reject(new Error(`unexpected first line from server.mjs: ${line}`)); return; }
-      const port = Number(m[1]);
+      const m = (count > 1 ? lines[1] : lines[0]).match(/^PORTS? ([\d ]+)$/);
+      if (!m) { child.kill(); reject(new Error(`unexpected output from server.mjs: ${lines.join(' | ')}`)); return; }
+      const ports = m[1].trim().split(' ').map(Number);
       resolve({
-        port,
-        url: (name, run) => `ws://127.0.0.1:${port}/s/${name}?run=${encodeURIComponent(run)}`,
-        wire: (run) => fetchWire(port, run),
+        port: ports[0],
+        ports,
+        url: (name, run, worker = 0) =>
+          `ws://127.0.0.1:${ports[worker % ports.length]}/s/${name}?run=${encodeURIComponent(run)}`,
+        wire: (run) => fetchWire(ports[0], run),
         stop: () => new Promise((r) => {
           child.removeAllListeners('exit');
           child.once('exit', r);

@@ -22,7 +22,7 @@ async function main() {
   const repeat = Number(option('--repeat', '1'));
   const scenarios = only ? SCENARIOS.filter((s) => only.split(',').includes(s.name)) : SCENARIOS;
 
-  const server = await startEdgeServer();
+  const server = await startEdgeServer({ ports: workers });
   const web = await startStatic({ '/page/': path.join(HERE, 'page') + '/' });
   const browser = await launchChromium(`http://127.0.0.1:${web.port}/page/index.html`, workers);
   const started = Date.now();
@@ -34,7 +34,7 @@ async function main() {
       await pool(scenarios, workers, async (s, w) => {
         const page = browser.pages[w];
         const run = `ref-${r}-${s.name}`;
-        const argv = driverArgs(s, server.url(s.name, run));
+        const argv = driverArgs(s, server.url(s.name, run, w));
         const t0 = Date.now();
         const { lines, stderr } = await bounded(page.evaluate((a) => window.ttParity.runPlain(a), argv),
           (s.client.deadline || DEFAULT_DEADLINE_MS) + 20000, { lines: ['(harness: the page did not answer)'], stderr: [] });

@@ -127,7 +127,7 @@ async function main() {
   for (const e of buildErrors) console.error(e);
   const builtAt = Date.now();
 
-  const server = await startEdgeServer();
+  const server = await startEdgeServer({ ports: webWorkers });
   const statics = await startStatic({ '/page/': path.join(HERE, 'page') + '/', '/build/': PAGE_BUILD + '/' });
   const browser = webOk ? await launchChromium(`http://127.0.0.1:${statics.port}/page/index.html`, webWorkers) : null;
   const driverUrl = `http://127.0.0.1:${statics.port}/build/driver_web.mjs`;
@@ -136,9 +136,9 @@ async function main() {
   const web = {};
   try {
     await Promise.all([
-      nativeOk && pool(scenarios, nativeWorkers, async (s) => {
+      nativeOk && pool(scenarios, nativeWorkers, async (s, w) => {
         const run = `native-${s.name}`;
-        const r = await runNative(driverArgs(s, server.url(s.name, run)), s.client.deadline || DEFAULT_DEADLINE_MS);
+        const r = await runNative(driverArgs(s, server.url(s.name, run, w)), s.client.deadline || DEFAULT_DEADLINE_MS);
         r.wire = await server.wire(run);
         native[s.name] = r;
       }),
@@ -146,7 +146,7 @@ async function main() {
         const page = browser.pages[w];
         const run = `web-${s.name}`;
         const limit = (s.client.deadline || DEFAULT_DEADLINE_MS) + 20000;
-        const r = await bounded(page.evaluate(([a, u]) => window.ttParity.runWasm(a, u), [driverArgs(s, server.url(s.name, run)),
+        const r = await bounded(page.evaluate(([a, u]) => window.ttParity.runWasm(a, u), [driverArgs(s, server.url(s.name, run, w)),
           driverUrl]), limit, { lines: ['(harness: the page did not answer)'], stderr: [] });
         r.wire = await server.wire(run);
         await bounded(page.evaluate(() => window.ttParity.closeLeftovers()), 5000, 0);

@@ -1,6 +1,7 @@
 // The parity edge-case server: raw TCP, hand-made HTTP and frames, so it can misbehave on purpose.
 //
 //   node server.mjs            listen on 127.0.0.1, port 0; the first stdout line is "PORT <n>"
+//   node server.mjs --ports N  N ports (one per parallel browser worker); then a second line "PORTS <n>..."
 //   node server.mjs --list     print the scenario table (scenarios.mjs) as JSON and exit
 //
 // ws://127.0.0.1:<port>/s/<name>?run=<id> runs scenario <name>; with ?run=<id> the server keeps a wire log
@@ -512,8 +513,16 @@ async function main() {
     process.stdout.write(JSON.stringify(SCENARIOS, null, 1) + '\n');
     return;
   }
-  const server = await startServer();
-  process.stdout.write(`PORT ${server.address().port}\n`);
+  // --ports N: N listening ports sharing scenarios and logs. Chromium lets only one WebSocket per IP:port be
+  // CONNECTING at a time, so parallel browser workers need a port each or a slow handshake in one delays
+  // the others.
+  const i = process.argv.indexOf('--ports');
+  const count = i > 0 ? Math.max(1, Number(process.argv[i + 1]) || 1) : 1;
+  const servers = [];
+  for (let k = 0; k < count; k++) servers.push(await startServer());
+  const ports = servers.map((srv) => srv.address().port);
+  process.stdout.write(`PORT ${ports[0]}\n`);
+  if (count > 1) process.stdout.write(`PORTS ${ports.join(' ')}\n`);
   const stop = () => process.exit(0);
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
