@@ -139,13 +139,14 @@ export function bounded(promise, ms, fallback) {
 }
 
 // tt-only lines: results of connectSocket / send / close, which a plain JS WebSocket has no equivalent of.
-export const isTtOnly = (line) => /^(success|fail|complete) /.test(line);
+export const isTtOnly = (line) => /^(#\d )?(success|fail|complete) /.test(line);
 
 export function summarize(lines) {
   if (!lines) return '-';
   const parts = [];
   let msgs = 0;
-  for (const l of lines) {
+  for (const raw of lines) {
+    const l = raw.replace(/^#\d /, '');
     if (l.startsWith('message ')) { msgs++; continue; }
     if (l.startsWith('text ')) continue;
     if (msgs) { parts.push(`msg×${msgs}`); msgs = 0; }

@@ -16,7 +16,11 @@
  * onClose would show), or at the deadline. At the deadline the driver stops recording and exits; exiting
  * closes the connection without another frame, so the server's wire log stays comparable.
  *
- *   driver <url> [--protocol=P]... [--timeout=MS] [--deadline=MS] [--print-text] [--at-connect] [action]...
+ *   driver <url> [--protocol=P]... [--timeout=MS] [--deadline=MS] [--print-text] [--at-connect] [--task2=URL]
+ *          [action]...
+ *
+ * --task2=URL connects a second task right after the first (no protocols, no timeout, no actions); every
+ * line then starts with "#1 " or "#2 " and the run ends when both are closed.
  *
  * Actions, run in order from onOpen (with --at-connect: right after tt_connect_socket returns):
  *   --send-text=STR  --send-text-hex=HEX  --send-text-pattern-text=N  --send-text-pattern-period=N:P
@@ -61,9 +65,19 @@ typedef struct action {
     char *reason;
 } action;
 
+/* One connection per ctx: the scenario's own, and with --task2 a second one started right after it. */
+typedef struct task_ctx {
+    tt_socket_task task;
+    const char *prefix; /* NULL with one task, "#1 " / "#2 " with two */
+    int closed;
+} task_ctx;
+
 static tt_trace trace;
 static size_t printed;
-static tt_socket_task task;
+static tt_socket_task task; /* the scenario's task: actions apply to it */
+static task_ctx ctxs[2];
+static int ctx_count = 1, closed_count;
+static const char *task2_url;
 static action actions[MAX_ACTIONS];
 static int action_count, next_action, waiting;
 static unsigned long unconsumed_messages;
@@ -101,7 +115,11 @@ static void end_run(void) {
 
 static void on_deadline(void) {
     if (closed || finished) return;
-    tt_trace_addf(&trace, "deadline state=%d", (int)tt_socket_task_ready_state(task));
+    for (int i = 0; i < ctx_count; i++) {
+        if (ctxs[i].closed) continue;
+        trace.prefix = ctxs[i].prefix;
+        tt_trace_addf(&trace, "deadline state=%d", (int)tt_socket_task_ready_state(ctxs[i].task));
+    }
     stopped = 1;
     end_run();
 }
@@ -111,8 +129,10 @@ static void grace_over(void *ud) { (void)ud; end_run(); }
 static void deadline_timer(void *ud) { (void)ud; on_deadline(); }
 #endif
 
-static void mark_closed(void) {
-    if (closed) return;
+static void mark_closed(task_ctx *c) {
+    if (c->closed) return;
+    c->closed = 1;
+    if (++closed_count < ctx_count) return;
     closed = 1;
 #ifdef __EMSCRIPTEN__
     emscripten_async_call(grace_over, NULL, GRACE_MS);
@@ -121,23 +141,28 @@ static void mark_closed(void) {
 
 /* ---- Results ---------------------------------------------------------------------------------------- */
 
+/* user_data of every result and listener is the task_ctx; lines get its prefix. */
 static void r_success(const tt_result *r, void *ud) {
     if (stopped) return;
-    tt_trace_success(r, ud);
+    trace.prefix = ((task_ctx *)ud)->prefix;
+    tt_trace_success(r, &trace);
     flush_trace();
 }
 
 static void r_fail(const tt_result *r, void *ud) {
+    task_ctx *c = ud;
     if (stopped) return;
-    tt_trace_fail(r, ud);
+    trace.prefix = c->prefix;
+    tt_trace_fail(r, &trace);
     flush_trace();
-    /* A refused connectSocket delivers no event: the run is over. */
-    if (task.id == 0 && strncmp(r->err_msg, "connectSocket:", 14) == 0) mark_closed();
+    /* A refused connectSocket delivers no event: that task is over. */
+    if (c->task.id == 0 && strncmp(r->err_msg, "connectSocket:", 14) == 0) mark_closed(c);
 }
 
 static void r_complete(const tt_result *r, void *ud) {
     if (stopped) return;
-    tt_trace_complete(r, ud);
+    trace.prefix = ((task_ctx *)ud)->prefix;
+    tt_trace_complete(r, &trace);
     flush_trace();
 }
 
@@ -161,7 +186,7 @@ static void run_actions(void) {
             o.success = r_success;
             o.fail = r_fail;
             o.complete = r_complete;
-            o.user_data = &trace;
+            o.user_data = &ctxs[0];
             tt_socket_task_send(task, &o);
         } else if (a->kind == ACT_SHUTDOWN) {
             next_action++;
@@ -174,7 +199,7 @@ static void run_actions(void) {
             o.success = r_success;
             o.fail = r_fail;
             o.complete = r_complete;
-            o.user_data = &trace;
+            o.user_data = &ctxs[0];
             tt_socket_task_close(task, &o);
         }
         next_action++;
@@ -202,16 +227,18 @@ static void add_text_line(const unsigned char *p, size_t n) {
 
 static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
     if (stopped) return;
+    trace.prefix = ((task_ctx *)ud)->prefix;
     trace.opens++;
     tt_trace_addf(&trace, "open protocol=%s extensions=%s state=%d", e->protocol, e->extensions,
                   (int)tt_socket_task_ready_state(t));
     flush_trace();
-    run_actions();
+    if (ud == &ctxs[0]) run_actions();
     flush_trace();
 }
 
 static void on_message(tt_socket_task t, const tt_message_event *e, void *ud) {
     if (stopped) return;
+    trace.prefix = ((task_ctx *)ud)->prefix;
     trace.messages++;
     int state = (int)tt_socket_task_ready_state(t);
     int printable = e->type == TT_DATA_TEXT && e->length <= 32 && memchr(e->data, '\n', e->length) == NULL &&
@@ -224,6 +251,7 @@ static void on_message(tt_socket_task t, const tt_message_event *e, void *ud) {
                       e->length, tt_trace_hash(e->data, e->length), state);
     if (print_text && e->type == TT_DATA_TEXT) add_text_line(e->data, e->length);
     flush_trace();
+    if (ud != &ctxs[0]) return;
     unconsumed_messages++;
     if (waiting) run_actions();
     flush_trace();
@@ -231,6 +259,7 @@ static void on_message(tt_socket_task t, const tt_message_event *e, void *ud) {
 
 static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) {
     if (stopped) return;
+    trace.prefix = ((task_ctx *)ud)->prefix;
     trace.errors++;
     tt_trace_addf(&trace, "error %s state=%d", e->err_msg, (int)tt_socket_task_ready_state(t));
     flush_trace();
@@ -239,12 +268,13 @@ static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) {
 
 static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
     if (stopped) return;
+    trace.prefix = ((task_ctx *)ud)->prefix;
     trace.closes++;
     trace.last_close_code = e->code;
     tt_trace_addf(&trace, "close %d %s clean=%d state=%d", e->code, e->reason, e->was_clean,
                   (int)tt_socket_task_ready_state(t));
     flush_trace();
-    mark_closed();
+    mark_closed(ud);
 }
 
 /* ---- Arguments --------------------------------------------------------------------------------------- */
@@ -310,6 +340,7 @@ static void parse_args(int argc, char **argv) {
         if ((v = opt(a, "--max-message-size="))) { max_message_size = (size_t)strtoull(v, NULL, 10); continue; }
         if (!strcmp(a, "--print-text")) { print_text = 1; continue; }
         if (!strcmp(a, "--at-connect")) { at_connect = 1; continue; }
+        if ((v = opt(a, "--task2="))) { task2_url = v; continue; }
         if (act == NULL) fatal("too many actions", a);
         memset(act, 0, sizeof *act);
         if (!strcmp(a, "--wait")) {
@@ -373,20 +404,30 @@ int main(int argc, char **argv) {
     cfg.max_message_size = max_message_size;
     if (tt_runtime_configure(&cfg) != 0) fatal("tt_runtime_configure failed", "");
 
-    tt_connect_socket_options o = {0};
-    o.url = argv[1];
-    o.protocols = protocols;
-    o.protocol_count = protocol_count;
-    o.timeout_ms = timeout_ms;
-    o.success = r_success;
-    o.fail = r_fail;
-    o.complete = r_complete;
-    o.user_data = &trace;
-    task = tt_connect_socket(&o);
-    tt_socket_task_on_open(task, on_open, NULL);
-    tt_socket_task_on_message(task, on_message, NULL);
-    tt_socket_task_on_error(task, on_error, NULL);
-    tt_socket_task_on_close(task, on_close, NULL);
+    if (task2_url) {
+        ctx_count = 2;
+        ctxs[0].prefix = "#1 ";
+        ctxs[1].prefix = "#2 ";
+    }
+    for (int i = 0; i < ctx_count; i++) {
+        tt_connect_socket_options o = {0};
+        o.url = i == 0 ? argv[1] : task2_url;
+        if (i == 0) { /* the second task offers nothing and has no timeout */
+            o.protocols = protocols;
+            o.protocol_count = protocol_count;
+            o.timeout_ms = timeout_ms;
+        }
+        o.success = r_success;
+        o.fail = r_fail;
+        o.complete = r_complete;
+        o.user_data = &ctxs[i];
+        ctxs[i].task = tt_connect_socket(&o);
+        tt_socket_task_on_open(ctxs[i].task, on_open, &ctxs[i]);
+        tt_socket_task_on_message(ctxs[i].task, on_message, &ctxs[i]);
+        tt_socket_task_on_error(ctxs[i].task, on_error, &ctxs[i]);
+        tt_socket_task_on_close(ctxs[i].task, on_close, &ctxs[i]);
+    }
+    task = ctxs[0].task;
     if (at_connect) run_actions();
 
 #ifdef __EMSCRIPTEN__

@@ -30,7 +30,9 @@
 //   echo         true: echo every data message back with its type
 //   client       what the driver does: protocols, timeout (ms, the tt timeout), deadline (ms, driver-side
 //                bound; default 4000), printText (also print text payloads), atConnect (run the actions right
-//                after connecting instead of from onOpen), maxMessageSize (tt_runtime_config), and the actions:
+//                after connecting instead of from onOpen), maxMessageSize (tt_runtime_config), task2 (the name of
+//                a scenario a second task connects to right after the first; lines then carry "#1 " / "#2 "),
+//                and the actions:
 //                  {send: 'text', data: 'literal' | {textPattern: n} | {hex}}, {send: 'binary', data:
 //                  {binPattern: n} | {hex}}, {wait: 'message'} (until the next onMessage), {close: {code,
 //                  reason}} (code 0 = the tt default), {shutdown: true} (tt_runtime_shutdown)
@@ -333,6 +335,15 @@ add(B, 'client-send-after-server-close', 'the 101 and a Close arrive in one segm
   { hs: { coalesce: true }, server: [{ close: { code: 1000, reason: 'closing' } }],
     client: { actions: [{ send: 'text', data: 'x' }, { send: 'text', data: 'y' }] } });
 
+// ---- Two tasks at once ------------------------------------------------------------------------------------------
+const M = 'multi';
+add(M, 'multi-second-waits-for-connecting', 'task 1 hangs in the handshake (timeout 800 ms); task 2 to the same server answers at once',
+  { hs: { mode: 'never' }, client: { timeout: 800, task2: 'hs-ok' } });
+// Chromium lets one WebSocket per IP:port be CONNECTING at a time: task 2's handshake starts only when task
+// 1's has ended. That makes these orders deterministic; a client without the rule races the two handshakes.
+add(M, 'multi-first-fails', 'task 1 gets a 404, task 2 to the same server opens',
+  { hs: { status: 404, body: 'no\n' }, client: { task2: 'hs-ok' } });
+
 // ---- tt limits: the core ends an OPEN connection itself (README parity exceptions) ------------------------------
 const L = 'limits';
 add(L, 'limit-message-too-large', 'max_message_size 1000; the server sends 2000 bytes',
@@ -453,6 +464,7 @@ export function driverArgs(scenario, url) {
   if (c.printText) a.push('--print-text');
   if (c.atConnect) a.push('--at-connect');
   if (c.maxMessageSize) a.push(`--max-message-size=${c.maxMessageSize}`);
+  if (c.task2) a.push(`--task2=${url.replace(`/s/${scenario.name}?run=`, `/s/${c.task2}?run=task2-`)}`);
   for (const act of c.actions) {
     if (act.wait) a.push('--wait');
     else if (act.shutdown) a.push('--shutdown');

@@ -68,6 +68,7 @@ function parseArgs(argv) {
     else if ((v = val(a, '--deadline=')) !== null) spec.deadline = parseInt(v, 10);
     else if (a === '--print-text') spec.printText = true;
     else if (a === '--at-connect') spec.atConnect = true;
+    else if ((v = val(a, '--task2=')) !== null) spec.task2 = v;
     else if (a === '--wait') spec.actions.push({ kind: 'wait' });
     else if (a === '--shutdown') spec.actions.push({ kind: 'shutdown' });
     else if (val(a, '--max-message-size=') !== null) spec.maxMessageSize = true; // tt only: no JS equivalent
@@ -112,29 +113,22 @@ function runPlain(argv) {
   const spec = parseArgs(argv);
   return new Promise((resolve) => {
     const lines = [];
-    let ws;
+    const socks = []; // {ws, prefix, closed, timedOut}
     let stopped = false;
-    let closed = false;
-    let timedOut = false;
+    let finished = false;
     let waiting = false;
     let unconsumed = 0;
     let next = 0;
     let deadlineTimer = null;
     let timeoutTimer = null;
     const finish = () => {
+      if (finished) return;
+      finished = true;
       clearTimeout(deadlineTimer);
       clearTimeout(timeoutTimer);
       resolve({ lines, stderr: [] });
     };
-    try {
-      ws = spec.protocols.length ? new WebSocket(spec.url, spec.protocols) : new WebSocket(spec.url);
-    } catch (e) {
-      lines.push(`constructor threw ${e.name}`);
-      finish();
-      return;
-    }
-    ws.binaryType = 'arraybuffer';
-    const state = () => ws.readyState;
+    const main = () => socks[0].ws;
 
     const runActions = () => {
       waiting = false;
@@ -148,56 +142,81 @@ function runPlain(argv) {
         } else if (a.kind === 'send') {
           // A throw is where tt reports a fail result: written as a tt-only "fail" line, so the comparison
           // with the web build (which gets sendSocketMessage:fail ...) ignores it like other results.
-          try { ws.send(a.text !== undefined ? a.text : a.binary); } catch (e) { lines.push(`fail send threw ${e.name}`); }
+          try { main().send(a.text !== undefined ? a.text : a.binary); } catch (e) { lines.push(`${socks[0].prefix}fail send threw ${e.name}`); }
         } else {
-          try { ws.close(a.code === 0 ? 1000 : a.code, a.reason); } catch (e) { lines.push(`fail close threw ${e.name}`); }
+          try { main().close(a.code === 0 ? 1000 : a.code, a.reason); } catch (e) { lines.push(`${socks[0].prefix}fail close threw ${e.name}`); }
         }
         next++;
       }
     };
 
-    ws.onopen = () => {
-      if (stopped) return;
-      clearTimeout(timeoutTimer);
-      lines.push(`open protocol=${ws.protocol} extensions=${ws.extensions} state=${state()}`);
-      runActions();
+    // The listeners of one socket; only the first one drives the actions.
+    const attach = (sock, isMain) => {
+      const { ws } = sock;
+      const add = (line) => lines.push(sock.prefix + line);
+      const state = () => ws.readyState;
+      ws.binaryType = 'arraybuffer';
+      ws.onopen = () => {
+        if (stopped) return;
+        if (isMain) clearTimeout(timeoutTimer);
+        add(`open protocol=${ws.protocol} extensions=${ws.extensions} state=${state()}`);
+        if (isMain) runActions();
+      };
+      ws.onmessage = (e) => {
+        if (stopped) return;
+        const text = typeof e.data === 'string';
+        const bytes = text ? encoder.encode(e.data) : new Uint8Array(e.data);
+        const printable = text && bytes.length <= 32 && !bytes.includes(10) && !bytes.includes(0);
+        if (printable) add(`message text ${bytes.length} ${e.data} state=${state()}`);
+        else add(`message ${text ? 'text' : 'binary'} ${bytes.length} fnv=0x${hex8(fnv1a(bytes))} state=${state()}`);
+        if (spec.printText && text) for (const l of textLine(e.data)) add(l);
+        if (!isMain) return;
+        unconsumed++;
+        if (waiting) runActions();
+      };
+      ws.onerror = () => {
+        if (stopped) return;
+        const why = sock.timedOut ? 'WebSocket connection timed out' : 'WebSocket connection failed';
+        add(`error onSocketError: ${why} state=${state()}`);
+      };
+      ws.onclose = (e) => {
+        if (stopped) return;
+        add(`close ${e.code} ${e.reason} clean=${e.wasClean ? 1 : 0} state=${state()}`);
+        if (sock.closed) return;
+        sock.closed = true;
+        if (isMain) clearTimeout(timeoutTimer);
+        if (socks.every((x) => x.closed)) {
+          clearTimeout(deadlineTimer);
+          setTimeout(finish, GRACE_MS);
+        }
+      };
     };
-    ws.onmessage = (e) => {
-      if (stopped) return;
-      const text = typeof e.data === 'string';
-      const bytes = text ? encoder.encode(e.data) : new Uint8Array(e.data);
-      const printable = text && bytes.length <= 32 && !bytes.includes(10) && !bytes.includes(0);
-      if (printable) lines.push(`message text ${bytes.length} ${e.data} state=${state()}`);
-      else lines.push(`message ${text ? 'text' : 'binary'} ${bytes.length} fnv=0x${hex8(fnv1a(bytes))} state=${state()}`);
-      if (spec.printText && text) lines.push(...textLine(e.data));
-      unconsumed++;
-      if (waiting) runActions();
-    };
-    ws.onerror = () => {
-      if (stopped) return;
-      const why = timedOut ? 'WebSocket connection timed out' : 'WebSocket connection failed';
-      lines.push(`error onSocketError: ${why} state=${state()}`);
-    };
-    ws.onclose = (e) => {
-      if (stopped) return;
-      lines.push(`close ${e.code} ${e.reason} clean=${e.wasClean ? 1 : 0} state=${state()}`);
-      if (closed) return;
-      closed = true;
-      clearTimeout(deadlineTimer);
-      clearTimeout(timeoutTimer);
-      setTimeout(finish, GRACE_MS);
-    };
+
+    const urls = spec.task2 ? [spec.url, spec.task2] : [spec.url];
+    for (let i = 0; i < urls.length; i++) {
+      const prefix = urls.length > 1 ? `#${i + 1} ` : '';
+      let ws;
+      try {
+        ws = i === 0 && spec.protocols.length ? new WebSocket(urls[i], spec.protocols) : new WebSocket(urls[i]);
+      } catch (e) {
+        lines.push(`${prefix}constructor threw ${e.name}`);
+        if (i === 0) { finish(); return; }
+        continue;
+      }
+      const sock = { ws, prefix, closed: false, timedOut: false };
+      socks.push(sock);
+      attach(sock, i === 0);
+    }
     if (spec.atConnect) runActions();
     if (spec.timeout > 0) {
       timeoutTimer = setTimeout(() => {
-        if (ws.readyState !== 0) return;
-        timedOut = true;
-        ws.close();
+        if (main().readyState !== 0) return;
+        socks[0].timedOut = true;
+        main().close();
       }, spec.timeout);
     }
     deadlineTimer = setTimeout(() => {
-      if (closed) return;
-      lines.push(`deadline state=${state()}`);
+      for (const x of socks) if (!x.closed) lines.push(`${x.prefix}deadline state=${x.ws.readyState}`);
       stopped = true;
       finish();
     }, spec.deadline);
