@@ -367,7 +367,8 @@ class Bench:
         lines = [f'### {a.idle_conns:,} idle connections', '',
                  f'User-space memory: RSS after all {a.idle_conns:,} are open minus RSS before the first '
                  f'connect, per connection (kernel socket buffers not included); time from the first connect '
-                 f'call to the last open. {a.idle_reps} run(s); clients on CPU 0, server on CPU 1.', '',
+                 f'call to the last open. {a.idle_reps} run(s); clients on CPU 0, server on CPU 1. The libwebsockets '
+                 f'client keeps at most 256 connects in flight (all at once, lws fails thousands of them).', '',
                  '| client | bytes per connection | time to open all (s) | opened |', '|---|---:|---:|---:|']
         for c, d in data.items():
             m = statistics.median(d['vals']) if d['vals'] else None
