@@ -3,10 +3,12 @@
 // with the plain-JS Chromium reference (tests/parity/reference/chromium.json) minus the tt-only lines.
 //
 //   node tests/parity/run.mjs [--only NAME,...] [--with FEATURE,...] [--no-build] [--skip-native] [--skip-web]
-//                             [--workers N] [--verbose]
+//                             [--workers N] [--verbose] [--live-reference]
 //
 // --with FEATURE             also compares the rows that need a feature exceptions.json lists as "pending"
 //                            (otherwise skipped with the reason given there); PARITY_WITH works too
+// --live-reference           also runs the plain JS client in this Chromium and reports where it no longer
+//                            matches the committed reference (a Chromium update); never changes the verdict
 // Builds what it needs under build/parity/ (its own CMake build dirs, so it never disturbs build/native or
 // build/web), writes every trace to build/parity/traces/ and a summary to build/parity/results.json, and exits
 // non-zero on any difference that exceptions.json does not explain.
@@ -134,6 +136,8 @@ async function main() {
 
   const native = {};
   const web = {};
+  const live = {};
+  const liveReference = flag('--live-reference');
   try {
     await Promise.all([
       nativeOk && pool(scenarios, nativeWorkers, async (s, w) => {
@@ -151,6 +155,13 @@ async function main() {
         r.wire = await server.wire(run);
         await bounded(page.evaluate(() => window.ttParity.closeLeftovers()), 5000, 0);
         web[s.name] = r;
+        if (!liveReference) return;
+        const runRef = `live-${s.name}`;
+        const p = await bounded(page.evaluate((a) => window.ttParity.runPlain(a), driverArgs(s, server.url(s.name, runRef, w))),
+          limit, { lines: ['(harness: the page did not answer)'], stderr: [] });
+        const wire = s.wire === false ? ['(not compared)'] : await server.wire(runRef);
+        await bounded(page.evaluate(() => window.ttParity.closeLeftovers()), 5000, 0);
+        live[s.name] = { trace: p.lines, wire };
       }),
     ]);
   } finally {
@@ -240,6 +251,21 @@ async function main() {
     if (w?.stderr?.length && verbose) problems.push(`## ${s.name}: web stderr\n  ${w.stderr.join('\n  ')}`);
   }
 
+  // ---- Is the committed reference still what this Chromium does? ------------------------------------------
+  const drift = [];
+  if (browser && reference.chromium && reference.chromium !== browser.version) {
+    drift.push(`reference/chromium.json was recorded with Chromium ${reference.chromium}; this is ${browser.version}` +
+      (liveReference ? '' : ' (run with --live-reference to compare, or re-record)'));
+  }
+  for (const s of scenarios) {
+    const l = live[s.name];
+    const r = reference.scenarios[s.name];
+    if (l && r && !same(l, r)) {
+      drift.push(`${s.name}: the plain JS client now gives\n    ${[...l.trace, ...l.wire.map((x) => `wire: ${x}`)].join('\n    ')}\n` +
+        `  the committed reference says\n    ${[...r.trace, ...r.wire.map((x) => `wire: ${x}`)].join('\n    ')}`);
+    }
+  }
+
   // ---- Report -------------------------------------------------------------------------------------------
   const cut = (t, k) => (t.length > k ? t.slice(0, k - 1) + '…' : t).padEnd(k);
   console.log('same?: "different: native" = the native build deviates from the Chromium reference, "web" = the web\n' +
@@ -254,6 +280,7 @@ async function main() {
   fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ chromium: browser?.version, counts, buildErrors,
     rows: rows.map(({ notes, ...r }) => ({ ...r, notes: notes.join('\n') })) }, null, 1) + '\n');
   if (report) console.log(`\n${report}`);
+  if (drift.length) console.log(`\nReference drift (not counted; re-record with record-browser.mjs if Chromium changed):\n${drift.join('\n')}`);
   for (const e of buildErrors) console.log(`\n${e.split('\n')[0]} (see above)`);
   const secs = (t) => ((t) / 1000).toFixed(1);
   console.log(`\n${scenarios.length} scenarios: ${counts.same} same, ${counts.exception} exception, ${counts.skipped} skipped, ` +

@@ -331,9 +331,8 @@ add(B, 'client-pong', 'a ping "hello-ping"; the server reports the pong payload'
 add(B, 'client-pong-binary', 'a ping with 100 binary bytes; the server reports the pong',
   { server: [{ frame: { op: 9, data: { binPattern: 100 } } }, { await: 'pong' }, { report: 'pong' }, done],
     client: { printText: true } });
-add(B, 'client-send-after-server-close', 'the 101 and a Close arrive in one segment; the client sends twice in onOpen',
-  { hs: { coalesce: true }, server: [{ close: { code: 1000, reason: 'closing' } }],
-    client: { actions: [{ send: 'text', data: 'x' }, { send: 'text', data: 'y' }] } });
+// Not a scenario: send() in onOpen when the 101 and the server's Close arrived in one segment. Chromium drops
+// the data, but wasClean comes out 0 or 1 at random (about half each under load), so it cannot be compared.
 
 // ---- Two tasks at once ------------------------------------------------------------------------------------------
 const M = 'multi';
