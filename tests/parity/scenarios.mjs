@@ -293,6 +293,16 @@ add(C, 'close-client-3000', 'the client closes 3000 with a UTF-8 reason',
   { client: { actions: [{ close: { code: 3000, reason: 'fin \u2713' } }] } });
 add(C, 'close-client-4999-123', 'the client closes 4999 with a 123-byte reason',
   { client: { actions: [{ close: { code: 4999, reason: 'x'.repeat(123) } }] } });
+add(C, 'close-client-then-send', 'the client closes, then sends (dropped: CLOSING)',
+  { client: { actions: [{ close: { code: 1000, reason: 'bye' } }, { send: 'text', data: 'late' }] } });
+add(C, 'close-client-twice', 'the client closes twice (the second is refused / a no-op)',
+  { client: { actions: [{ close: { code: 1000, reason: 'one' } }, { close: { code: 3000, reason: 'two' } }] } });
+add(C, 'close-client-invalid-code', 'close(999), close(1005), close(5000) are refused; then close 1000',
+  { client: { actions: [{ close: { code: 999, reason: 'x' } }, { close: { code: 1005, reason: 'x' } },
+    { close: { code: 5000, reason: 'x' } }, { close: { code: 1000, reason: 'after' } }] } });
+add(C, 'close-client-reason-124', 'close(3000) with a 124-byte reason is refused; then close 3000 with 123 bytes',
+  { client: { actions: [{ close: { code: 3000, reason: 'r'.repeat(124) } },
+    { close: { code: 3000, reason: 'r'.repeat(123) } }] } });
 add(C, 'close-client-noanswer-hold', 'the server never answers the client\'s Close and keeps TCP open',
   { after: 'ignore', client: { deadline: 1500, actions: [{ close: { code: 1000, reason: 'bye' } }] } });
 add(C, 'close-client-noanswer-fin', 'the server answers the client\'s Close with FIN only',
