@@ -15,12 +15,15 @@ int tt__frame_parse_header(const uint8_t *buf, size_t len, tt__frame_header *out
     if (plen == 126) {
         plen = ((uint64_t)buf[2] << 8) | buf[3];
         pos = 4;
+        /* Section 5.2: "the minimal number of bytes MUST be used"; Chromium fails a longer encoding. */
+        if (plen < 126) return TT_EFRAME;
     } else if (plen == 127) {
         /* The most significant bit must be 0 (section 5.2): a "negative" length is a protocol error. */
         if (buf[2] & 0x80) return TT_EFRAME;
         plen = 0;
         for (size_t i = 2; i < 10; i++) plen = (plen << 8) | buf[i];
         pos = 10;
+        if (plen <= 0xFFFF) return TT_EFRAME;
     }
     out->fin = buf[0] >> 7;
     out->rsv = (buf[0] >> 4) & 7;

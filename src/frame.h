@@ -32,9 +32,10 @@ typedef struct tt__frame_header {
 
 /*
  * Parses one frame header from buf[0..len). Returns the header length (> 0) and fills *out, TT_EAGAIN
- * when more bytes are needed, or TT_EFRAME for a 64-bit length with its top bit set. A length that is
- * not in its minimal encoding is accepted, as Chromium does. Semantic checks (reserved opcodes, RSV bits, control frame rules, masking direction) are the caller's:
- * see tt__frame_check_server().
+ * when more bytes are needed, or TT_EFRAME for a 64-bit length with its top bit set or a length that is
+ * not in its minimal encoding (a 16-bit length below 126, a 64-bit one below 65536), as Chromium fails
+ * both. Semantic checks (reserved opcodes, RSV bits, control frame rules, masking direction) are the
+ * caller's: see tt__frame_check_server().
  */
 int tt__frame_parse_header(const uint8_t *buf, size_t len, tt__frame_header *out);
 

@@ -693,7 +693,7 @@ static int ws_take_header(tt__ws *ws, const uint8_t *p, size_t n, size_t *used) 
             return ws_frame_begin(ws, &h);
         }
     }
-    return ws_fail(ws, TT_EFRAME, "frame: 64-bit payload length has its top bit set", 1002);
+    return ws_fail(ws, TT_EFRAME, "frame: payload length negative or not minimally encoded", 1002);
 }
 
 /* Grows the message buffer for `more` bytes; a frame up to WS_PREALLOC_MAX is sized in one step. */

@@ -4,10 +4,12 @@
  * Input: byte 0 holds flags (bit 0: RSV1 allowed) and a mask offset seed; bytes 1-4 a mask key; the rest
  * is parsed as a frame header, then handed to tt__close_payload_parse and to tt__mask. Properties:
  * - tt__frame_parse_header returns EAGAIN for every prefix shorter than the header, fills the header
- *   from exactly the bytes it claims, and only fails (EFRAME) for a 64-bit length with its top bit set;
+ *   from exactly the bytes it claims, and only fails (EFRAME) for a 64-bit length with its top bit set
+ *   or a length that is not minimally encoded (Chromium fails both);
  * - a header written by tt__frame_write_header parses back to the same fields, minimally encoded;
  * - tt__frame_check_server agrees with the RFC 6455 rules restated here;
- * - tt__close_payload_parse agrees with the close-code rules and a reference UTF-8 checker;
+ * - tt__close_payload_parse agrees with Chromium's close-code rules (only 1005, 1006, 1015 fail) and a
+ *   reference UTF-8 checker;
  * - tt__mask equals the byte-wise definition at any offset, undoes itself, works in place, and masking
  *   in two pieces with a carried offset equals masking at once.
  */
@@ -30,7 +32,10 @@ static void check_header(const uint8_t *buf, size_t len) {
         return;
     }
     if (rc == TT_EFRAME) {
-        FUZZ_CHECK(len >= 10 && (buf[1] & 0x7F) == 127 && (buf[2] & 0x80), "EFRAME for a legal length");
+        int top = len >= 10 && (buf[1] & 0x7F) == 127 && (buf[2] & 0x80);
+        int short16 = len >= 4 && (buf[1] & 0x7F) == 126 && buf[2] == 0 && buf[3] < 126;
+        int short64 = len >= 10 && (buf[1] & 0x7F) == 127 && !buf[2] && !buf[3] && !buf[4] && !buf[5] && !buf[6] && !buf[7];
+        FUZZ_CHECK(top || short16 || short64, "EFRAME for a legal length");
         return;
     }
     FUZZ_CHECK(rc >= 2 && rc <= TT__FRAME_HEADER_MAX && (size_t)rc <= len && (size_t)rc == h.header_length,
@@ -49,6 +54,7 @@ static void check_header(const uint8_t *buf, size_t len) {
     FUZZ_CHECK(h.payload_length == plen, "length %llu vs %llu", (unsigned long long)h.payload_length,
                (unsigned long long)plen);
     FUZZ_CHECK(plen >> 63 == 0, "length with the top bit set accepted");
+    FUZZ_CHECK(pos == 2 || (pos == 4 && plen >= 126) || (pos == 10 && plen > 0xFFFF), "non-minimal length accepted");
     if (h.masked) FUZZ_CHECK(memcmp(h.mask, buf + pos, 4) == 0 && pos + 4 == (size_t)rc, "mask key misread");
     else FUZZ_CHECK(pos == (size_t)rc, "unmasked header length");
     /* Every shorter prefix is incomplete. */

@@ -81,8 +81,11 @@ static void test_length_encodings_and_limits(void **state) {
     static const uint8_t l125[] = {0x82, 125}, l126[] = {0x82, 126, 0, 126}, lmax16[] = {0x82, 126, 0xFF, 0xFF};
     static const uint8_t lmax63[] = {0x82, 127, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
     static const uint8_t top_bit[] = {0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 1};
-    static const uint8_t nonminimal[] = {0x82, 126, 0x00, 0x05}; /* Chromium accepts it, so do we */
-    static const uint8_t masked64[] = {0x82, 0xFF, 0, 0, 0, 0, 0, 0, 0, 200, 1, 2, 3, 4};
+    static const uint8_t nonminimal[] = {0x82, 126, 0x00, 0x05}; /* Chromium fails it, so do we */
+    static const uint8_t nonminimal125[] = {0x82, 126, 0x00, 125};
+    static const uint8_t nonminimal64[] = {0x82, 127, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    static const uint8_t minimal64[] = {0x82, 127, 0, 0, 0, 0, 0, 1, 0x00, 0x00};
+    static const uint8_t masked64[] = {0x82, 0xFF, 0, 0, 0, 0, 0, 1, 0, 200, 1, 2, 3, 4};
     assert_int_equal(parse_all_prefixes(l125, 2, &h), 2);
     assert_int_equal(h.payload_length, 125);
     assert_int_equal(parse_all_prefixes(l126, 4, &h), 4);
@@ -93,10 +96,14 @@ static void test_length_encodings_and_limits(void **state) {
     assert_true(h.payload_length == UINT64_C(0x7FFFFFFFFFFFFFFF));
     assert_int_equal(tt__frame_parse_header(top_bit, sizeof top_bit, &h), TT_EFRAME);
     assert_int_equal(tt__frame_parse_header(top_bit, 9, &h), TT_EAGAIN);
-    assert_int_equal(parse_all_prefixes(nonminimal, 4, &h), 4);
-    assert_int_equal(h.payload_length, 5);
+    assert_int_equal(tt__frame_parse_header(nonminimal, 3, &h), TT_EAGAIN);
+    assert_int_equal(tt__frame_parse_header(nonminimal, sizeof nonminimal, &h), TT_EFRAME);
+    assert_int_equal(tt__frame_parse_header(nonminimal125, sizeof nonminimal125, &h), TT_EFRAME);
+    assert_int_equal(tt__frame_parse_header(nonminimal64, sizeof nonminimal64, &h), TT_EFRAME);
+    assert_int_equal(parse_all_prefixes(minimal64, 10, &h), 10);
+    assert_int_equal(h.payload_length, 65536);
     assert_int_equal(parse_all_prefixes(masked64, sizeof masked64, &h), 14);
-    assert_int_equal(h.payload_length, 200);
+    assert_int_equal(h.payload_length, 65736);
     assert_memory_equal(h.mask, "\x01\x02\x03\x04", 4);
 }
 

@@ -588,6 +588,8 @@ static const bad_stream bad_streams[] = {
     S("fragmented ping", "\x09\x00", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error"),
     S("long ping", "\x89\x7E\x00\x7E", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error"),
     S("64-bit length top bit", "\x82\x7F\x80\x00\x00\x00\x00\x00\x00\x01", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error"),
+    S("16-bit length below 126", "\x81\x7E\x00\x05" "hello", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error"),
+    S("64-bit length below 65536", "\x81\x7F\x00\x00\x00\x00\x00\x00\x00\x05" "hello", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error"),
     S("continuation without start", "\x80\x01x", 0, TT_EFRAME, 1002, 0, "Unexpected continuation"),
     S("text inside fragmented message", "\x01\x01" "a\x81\x01" "b", 0, TT_EFRAME, 1002, 0, "Previous data frame unfinished"),
     S("binary inside fragmented message", "\x02\x01" "a\x89\x00\x02\x01" "b", 0, TT_EFRAME, 1002, 0, "Previous data frame unfinished"),
