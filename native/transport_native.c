@@ -79,7 +79,7 @@ struct tt__conn {
     uint8_t tls_write_wants_read;
     uint16_t port;
     uint16_t peer_reason_len;
-    int16_t peer_code;         /* fits 1000-4999 */
+    uint16_t peer_code;        /* the peer's Close code, 0-65535 (1005 when it had none) */
     size_t dropped_bytes;      /* sent after the server's Close: dropped, still counted as buffered */
     int pending_error;         /* a failure parked for the next pass (TT_E*), 0 for none */
     char *pending_detail;
@@ -502,7 +502,7 @@ static void ws_on_message(void *ud, tt_data_type type, const uint8_t *data, size
 static void ws_on_peer_close(void *ud, int code, const char *reason, size_t reason_length) {
     tt__conn *c = ud;
     if (c->dead) return;
-    c->peer_code = (int16_t)code;
+    c->peer_code = (uint16_t)code;
     tt__free(c->peer_reason);
     c->peer_reason = NULL;
     c->peer_reason_len = 0;

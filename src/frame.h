@@ -59,15 +59,16 @@ size_t tt__frame_write_header(uint8_t *out, unsigned fin, unsigned rsv, unsigned
 void tt__mask(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t mask[4], size_t offset);
 
 /*
- * Parses a Close frame payload. A 0-byte payload gives code 1005 and "". A 1-byte payload, a code that
- * may not be sent (< 1000, 1004-1006, 1015, 1016-2999, >= 5000), or a reason that is not valid UTF-8
- * returns TT_EFRAME (or TT_EUTF8 for the reason) with *detail set. On success *reason points into
- * payload.
+ * Parses a Close frame payload. A 0-byte payload gives code 1005 and "". A 1-byte payload, the codes
+ * 1005, 1006 and 1015 (which only stand for "no Close"), or a reason that is not valid UTF-8 returns
+ * TT_EFRAME (or TT_EUTF8 for the reason) with *detail set. Every other code (0-65535), also one RFC 6455
+ * does not allow on the wire, is returned as it came, as Chromium reports and echoes it. On success
+ * *reason points into payload.
  */
 int tt__close_payload_parse(const uint8_t *payload, size_t len, int *code, const char **reason,
                             size_t *reason_len, const char **detail);
 
-/* 1 when code may appear on the wire in a Close frame (1000-1003, 1007-1014, 3000-4999). */
+/* 1 when RFC 6455 allows code in a Close frame (1000-1003, 1007-1014, 3000-4999). */
 int tt__close_code_wire_valid(int code);
 
 #endif

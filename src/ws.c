@@ -279,11 +279,11 @@ static int ws_queue_compressed(tt__ws *ws, unsigned opcode, const void *data, si
     return 0;
 }
 
-/* Our Close: code 0 means an empty payload (the peer then sees 1005). */
+/* Our Close: code -1 means an empty payload (the peer then sees 1005). Any other code 0-65535 is sent. */
 static int ws_queue_close(tt__ws *ws, int code, const char *reason, size_t reason_length) {
     uint8_t payload[125];
     size_t n = 0;
-    if (code) {
+    if (code >= 0) {
         if (reason_length > 123) reason_length = 123;
         payload[0] = (uint8_t)(code >> 8);
         payload[1] = (uint8_t)code;
@@ -531,8 +531,9 @@ static int ws_on_close_frame(tt__ws *ws, const uint8_t *payload, size_t n) {
     size_t reason_len;
     int rc = tt__close_payload_parse(payload, n, &code, &reason, &reason_len, &detail);
     if (rc) return ws_fail(ws, rc, detail, 1002);
-    /* Chromium answers with the peer's code and reason; an empty Close with an empty one. */
-    if (!ws->close_sent && ws_queue_close(ws, code == 1005 ? 0 : code, reason, reason_len)) return ws_fail_nomem(ws);
+    /* Chromium answers with the peer's code and reason, even a code the RFC forbids (0, 999, 5000 ...);
+     * an empty Close with an empty one. */
+    if (!ws->close_sent && ws_queue_close(ws, n == 0 ? -1 : code, reason, reason_len)) return ws_fail_nomem(ws);
     ws->state = TT__WS_CLOSED;
     ws_release_inflater(ws); /* no message can follow the peer's Close, and we send none after ours */
     ws_release_deflater(ws);

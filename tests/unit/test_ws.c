@@ -565,6 +565,27 @@ static void test_peer_close_without_code_echoes_empty(void **state) {
     tt__ws_free(ws);
 }
 
+/* Codes the RFC forbids on the wire (0, 999, 5000, 65535 ...) are reported and echoed verbatim, as Chromium does. */
+static void test_peer_close_forbidden_code_echoed(void **state) {
+    (void)state;
+    static const int codes[] = {0, 999, 1004, 1016, 2999, 5000, 65535};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        recorder r;
+        tt__ws *ws = session_open(&r, 0);
+        uint8_t in[] = {0x88, 0x05, (uint8_t)(codes[i] >> 8), (uint8_t)codes[i], 'b', 'a', 'd'};
+        assert_int_equal(tt__ws_recv(ws, in, sizeof in), 0);
+        assert_int_equal(r.closes, 1);
+        assert_int_equal(r.close_code, codes[i]);
+        assert_int_equal(tt__ws_get_state(ws), TT__WS_CLOSED);
+        uint8_t payload[200];
+        size_t len;
+        assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_CLOSE);
+        assert_int_equal(len, 5);
+        assert_memory_equal(payload, in + 2, 5);
+        tt__ws_free(ws);
+    }
+}
+
 /* ---- Failures -------------------------------------------------------------------------------- */
 
 typedef struct bad_stream {
@@ -600,7 +621,8 @@ static const bad_stream bad_streams[] = {
     S("fragments end inside a character", "\x01\x01\xE2\x80\x01\x82", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame"),
     S("one-byte close", "\x88\x01\x03", 0, TT_EFRAME, 1002, 0, ""),
     S("close code 1005", "\x88\x02\x03\xED", 0, TT_EFRAME, 1002, 0, ""),
-    S("close code 999", "\x88\x02\x03\xE7", 0, TT_EFRAME, 1002, 0, ""),
+    S("close code 1006", "\x88\x02\x03\xEE", 0, TT_EFRAME, 1002, 0, ""),
+    S("close code 1015", "\x88\x02\x03\xF7", 0, TT_EFRAME, 1002, 0, ""),
     S("close reason not UTF-8", "\x88\x03\x03\xE8\xC0", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in Close frame"),
     S("single frame too big", "\x82\x05" "12345", 4, TT_ETOOBIG, 1009, 0, ""),
     S("fragments too big together", "\x02\x03" "123\x80\x02" "45", 4, TT_ETOOBIG, 1009, 0, ""),
@@ -719,6 +741,7 @@ int main(void) {
         cmocka_unit_test_setup(test_send_large_lengths, setup),
         cmocka_unit_test_setup(test_our_close_then_peer_close, setup),
         cmocka_unit_test_setup(test_peer_close_without_code_echoes_empty, setup),
+        cmocka_unit_test_setup(test_peer_close_forbidden_code_echoed, setup),
         cmocka_unit_test_setup(test_bad_streams_every_split, setup),
         cmocka_unit_test_setup(test_utf8_fails_fast, setup),
         cmocka_unit_test_setup(test_frame_after_peer_close, setup),
