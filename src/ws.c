@@ -587,9 +587,11 @@ static int ws_inflate(tt__ws *ws, const uint8_t *p, size_t n) {
         size_t used, made;
         int rc = tt__inflater_run(ws->inflater, p, n, &used, ws->msg + ws->msg_len, ws->msg_cap - ws->msg_len, &made);
         if (made) {
-            if (ws->msg_len + made > limit) return ws_fail_too_big(ws);
-            int bad = ws_check_text(ws, ws->msg + ws->msg_len, made);
+            /* Text up to the limit is checked first, so the error never depends on how TCP split the data. */
+            size_t room = limit - ws->msg_len;
+            int bad = ws_check_text(ws, ws->msg + ws->msg_len, made < room ? made : room);
             if (bad) return bad;
+            if (made > room) return ws_fail_too_big(ws);
             ws->msg_len += made;
         }
         p += used;

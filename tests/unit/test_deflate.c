@@ -527,6 +527,38 @@ static void test_zip_bomb_bounded(void **state) {
     }
 }
 
+/*
+ * A compressed text message that is too big and holds invalid UTF-8: the error must not depend on how
+ * the bytes were split (found by fuzz_session_deflate: fed whole it said "too big", fed in pieces "invalid
+ * UTF-8"). Bad text before the limit is invalid UTF-8; bad text only after it is too big.
+ */
+static void test_too_big_and_bad_text_any_split(void **state) {
+    (void)state;
+    const size_t max = 1000;
+    for (int bad_after = 0; bad_after < 2; bad_after++) {
+        uint8_t text[3000];
+        memset(text, 'a', sizeof text);
+        text[bad_after ? 2000 : 600] = 0xFF;
+        uint8_t c[4096], s[4200];
+        server_z sz;
+        server_deflate_init(&sz, 15, 0);
+        size_t cn = server_compress(&sz, text, sizeof text, c, sizeof c);
+        deflateEnd(&sz.z);
+        size_t n = server_frame(s, 1, 4, TT__OP_TEXT, c, cn);
+        for (size_t step = 1; step <= n; step = step < 8 ? step + 1 : n) {
+            recorder r;
+            tt__ws *ws = session_open(&r, "permessage-deflate", max);
+            int rc = 0;
+            for (size_t k = 0; k < n && rc == 0; k += step) rc = tt__ws_recv(ws, s + k, n - k < step ? n - k : step);
+            assert_int_equal(rc, bad_after ? TT_ETOOBIG : TT_EUTF8);
+            assert_int_equal(r.messages, 0);
+            rec_free(&r);
+            tt__ws_free(ws);
+            if (step == n) break;
+        }
+    }
+}
+
 /* ---- Sending --------------------------------------------------------------------------------- */
 
 static void check_sent(tt__ws *ws, z_stream *z, const void *want, size_t want_len, unsigned opcode) {
@@ -738,6 +770,7 @@ int main(void) {
         cmocka_unit_test_setup(test_receive_empty, setup),
         cmocka_unit_test_setup(test_receive_failures, setup),
         cmocka_unit_test_setup(test_zip_bomb_bounded, setup),
+        cmocka_unit_test_setup(test_too_big_and_bad_text_any_split, setup),
         cmocka_unit_test_setup(test_send_compressed, setup),
         cmocka_unit_test_setup(test_send_buffered_amount, setup),
         cmocka_unit_test_setup(test_deflater_small_output, setup),
