@@ -4,6 +4,8 @@
 # The core sources are read from TT_CORE_SOURCES in the top-level CMakeLists.txt, so a module added
 # there is fuzzed without touching this script. The loopback transport, fixed hooks and test SHA-1 from
 # tests/support stand in for a real transport, exactly as in the unit tests.
+# Targets named fuzz_*_deflate.c get src/deflate.c (permessage-deflate over the system zlib, -lz) in place
+# of the src/deflate_none.c stub that TT_CORE_SOURCES lists.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$ROOT/build/fuzz}
@@ -41,24 +43,32 @@ wait_all() {
 # Objects are rebuilt when their source or any header is newer.
 newest_header=$(ls -t "$ROOT"/include/*.h "$ROOT"/src/*.h "$ROOT"/tests/support/*.h "$ROOT"/tests/fuzz/*.h 2>/dev/null | head -1)
 OBJS=()
-for src in "${CORE[@]}" "${SUPPORT[@]}"; do
+for src in "${CORE[@]}" "${SUPPORT[@]}" src/deflate.c; do
     obj="$OUT/obj/$(echo "$src" | tr / _).o"
     if [ ! -f "$obj" ] || [ "$ROOT/$src" -nt "$obj" ] || [ "$newest_header" -nt "$obj" ]; then
         rm -f "$obj"
         "$CC" "${CFLAGS[@]}" -c "$ROOT/$src" -o "$obj" &
         pids+=($!)
     fi
-    OBJS+=("$obj")
+    [ "$src" = src/deflate.c ] || OBJS+=("$obj")
 done
 wait_all
+# The object list with the real compressor instead of the stub.
+DEFLATE_OBJS=()
+for o in "${OBJS[@]}"; do
+    case "$o" in *src_deflate_none.c.o) DEFLATE_OBJS+=("$OUT/obj/src_deflate.c.o") ;; *) DEFLATE_OBJS+=("$o") ;; esac
+done
 
 for fz in "$ROOT"/tests/fuzz/fuzz_*.c; do
     name=$(basename "$fz" .c)
     bin="$OUT/$name"
-    if [ ! -f "$bin" ] || [ "$fz" -nt "$bin" ] || [ -n "$(find "${OBJS[@]}" -newer "$bin" 2>/dev/null)" ] ||
+    objs=("${OBJS[@]}")
+    libs=()
+    case "$name" in *_deflate) objs=("${DEFLATE_OBJS[@]}"); libs=(-lz) ;; esac
+    if [ ! -f "$bin" ] || [ "$fz" -nt "$bin" ] || [ -n "$(find "${objs[@]}" -newer "$bin" 2>/dev/null)" ] ||
        [ "$newest_header" -nt "$bin" ]; then
         rm -f "$bin"
-        "$CC" "${CFLAGS[@]}" -fsanitize=fuzzer "$fz" "${OBJS[@]}" -o "$bin" &
+        "$CC" "${CFLAGS[@]}" -fsanitize=fuzzer "$fz" "${objs[@]}" "${libs[@]}" -o "$bin" &
         pids+=($!)
     fi
 done

@@ -123,6 +123,55 @@ sess.append(session(0x20, [], b"HTTP/1.1 200 OK\r\n\r\n"))
 for i, s in enumerate(sess):
     write("session", "seed-%02d" % i, s)
 
+# ---- session_deflate: opt, params, window bits, [n, free params], nsched, schedule, then raw server
+# bytes (compose off) or records flags/length/payload (compose, opt bit 3); see fuzz_session_deflate.c
+import zlib
+
+
+def pmd(data, bits=15):
+    c = zlib.compressobj(6, zlib.DEFLATED, -bits)
+    out = c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+    assert out.endswith(b"\x00\x00\xff\xff")
+    return out[:-4]
+
+
+def sd(opt, prm, wb, sched, rest, free=None):
+    head = bytes([opt, prm, wb])
+    if free is not None:
+        head += bytes([len(free)]) + free
+    return head + bytes([len(sched)]) + bytes(sched) + rest
+
+
+def rec(kind, payload=b"", fin=True, text=False, compress=False, corrupt=False):
+    flags = kind | (4 if text else 0) | (8 if fin else 0) | (16 if compress else 0) | (32 if corrupt else 0)
+    return bytes([flags, len(payload)]) + payload
+
+
+sdef = [
+    sd(0, 0, 0, [], frame(1, pmd(b"hello hello hello"), rsv=4) + frame(2, pmd(bytes(200)), rsv=4) + close(1000)),
+    sd(0, 4 | 8, 0x21, [0xA0 | 3, 0xE0 | 31], frame(1, pmd(b"abcabcabc", 9), rsv=4) + frame(1, b"plain")),
+    sd(0, 1 | 2, 0, [0x80 | 5, 0xE0 | 9], frame(1, pmd(b"x" * 100), rsv=4, fin=False) + frame(9, b"p")
+       + frame(0, b"")),
+    sd(0, 0, 0, [], frame(1, b"\xff\xff\xff", rsv=4)),
+    sd(0, 0, 0, [], frame(9, b"", rsv=4)),
+    sd(0x20, 0, 0, [], frame(1, pmd(b"free"), rsv=4), free=b"; client_max_window_bits=10; server_max_window_bits=12"),
+    sd(0x20, 0, 0, [], b"", free=b"; client_max_window_bits"),
+    sd(0x20, 0, 0, [], b"", free=b"; server_max_window_bits=08"),
+    sd(0, 16, 0, [], b""),
+    sd(0x08, 0, 0, [], rec(0, "héllo wörld ".encode() * 4, text=True, compress=True) + rec(0, bytes(100), compress=True)
+       + rec(2, b"ping") + rec(3, b"\x03\xe8bye")),
+    sd(0x08 | 5, 4 | 1, 0x00, [0x80 | 3, 0xA0 | 7, 0xE0 | 31, 2],
+       rec(0, b"frag-" * 10, fin=False, text=True, compress=True) + rec(2, b"mid") + rec(1, b"ment" * 20, fin=False)
+       + rec(1, b"", fin=True) + rec(0, b"again " * 30, text=True, compress=True)),
+    sd(0x08 | 2, 2 | 8, 0x70, [0xC0 | 1], rec(0, b"z" * 40, compress=True) + rec(0, b"y" * 10) + rec(2, b"")),
+    sd(0x08, 0, 0, [], rec(0, b"abcdefgh" * 8, compress=True, corrupt=True) + rec(0, b"next", compress=True)),
+    sd(0x08 | 3, 0, 0, [], rec(0, b"q" * 200, text=True, compress=True)),
+    sd(0x08, 0, 0, [], rec(0, b"", compress=True) + rec(0, b"", fin=False, compress=True) + rec(1, b"")),
+    sd(0x08, 0, 0, [], rec(0, b"\xed\xa0\x80", text=True, compress=True)),
+]
+for i, s in enumerate(sdef):
+    write("session_deflate", "seed-%02d" % i, s)
+
 # ---- core: programs of (opcode, args...); see run_step() in fuzz_core.c
 CONFIGURE, CONNECT, SEND, CLOSE, OPEN, MSG, FAIL, UCLOSE, POLL, CLOCK, AUTO, INJECT, ARM, QUERY, MISC = \
     0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15

@@ -24,7 +24,7 @@ for fz in "$FUZZ_DIR"/fuzz_*.c; do
     : >"$log"
     result=ok
     if [ ! -x "$bin" ]; then
-        rows+=("$(printf '%-10s %12s %10s %8s %8s  %s' "$t" - - - - "not built")")
+        rows+=("$(printf '%-16s %12s %10s %8s %8s  %s' "$t" - - - - "not built")")
         status=1
         continue
     fi
@@ -53,11 +53,11 @@ for fz in "$FUZZ_DIR"/fuzz_*.c; do
     rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
     ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
-    rows+=("$(printf '%-10s %12s %10s %8s %8s  %s' "$t" "${execs:--}" "${rate:--}" "${cov:--}" "${ft:--}" "$result")")
+    rows+=("$(printf '%-16s %12s %10s %8s %8s  %s' "$t" "${execs:--}" "${rate:--}" "${cov:--}" "${ft:--}" "$result")")
 done
 
 echo
-printf '%-10s %12s %10s %8s %8s  %s\n' target execs exec/s cov ft result
+printf '%-16s %12s %10s %8s %8s  %s\n' target execs exec/s cov ft result
 for r in "${rows[@]}"; do echo "$r"; done
 echo "(${SECS}s per target; logs in $OUT/<target>.log)"
 exit $status
