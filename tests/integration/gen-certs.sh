@@ -4,7 +4,11 @@
 #   server.{pem,key}       signed by the test CA for 127.0.0.1, ::1 and localhost
 #   expired.{pem,key}      signed by the test CA for the same names, valid only in January 2020
 #   wronghost.{pem,key}    signed by the test CA for wrong.example only
-#   unknownca.{pem,key}    for 127.0.0.1 and localhost, signed by a CA nobody trusts
+#   unknownca.{pem,key}    for 127.0.0.1 and localhost, signed by a CA nobody trusts (other-ca.pem)
+#   notyet.{pem,key}       signed by the test CA for the same names, valid only from 2099
+#   selfsigned.{pem,key}   self-signed, for 127.0.0.1, ::1 and localhost (trusted only as its own ca_file)
+#   clientonly.{pem,key}   signed by the test CA, extendedKeyUsage=clientAuth only
+#   badku.{pem,key}        signed by the test CA, keyUsage=keyCertSign only (no digitalSignature etc.)
 # Usage: gen-certs.sh DIR
 set -euo pipefail
 dir=$1
@@ -16,14 +20,20 @@ ca_ext=(-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,k
 quiet openssl req -x509 "${newkey[@]}" -keyout ca.key -out ca.pem -days 30 -subj "/CN=ttsocket test CA" "${ca_ext[@]}"
 quiet openssl req -x509 "${newkey[@]}" -keyout other-ca.key -out other-ca.pem -days 30 -subj "/CN=untrusted CA" "${ca_ext[@]}"
 
-leaf() { # name subjectAltName CA
-  printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$2" > "$1.ext"
+leaf() { # name subjectAltName CA [keyUsage] [extendedKeyUsage]
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=%s\nextendedKeyUsage=%s\nsubjectAltName=%s\n' \
+    "${4:-digitalSignature}" "${5:-serverAuth}" "$2" > "$1.ext"
   quiet openssl req "${newkey[@]}" -keyout "$1.key" -out "$1.csr" -subj "/CN=$1"
   quiet openssl x509 -req -in "$1.csr" -CA "$3.pem" -CAkey "$3.key" -CAcreateserial -days 30 -out "$1.pem" -extfile "$1.ext"
 }
 leaf server "IP:127.0.0.1,IP:::1,DNS:localhost" ca
 leaf wronghost "DNS:wrong.example" ca
 leaf unknownca "IP:127.0.0.1,IP:::1,DNS:localhost" other-ca
+leaf clientonly "IP:127.0.0.1,IP:::1,DNS:localhost" ca digitalSignature clientAuth
+leaf badku "IP:127.0.0.1,IP:::1,DNS:localhost" ca keyCertSign serverAuth
+quiet openssl req -x509 "${newkey[@]}" -keyout selfsigned.key -out selfsigned.pem -days 30 -subj "/CN=selfsigned" \
+  -addext "basicConstraints=critical,CA:FALSE" -addext "keyUsage=digitalSignature" \
+  -addext "extendedKeyUsage=serverAuth" -addext "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost"
 
 # An expired certificate needs explicit dates, which only `openssl ca` takes in OpenSSL 3.0.
 : > index.txt
@@ -49,3 +59,6 @@ CNF
 quiet openssl req "${newkey[@]}" -keyout expired.key -out expired.csr -subj "/CN=expired"
 quiet openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr -out expired.pem \
   -startdate 20200101000000Z -enddate 20200102000000Z -extensions leaf -notext
+quiet openssl req "${newkey[@]}" -keyout notyet.key -out notyet.csr -subj "/CN=notyet"
+quiet openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in notyet.csr -out notyet.pem \
+  -startdate 20990101000000Z -enddate 21000101000000Z -extensions leaf -notext

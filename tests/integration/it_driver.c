@@ -3,7 +3,9 @@
  * `websockets`, started by run-peer.sh, which exports
  *   TT_IT_PEER        node | python
  *   TT_IT_CA          the test CA (PEM)
- *   TT_IT_PORT_<NAME> the peer's ports: WS, WSS and (node) WS6, EXPIRED, WRONGHOST, UNKNOWNCA
+ *   TT_IT_CERTS       the directory of the TLS fixtures (gen-certs.sh)
+ *   TT_IT_PORT_<NAME> the peer's ports: WS, WSS and (node) WS6, EXPIRED, WRONGHOST, UNKNOWNCA, NOTYET,
+ *                     SELFSIGNED, CLIENTONLY, BADKU
  *
  * Every test records each callback of each task as one line, with the readyState seen inside the
  * callback, and compares the whole sequence with the expected one (fnmatch patterns, so error details
@@ -782,6 +784,67 @@ static void test_tls_unknown_ca(void **s) {
                    "tls: certificate verify failed: unable to get local issuer certificate");
 }
 
+static void test_tls_not_yet_valid(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    expect_failure(url_for("NOTYET", "wss", "127.0.0.1", "/echo"),
+                   "tls: certificate verify failed: certificate is not yet valid");
+}
+
+static void test_tls_self_signed(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    expect_failure(url_for("SELFSIGNED", "wss", "127.0.0.1", "/echo"),
+                   "tls: certificate verify failed: self?signed certificate");
+}
+
+/* A certificate for clients only (extendedKeyUsage=clientAuth) may not identify a server. */
+static void test_tls_client_auth_only(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    expect_failure(url_for("CLIENTONLY", "wss", "127.0.0.1", "/echo"),
+                   "tls: certificate verify failed: uns* certificate purpose"); /* OpenSSL 3: unsuitable */
+}
+
+/* keyUsage=keyCertSign only: neither digitalSignature nor keyEncipherment, so no TLS server. */
+static void test_tls_bad_key_usage(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    expect_failure(url_for("BADKU", "wss", "127.0.0.1", "/echo"),
+                   "tls: certificate verify failed: uns* certificate purpose"); /* OpenSSL 3: unsuitable */
+}
+
+static void echo_once(const char *url);
+
+/* ca_file naming the given fixture (in TT_IT_CERTS) instead of the test CA. */
+static void configure_ca(const char *name) {
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", getenv("TT_IT_CERTS") ? getenv("TT_IT_CERTS") : ".", name);
+    tt_runtime_config c;
+    memset(&c, 0, sizeof c);
+    c.skip_domain_check = 1;
+    c.disable_deflate = 1;
+    c.ca_file = path;
+    assert_int_equal(tt_runtime_configure(&c), 0);
+}
+
+/* The refusals above are about the certificate, not the trust: the right ca_file makes them work. */
+static void test_tls_self_signed_trusted(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    configure_ca("selfsigned.pem");
+    echo_once(url_for("SELFSIGNED", "wss", "127.0.0.1", "/echo"));
+    /* ... and that ca_file trusts nothing else: the test CA's good certificate is refused now. */
+    expect_failure(WSS("/echo"), "tls: certificate verify failed: unable to get local issuer certificate");
+}
+
+static void test_tls_unknown_ca_trusted(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    configure_ca("other-ca.pem");
+    echo_once(url_for("UNKNOWNCA", "wss", "127.0.0.1", "/echo"));
+}
+
 /* Without the test CA the good certificate is refused too: the CA really comes from ca_file. */
 static void test_tls_without_ca_file(void **s) {
     (void)s;
@@ -945,6 +1008,12 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_tls_wrong_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tls_unknown_ca, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tls_without_ca_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_not_yet_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_self_signed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_client_auth_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_bad_key_usage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_self_signed_trusted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_unknown_ca_trusted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_localhost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_localhost_wss, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
