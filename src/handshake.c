@@ -97,18 +97,51 @@ int tt__handshake_build_request(const tt__handshake_request *req, char *buf, siz
 
 /* ---- Response ----------------------------------------------------------------------------------- */
 
-/* Offset just past the first "\r\n\r\n" in buf[0..len), or 0 when there is none yet. */
-static size_t hs_find_head_end(const char *buf, size_t len) {
-    for (size_t i = 3; i < len; i++)
-        if (buf[i] == '\n' && buf[i - 1] == '\r' && buf[i - 2] == '\n' && buf[i - 3] == '\r') return i + 1;
+/*
+ * The end of the response head, found as Chromium's HttpUtil::LocateEndOfHeaders finds it: an empty line,
+ * where lines end with LF or CR LF (so "\n\n" and "\n\r\n" end a head, and so does "\r\n\r\n"). CR and LF
+ * before the first other byte are skipped, as Chromium skips slop before the status line. The state
+ * (0 at the start) carries a match across chunks.
+ */
+size_t tt__handshake_scan_head_end(unsigned *state, const uint8_t *p, size_t n) {
+    unsigned started = *state & 1, m = *state >> 1; /* m: 0 in a line, 1 after LF, 2 after LF CR */
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        if (!started) {
+            if (c == '\r' || c == '\n') continue;
+            started = 1;
+        }
+        if (c == '\n') {
+            if (m) {
+                *state = 0;
+                return i + 1;
+            }
+            m = 1;
+        } else if (c == '\r') {
+            m = m == 1 ? 2 : 0;
+        } else {
+            m = 0;
+        }
+    }
+    *state = started | m << 1;
     return 0;
 }
 
-/* A line feed that does not follow a carriage return: the answer cannot be HTTP/1.1. */
-static int hs_has_bare_lf(const char *buf, size_t len) {
-    for (size_t i = 0; i < len; i++)
-        if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r')) return 1;
-    return 0;
+static size_t hs_find_head_end(const char *buf, size_t len) {
+    unsigned state = 0;
+    return tt__handshake_scan_head_end(&state, (const uint8_t *)buf, len);
+}
+
+/* The next line in [*p, end): LF or CR LF ends it (the CR is not part of it). Advances *p past the LF. */
+static int hs_next_line(const char **p, const char *end, const char **line, size_t *n) {
+    if (*p >= end) return 0;
+    const char *lf = memchr(*p, '\n', (size_t)(end - *p));
+    const char *stop = lf ? lf : end;
+    *line = *p;
+    *n = (size_t)(stop - *p);
+    if (*n && (*line)[*n - 1] == '\r') (*n)--;
+    *p = lf ? lf + 1 : end;
+    return 1;
 }
 
 static void hs_trim(const char **p, size_t *n) {
@@ -143,20 +176,27 @@ static const char *hs_status_detail(int status) {
     }
 }
 
-/* "HTTP/1.1 101 reason". Sets *status; returns NULL or the failure sentence. */
+/*
+ * The status line, read as Chromium's HttpResponseHeaders::ParseStatusLine reads it: it must start with
+ * "http" (any case); the version is not checked (HTTP/1.0, HTTP/2, "http/1.1" all pass); the code is the
+ * digits after the first space and any further spaces, 200 when there are none; the rest is the reason.
+ * Sets *status; returns NULL or the failure sentence.
+ */
 static const char *hs_parse_status_line(const char *p, size_t n, int *status) {
-    if (n < 5 || memcmp(p, "HTTP/", 5) != 0) return "handshake: malformed status line";
-    if (n < 9 || memcmp(p + 5, "1.1 ", 4) != 0) return "handshake: response is not HTTP/1.1";
-    if (n < 12) return "handshake: malformed status line";
-    for (int i = 9; i < 12; i++)
-        if (p[i] < '0' || p[i] > '9') return "handshake: malformed status line";
-    if (n > 12 && p[12] != ' ') return "handshake: malformed status line";
-    for (size_t i = 12; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7F) return "handshake: malformed status line";
+    if (n < 4 || !tt__ascii_ieq(p, "http", 4)) return "handshake: malformed status line";
+    const char *sp = memchr(p, ' ', n);
+    int code = 200;
+    if (sp) {
+        size_t i = (size_t)(sp - p);
+        while (i < n && p[i] == ' ') i++;
+        if (i < n && p[i] >= '0' && p[i] <= '9') {
+            code = 0;
+            for (; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+                if (code < 100000) code = code * 10 + (p[i] - '0'); /* saturates: never 101 again */
+        }
     }
-    *status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
-    return *status == 101 ? NULL : hs_status_detail(*status);
+    *status = code;
+    return code == 101 ? NULL : hs_status_detail(code);
 }
 
 /* What the header walk collected. */
@@ -207,20 +247,20 @@ static const char *hs_on_header(hs_seen *s, const char *name, size_t nn, const c
     return NULL;
 }
 
-/* One "name: value" line; obsolete folding and anything that is not a token before ':' is refused. */
+/*
+ * One "name: value" line. As in Chromium, a line that is not a header (no colon, a name that is not a
+ * token) is ignored. An obsolete folded continuation line is ignored too (Chromium appends it to the
+ * previous value; a server that folds the WebSocket headers is refused here).
+ */
 static const char *hs_parse_header_line(hs_seen *s, const char *p, size_t n, const char *expected_accept) {
-    if (p[0] == ' ' || p[0] == '\t') return "handshake: folded header line";
+    if (n == 0 || p[0] == ' ' || p[0] == '\t') return NULL;
     const char *colon = memchr(p, ':', n);
-    if (colon == NULL || colon == p) return "handshake: malformed header line";
+    if (colon == NULL || colon == p) return NULL;
     size_t nn = (size_t)(colon - p);
     for (size_t i = 0; i < nn; i++)
-        if (!tt__is_tchar((unsigned char)p[i])) return "handshake: malformed header line";
+        if (!tt__is_tchar((unsigned char)p[i])) return NULL;
     const char *v = colon + 1;
     size_t vn = n - nn - 1;
-    for (size_t i = 0; i < vn; i++) {
-        unsigned char c = (unsigned char)v[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7F) return "handshake: malformed header line";
-    }
     hs_trim(&v, &vn);
     return hs_on_header(s, p, nn, v, vn, expected_accept);
 }
@@ -260,26 +300,24 @@ int tt__handshake_parse_response(const char *buf, size_t len, const char *expect
     size_t scan = len < HS_HEAD_MAX ? len : HS_HEAD_MAX;
     size_t head = hs_find_head_end(buf, scan);
     if (head == 0) {
-        if (hs_has_bare_lf(buf, scan)) return hs_fail(detail, "handshake: malformed line ending");
         if (len >= HS_HEAD_MAX) return hs_fail(detail, "handshake: response head longer than 16 KiB");
         return TT_EAGAIN;
     }
-    if (hs_has_bare_lf(buf, head)) return hs_fail(detail, "handshake: malformed line ending");
+    /* Chromium refuses a head with a NUL byte in it (ERR_INVALID_HTTP_RESPONSE). */
+    if (memchr(buf, '\0', head)) return hs_fail(detail, "handshake: NUL byte in the response head");
     hs_seen s;
     memset(&s, 0, sizeof s);
-    const char *line = buf, *end = buf + head - 2; /* the final empty line is not a header */
-    int first = 1;
-    while (line < end) {
-        const char *cr = memchr(line, '\r', (size_t)(end - line));
-        size_t n = (size_t)(cr - line); /* cr exists: every line ends with "\r\n" (no bare LF) */
-        if (cr[1] != '\n') return hs_fail(detail, "handshake: malformed line ending");
-        const char *why = first ? hs_parse_status_line(line, n, &response->status)
-                                : hs_parse_header_line(&s, line, n, expected_accept);
+    const char *p = buf, *end = buf + head, *line;
+    size_t n;
+    while (p < end && (*p == '\r' || *p == '\n')) p++; /* the slop hs_find_head_end skipped */
+    if (!hs_next_line(&p, end, &line, &n)) return hs_fail(detail, "handshake: malformed status line");
+    const char *why = hs_parse_status_line(line, n, &response->status);
+    if (why) return hs_fail(detail, why);
+    while (hs_next_line(&p, end, &line, &n)) {
+        why = hs_parse_header_line(&s, line, n, expected_accept);
         if (why) return hs_fail(detail, why);
-        first = 0;
-        line = cr + 2;
     }
-    const char *why = hs_check_seen(&s, protocols, protocol_count, extensions_offered);
+    why = hs_check_seen(&s, protocols, protocol_count, extensions_offered);
     if (why) return hs_fail(detail, why);
     if (s.protocol) {
         response->protocol = s.protocol_value;
@@ -457,9 +495,9 @@ static int ext_next_value(const tt__handshake_response *r, size_t *pos, const ch
     size_t len = r->extensions_len;
     while (*pos <= len) {
         size_t start = *pos, stop = start;
-        while (stop + 1 < len && !(base[stop] == '\r' && base[stop + 1] == '\n')) stop++;
-        if (stop + 1 >= len) stop = len;
-        *pos = stop + 2; /* past the "\r\n"; beyond len after the last line */
+        while (stop < len && base[stop] != '\n') stop++;
+        *pos = stop + 1; /* past the LF; beyond len after the last line */
+        if (stop > start && base[stop - 1] == '\r' && stop < len) stop--; /* CR LF */
         const char *value = base + start;
         size_t vn = stop - start;
         if (start != 0) { /* a later line: "name: value" */

@@ -46,14 +46,24 @@ typedef struct tt__handshake_response {
 } tt__handshake_response;
 
 /*
+ * Finds the end of a response head fed in chunks: returns the offset in p[0..n) just past the empty line
+ * that ends it, or 0 when it has not ended yet. Lines end with LF or CR LF, as Chromium reads them
+ * (HttpUtil::LocateEndOfHeaders); CR and LF before the status line are skipped. *state starts at 0 and
+ * carries a partial match from one chunk to the next; it is 0 again once the end was found.
+ */
+size_t tt__handshake_scan_head_end(unsigned *state, const uint8_t *p, size_t n);
+
+/*
  * Parses the server's answer in buf[0..len). Returns the number of bytes of the response head (through
  * the empty line), TT_EAGAIN when the head is not complete yet, or TT_EHANDSHAKE with *detail set to a
- * static sentence when the answer must fail the connection: not HTTP/1.1, status other than 101,
- * missing or wrong Upgrade / Connection tokens (case-insensitive, Connection may list several tokens),
- * a Sec-WebSocket-Accept other than expected_accept, a subprotocol when none was offered or one not
- * offered or more than one, no subprotocol when some were offered, an extension when
- * extensions_offered is 0 (when 1 the caller validates response->extensions), a head longer than
- * 16 KiB, or malformed header lines.
+ * static sentence when the answer must fail the connection. The HTTP is read as leniently as Chromium
+ * reads it: LF or CR LF line ends, any "http" version in any case (HTTP/1.0, http/1.1, HTTP/2), any
+ * reason phrase, and lines that are not headers ignored; a NUL byte fails. Then the WebSocket checks
+ * (WebSocketBasicHandshakeStream::ValidateResponse): status other than 101, missing or wrong Upgrade /
+ * Connection tokens (case-insensitive, Connection may list several tokens), a Sec-WebSocket-Accept
+ * other than expected_accept, a subprotocol when none was offered or one not offered or more than one,
+ * no subprotocol when some were offered, an extension when extensions_offered is 0 (when 1 the caller
+ * validates response->extensions), or a head longer than 16 KiB.
  */
 int tt__handshake_parse_response(const char *buf, size_t len, const char *expected_accept,
                                  const char *const *protocols, size_t protocol_count,

@@ -64,7 +64,7 @@ struct tt__ws {
     char accept[29];
     uint8_t *hs_buf;
     size_t hs_len, hs_cap;
-    unsigned hs_match; /* how much of "\r\n\r\n" the last bytes matched */
+    unsigned hs_match; /* tt__handshake_scan_head_end state: how much of the empty line was seen */
 
     /* Output: pending bytes are out[out_pos .. out_len). */
     uint8_t *out;
@@ -422,26 +422,10 @@ static void ws_release_handshake(tt__ws *ws) {
     ws->protocol_block_size = ws->protocol_count = 0;
 }
 
-/* Index just past "\r\n\r\n" in p[0..n) (continuing a match begun in earlier chunks), 0 when absent,
- * or TT_EHANDSHAKE for a bare line feed, which can never become a valid HTTP/1.1 head. */
-static long ws_scan_head_end(tt__ws *ws, const uint8_t *p, size_t n) {
-    unsigned m = ws->hs_match;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\r') {
-            m = m == 2 ? 3 : 1;
-        } else if (p[i] == '\n') {
-            if (m == 3) {
-                ws->hs_match = 0;
-                return (long)(i + 1);
-            }
-            if (m != 1) return TT_EHANDSHAKE;
-            m = 2;
-        } else {
-            m = 0;
-        }
-    }
-    ws->hs_match = m;
-    return 0;
+/* Index just past the head's empty line in p[0..n) (continuing a match begun in earlier chunks), 0 when
+ * absent. Bare LF line ends count, as Chromium accepts them. */
+static size_t ws_scan_head_end(tt__ws *ws, const uint8_t *p, size_t n) {
+    return tt__handshake_scan_head_end(&ws->hs_match, p, n);
 }
 
 static int ws_hs_append(tt__ws *ws, const uint8_t *p, size_t n) {
@@ -497,9 +481,8 @@ static int ws_accept_head(tt__ws *ws, const char *head, size_t len) {
 
 /* Consumes handshake bytes from p[0..n); *used says how many (the rest are frames). */
 static int ws_recv_handshake(tt__ws *ws, const uint8_t *p, size_t n, size_t *used) {
-    long end = ws_scan_head_end(ws, p, n);
-    if (end < 0) return ws_fail(ws, TT_EHANDSHAKE, "handshake: malformed line ending", 0);
-    size_t take = end ? (size_t)end : n;
+    size_t end = ws_scan_head_end(ws, p, n);
+    size_t take = end ? end : n;
     if (ws->hs_len + take > WS_HEAD_MAX)
         return ws_fail(ws, TT_EHANDSHAKE, "handshake: response head longer than 16 KiB", 0);
     *used = take;

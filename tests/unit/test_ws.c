@@ -220,6 +220,51 @@ static void test_open_then_frames_any_split(void **state) {
     tt__ws_free(ws);
 }
 
+/* Chromium reads bare-LF line ends, HTTP/1.0 and a lower-case "http/1.1"; so does the session, in any split. */
+static void test_lenient_handshake_any_split(void **state) {
+    (void)state;
+    char crlf[512];
+    size_t m = make_response(crlf, sizeof crlf, NULL);
+    char lf[512];
+    size_t n = 0;
+    for (size_t i = 0; i < m; i++)
+        if (crlf[i] != '\r') lf[n++] = crlf[i];
+    static const char *const firsts[] = {"HTTP/1.0 101 Switching Protocols", "http/1.1 101 ok", "HTTP/1.1 101"};
+    for (size_t v = 0; v <= sizeof firsts / sizeof firsts[0]; v++) {
+        uint8_t stream[600];
+        size_t len;
+        if (v == 0) { /* bare LF everywhere */
+            memcpy(stream, lf, n);
+            len = n;
+        } else { /* another status line, CR LF */
+            const char *eol = strstr(crlf, "\r\n");
+            size_t first = strlen(firsts[v - 1]);
+            memcpy(stream, firsts[v - 1], first);
+            memcpy(stream + first, eol, m - (size_t)(eol - crlf));
+            len = first + m - (size_t)(eol - crlf);
+        }
+        memcpy(stream + len, "\x81\x02hi", 4);
+        len += 4;
+        for (size_t a = 0; a <= len; a++) {
+            recorder r;
+            tt__ws *ws = session_new(&r, 0, 0);
+            drain(ws);
+            assert_int_equal(feed_split(ws, stream, len, a, a), 0);
+            assert_int_equal(r.opens, 1);
+            assert_int_equal(r.messages, 1);
+            assert_memory_equal(r.data[0], "hi", 2);
+            tt__ws_free(ws);
+        }
+        recorder r;
+        tt__ws *ws = session_new(&r, 0, 0);
+        drain(ws);
+        assert_int_equal(feed_bytewise(ws, stream, len), 0);
+        assert_int_equal(r.opens, 1);
+        assert_int_equal(r.messages, 1);
+        tt__ws_free(ws);
+    }
+}
+
 typedef struct bad_handshake {
     const char *response; /* NULL: a valid 101 whose Sec-WebSocket-Protocol is `protocol` */
     const char *protocol;
@@ -235,7 +280,7 @@ static void test_bad_handshakes(void **state) {
         {"HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
          "Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n", NULL, 0,
          "handshake: Sec-WebSocket-Accept mismatch"},
-        {"HTTP/1.1 101 OK\r\nUpgrade: websocket\n", NULL, 0, "handshake: malformed line ending"},
+        {"HTTP/1.1 101 OK\nUpgrade: h2c\n\n", NULL, 0, "handshake: Upgrade is not websocket"},
         {NULL, NULL, 1, "handshake: server did not choose a subprotocol"},
         {NULL, "video", 2, "handshake: server chose a subprotocol that was not offered"},
         {NULL, "chat", 0, "handshake: server chose a subprotocol that was not offered"},
@@ -729,6 +774,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_request_exact_bytes, setup),
         cmocka_unit_test_setup(test_open_then_frames_any_split, setup),
+        cmocka_unit_test_setup(test_lenient_handshake_any_split, setup),
         cmocka_unit_test_setup(test_bad_handshakes, setup),
         cmocka_unit_test_setup(test_handshake_head_limit, setup),
         cmocka_unit_test_setup(test_deflate_offer_follows_build, setup),
