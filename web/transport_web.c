@@ -1,9 +1,10 @@
 /*
- * The web transport: src/transport.h on top of the browser's WebSocket, reached through Emscripten's
- * <emscripten/websocket.h> (-lwebsocket.js) plus the few helpers in web/library_ttsocket.js that the
- * 3.1.6 API lacks. The core has validated everything before it calls down; this file only moves bytes,
- * reports events and keeps every call into JavaScript from throwing (an exception there aborts the
- * module). See docs/semantics.md section 3 for the traps handled here.
+ * The web transport: src/transport.h on top of the browser's WebSocket, reached through the helpers in
+ * web/library_ttsocket.js, which report events with the event structs and callback types of Emscripten's
+ * <emscripten/websocket.h> (its -lwebsocket.js glue is not linked: it costs a malloc and a free per
+ * received message and a tenth of the package). The core has validated everything before it calls
+ * down; this file only moves bytes, reports events and keeps every call into JavaScript from throwing
+ * (an exception there aborts the module). See docs/semantics.md section 3 for the traps handled here.
  *
  * Event mapping. The browser reports a failed connection as error, then close 1006; a clean close by
  * the server as close alone. So: onerror only sets a flag; onclose reports tt__core_on_fail when an error
@@ -11,6 +12,7 @@
  * and onClose itself.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <emscripten/emscripten.h>
@@ -20,14 +22,23 @@
 #include "tt_internal.h"
 
 /* web/library_ttsocket.js */
-extern int tt__web_new(const char *url, const char *protocols);
+extern int tt__web_new(const char *url, const char *protocols, void *user_data, em_websocket_open_callback_func on_open,
+                       em_websocket_message_callback_func on_message, em_websocket_error_callback_func on_error,
+                       em_websocket_close_callback_func on_close);
 extern int tt__web_close_reason_length(int ws);
-extern int tt__web_send_text(int ws, const void *data, size_t length);
+extern int tt__web_socket_string(int ws, int which, char *buf, int cap);
+extern int tt__web_send(int ws, int text, const void *data, size_t length);
+extern double tt__web_buffered_amount(int ws);
 extern int tt__web_close(int ws, int code, const char *reason, size_t reason_length);
 extern void tt__web_release(int ws, int abort);
 extern int tt__web_timer_set(void (*cb)(void *), double ms, void *user_data);
 extern void tt__web_timer_clear(int handle);
 extern int tt__web_random(uint8_t *buf, size_t n);
+
+/* The allocator for web/library_ttsocket.js (event struct, receive buffer), exported so that the game's
+ * EXPORTED_FUNCTIONS need not name _malloc and _free. */
+EMSCRIPTEN_KEEPALIVE void *tt__web_malloc(size_t n) { return malloc(n ? n : 1); }
+EMSCRIPTEN_KEEPALIVE void tt__web_free(void *p) { free(p); }
 
 struct tt__conn {
     uint32_t id;           /* the socketTaskId every up-call names */
@@ -87,17 +98,12 @@ static void web_random(void *ud, uint8_t *buf, size_t n) {
 
 /* Reads protocol or extensions into a fresh tt__malloc'd string ("" on any trouble: never NULL). */
 static char *read_socket_string(int ws, int which) {
-    int len = 0;
-    EMSCRIPTEN_RESULT r = which ? emscripten_websocket_get_extensions_length(ws, &len)
-                                : emscripten_websocket_get_protocol_length(ws, &len);
-    if (r != EMSCRIPTEN_RESULT_SUCCESS || len <= 0) len = 1;
+    int len = tt__web_socket_string(ws, which, NULL, 0);
+    if (len <= 0) len = 1;
     char *s = tt__malloc((size_t)len);
     if (s == NULL) return NULL;
     s[0] = '\0';
-    if (len > 1) {
-        r = which ? emscripten_websocket_get_extensions(ws, s, len) : emscripten_websocket_get_protocol(ws, s, len);
-        if (r != EMSCRIPTEN_RESULT_SUCCESS) s[0] = '\0';
-    }
+    if (len > 1) tt__web_socket_string(ws, which, s, len);
     return s;
 }
 
@@ -192,8 +198,10 @@ void tt__transport_shutdown(void) {
 /* Builds "ws://..." / "wss://..." from the validated URL: the core accepts http(s) as the browser does,
  * but older WebSocket implementations (Node 20's) only take ws(s). */
 static char *browser_url(const tt__open_params *p) {
-    const char *sep = strstr(p->url, "://");
-    const char *rest = sep ? sep + 3 : p->url;
+    /* The validated URL has a scheme and "//" (no strstr: it would be the largest libc piece linked). */
+    const char *rest = p->url;
+    while (*rest && *rest != ':') rest++;
+    rest = rest[0] == ':' && rest[1] == '/' && rest[2] == '/' ? rest + 3 : p->url;
     const char *scheme = p->parsed->secure ? "wss://" : "ws://";
     size_t n = strlen(scheme), m = strlen(rest);
     char *s = tt__malloc(n + m + 1);
@@ -234,42 +242,25 @@ int tt__transport_open(const tt__open_params *params, tt__conn **conn) {
         tt__free(url);
         return rc;
     }
-    int ws = tt__web_new(url, protocols);
+    int ws = tt__web_new(url, protocols, c, on_ws_open, on_ws_message, on_ws_error, on_ws_close);
     tt__free(url);
     tt__free(protocols);
     if (ws <= 0) {
         tt__free(c);
-        return ws == -1 ? TT_EURL : TT_ECONNECT;
+        return ws == -1 ? TT_EURL : ws == -3 ? TT_ENOMEM : TT_ECONNECT;
     }
     c->id = params->id;
     c->ws = ws;
-    if (emscripten_websocket_set_onopen_callback(ws, c, on_ws_open) != EMSCRIPTEN_RESULT_SUCCESS ||
-        emscripten_websocket_set_onmessage_callback(ws, c, on_ws_message) != EMSCRIPTEN_RESULT_SUCCESS ||
-        emscripten_websocket_set_onerror_callback(ws, c, on_ws_error) != EMSCRIPTEN_RESULT_SUCCESS ||
-        emscripten_websocket_set_onclose_callback(ws, c, on_ws_close) != EMSCRIPTEN_RESULT_SUCCESS) {
-        tt__web_release(ws, 1);
-        tt__free(c);
-        return TT_ECONNECT;
-    }
     conn_link(c);
     *conn = c;
     return TT_OK;
 }
 
 int tt__transport_send(tt__conn *conn, tt_data_type type, const void *data, size_t length) {
-    unsigned short state = 0;
-    /* send() throws while CONNECTING; the core only sends on OPEN, but never let it reach JS. */
-    if (emscripten_websocket_get_ready_state(conn->ws, &state) != EMSCRIPTEN_RESULT_SUCCESS || state == 0)
-        return TT_EIO;
-    if (type == TT_DATA_TEXT) {
-        /* Not emscripten_websocket_send_utf8_text: it stops at the first U+0000. */
-        return tt__web_send_text(conn->ws, data, length) == 0 ? TT_OK : TT_EIO;
-    }
-    if (length > UINT32_MAX) return TT_EBUFFER;
+    /* One call into JS, which refuses a CONNECTING socket (send() would throw) and sends text with an
+     * explicit length (so U+0000 survives). */
     static const uint8_t empty[1];
-    EMSCRIPTEN_RESULT r = emscripten_websocket_send_binary(conn->ws, length ? (void *)data : (void *)empty,
-                                                           (uint32_t)length);
-    return r == EMSCRIPTEN_RESULT_SUCCESS ? TT_OK : TT_EIO;
+    return tt__web_send(conn->ws, type == TT_DATA_TEXT, length ? data : empty, length) == 0 ? TT_OK : TT_EIO;
 }
 
 int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t reason_length) {
@@ -286,9 +277,8 @@ void tt__transport_abort(tt__conn *conn) {
 }
 
 size_t tt__transport_buffered_amount(const tt__conn *conn) {
-    unsigned long long amount = 0;
-    if (emscripten_websocket_get_buffered_amount(conn->ws, &amount) != EMSCRIPTEN_RESULT_SUCCESS) return 0;
-    return amount > SIZE_MAX ? SIZE_MAX : (size_t)amount;
+    double amount = tt__web_buffered_amount(conn->ws);
+    return amount > (double)SIZE_MAX ? SIZE_MAX : amount > 0 ? (size_t)amount : 0;
 }
 
 int tt__transport_poll(int timeout_ms) {
