@@ -7,6 +7,7 @@
 // there too. The behaviour is chosen by the request path (same paths as peer_python.py):
 //
 //   /echo              echo every message with its type
+//   /echo-deflate      the same, with permessage-deflate accepted (threshold 0: every message compressed)
 //   /fragment          echo every message split into 3 fragments
 //   /ping              send a ping "tt-ping"; on the matching pong, send the text "pong tt-ping"
 //   /close?code=C&reason=R   close right after the handshake (no code: an empty Close frame)
@@ -43,6 +44,8 @@ function handleProtocols(protocols, request) {
 }
 
 const wss = new WebSocketServer({ noServer: true, handleProtocols, maxPayload: 64 * 1024 * 1024 });
+// /echo-deflate: the same echo with permessage-deflate accepted (every message compressed).
+const wssDeflate = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 0 } });
 
 function fragmentSend(ws, data, isBinary) {
   const n = data.length;
@@ -138,6 +141,12 @@ function onUpgrade(request, socket, head) {
       socket.on('close', () => held.delete(socket));
       return;
     }
+    case '/echo-deflate':
+      wssDeflate.handleUpgrade(request, socket, head, (ws) => {
+        ws.on('error', () => {});
+        ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+      });
+      return;
     default:
       wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   }
