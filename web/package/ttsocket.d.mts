@@ -7,6 +7,9 @@ export interface TTSocketModuleOptions {
   wasmBinary?: ArrayBuffer | Uint8Array;
   print?: (text: string) => void;
   printErr?: (text: string) => void;
+  /** The runtime also reads instantiateWasm, onAbort, onRuntimeInitialized, preRun, postRun and
+   *  noExitRuntime (the package is built with a fixed INCOMING_MODULE_JS_API); other keys are only copied
+   *  onto the module object. */
   [key: string]: unknown;
 }
 
