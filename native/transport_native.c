@@ -18,9 +18,9 @@
  * the connection dirty; each dirty connection is flushed once per poll pass (or at once when its output
  * passes TT__EAGER_FLUSH bytes). A partial write arms EPOLLOUT until the output is drained.
  *
- * Up-calls happen only inside tt__transport_poll(). A failure found elsewhere (a refused connect() inside
- * tt__transport_open(), a broken pipe while flushing from tt__transport_send()) is parked on the
- * connection and reported at the start of the next pass. A connection is released *before* its final
+ * Up-calls happen only inside tt__transport_poll(). A failure or an end found elsewhere (a refused
+ * connect() inside tt__transport_open(), a broken pipe while flushing from tt__transport_send()) is
+ * parked on the connection and reported at the start of the next pass. A connection is released *before* its final
  * up-call; a connection released while the loop may still hold pointers to it (an event later in the
  * same epoll batch, an abort from inside an up-call) is kept as an inert husk until the end of the pass.
  */
@@ -82,6 +82,9 @@ struct tt__conn {
     uint16_t peer_code;        /* the peer's Close code, 0-65535 (1005 when it had none) */
     size_t dropped_bytes;      /* sent after the server's Close: dropped, still counted as buffered */
     int pending_error;         /* a failure parked for the next pass (TT_E*), 0 for none */
+    uint8_t pending_close;     /* an end without failure parked for the next pass (see conn_drop) */
+    uint8_t pending_clean;
+    uint16_t pending_code;
     char *pending_detail;
     tt__ws *ws;
     tt__ssl *ssl;
@@ -238,10 +241,13 @@ static void copy_detail(const char *detail) {
  */
 static int upcalls_allowed(void) { return in_poll && downcall_depth == 0; }
 
+/* A failure or an end is parked on the connection, waiting for the next pass to report it. */
+static int parked(const tt__conn *c) { return c->pending_error != 0 || c->pending_close; }
+
 static void conn_fail(tt__conn *c, int error, const char *detail) {
     if (c->dead) return;
     if (!upcalls_allowed()) {
-        if (c->pending_error == 0) {
+        if (!parked(c)) {
             c->pending_error = error;
             c->pending_detail = tt__strdup(detail ? detail : "");
         }
@@ -259,6 +265,7 @@ static void conn_fail(tt__conn *c, int error, const char *detail) {
 }
 
 static void conn_finish(tt__conn *c, int code, int was_clean) {
+    if (c->dead) return;
     uint32_t id = c->id;
     size_t len = 0;
     if (code != 1006 && c->peer_reason) {
@@ -269,6 +276,29 @@ static void conn_finish(tt__conn *c, int code, int was_clean) {
     conn_release(c);
     upcalls++;
     tt__core_on_close(id, code, upcall_buf, len, was_clean);
+}
+
+/*
+ * The connection ended without a Close exchange completing cleanly: code 1006 (or the peer's code once
+ * its Close arrived) and was_clean 0, and *no* error event. This is what Chromium reports when TCP
+ * drops after the opening handshake (FIN, RST, a write error, EOF inside a frame): it fires onerror
+ * only when it fails the connection itself. Outside a pass the end is parked like a failure.
+ */
+static void conn_drop(tt__conn *c, int code, int was_clean) {
+    if (c->dead) return;
+    if (!upcalls_allowed()) {
+        if (!parked(c)) {
+            c->pending_close = 1;
+            c->pending_code = (uint16_t)code;
+            c->pending_clean = (uint8_t)(was_clean != 0);
+        }
+        if (c->ssl) tt__tls_free(c->ssl);
+        c->ssl = NULL;
+        close_fd(c);
+        mark_dirty(c);
+        return;
+    }
+    conn_finish(c, code, was_clean);
 }
 
 /* ---- epoll interest ---------------------------------------------------------------------------- */
@@ -317,7 +347,7 @@ static long conn_write(tt__conn *c, const uint8_t *data, size_t len) {
 
 /* Writes the engine's output until it is empty or the socket is full. */
 static void conn_flush(tt__conn *c) {
-    if (c->dead || c->pending_error || c->phase != PH_WS || c->fd < 0) return;
+    if (c->dead || parked(c) || c->phase != PH_WS || c->fd < 0) return;
     c->tls_write_wants_read = 0;
     for (;;) {
         size_t len = 0;
@@ -337,11 +367,12 @@ static void conn_flush(tt__conn *c) {
             c->tls_write_wants_read = 1;  /* EPOLLIN is always armed in this phase */
             return;
         }
-        /* The peer went away. After a completed closing handshake that is how it should end. */
-        if (tt__ws_get_state(c->ws) == TT__WS_CLOSED) {
-            conn_finish(c, c->peer_code, 1);
-        } else {
+        /* The peer went away. During the opening handshake that fails the connection; once open, Chromium
+         * drops the channel on a write error: close 1006, not clean, no error event. */
+        if (tt__ws_get_state(c->ws) == TT__WS_HANDSHAKE) {
             conn_fail(c, TT_EIO, fmt_buf);
+        } else {
+            conn_drop(c, 1006, 0);
         }
         return;
     }
@@ -410,15 +441,24 @@ static void engine_fail(tt__conn *c) {
     conn_fail(c, error, fmt_buf);
 }
 
+/* True once the peer's Close arrived: its code is what a drop reports from then on. */
+static int peer_close_seen(const tt__conn *c) {
+    return c->phase == PH_LINGER || tt__ws_get_state(c->ws) == TT__WS_CLOSED;
+}
+
+/*
+ * The server closed TCP (FIN). After its Close that is the clean end of the closing handshake. During
+ * the opening handshake it fails the connection (error + 1006). Once open, Chromium reports close 1006,
+ * not clean, and no error event, also when the FIN cuts a frame or a fragmented message short or
+ * answers our Close.
+ */
 static void on_eof(tt__conn *c) {
-    if (c->phase == PH_LINGER || tt__ws_get_state(c->ws) == TT__WS_CLOSED) {
+    if (peer_close_seen(c)) {
         conn_finish(c, c->peer_code, 1);
-        return;
-    }
-    if (tt__ws_get_state(c->ws) == TT__WS_HANDSHAKE) {
+    } else if (tt__ws_get_state(c->ws) == TT__WS_HANDSHAKE) {
         conn_fail(c, TT_EHANDSHAKE, "handshake: connection closed before the server's response");
     } else {
-        conn_fail(c, TT_EIO, "read: connection closed by the server without a closing handshake");
+        conn_finish(c, 1006, 0);
     }
 }
 
@@ -473,11 +513,15 @@ static void conn_readable(tt__conn *c) {
             on_eof(c);
             return;
         }
-        /* A reset after the closing handshake still ends it cleanly. */
-        if (c->phase == PH_LINGER || tt__ws_get_state(c->ws) == TT__WS_CLOSED) {
-            conn_finish(c, c->peer_code, 1);
-        } else {
+        /* A read error (RST, a TLS error). During the opening handshake it fails the connection. Once open,
+         * Chromium drops the channel without an error event: 1006, or the peer's code once its Close
+         * arrived, never clean (only a FIN ends a closing handshake cleanly). */
+        if (peer_close_seen(c)) {
+            conn_finish(c, c->peer_code, 0);
+        } else if (tt__ws_get_state(c->ws) == TT__WS_HANDSHAKE) {
             conn_fail(c, c->ssl ? TT_ETLS : TT_EIO, fmt_buf);
+        } else {
+            conn_finish(c, 1006, 0);
         }
         return;
     }
@@ -650,7 +694,7 @@ static void on_resolved(void *user, int gai_error, struct addrinfo *result) {
 /* ---- Events ------------------------------------------------------------------------------------ */
 
 static void conn_event(tt__conn *c, uint32_t ev) {
-    if (c->dead || c->pending_error) return;
+    if (c->dead || parked(c)) return;
     switch (c->phase) {
     case PH_CONNECTING: connect_done(c); break;
     case PH_TLS: tls_step(c); break;
@@ -676,6 +720,10 @@ static void process_dirty(void) {
         if (c->pending_error) {
             snprintf(fmt_buf, sizeof fmt_buf, "%s", c->pending_detail ? c->pending_detail : "");
             conn_fail(c, c->pending_error, fmt_buf);
+            continue;
+        }
+        if (c->pending_close) {
+            conn_finish(c, c->pending_code, c->pending_clean);
             continue;
         }
         if (c->read_again && c->phase == PH_WS) {
@@ -852,7 +900,7 @@ int tt__transport_send(tt__conn *conn, tt_data_type type, const void *data, size
 
 static int send_message(tt__conn *conn, tt_data_type type, const void *data, size_t length) {
     if (conn->dead) return TT_ESTATE;
-    if (conn->pending_error || peer_closing(conn)) {
+    if (parked(conn) || peer_closing(conn)) {
         conn->dropped_bytes += length;  /* the browser counts dropped data in bufferedAmount */
         return 0;
     }
@@ -869,7 +917,7 @@ static int send_message(tt__conn *conn, tt_data_type type, const void *data, siz
 
 int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t reason_length) {
     if (conn->dead) return TT_ESTATE;
-    if (conn->pending_error || peer_closing(conn)) return 0;  /* the outcome is already on its way */
+    if (parked(conn) || peer_closing(conn)) return 0;  /* the outcome is already on its way */
     if (conn->phase != PH_WS) return TT_ESTATE;
     int rc = tt__ws_close(conn->ws, code, reason, reason_length);
     if (rc != 0) return rc;

@@ -463,8 +463,9 @@ static void test_server_drops_tcp(void **s) {
     start(&r, WS("/drop"), NULL, 0, 0);
     rec *all[] = {&r};
     run_until_closed(all, 1, 10000);
+    /* Chromium: a TCP drop after open without a Close is close 1006, not clean, and no error event. */
     EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
-           "error onSocketError: WebSocket connection failed | read: * rs=3", "close 1006  not-clean rs=3");
+           "close 1006  not-clean rs=3");
 }
 
 /* The server closes TCP in the middle of a frame. */
@@ -475,8 +476,8 @@ static void test_eof_mid_message(void **s) {
     start(&r, WS("/partial"), NULL, 0, 0);
     rec *all[] = {&r};
     run_until_closed(all, 1, 10000);
+    /* Chromium: close 1006, not clean, no error event, also when the FIN cuts a frame short. */
     EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
-           "error onSocketError: WebSocket connection failed | read: connection closed by the server * rs=3",
            "close 1006  not-clean rs=3");
 }
 
