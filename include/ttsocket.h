@@ -280,6 +280,9 @@ TT_EXTERN size_t tt_socket_task_buffered_amount(tt_socket_task task);
  * ca_file: native only: a PEM file with extra trust anchors; ignored on web.
  * close_timeout_ms: native only: how long to wait for the server's Close after ours; 0 = 60000 (Chromium).
  * disable_deflate: native only: do not offer permessage-deflate (the browser always offers it).
+ * max_buffered_amount: native only: the send buffer limit in bytes; a message that would make the
+ *   bytes not yet written exceed it fails the connection (onError "WebSocket send buffer full", then
+ *   onClose 1006), as the browser does when its buffer is full. 0 means 64 MiB. The web build ignores it.
  *
  * Returns 0, or TT_EINVAL for negative numbers, TT_ENOMEM when copying fails.
  */
@@ -293,6 +296,7 @@ typedef struct tt_runtime_config {
     const char *ca_file;
     int close_timeout_ms;
     int disable_deflate;
+    size_t max_buffered_amount;
 } tt_runtime_config;
 TT_EXTERN int tt_runtime_configure(const tt_runtime_config *config);
 

@@ -49,6 +49,7 @@
  * The send buffer limit: tt__transport_send() returns TT_EBUFFER when the bytes not yet written to the
  * socket (frames already queued plus the new message) would exceed 64 MiB, the same as the default
  * incoming message limit. The core then fails the connection, as a browser does when its buffer is full.
+ * tt_runtime_config.max_buffered_amount replaces it when set (tests use a small one).
  */
 #define TT__SEND_BUFFER_LIMIT ((size_t)64u * 1024u * 1024u)
 /* Output beyond this is written from tt__transport_send() at once instead of at the next pass. */
@@ -907,7 +908,8 @@ static int send_message(tt__conn *conn, tt_data_type type, const void *data, siz
     if (conn->phase != PH_WS) return TT_ESTATE;
     size_t pending = 0;
     (void)tt__ws_output(conn->ws, &pending);
-    if (length > TT__SEND_BUFFER_LIMIT || pending > TT__SEND_BUFFER_LIMIT - length) return TT_EBUFFER;
+    size_t limit = tt__core_config()->max_buffered_amount ? tt__core_config()->max_buffered_amount : TT__SEND_BUFFER_LIMIT;
+    if (length > limit || pending > limit - length) return TT_EBUFFER;
     int rc = tt__ws_send(conn->ws, type, data, length);
     if (rc != 0) return rc;
     mark_dirty(conn);

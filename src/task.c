@@ -105,7 +105,7 @@ static struct {
     char *ca_file;
 } rt = {NULL, 0, 0, 1, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0,
         {NULL, 0, 0, TT__DEFAULT_CONNECT_TIMEOUT_MS, 0, TT__DEFAULT_MAX_MESSAGE, NULL,
-         TT__DEFAULT_CLOSE_TIMEOUT_MS, 0},
+         TT__DEFAULT_CLOSE_TIMEOUT_MS, 0, 0},
         NULL, NULL};
 
 static void dispatch_pending_shutdown(void);
