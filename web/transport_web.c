@@ -7,9 +7,10 @@
  * (an exception there aborts the module). See docs/semantics.md section 3 for the traps handled here.
  *
  * Event mapping. The browser reports a failed connection as error, then close 1006; a clean close by
- * the server as close alone. So: onerror only sets a flag; onclose reports tt__core_on_fail when an error
- * preceded it or the code is 1006, and tt__core_on_close otherwise. The core produces the game's onError
- * and onClose itself.
+ * the server as close alone; and a TCP drop after open as close 1006 alone (no error). So: onerror only
+ * sets a flag; onclose reports tt__core_on_fail when an error preceded it (or, for Node 20's sake, when
+ * a 1006 arrives before open), and tt__core_on_close otherwise, 1006 included. The core produces the
+ * game's onError and onClose itself.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ struct tt__conn {
     uint32_t id;           /* the socketTaskId every up-call names */
     int ws;                /* Emscripten WebSocket handle, > 0 */
     int error_seen;        /* the browser fired error: the close that follows is a failure */
+    int opened;            /* the browser fired open */
     int grace_timer;       /* armed after error in case no close follows (0 = none) */
     tt__conn *prev, *next; /* live connections, for shutdown */
 };
@@ -111,6 +113,7 @@ static EM_BOOL on_ws_open(int type, const EmscriptenWebSocketOpenEvent *ev, void
     (void)type; (void)ev;
     tt__conn *c = ud;
     uint32_t id = c->id;
+    c->opened = 1;
     char *protocol = read_socket_string(c->ws, 0);
     char *extensions = read_socket_string(c->ws, 1);
     /* The conn may be aborted inside the up-call: nothing below touches it. */
@@ -159,7 +162,8 @@ static EM_BOOL on_ws_close(int type, const EmscriptenWebSocketCloseEvent *ev, vo
     (void)type;
     tt__conn *c = ud;
     uint32_t id = c->id;
-    int failed = c->error_seen || ev->code == 1006;
+    /* After open, a close 1006 without an error is a dropped connection: Chromium fires no error then. */
+    int failed = c->error_seen || (ev->code == 1006 && !c->opened);
     int code = ev->code;
     int was_clean = ev->wasClean ? 1 : 0;
     /* The reason is at most 123 bytes; the struct holds 512. Its exact length comes from JavaScript,
