@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs one integration driver against a freshly started test peer.
 #
-#   run-peer.sh node|python|none COMMAND [ARGS...]
+#   run-peer.sh node|python|none|SCRIPT.mjs COMMAND [ARGS...]
 #
+# SCRIPT.mjs: any node script that prints the same LISTEN/READY lines (e.g. tests/hardening/fault_server.mjs).
 # Generates the TLS fixtures into a temporary directory, starts the peer (peer_node.mjs or
 # peer_python.py), waits for its "LISTEN <name> <port>" lines and "READY", exports TT_IT_PEER,
 # TT_IT_CA (the test CA), TT_IT_CERTS and TT_IT_PORT_<NAME> for each listener, runs COMMAND and returns
@@ -35,6 +36,8 @@ if [ "$peer" != none ]; then
     node) NODE_PATH="$here/../node_modules" node "$here/peer_node.mjs" "$tmp" \
             <"$tmp/keepalive" >"$tmp/out" 2>"$tmp/server.log" & ;;
     python) /usr/bin/python3 "$here/peer_python.py" "$tmp" \
+            <"$tmp/keepalive" >"$tmp/out" 2>"$tmp/server.log" & ;;
+    *.mjs) NODE_PATH="$here/../node_modules" node "$peer" "$tmp" \
             <"$tmp/keepalive" >"$tmp/out" 2>"$tmp/server.log" & ;;
     *) echo "run-peer: unknown peer $peer" >&2; exit 2 ;;
   esac
