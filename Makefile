@@ -3,6 +3,7 @@
 # make demo   - the main job (see README)
 # make bench  - benchmarks (Release), never part of make test
 # make fuzz   - libFuzzer targets, SECONDS=N each
+# make soak   - the soak test for SECONDS=N (default 60)
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 export NODE_PATH := /usr/share/nodejs
@@ -77,6 +78,14 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	@echo "== fuzz: regressions, then 10 s per target"
 	@tests/fuzz/run.sh build/fuzz 10
+
+# ---- soak: tests/hardening/soak.c against a randomly misbehaving server (issue 7). make test runs it for
+# at most 20 s (10,000 tasks) in ctest; make soak [SECONDS=N] runs as many tasks as N seconds allow.
+.PHONY: soak
+soak: build-native
+	@echo "== soak: $(SECONDS) s against tests/hardening/soak_server.mjs"
+	@tests/integration/run-peer.sh tests/hardening/soak_server.mjs env TT_SOAK_SECONDS=$(SECONDS) \
+	  TT_SOAK_TASKS=$$(( $(SECONDS) * 5000 )) build/native/tests/hardening/hardening_soak
 
 # ---- bench: tests/bench (issue 6), Release builds; never part of make test.
 # make bench         every workload, ~10 min; tables on stdout and in build/bench/results.md

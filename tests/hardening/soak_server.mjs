@@ -1,0 +1,130 @@
+// Soak server on raw `net` sockets for soak.c: every connection gets a random behaviour, valid or not.
+// Usage: node soak_server.mjs DIR (DIR ignored). Prints "LISTEN soak <port>" and "READY".
+//   echo       echoes the client's messages, then closes with 1000 after 50-250 ms
+//   closeok    sends 0-3 random valid messages, then Close with a random valid code and reason
+//   closebad   Close with an invalid code (0-999, 1004-1006, 1015-2999, 5000+) or a 1-byte payload
+//   drop       destroys TCP right after the 101 or after 0-50 ms
+//   reset      resets TCP (RST) after 0-50 ms
+//   badframe   a random invalid frame (reserved opcode, RSV bits, bad UTF-8, masked, long ping,
+//              fragmented control, orphan continuation)
+//   badhs      a bad handshake answer (500, wrong accept, no upgrade) or nothing at all then FIN
+// Counts are printed on stderr at exit.
+import { createServer } from 'node:net';
+import { createHash } from 'node:crypto';
+
+const rnd = (n) => Math.floor(Math.random() * n);
+const pick = (a) => a[rnd(a.length)];
+const counts = {};
+
+function frame(b0, payload) {
+  const p = Buffer.from(payload);
+  const head = p.length < 126 ? Buffer.from([b0, p.length]) : Buffer.from([b0, 126, p.length >> 8, p.length & 255]);
+  return Buffer.concat([head, p]);
+}
+function closeFrame(code, reason = '') {
+  const p = Buffer.alloc(2 + Buffer.byteLength(reason));
+  p.writeUInt16BE(code, 0);
+  p.write(reason, 2);
+  return frame(0x88, p);
+}
+function randomMessage() {
+  return rnd(2) ? frame(0x81, 'soak '.repeat(rnd(40))) : frame(0x82, Buffer.alloc(rnd(300), rnd(256)));
+}
+
+// Echoes the client's messages (unmasked), answers its Close.
+function echoer(socket) {
+  let buf = Buffer.alloc(0);
+  return (chunk) => {
+    buf = Buffer.concat([buf, chunk]);
+    for (;;) {
+      if (buf.length < 2) return;
+      let len = buf[1] & 127, at = 2;
+      if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); at = 4; }
+      else if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); at = 10; }
+      if (buf.length < at + 4 + len) return;
+      const mask = buf.subarray(at, at + 4);
+      const p = Buffer.from(buf.subarray(at + 4, at + 4 + len));
+      for (let i = 0; i < p.length; i++) p[i] ^= mask[i & 3];
+      const op = buf[0] & 15;
+      buf = buf.subarray(at + 4 + len);
+      if (socket.destroyed || socket.writableEnded) return;
+      if (op === 8) { socket.end(frame(0x88, p.subarray(0, 2))); return; }
+      if (op === 1 || op === 2) socket.write(frame(0x80 | op, p));
+    }
+  };
+}
+
+function behave(socket, ok) {
+  const kind = pick(['echo', 'echo', 'closeok', 'closebad', 'drop', 'reset', 'badframe', 'badhs']);
+  counts[kind] = (counts[kind] || 0) + 1;
+  const later = (ms, f) => setTimeout(() => { if (!socket.destroyed) f(); }, ms);
+  switch (kind) {
+    case 'echo':
+      socket.write(ok);
+      socket.on('data', echoer(socket));
+      later(50 + rnd(200), () => socket.writableEnded || socket.write(closeFrame(1000, 'soak over')));
+      break;
+    case 'closeok': {
+      const msgs = [];
+      for (let i = rnd(4); i > 0; i--) msgs.push(randomMessage());
+      const code = pick([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000 + rnd(2000)]);
+      socket.write(Buffer.concat([ok, ...msgs, closeFrame(code, rnd(2) ? 'bye' : '')]));
+      socket.on('data', echoer(socket));
+      break;
+    }
+    case 'closebad': {
+      const code = pick([rnd(1000), 1004, 1005, 1006, 1015, 1016 + rnd(1984), 5000 + rnd(60000)]);
+      socket.write(Buffer.concat([ok, rnd(5) ? closeFrame(code) : frame(0x88, [3])]));
+      socket.on('data', echoer(socket));
+      break;
+    }
+    case 'drop':
+      socket.write(ok);
+      if (rnd(2)) socket.destroy(); else later(rnd(50), () => socket.destroy());
+      break;
+    case 'reset':
+      socket.write(ok);
+      later(rnd(50), () => socket.resetAndDestroy());
+      break;
+    case 'badframe': {
+      const bad = pick([frame(0x83, ''), frame(0xC1, 'x'), frame(0x81, [0xc3, 0x28]), frame(0x81 | 0, 'x').fill(0x81, 0, 1),
+                        Buffer.from([0x81, 0x81, 1, 2, 3, 4, 0x61]), frame(0x89, 'p'.repeat(126)), frame(0x09, 'p'),
+                        frame(0x80, 'orphan'), frame(0x01, 'a'), Buffer.concat([frame(0x01, 'a'), frame(0x81, 'b')])]);
+      socket.write(Buffer.concat([ok, randomMessage(), bad]));
+      socket.on('data', echoer(socket));
+      later(500, () => socket.destroy());
+      break;
+    }
+    case 'badhs':
+      pick([() => socket.end('HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n'),
+            () => socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+                             'Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n'),
+            () => socket.end('HTTP/1.1 101 Switching Protocols\r\n\r\n'),
+            () => socket.end()])();
+      break;
+  }
+}
+
+const server = createServer({ allowHalfOpen: true }, (socket) => {
+  socket.setNoDelay(true);
+  socket.on('error', () => {});
+  let head = Buffer.alloc(0);
+  const onHead = (chunk) => {
+    head = Buffer.concat([head, chunk]);
+    const end = head.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    socket.off('data', onHead);
+    const key = /\r\nsec-websocket-key:\s*(\S+)/i.exec(head.subarray(0, end).toString('latin1'))?.[1] || '';
+    const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+    behave(socket, Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+                               `Sec-WebSocket-Accept: ${accept}\r\n\r\n`));
+  };
+  socket.on('data', onHead);
+});
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`LISTEN soak ${server.address().port}\nREADY\n`);
+});
+const bye = () => { process.stderr.write(`soak server behaviours: ${JSON.stringify(counts)}\n`); process.exit(0); };
+process.stdin.on('end', bye);
+process.stdin.resume();
+process.on('SIGTERM', bye);
