@@ -7,9 +7,9 @@
  *
  * Delivery model. Results and events are appended to one FIFO queue and delivered from the dispatch
  * point (tt_runtime_poll, or tt__core_service from the web build's event loop), never inside the API call
- * that caused them. An up-call that arrives while the queue is empty and no callback is running is
- * delivered at once with borrowed data (the hot path: no copy, no allocation per message); otherwise it
- * is copied into the queue, so order is kept either way.
+ * that caused them. A message up-call that arrives while the queue is empty and no callback is running
+ * is delivered at once with borrowed data (the hot path: no copy, no allocation per message); otherwise
+ * it is copied into the queue, so order is kept either way. onOpen is always queued (tt__core_on_open).
  *
  * readyState follows the browser: it changes when the matching event is delivered (OPEN with onOpen,
  * CLOSED just before onError / onClose), except that close() moves the task to CLOSING at once.
@@ -452,28 +452,29 @@ static tt__task *upcall_task(uint32_t id) {
     return t;
 }
 
+/*
+ * onOpen is always queued, never delivered from inside the up-call: the transport may be in the middle
+ * of a chunk that also holds the server's first messages or its Close (the 101 and a Close in one
+ * segment). The engine finishes that chunk first (queues the answer to the Close, reports the end), so
+ * a close() or send() in the game's onOpen finds the connection as Chromium's onopen does: the server's
+ * Close already answered, nothing more sent. It happens once per connection, so the copy costs nothing.
+ */
 void tt__core_on_open(uint32_t id, const char *protocol, const char *extensions) {
     tt__task *t = upcall_task(id);
     if (t == NULL) return;
     transport_enter();
     t->transport_open = 1;
     timer_remove(t);
-    if (can_deliver_now()) {
-        rt.callback_depth++;
-        deliver_open(t, protocol, extensions);
-        rt.callback_depth--;
+    tt__event *ev = event_new(TT__EV_OPEN, id);
+    if (ev) {
+        ev->data = tt__strdup(protocol ? protocol : "");
+        ev->data2 = tt__strdup(extensions ? extensions : "");
+    }
+    if (ev == NULL || ev->data == NULL || ev->data2 == NULL) {
+        if (ev) event_free(ev);
+        fail_task(t, TT_ENOMEM, "out of memory");
     } else {
-        tt__event *ev = event_new(TT__EV_OPEN, id);
-        if (ev) {
-            ev->data = tt__strdup(protocol ? protocol : "");
-            ev->data2 = tt__strdup(extensions ? extensions : "");
-        }
-        if (ev == NULL || ev->data == NULL || ev->data2 == NULL) {
-            if (ev) event_free(ev);
-            fail_task(t, TT_ENOMEM, "out of memory");
-        } else {
-            event_push(ev);
-        }
+        event_push(ev);
     }
     transport_leave();
     dispatch_pending_shutdown();

@@ -275,6 +275,7 @@ static void test_send_states(void **state) {
                         "fail sendSocketMessage:fail WebSocket is not connected\n", t.id);
     assert_int_equal(tt_socket_task_buffered_amount(t), 0);
     tt_loop_open(t.id, "", "");
+    settle(); /* onOpen is always queued: the task is OPEN once it was delivered */
     tt_trace_clear(&trace);
     close_task(t, 1000, NULL);
     send_text(t, "late");
