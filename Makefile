@@ -1,5 +1,5 @@
 # Entry points for users and CI. Each target first makes sure its dependencies are installed.
-# make test   - everything .ci/run runs: unit tests (native, asan, wasi), integration, web, parity
+# make test   - everything .ci/run runs: unit tests (native, asan, wasi), integration, web, parity, conformance
 # make demo   - the main job (see README)
 # make bench  - benchmarks (Release), never part of make test
 # make fuzz   - libFuzzer targets, SECONDS=N each
@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc)
 export NODE_PATH := /usr/share/nodejs
 CTEST := ctest --output-on-failure -j$(JOBS)
 
-.PHONY: demo deps test test-web test-native test-asan test-wasi build-native build-asan build-wasi cmocka-wasm install-check clean
+.PHONY: demo deps test test-web test-native test-asan test-wasi test-conformance build-native build-asan build-wasi cmocka-wasm install-check clean
 
 deps:
 	@tests/deps.sh
@@ -48,6 +48,12 @@ test-web: deps
 	@echo "== web: Node 20, headless Chromium, Vite bundle, installed web preset"
 	@tests/web/run.sh
 
+# Autobahn|Testsuite's core cases (1-10) against the native build and the web build in headless Chromium
+# (tests/conformance); the full table is in build/conformance/report.md.
+test-conformance: deps
+	@echo "== conformance: Autobahn|Testsuite core cases, native and web (Chromium is the reference)"
+	@node tests/conformance/run.mjs --quiet
+
 # The main job: the sample game client natively and in headless Chromium, side by side.
 demo: deps
 	@echo "== demo: building the sample game client natively and for the web (log: build/demo-build.log)"
@@ -58,7 +64,7 @@ demo: deps
 	@node web/demo/run-demo.mjs build/native/native/tt_demo_client build/web/web/demo
 	@echo "(the interactive demo page: NODE_PATH=tests/node_modules node web/demo/serve.mjs, then open the printed URL)"
 
-test: test-native test-asan test-wasi install-check test-web fuzz-smoke
+test: test-native test-asan test-wasi install-check test-web test-conformance fuzz-smoke
 	@echo "make test: all suites passed"
 
 clean:
