@@ -5,6 +5,7 @@
  *
  * The life of a connection (phase):
  *   RESOLVING  a worker thread looks the host up (skipped for IP literals)
+ *   WAITING    another connection to the same IP:port is still connecting (see "Endpoint locks")
  *   CONNECTING a non-blocking connect() to one resolved address; on failure the next one is tried
  *   TLS        the TLS handshake (wss:// only)
  *   WS         bytes flow between the socket and the engine: opening handshake, messages, Close frames
@@ -61,7 +62,7 @@
 #define TT__MAX_EVENTS 256
 #define TT__DETAIL_MAX 320
 
-enum { PH_RESOLVING, PH_CONNECTING, PH_TLS, PH_WS, PH_LINGER };
+enum { PH_RESOLVING, PH_WAITING, PH_CONNECTING, PH_TLS, PH_WS, PH_LINGER };
 enum { TIMER_NONE, TIMER_CLOSE, TIMER_LINGER };
 
 struct tt__conn {
@@ -78,6 +79,8 @@ struct tt__conn {
     uint8_t read_again;        /* TLS holds decrypted bytes that epoll cannot signal */
     uint8_t tls_read_wants_write;
     uint8_t tls_write_wants_read;
+    uint8_t ep_waiting;        /* queued on ep, not its holder */
+    uint8_t ep_wake;           /* ep was handed over: connect at the next pass */
     uint16_t port;
     uint16_t peer_reason_len;
     uint16_t peer_code;        /* the peer's Close code, 0-65535 (1005 when it had none) */
@@ -98,7 +101,25 @@ struct tt__conn {
     tt__conn *all_prev, *all_next;
     tt__conn *dirty_prev, *dirty_next;
     tt__conn *timer_prev, *timer_next;
+    struct tt__endpoint *ep;   /* the endpoint lock held or waited for, NULL when none */
+    tt__conn *ep_next;         /* the next waiter of ep */
 };
+
+/*
+ * Endpoint locks. Like Chromium (RFC 6455 section 4.1, step 2), at most one connection per IP:port is
+ * in its opening phase at a time: from connect() until the opening handshake has succeeded or the
+ * connection is gone. A connection whose address is locked waits (PH_WAITING, no socket yet) in FIFO
+ * order; the lock passes to the first waiter, which connects at the next pass. The tt timeout keeps
+ * running in the core meanwhile. A lock exists only while it is held.
+ */
+typedef struct tt__endpoint {
+    struct tt__endpoint *next;
+    uint8_t key[1 + 2 + 16];   /* family, port, address */
+    uint8_t key_len;
+    tt__conn *holder;
+    tt__conn *wait_head, *wait_tail;
+} tt__endpoint;
+static tt__endpoint *endpoints;
 
 static int epfd = -1;
 static uint8_t *read_buf;
@@ -177,6 +198,85 @@ static void timer_start(tt__conn *c, int kind, uint64_t delay_ms) {
     timer_head = c;
 }
 
+/* ---- Endpoint locks --------------------------------------------------------------------------- */
+
+static uint8_t endpoint_key(const struct addrinfo *ai, uint8_t *key) {
+    key[0] = (uint8_t)ai->ai_family;
+    if (ai->ai_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ai->ai_addr;
+        memcpy(key + 1, &a->sin6_port, 2);
+        memcpy(key + 3, &a->sin6_addr, 16);
+        return 19;
+    }
+    const struct sockaddr_in *a = (const struct sockaddr_in *)ai->ai_addr;
+    memcpy(key + 1, &a->sin_port, 2);
+    memcpy(key + 3, &a->sin_addr, 4);
+    return 7;
+}
+
+/* 1 when c holds (or now takes) the lock of ai's endpoint; 0 when it must wait (it is queued). */
+static int ep_acquire(tt__conn *c, const struct addrinfo *ai) {
+    if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) return 1;
+    uint8_t key[sizeof ((tt__endpoint *)0)->key];
+    uint8_t len = endpoint_key(ai, key);
+    if (c->ep && !c->ep_waiting && c->ep->key_len == len && memcmp(c->ep->key, key, len) == 0) return 1;
+    tt__endpoint *ep = endpoints;
+    while (ep && !(ep->key_len == len && memcmp(ep->key, key, len) == 0)) ep = ep->next;
+    if (ep == NULL) {
+        ep = tt__calloc(1, sizeof *ep);
+        if (ep == NULL) return 1;  /* out of memory: connect without the lock rather than fail */
+        memcpy(ep->key, key, len);
+        ep->key_len = len;
+        ep->next = endpoints;
+        endpoints = ep;
+    }
+    c->ep = ep;
+    if (ep->holder == NULL) {
+        ep->holder = c;
+        return 1;
+    }
+    c->ep_waiting = 1;
+    c->ep_next = NULL;
+    if (ep->wait_tail) ep->wait_tail->ep_next = c;
+    else ep->wait_head = c;
+    ep->wait_tail = c;
+    return 0;
+}
+
+static void mark_dirty(tt__conn *c);
+
+/* Lets go of c's lock (or its place in the queue); the next waiter gets the lock. */
+static void ep_release(tt__conn *c) {
+    tt__endpoint *ep = c->ep;
+    if (ep == NULL) return;
+    c->ep = NULL;
+    if (c->ep_waiting) {
+        c->ep_waiting = 0;
+        tt__conn *prev = NULL;
+        for (tt__conn *w = ep->wait_head; w && w != c; w = w->ep_next) prev = w;
+        if (prev) prev->ep_next = c->ep_next;
+        else if (ep->wait_head == c) ep->wait_head = c->ep_next;
+        if (ep->wait_tail == c) ep->wait_tail = prev;
+    } else if (ep->holder == c) {
+        ep->holder = ep->wait_head;
+        if (ep->holder) {
+            tt__conn *w = ep->holder;
+            ep->wait_head = w->ep_next;
+            if (ep->wait_head == NULL) ep->wait_tail = NULL;
+            w->ep_waiting = 0;
+            w->ep_wake = 1;
+            mark_dirty(w);
+        }
+    }
+    c->ep_next = NULL;
+    if (ep->holder == NULL && ep->wait_head == NULL) {
+        tt__endpoint **pp = &endpoints;
+        while (*pp != ep) pp = &(*pp)->next;
+        *pp = ep->next;
+        tt__free(ep);
+    }
+}
+
 /* ---- Release ---------------------------------------------------------------------------------- */
 
 static void close_fd(tt__conn *c) {
@@ -198,6 +298,7 @@ static void conn_release(tt__conn *c) {
         c->all_prev = c->all_next = NULL;
         unlink_dirty(c);
         timer_stop(c);
+        ep_release(c);
         if (c->resolve) tt__resolver_cancel(c->resolve);
         c->resolve = NULL;
         if (c->ssl) tt__tls_free(c->ssl);
@@ -533,6 +634,7 @@ static void conn_readable(tt__conn *c) {
 static void ws_on_open(void *ud, const char *protocol, const char *extensions) {
     tt__conn *c = ud;
     if (c->dead) return;
+    ep_release(c);  /* the opening handshake is over: the next connection to this endpoint may start */
     upcalls++;
     tt__core_on_open(c->id, protocol ? protocol : "", extensions ? extensions : "");
 }
@@ -626,11 +728,16 @@ static void on_connected(tt__conn *c) {
 static void try_connect(tt__conn *c) {
     while (c->next_addr) {
         struct addrinfo *ai = c->next_addr;
+        if (!ep_acquire(c, ai)) {
+            c->phase = PH_WAITING;  /* another connection to this IP:port is opening; ep_release wakes us */
+            return;
+        }
         c->next_addr = ai->ai_next;
         c->attempts++;
         int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
         if (fd < 0) {
             record_connect_error(c, ai, errno);
+            ep_release(c);
             continue;
         }
         int one = 1;
@@ -650,6 +757,7 @@ static void try_connect(tt__conn *c) {
         }
         record_connect_error(c, ai, errno);
         close_fd(c);
+        ep_release(c);
     }
     if (c->attempts > 1) {
         snprintf(fmt_buf, sizeof fmt_buf, "connect: %s; %u addresses tried", last_connect_error, c->attempts);
@@ -675,6 +783,7 @@ static void connect_done(tt__conn *c) {
     while (ai && ai->ai_next != c->next_addr) ai = ai->ai_next;
     if (ai) record_connect_error(c, ai, err);
     close_fd(c);
+    ep_release(c);
     try_connect(c);
 }
 
@@ -725,6 +834,11 @@ static void process_dirty(void) {
         }
         if (c->pending_close) {
             conn_finish(c, c->pending_code, c->pending_clean);
+            continue;
+        }
+        if (c->ep_wake) {
+            c->ep_wake = 0;
+            if (c->phase == PH_WAITING) try_connect(c);
             continue;
         }
         if (c->read_again && c->phase == PH_WS) {
