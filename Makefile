@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc)
 export NODE_PATH := /usr/share/nodejs
 CTEST := ctest --output-on-failure -j$(JOBS)
 
-.PHONY: demo deps test test-web test-native test-asan test-wasi test-conformance build-native build-asan build-wasi cmocka-wasm install-check clean
+.PHONY: demo deps test test-web test-native test-asan test-wasi test-conformance test-parity build-native build-asan build-wasi cmocka-wasm install-check clean
 
 deps:
 	@tests/deps.sh
@@ -54,6 +54,13 @@ test-conformance: deps
 	@echo "== conformance: Autobahn|Testsuite core cases, native and web (Chromium is the reference)"
 	@node tests/conformance/run.mjs --quiet
 
+# Parity (tests/parity): every edge case through the native driver and the web build in headless Chromium,
+# compared with the recorded plain-JS Chromium reference; run.mjs builds both drivers itself
+# (build/parity/{native,web}) and fails on any difference not explained in tests/parity/exceptions.json.
+test-parity: deps
+	@echo "== parity: native and web build vs the recorded Chromium reference"
+	@node tests/parity/run.mjs
+
 # The main job: the sample game client natively and in headless Chromium, side by side.
 demo: deps
 	@echo "== demo: building the sample game client natively and for the web (log: build/demo-build.log)"
@@ -64,7 +71,7 @@ demo: deps
 	@node web/demo/run-demo.mjs build/native/native/tt_demo_client build/web/web/demo
 	@echo "(the interactive demo page: NODE_PATH=tests/node_modules node web/demo/serve.mjs, then open the printed URL)"
 
-test: test-native test-asan test-wasi install-check test-web test-conformance fuzz-smoke
+test: test-native test-asan test-wasi install-check test-web test-conformance fuzz-smoke test-parity
 	@echo "make test: all suites passed"
 
 clean:
