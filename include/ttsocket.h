@@ -219,9 +219,11 @@ typedef struct tt_message_event {
 } tt_message_event;
 
 /*
- * code: the close code the peer sent; 1005 if its Close frame had no code; 1006 if the connection was
- * failed or dropped without a closing handshake. reason: UTF-8, "" if none. was_clean: 1 only if the TCP
- * connection closed after a completed closing handshake.
+ * code: the close code the peer sent (as sent, 0-65535, even one RFC 6455 forbids; 1005, 1006 and 1015
+ * fail the connection instead); 1005 if its Close frame had no code; 1006 if the connection was failed
+ * or dropped without a closing handshake. A drop after open is onClose 1006 without onError, as in
+ * Chromium; a drop after the peer's Close keeps its code. reason: UTF-8, "" if none. was_clean: 1 only if
+ * the TCP connection closed (FIN) after a completed closing handshake.
  */
 typedef struct tt_close_event {
     int code;
