@@ -49,9 +49,11 @@ test-web: deps
 	@tests/web/run.sh
 
 # Autobahn|Testsuite's core cases (1-10) against the native build and the web build in headless Chromium
-# (tests/conformance); the full table is in build/conformance/report.md.
+# (tests/conformance; the selftest first checks the judge with the npm ws client). The full table is in
+# build/conformance/report.md.
 test-conformance: deps
 	@echo "== conformance: Autobahn|Testsuite core cases, native and web (Chromium is the reference)"
+	@node tests/conformance/selftest.mjs
 	@node tests/conformance/run.mjs --quiet
 
 # Parity (tests/parity): every edge case through the native driver and the web build in headless Chromium,
