@@ -185,7 +185,8 @@ function short(r) {
   if (!r || !r.server) return 'no result';
   const s = r.server;
   const code = s.closeCode === null ? (s.closedByMe ? 'no close' : 'drop') : String(s.closeCode);
-  return `${s.verdict} ${code}${s.events.length ? ` ev=${s.events.length}` : ''}`;
+  const ms = s.case.startsWith('9.') ? ` ${s.durationMs} ms` : '';
+  return `${s.verdict} ${code}${s.events.length ? ` ev=${s.events.length}` : ''}${ms}`;
 }
 
 function selectCases() {
@@ -312,7 +313,7 @@ async function main() {
   for (const c of cases) {
     const refCase = ref?.cases?.[c.id] || null;
     const row = { id: c.id, index: c.index, desc: c.desc, expectation: c.expectation,
-      chromium: refCase ? { verdict: refCase.verdict, result: refCase.result } : null,
+      chromium: refCase ? { verdict: refCase.verdict, result: refCase.result, did: chromiumDid(refCase) } : null,
       browserAligned: refCase?.verdict === FAILED };
     for (const [name, results] of [['native', native], ['web', web]]) {
       const r = results[c.id];
@@ -350,7 +351,10 @@ async function main() {
       if (!groups.has(why)) groups.set(why, []);
       groups.get(why).push(r.id);
     }
-    for (const [why, ids] of groups) console.log(`  ${ids.join(' ')}: ${why}`);
+    for (const [why, ids] of groups) {
+      const first = aligned.find((r) => r.id === ids[0]);
+      console.log(`  ${ids.join(' ')}: ${why} (e.g. ${first.id}: Chromium ${first.chromium.did})`);
+    }
   }
   const divergent = divergences(rows);
   if (divergent.length) {
@@ -366,6 +370,16 @@ async function main() {
   console.log(`\nreport: ${path.relative(ROOT, path.join(OUT, 'report.md'))}, ${path.relative(ROOT, path.join(OUT, 'report.json'))}`);
   const failed = (doNative && counts.native.FAIL) || (doWeb && counts.web.FAIL) || problems.length;
   process.exitCode = failed ? 1 : 0;
+}
+
+// What Chromium did in a case, in words (its first failing variant).
+function chromiumDid(refCase) {
+  const v = refCase.variants.find((x) => x.verdict === FAILED) || refCase.variants[0];
+  if (!v) return 'no result';
+  const s = v.signature;
+  const close = s.closeCode === null ? 'no Close (dropped TCP)' : `Close ${s.closeCode}${s.closeReason ? ` "${s.closeReason}"` : ''}`;
+  const game = s.client ? `; the page saw ${s.client.error ? 'error + ' : ''}close ${s.client.close}${s.client.clean ? ' (clean)' : ''}` : '';
+  return `${s.closedByMe ? 'answered with' : 'sent'} ${close}${game}`;
 }
 
 function divergences(rows) {
@@ -385,8 +399,8 @@ function markdown(rows, counts, total, aligned, doNative, doWeb, ref) {
   out.push(`- ${rows.length} cases in ${(total / 1000).toFixed(1)} s; Chromium reference ${ref?.chromium || '-'} (${ref?.recorded || '-'})`, '');
   if (aligned.length) {
     out.push('## Browser-aligned cases', '', 'Chromium fails Autobahn\'s expectation here; the builds must do what Chromium does.', '',
-      '| case | description | Chromium |', '|---|---|---|');
-    for (const r of aligned) out.push(`| ${r.id} | ${esc(r.desc.slice(0, 90))} | ${esc(r.chromium.result)} |`);
+      '| case | description | Autobahn verdict on Chromium | what Chromium did |', '|---|---|---|---|');
+    for (const r of aligned) out.push(`| ${r.id} | ${esc(r.desc.slice(0, 90))} | ${esc(r.chromium.result)} | ${esc(r.chromium.did)} |`);
     out.push('');
   }
   const divergent = divergences(rows);
