@@ -307,6 +307,14 @@ class CaseConnection {
     }
     this.case = spec;
     this.agent = u.searchParams.get('agent') || 'unknown';
+    // RFC 6455 4.1: what every client request must carry (a problem fails the case as a violation).
+    const method = (lines[0] || '').split(' ')[0];
+    if (method !== 'GET') this.violations.push(`request method ${method}`);
+    if (!/^websocket$/i.test(headers.upgrade || '')) this.violations.push(`Upgrade: ${headers.upgrade}`);
+    if (!/(^|,)\s*upgrade\s*(,|$)/i.test(headers.connection || '')) this.violations.push(`Connection: ${headers.connection}`);
+    if (headers['sec-websocket-version'] !== '13') this.violations.push(`Sec-WebSocket-Version: ${headers['sec-websocket-version']}`);
+    if (Buffer.from(key, 'base64').length !== 16) this.violations.push(`Sec-WebSocket-Key: ${key}`);
+    this.note(`request ${target}${headers['sec-websocket-extensions'] ? ` extensions: ${headers['sec-websocket-extensions']}` : ''}`);
     const accept = crypto.createHash('sha1').update(key + GUID).digest('base64');
     this.sock.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
       `Sec-WebSocket-Accept: ${accept}\r\n\r\n`);
