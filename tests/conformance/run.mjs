@@ -4,13 +4,15 @@
 // "browser-aligned": there the builds must do what Chromium does instead.
 //
 //   node tests/conformance/run.mjs [--only 6.4,7.9.1,...] [--skip-native] [--skip-web] [--no-build]
-//                                  [--record [--repeat N]] [--workers N] [--parallel] [--quiet] [--verbose]
+//                                  [--record [--repeat N]] [--workers N] [--parallel] [--quiet] [--strict-chromium] [--verbose]
 //
 // --record   also runs a plain JS WebSocket echo client in Chromium (N times per case, default 3: Chromium
 //            itself is racy in a few cases) and writes chromium-behaviour.json (the reference; commit it).
 //            Add --skip-native --skip-web to record only.
 // --only     case ids or id prefixes ("6.4" = 6.4.x)
 // --quiet    the table shows failing cases only (report.md always has every case)
+// --strict-chromium  also fails a passing case whose game-visible outcome (error, close code, wasClean)
+//            no recorded Chromium run had
 //
 // Builds under build/conformance/{native,web} (never touches build/native or build/web), writes
 // build/conformance/report.json and report.md, and exits 1 if any case fails.
@@ -38,6 +40,7 @@ const record = flag('--record');
 const repeat = Math.max(1, Number(option('--repeat', '3')));
 const verbose = flag('--verbose');
 const quiet = flag('--quiet');
+const strictChromium = flag('--strict-chromium');
 const browserWorkers = Number(option('--workers', '4'));
 const nativeWorkers = Number(option('--native-workers', '4'));
 // The native and the browser phases run one after the other unless --parallel: on 2 cores the overlap
@@ -178,6 +181,9 @@ function classify(r, ref) {
   }
   // Passes; noted when Chromium never did this (the game or the server saw something else).
   const divergence = ref && !asChromium ? sigDiff(sig, ref.variants[0].signature) : '';
+  if (strictChromium && ref && !ref.variants.some((x) => same(x.signature.client, sig.client))) {
+    return { status: 'FAIL', why: `(--strict-chromium) the game saw something no Chromium run did: ${divergence}` };
+  }
   return { status: 'pass', why: v === INFORMATIONAL ? r.server.result : '', divergence };
 }
 
