@@ -100,6 +100,32 @@ class Server:
         self.p = None
 
 
+class ServerGroup:
+    """N processes of one server on the same ports (server_lws --share: SO_REUSEPORT, the kernel spreads
+    the connections); pinned together, CPU seconds summed."""
+
+    def __init__(self, name, argv, cpu, n):
+        self.n = n
+        self.members = [Server(f'{name}#{i + 1}' if n > 1 else name, argv[:1] + (['--share'] if n > 1 else []) +
+                               argv[1:], cpu) for i in range(n)]
+
+    def start(self):
+        for m in self.members:
+            m.start()
+
+    def pin(self, cpu):
+        for m in self.members:
+            m.pin(cpu)
+
+    def cpu_seconds(self):
+        vals = [m.cpu_seconds() for m in self.members]
+        return None if any(v is None for v in vals) else sum(vals)
+
+    def stop(self):
+        for m in self.members:
+            m.stop()
+
+
 class CpuSampler(threading.Thread):
     """Samples a server's CPU seconds every 20 ms, to know how busy it was during a measurement window."""
 
@@ -213,9 +239,9 @@ class Bench:
         self.ca = os.path.join(certs, 'ca.pem')
         self.p_raw, self.p_ws, self.p_wss, self.p_defl = free_port(), free_port(), free_port(), free_port()
         self.raw = Server('server_raw', [os.path.join(self.bin, 'server_raw'), str(self.p_raw)], self.server_cpu)
-        self.lws = Server('server_lws', [os.path.join(self.bin, 'server_lws'), str(self.p_ws), str(self.p_wss),
-                                         os.path.join(certs, 'server.pem'), os.path.join(certs, 'server.key'),
-                                         str(self.p_defl)], self.server_cpu)
+        self.lws = ServerGroup('server_lws', [os.path.join(self.bin, 'server_lws'), str(self.p_ws), str(self.p_wss),
+                                              os.path.join(certs, 'server.pem'), os.path.join(certs, 'server.key'),
+                                              str(self.p_defl)], self.server_cpu, self.a.servers)
         for s in (self.raw, self.lws):
             s.start()
             self.servers.append(s)
@@ -504,7 +530,9 @@ class Bench:
                 f'Peers: libwebsockets {m["lws"]} (Debian), Node {m["node"]} with ws {m["ws"]} + bufferutil, '
                 f'Python websockets {m["python_websockets"]} (Debian)'
                 + (f', Chromium {getattr(self, "chromium", "")}' if getattr(self, 'chromium', '') else '') + '. '
-                'Echo server: tests/bench/server_lws.c on libwebsockets (no compression unless stated); raw TCP: '
+                'Echo server: tests/bench/server_lws.c on libwebsockets (no compression unless stated)'
+                + (f', {self.a.servers} processes sharing its ports (SO_REUSEPORT), all on the server core'
+                   if self.a.servers > 1 else '') + '; raw TCP: '
                 'tests/bench/server_raw.c. `ttsocket ÷ client` divides the medians of this run: above 1 means '
                 'ttsocket is faster for throughput, below 1 means lower latency. '
                 + ('**Smoke run: durations far too short for meaningful numbers.** ' if self.a.smoke else ''),
@@ -530,6 +558,8 @@ def main():
     ap.add_argument('--warmup', type=float, default=0.3)
     ap.add_argument('--window', type=int, default=int(os.environ.get('BENCH_WINDOW', 32)))
     ap.add_argument('--mib-window', dest='mib_window', type=int, default=4)
+    ap.add_argument('--servers', type=int, default=int(os.environ.get('BENCH_SERVERS', 1)),
+                    help='libwebsockets echo server processes sharing the ports (default 1)')
     ap.add_argument('--only', default='', help='comma list: msg1,msg10,mib,wss,deflate,lat,idle,web')
     a = ap.parse_args()
     a.lat_count, a.lat_reps, a.idle_conns, a.idle_reps = 20000, 3, 10000, 1

@@ -10,14 +10,22 @@
  * are, through TLS when the vhost is wss). So one pass writes every echo that accumulated. The "deflate"
  * vhost negotiates permessage-deflate and echoes through lws_write() per message, so lws compresses.
  *
- * Usage: server_lws PORT_WS [PORT_WSS CERT KEY [PORT_DEFLATE]]   (0 = that listener is not created)
+ * Usage: server_lws [--share] PORT_WS [PORT_WSS CERT KEY [PORT_DEFLATE]]   (0 = that listener is not created)
  * Prints READY when listening; runs until killed.
+ *
+ * --share: several processes serve the same ports (run.py --servers N), the kernel spreading the
+ * connections over them. Debian's lws 4.1.6 is built without SMP, and its ALLOW_LISTEN_SHARE option
+ * does not set SO_REUSEPORT, so this mode opens the listen sockets itself (SO_REUSEPORT), hands each to
+ * lws as a raw file descriptor, and on readiness accept()s and adopts every new socket into the vhost
+ * (lws_adopt_descriptor_vhost, in HTTP mode with TLS for wss): lws still does the handshake, TLS,
+ * parsing and the echo path exactly as with its own listener.
  */
 #include "bench_common.h"
 
 #include <libwebsockets.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <errno.h>
 #include <signal.h>
 #include <sys/socket.h>
 
@@ -209,13 +217,61 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     return 0;
 }
 
+static int share; /* --share */
+
+/* --share: our listen sockets, each adopted into lws as a raw file; readiness = connections to accept. */
+static struct listener {
+    int fd;
+    struct lws_vhost *vh;
+    int tls;
+} listeners[3];
+static int nlisteners;
+
+static int listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                             size_t len) {
+    if (reason != LWS_CALLBACK_RAW_RX_FILE) return 0;
+    int lfd = (int)lws_get_socket_fd(wsi);
+    for (int i = 0; i < nlisteners; i++) {
+        if (listeners[i].fd != lfd) continue;
+        for (;;) {
+            int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd < 0) break; /* EAGAIN: another process took it, or none left */
+            lws_sock_file_fd_type d;
+            d.sockfd = fd;
+            lws_adoption_type t = LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP | (listeners[i].tls ? LWS_ADOPT_ALLOW_SSL : 0);
+            lws_adopt_descriptor_vhost(listeners[i].vh, t, d, NULL, NULL); /* closes fd on failure */
+        }
+    }
+    return 0;
+}
+
+static int listen_shared(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) || bind(fd, (struct sockaddr *)&a, sizeof a) ||
+        listen(fd, 4096)) {
+        fprintf(stderr, "server_lws: cannot listen on port %d: %s\n", port, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 #define RX_BUF (64 * 1024)
 static struct lws_protocols protocols_plain[] = {
     {"echo", callback, sizeof(pss), RX_BUF, 0, NULL, 16u << 20},
+    {"listener", listener_callback, 0, 0, 2, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 static struct lws_protocols protocols_deflate[] = {
     {"echo", callback, sizeof(pss), RX_BUF, 1, NULL, 16u << 20},
+    {"listener", listener_callback, 0, 0, 2, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 static const struct lws_extension extensions[] = {
@@ -228,7 +284,7 @@ static struct lws_vhost *vhost(struct lws_context *ctx, const char *name, int po
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.vhost_name = name;
-    info.port = port;
+    info.port = share ? CONTEXT_PORT_NO_LISTEN_SERVER : port;
     info.iface = "127.0.0.1";
     info.protocols = deflate ? protocols_deflate : protocols_plain;
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | (cert ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0);
@@ -238,13 +294,35 @@ static struct lws_vhost *vhost(struct lws_context *ctx, const char *name, int po
         info.ssl_private_key_filepath = key;
     }
     struct lws_vhost *v = lws_create_vhost(ctx, &info);
-    if (!v) fprintf(stderr, "server_lws: cannot create vhost %s on port %d\n", name, port);
+    if (!v) {
+        fprintf(stderr, "server_lws: cannot create vhost %s on port %d\n", name, port);
+        return NULL;
+    }
+    if (share) {
+        int fd = listen_shared(port);
+        if (fd < 0) return NULL;
+        lws_sock_file_fd_type d;
+        d.filefd = fd;
+        listeners[nlisteners].fd = fd;
+        listeners[nlisteners].vh = v;
+        listeners[nlisteners].tls = cert != NULL;
+        nlisteners++;
+        if (!lws_adopt_descriptor_vhost(v, LWS_ADOPT_RAW_FILE_DESC, d, "listener", NULL)) {
+            fprintf(stderr, "server_lws: cannot adopt the listener of vhost %s\n", name);
+            return NULL;
+        }
+    }
     return v;
 }
 
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "--share") == 0) {
+        share = 1;
+        argv++;
+        argc--;
+    }
     if (argc < 2) {
-        fprintf(stderr, "usage: server_lws PORT_WS [PORT_WSS CERT KEY [PORT_DEFLATE]]\n");
+        fprintf(stderr, "usage: server_lws [--share] PORT_WS [PORT_WSS CERT KEY [PORT_DEFLATE]]\n");
         return 2;
     }
     bench_raise_nofile();
