@@ -354,9 +354,13 @@ static void server_deflate(z_stream *z, const uint8_t *p, size_t n, int last, gr
         FUZZ_CHECK(zr == Z_OK || zr == Z_BUF_ERROR, "server deflate %d", zr);
         gb_put(out, tmp, sizeof tmp - z->avail_out);
     } while (z->avail_out == 0);
-    /* A flush right after a flush emits nothing (zlib answers Z_BUF_ERROR): the stream is then already
-     * at a flush point, and an empty payload is what a server sends. */
-    if (last && out->len > 0) {
+    /* A flush right after a flush emits nothing (zlib answers Z_BUF_ERROR). The receiver appends
+     * 00 00 ff ff, which is only a block together with the header bits before it: a message's last
+     * fragment must then carry the single byte 00 (an empty stored block's header), as Chromium sends
+     * for an empty message (RFC 7692 section 7.2.3.6). */
+    if (last && out->len == 0) {
+        gb_put(out, "", 1);
+    } else if (last) {
         FUZZ_CHECK(out->len >= 4 && memcmp(out->p + out->len - 4, "\x00\x00\xff\xff", 4) == 0, "no sync tail");
         out->len -= 4;
     }
