@@ -71,7 +71,7 @@ struct tt__event {
     void *user_data;
     /* events */
     int code;                   /* close code, or the TT_E* code of an error */
-    int was_clean;
+    int was_clean;              /* onClose: the flag; onError: 1 when the detail could not be copied */
     tt_data_type type;
     char *data;                 /* owned: message payload, close reason, protocol */
     size_t length;
@@ -274,7 +274,8 @@ static void queue_failure(tt__task *t, int error, const char *detail) {
     }
     if (err) {
         err->code = error;
-        if (detail && detail[0]) err->data2 = tt__strdup(detail); /* a missing detail is not worth failing over */
+        /* A detail that cannot be copied is not worth failing over; say why in general terms instead. */
+        if (detail && detail[0] && (err->data2 = tt__strdup(detail)) == NULL) err->was_clean = 1;
         event_push(err);
     }
     cls->code = 1006;
@@ -345,7 +346,8 @@ static void deliver(tt__event *ev) {
     case TT__EV_ERROR:
         t->state = TT_CLOSED;
         if (t->on_error) {
-            tt_error_event e = {tt__errmsg(error_msg_for(ev->code)), ev->data2 ? ev->data2 : ""};
+            const char *detail = ev->data2 ? ev->data2 : ev->was_clean ? tt_strerror(ev->code) : "";
+            tt_error_event e = {tt__errmsg(error_msg_for(ev->code)), detail};
             rt.delivered++;
             t->on_error(handle, &e, t->on_error_ud);
         }
