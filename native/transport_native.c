@@ -571,10 +571,11 @@ static void conn_readable(tt__conn *c) {
     for (;;) {
         long n = conn_read(c);
         if (n > 0) {
-            if (c->phase == PH_LINGER) {  /* nothing more is expected; discard */
-                if ((size_t)n >= budget) return;
-                budget -= (size_t)n;
-                continue;
+            if (c->phase == PH_LINGER) {
+                /* Bytes after the closing handshake are a protocol violation; Chromium fails the
+                 * connection (onError + onClose 1006) however the bytes were split across reads. */
+                conn_fail(c, TT_EFRAME, "protocol: data after the closing handshake");
+                return;
             }
             c->busy = 1;
             int rc = tt__ws_recv(c->ws, read_buf, (size_t)n);

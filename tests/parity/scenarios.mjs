@@ -271,6 +271,8 @@ add(C, 'close-server-reason-utf8', 'code 3001 with a multi-byte UTF-8 reason',
   { server: [{ close: { code: 3001, reason: 'bye \u2713 \u00e9t\u00e9' } }] });
 add(C, 'close-server-data-after', 'a text frame right after the server\'s Close',
   { server: [{ close: { code: 1000, reason: 'first' } }, { send: 'text', data: 'late' }] });
+add(C, 'close-server-data-later', 'Close 1000; after the client\'s Close arrives, a text frame in a later write',
+  { server: [{ close: { code: 1000, reason: 'first' } }, { await: 'close' }, { send: 'text', data: 'late' }] });
 add(C, 'close-server-messages-before', 'three messages and a Close in one write',
   { server: [{ send: 'text', data: 'one' }, { send: 'binary', data: { binPattern: 2 } },
     { send: 'text', data: 'three' }, { close: { code: 3002, reason: 'after three' } }] });
