@@ -558,8 +558,8 @@ def main():
     ap.add_argument('--warmup', type=float, default=0.3)
     ap.add_argument('--window', type=int, default=int(os.environ.get('BENCH_WINDOW', 32)))
     ap.add_argument('--mib-window', dest='mib_window', type=int, default=4)
-    ap.add_argument('--servers', type=int, default=int(os.environ.get('BENCH_SERVERS', 1)),
-                    help='libwebsockets echo server processes sharing the ports (default 1)')
+    ap.add_argument('--servers', type=int, default=int(os.environ.get('BENCH_SERVERS', 2)),
+                    help='libwebsockets echo server processes sharing the ports (default 2)')
     ap.add_argument('--only', default='', help='comma list: msg1,msg10,mib,wss,deflate,lat,idle,web')
     a = ap.parse_args()
     a.lat_count, a.lat_reps, a.idle_conns, a.idle_reps = 20000, 3, 10000, 1
