@@ -245,11 +245,32 @@ static const char *url_for(const char *listener, const char *scheme, const char 
 #define WS(path) url_for("WS", "ws", "127.0.0.1", (path))
 #define WSS(path) url_for("WSS", "wss", "127.0.0.1", (path))
 
+/*
+ * The compression interop runs (integration.*.deflate) set TT_IT_DEFLATE=1: permessage-deflate is offered
+ * as by default, the echo tests use TT_IT_ECHO_PATH (a compressing echo) and expect the peer's answer
+ * TT_IT_EXPECT_EXT in onOpen's extensions. Every other run keeps compression off so that the exact wire
+ * checks of the other tests stay simple.
+ */
+static int deflate_mode(void) {
+    const char *v = getenv("TT_IT_DEFLATE");
+    return v != NULL && v[0] == '1';
+}
+static const char *echo_path(void) {
+    const char *v = getenv("TT_IT_ECHO_PATH");
+    return v && v[0] ? v : "/echo";
+}
+static const char *open_line(void) {
+    static char line[256];
+    const char *ext = getenv("TT_IT_EXPECT_EXT");
+    snprintf(line, sizeof line, "open protocol= extensions=%s rs=1", ext ? ext : "");
+    return line;
+}
+
 static void configure(int close_timeout_ms) {
     tt_runtime_config c;
     memset(&c, 0, sizeof c);
     c.skip_domain_check = 1;
-    c.disable_deflate = 1;
+    c.disable_deflate = !deflate_mode();
     c.ca_file = getenv("TT_IT_CA");
     c.close_timeout_ms = close_timeout_ms;
     c.max_message_size = 32 * MiB;
@@ -313,7 +334,7 @@ static void echo_all_sizes(const char *url, tt_data_type type) {
     const char *t = type == TT_DATA_TEXT ? "text" : "binary";
     char m[NSIZES][96];
     for (size_t i = 0; i < NSIZES; i++) snprintf(m[i], sizeof m[i], "message %s %zu same rs=1", t, sizes[i]);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", open_line(),
            m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], "result closeSocket:ok", "close 1000 done clean rs=3");
     assert_int_equal(tt_socket_task_buffered_amount(r.task), 0);
     for (size_t i = 0; i < NSIZES; i++) free(data[i]);
@@ -321,10 +342,10 @@ static void echo_all_sizes(const char *url, tt_data_type type) {
 
 /* ---- Tests: messages --------------------------------------------------------------------------- */
 
-static void test_echo_text_ws(void **s) { (void)s; echo_all_sizes(WS("/echo"), TT_DATA_TEXT); }
-static void test_echo_binary_ws(void **s) { (void)s; echo_all_sizes(WS("/echo"), TT_DATA_BINARY); }
-static void test_echo_text_wss(void **s) { (void)s; echo_all_sizes(WSS("/echo"), TT_DATA_TEXT); }
-static void test_echo_binary_wss(void **s) { (void)s; echo_all_sizes(WSS("/echo"), TT_DATA_BINARY); }
+static void test_echo_text_ws(void **s) { (void)s; echo_all_sizes(WS(echo_path()), TT_DATA_TEXT); }
+static void test_echo_binary_ws(void **s) { (void)s; echo_all_sizes(WS(echo_path()), TT_DATA_BINARY); }
+static void test_echo_text_wss(void **s) { (void)s; echo_all_sizes(WSS(echo_path()), TT_DATA_TEXT); }
+static void test_echo_binary_wss(void **s) { (void)s; echo_all_sizes(WSS(echo_path()), TT_DATA_BINARY); }
 
 static void test_echo_utf8(void **s) {
     (void)s;
@@ -332,12 +353,12 @@ static void test_echo_utf8(void **s) {
     rec r = {0};
     r.close_after_messages = 1;
     r.send_on_open = text;
-    start(&r, WS("/echo"), NULL, 0, 0);
+    start(&r, WS(echo_path()), NULL, 0, 0);
     rec *all[] = {&r};
     run_until_closed(all, 1, 10000);
     char m[160];
     snprintf(m, sizeof m, "message text %zu %s rs=1", strlen(text), text);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1", m,
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", open_line(), m,
            "result closeSocket:ok", "close 1000 done clean rs=3");
 }
 

@@ -15,6 +15,7 @@ Listens on 127.0.0.1 with random free ports, prints "LISTEN ws <port>", "LISTEN 
   /echo-close   echo; after "close-me" close with 4002 "server says bye"
 """
 import asyncio
+import os
 import ssl
 import sys
 import urllib.parse
@@ -62,7 +63,9 @@ async def handler(ws, path=None):
 async def main():
     common = dict(
         subprotocols=["chat", "superchat"],
-        compression=None,
+        # TT_PY_COMPRESSION=deflate: negotiate permessage-deflate (websockets' default settings), for the
+        # compression interop run (integration.python.deflate).
+        compression="deflate" if os.environ.get("TT_PY_COMPRESSION") == "deflate" else None,
         ping_interval=None,
         max_size=64 * 1024 * 1024,
         max_queue=None,
