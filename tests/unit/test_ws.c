@@ -16,24 +16,16 @@
 #include "deflate.h"
 #include "frame.h"
 #include "handshake.h"
-#include "sha1.h"
+#include "test_hooks.h"
 #include "tt_internal.h"
 #include "ws.h"
 
 /* ---- Fixtures -------------------------------------------------------------------------------- */
 
-static uint8_t random_next;
-static void counter_random(void *ud, uint8_t *buf, size_t n) {
-    (void)ud;
-    for (size_t i = 0; i < n; i++) buf[i] = random_next++;
-}
-
+/* Fixed hooks (counter "randomness" from 0, the test SHA-1), so the tests compare exact wire bytes. */
 static int setup(void **state) {
     (void)state;
-    tt__hooks h = {NULL, counter_random, tt_test_sha1, NULL};
-    tt__hooks_set(&h);
-    random_next = 0;
-    tt__random_reset();
+    tt_test_hooks_install(0);
     tt__alloc_set_fail_after(0);
     return 0;
 }
@@ -85,8 +77,7 @@ static tt__ws *session_new(recorder *r, size_t protocol_count, size_t max_messag
     const char *s = "ws://example.test:8080/chat";
     assert_int_equal(tt__url_parse(s, strlen(s), &url), 0);
     memset(r, 0, sizeof *r);
-    random_next = 0;
-    tt__random_reset();
+    tt_test_hooks_install(0); /* the same mask keys and nonce for every session */
     tt__ws_options o;
     memset(&o, 0, sizeof o);
     o.url = &url;
