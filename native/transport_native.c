@@ -59,11 +59,13 @@
 #define TT__READ_BUDGET (1024u * 1024u)
 /* After the closing handshake: how long the server gets to close TCP (Chromium waits 2 s). */
 #define TT__LINGER_MS 2000
+/* An open connection's spare large buffers (see tt__ws_trim()) go back at most this long after use. */
+#define TT__TRIM_MS 1000
 #define TT__MAX_EVENTS 256
 #define TT__DETAIL_MAX 320
 
 enum { PH_RESOLVING, PH_WAITING, PH_CONNECTING, PH_TLS, PH_WS, PH_LINGER };
-enum { TIMER_NONE, TIMER_CLOSE, TIMER_LINGER };
+enum { TIMER_NONE, TIMER_CLOSE, TIMER_LINGER, TIMER_TRIM };
 
 struct tt__conn {
     uint32_t id;
@@ -196,6 +198,13 @@ static void timer_start(tt__conn *c, int kind, uint64_t delay_ms) {
     c->timer_next = timer_head;
     if (timer_head) timer_head->timer_prev = c;
     timer_head = c;
+}
+
+/* While the engine holds spare buffers, a timer gives them back: at most one reallocation a second while
+ * large messages flow, none held long once the connection is quiet. */
+static void arm_trim(tt__conn *c) {
+    if (c->dead || c->phase != PH_WS || c->ws == NULL || c->timer != TIMER_NONE) return;
+    if (tt__ws_has_spare(c->ws)) timer_start(c, TIMER_TRIM, TT__TRIM_MS);
 }
 
 /* ---- Endpoint locks --------------------------------------------------------------------------- */
@@ -483,6 +492,7 @@ static void conn_flush(tt__conn *c) {
         update_interest(c, 0);
     }
     if (tt__ws_get_state(c->ws) == TT__WS_CLOSED) enter_linger(c);
+    else arm_trim(c);
 }
 
 /* After an engine failure: one non-blocking attempt to put its Close frame on the wire. */
@@ -660,7 +670,8 @@ static void ws_on_peer_close(void *ud, int code, const char *reason, size_t reas
         if (c->peer_reason) c->peer_reason_len = (uint16_t)reason_length;
     }
     /* Our answer must get out in bounded time even if the server stops reading. */
-    if (c->timer == TIMER_NONE) timer_start(c, TIMER_CLOSE, (uint64_t)tt__core_config()->close_timeout_ms);
+    if (c->timer == TIMER_NONE || c->timer == TIMER_TRIM)
+        timer_start(c, TIMER_CLOSE, (uint64_t)tt__core_config()->close_timeout_ms);
 }
 
 /* ---- Connecting -------------------------------------------------------------------------------- */
@@ -813,6 +824,7 @@ static void conn_event(tt__conn *c, uint32_t ev) {
         if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) || (c->tls_read_wants_write && (ev & EPOLLOUT)))
             conn_readable(c);
         if (!c->dead && ((ev & EPOLLOUT) || c->tls_write_wants_read)) conn_flush(c);
+        if (!c->dead) arm_trim(c);
         break;
     case PH_LINGER: conn_readable(c); break;
     default: break;
@@ -856,7 +868,10 @@ static void process_timers(void) {
     while (c) {
         tt__conn *next = c->timer_next;
         if (c->deadline <= now) {
-            if (c->timer == TIMER_LINGER) {
+            if (c->timer == TIMER_TRIM) {
+                timer_stop(c);
+                if (c->phase == PH_WS && c->ws) tt__ws_trim(c->ws);
+            } else if (c->timer == TIMER_LINGER) {
                 conn_finish(c, c->peer_code, 1);
             } else {
                 /* The server never finished the closing handshake (Chromium: 1006, not clean). */

@@ -28,6 +28,7 @@
 
 #define WS_HEAD_MAX 16384          /* the longest handshake response head we accept */
 #define WS_MSG_KEEP 256            /* a message buffer at most this big survives idle periods */
+#define WS_SPARE_MIN (64u * 1024u) /* buffers this big stay between messages until tt__ws_trim() */
 #define WS_PREALLOC_MAX (1u << 20) /* a frame up to this size gets its whole buffer at once */
 #define WS_RSV1 4u                 /* tt__frame_header.rsv: "this message is compressed" */
 
@@ -322,14 +323,20 @@ void tt__ws_output_consume(tt__ws *ws, size_t n) {
     ws->out_pos += n;
     ws->out_abs += n;
     if (ws->out_pos == ws->out_len) { /* drained: an idle session keeps no output memory */
+        /* Without context takeover the compressor holds no state between messages. */
+        if (ws->pmd.client_no_context_takeover) ws_release_deflater(ws);
+        if (ws->out_cap >= WS_SPARE_MIN && ws->state == TT__WS_OPEN) {
+            /* Large buffers come fresh from the kernel (page faults on every byte): while traffic flows
+             * the buffer stays for the next message, and tt__ws_trim() returns it once things are quiet. */
+            ws->out_pos = ws->out_len = 0;
+            return;
+        }
         tt__free(ws->out);
         tt__free(ws->spans);
         ws->out = NULL;
         ws->spans = NULL;
         ws->out_pos = ws->out_len = ws->out_cap = 0;
         ws->span_head = ws->span_count = ws->span_cap = 0;
-        /* Without context takeover the compressor holds no state between messages. */
-        if (ws->pmd.client_no_context_takeover) ws_release_deflater(ws);
     }
 }
 
@@ -778,12 +785,32 @@ static int ws_recv_frames(tt__ws *ws, const uint8_t *p, size_t n) {
  */
 static void ws_trim_idle(tt__ws *ws) {
     if (ws->msg_active) return;
-    if (ws->msg_cap > WS_MSG_KEEP) {
+    if (ws->msg_cap > WS_MSG_KEEP && !(ws->msg_cap >= WS_SPARE_MIN && ws->state == TT__WS_OPEN)) {
         tt__free(ws->msg);
         ws->msg = NULL;
         ws->msg_cap = ws->msg_len = 0;
     }
     if (ws->pmd.server_no_context_takeover) ws_release_inflater(ws);
+}
+
+int tt__ws_has_spare(const tt__ws *ws) {
+    return (!ws->msg_active && ws->msg_cap > WS_MSG_KEEP) || (ws->out != NULL && ws->out_pos == ws->out_len);
+}
+
+void tt__ws_trim(tt__ws *ws) {
+    if (!ws->msg_active && ws->msg_cap > WS_MSG_KEEP) {
+        tt__free(ws->msg);
+        ws->msg = NULL;
+        ws->msg_cap = ws->msg_len = 0;
+    }
+    if (ws->out != NULL && ws->out_pos == ws->out_len) {
+        tt__free(ws->out);
+        tt__free(ws->spans);
+        ws->out = NULL;
+        ws->spans = NULL;
+        ws->out_pos = ws->out_len = ws->out_cap = 0;
+        ws->span_head = ws->span_count = ws->span_cap = 0;
+    }
 }
 
 int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length) {

@@ -111,4 +111,13 @@ const char *tt__ws_error_detail(const tt__ws *ws); /* a sentence once FAILED, el
  */
 size_t tt__ws_memory(const tt__ws *ws);
 
+/*
+ * Message and output buffers of 64 KiB or more are kept between messages while the session is open, so
+ * that a stream of large messages does not fault in fresh pages for each one. tt__ws_has_spare() tells
+ * whether such an unused buffer is held; tt__ws_trim() returns it (the transport calls it when the
+ * connection has been quiet for a while).
+ */
+int tt__ws_has_spare(const tt__ws *ws);
+void tt__ws_trim(tt__ws *ws);
+
 #endif

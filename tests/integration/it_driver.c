@@ -651,6 +651,32 @@ static void test_hundred_tasks(void **s) {
     free(r);
 }
 
+static int got_message(rec *r) { return r->messages > 0 || r->closed; }
+
+/* Buffers kept for the next large message go back once the connection has been quiet for a second. */
+static void test_spare_buffers_released(void **s) {
+    (void)s;
+    enum { N = 256 * 1024 };
+    uint8_t *data = payload(N, 0);
+    rec r = {0};
+    start(&r, WS(echo_path()), NULL, 0, 0);
+    run_until(&r, is_open, 10000);
+    send_data(&r, TT_DATA_BINARY, data, N);
+    run_until(&r, got_message, 10000);
+    assert_int_equal(r.messages, 1);
+    size_t peak = tt__native_memory();
+    uint64_t end = now_ms() + 5000;
+    while (tt__native_memory() + N > peak && now_ms() < end) assert_true(tt_runtime_poll(50) >= 0);
+    size_t after = tt__native_memory();
+    fprintf(stderr, "  after a %d-byte echo: %zu bytes, %zu once quiet\n", N, peak, after);
+    assert_true(after + N <= peak);
+    if (deflate_mode() == 0) assert_true(after <= 4096);
+    close_task(&r, 1000, NULL);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    free(data);
+}
+
 /* Idle ws:// connections must stay within 4 KiB of user-space memory each (engine included). */
 static void test_idle_memory(void **s) {
     (void)s;
@@ -1019,6 +1045,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_subprotocol_unrequested, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hundred_tasks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_memory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spare_buffers_released, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unresolvable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handshake_timeout, setup, teardown),

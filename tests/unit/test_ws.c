@@ -476,6 +476,36 @@ static void test_zero_copy_hot_path(void **state) {
     tt__ws_free(ws);
 }
 
+/* Large buffers stay between messages while the session is open; tt__ws_trim() gives them back. */
+static void test_large_buffers_kept_until_trim(void **state) {
+    (void)state;
+    recorder r;
+    tt__ws *ws = session_open(&r, 0);
+    size_t idle = tt__ws_memory(ws);
+    assert_false(tt__ws_has_spare(ws));
+    enum { N = 100000 };
+    uint8_t *big = malloc(10 + N);
+    big[0] = 0x82, big[1] = 127;
+    memset(big + 2, 0, 8);
+    big[7] = (N >> 16) & 0xFF, big[8] = (N >> 8) & 0xFF, big[9] = N & 0xFF;
+    memset(big + 10, 7, N);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(tt__ws_recv(ws, big, 5000), 0);
+        assert_int_equal(tt__ws_recv(ws, big + 5000, 10 + N - 5000), 0);
+        assert_int_equal(r.lengths[round], N);
+        assert_true(tt__ws_memory(ws) > N); /* kept for the next message */
+        assert_true(tt__ws_has_spare(ws));
+    }
+    assert_int_equal(tt__ws_send(ws, TT_DATA_BINARY, big, N), 0);
+    drain(ws);
+    assert_true(tt__ws_memory(ws) > 2 * N);
+    tt__ws_trim(ws);
+    assert_false(tt__ws_has_spare(ws));
+    assert_int_equal(tt__ws_memory(ws), idle);
+    free(big);
+    tt__ws_free(ws);
+}
+
 /* An open, idle session is small, also after assembling a large split message. */
 static void test_idle_memory_is_small(void **state) {
     (void)state;
@@ -773,6 +803,7 @@ int main(void) {
         cmocka_unit_test_setup(test_busy_stream_every_split, setup),
         cmocka_unit_test_setup(test_zero_copy_hot_path, setup),
         cmocka_unit_test_setup(test_idle_memory_is_small, setup),
+        cmocka_unit_test_setup(test_large_buffers_kept_until_trim, setup),
         cmocka_unit_test_setup(test_too_big_before_allocation, setup),
         cmocka_unit_test_setup(test_send_exact_bytes_and_buffered_amount, setup),
         cmocka_unit_test_setup(test_send_large_lengths, setup),
