@@ -55,6 +55,8 @@
 #define TT__SEND_BUFFER_LIMIT ((size_t)64u * 1024u * 1024u)
 /* Output beyond this is written from tt__transport_send() at once instead of at the next pass. */
 #define TT__EAGER_FLUSH (256u * 1024u)
+/* A payload with at least this much still to come is read straight into the message buffer. */
+#define TT__DIRECT_MIN (64u * 1024u)
 /* Bytes read from one connection per pass before the others get their turn. */
 #define TT__READ_BUDGET (1024u * 1024u)
 /* After the closing handshake: how long the server gets to close TCP (Chromium waits 2 s). */
@@ -519,11 +521,11 @@ static void enter_linger(tt__conn *c) {
 
 /* ---- Reading ----------------------------------------------------------------------------------- */
 
-/* Reads into the shared buffer: > 0 bytes, or TT__TLS_WANT_* / EOF / ERROR (fmt_buf filled). */
-static long conn_read(tt__conn *c) {
-    if (c->ssl) return tt__tls_read(c->ssl, read_buf, TT__READ_BUFFER_SIZE, fmt_buf, sizeof fmt_buf);
+/* Reads into buf: > 0 bytes, or TT__TLS_WANT_* / EOF / ERROR (fmt_buf filled). */
+static long conn_read(tt__conn *c, uint8_t *buf, size_t cap) {
+    if (c->ssl) return tt__tls_read(c->ssl, buf, cap, fmt_buf, sizeof fmt_buf);
     ssize_t n;
-    do n = recv(c->fd, read_buf, TT__READ_BUFFER_SIZE, 0); while (n < 0 && errno == EINTR);
+    do n = recv(c->fd, buf, cap, 0); while (n < 0 && errno == EINTR);
     if (n > 0) return (long)n;
     if (n == 0) return TT__TLS_EOF;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return TT__TLS_WANT_READ;
@@ -579,7 +581,11 @@ static void conn_readable(tt__conn *c) {
     c->read_again = 0;
     c->tls_read_wants_write = 0;
     for (;;) {
-        long n = conn_read(c);
+        /* Inside a large payload the bytes go straight to their place in the message (no copy). */
+        size_t cap = TT__READ_BUFFER_SIZE;
+        uint8_t *direct = c->phase == PH_WS && c->ws ? tt__ws_recv_buffer(c->ws, TT__DIRECT_MIN, &cap) : NULL;
+        if (direct == NULL) cap = TT__READ_BUFFER_SIZE;
+        long n = conn_read(c, direct ? direct : read_buf, cap);
         if (n > 0) {
             if (c->phase == PH_LINGER) {
                 /* Bytes after the closing handshake are a protocol violation; Chromium fails the
@@ -588,7 +594,7 @@ static void conn_readable(tt__conn *c) {
                 return;
             }
             c->busy = 1;
-            int rc = tt__ws_recv(c->ws, read_buf, (size_t)n);
+            int rc = direct ? tt__ws_recv_direct(c->ws, (size_t)n) : tt__ws_recv(c->ws, read_buf, (size_t)n);
             c->busy = 0;
             if (c->dead) {  /* aborted from inside an up-call */
                 conn_release(c);
@@ -613,7 +619,7 @@ static void conn_readable(tt__conn *c) {
                 return;  /* plain sockets are level-triggered: epoll reports the rest */
             }
             budget -= (size_t)n;
-            if (!c->ssl && (size_t)n < TT__READ_BUFFER_SIZE) return;  /* drained */
+            if (!c->ssl && (size_t)n < cap) return;  /* drained */
             continue;
         }
         if (n == TT__TLS_WANT_READ) return;

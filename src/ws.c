@@ -826,6 +826,39 @@ int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length) {
     return rc;
 }
 
+/*
+ * Direct reads: inside the payload of a large uncompressed data frame, the transport may read straight
+ * into the message buffer at the place the bytes belong, instead of into its read buffer and then copying.
+ * The reservation is at most WS_DIRECT_STEP beyond what the message holds, so a frame that announces a huge
+ * length (with no max_message_size) does not allocate it before it arrives.
+ */
+#define WS_DIRECT_STEP (4u << 20)
+
+uint8_t *tt__ws_recv_buffer(tt__ws *ws, size_t min, size_t *room) {
+    *room = 0;
+    if (!ws_receiving(ws) || !ws->in_frame || ws_is_control(ws->frame.opcode) || ws->msg_compressed)
+        return NULL;
+    if (ws->frame_left < min || ws->frame_left == 0) return NULL;
+    size_t want = ws->frame_left < WS_DIRECT_STEP ? (size_t)ws->frame_left : WS_DIRECT_STEP;
+    if (ws_msg_reserve(ws, want)) return NULL; /* the ordinary path then reports the failure */
+    size_t free_bytes = ws->msg_cap - ws->msg_len;
+    *room = ws->frame_left < free_bytes ? (size_t)ws->frame_left : free_bytes;
+    return ws->msg + ws->msg_len;
+}
+
+int tt__ws_recv_direct(tt__ws *ws, size_t n) {
+    if (ws->state == TT__WS_FAILED) return ws->error;
+    if (n == 0) return 0;
+    /* Validated in place, exactly as ws_take_payload() validates before buffering. */
+    int rc = ws_check_text(ws, ws->msg + ws->msg_len, n);
+    if (rc) return rc;
+    ws->msg_len += n;
+    ws->frame_left -= n;
+    if (ws->frame_left == 0) rc = ws_frame_end(ws, NULL);
+    ws_trim_idle(ws);
+    return rc;
+}
+
 /* ---- Sending ------------------------------------------------------------------------------------ */
 
 int tt__ws_send(tt__ws *ws, tt_data_type type, const void *data, size_t length) {

@@ -84,6 +84,17 @@ void tt__ws_free(tt__ws *ws);
 int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length);
 
 /*
+ * Direct reads, for large payloads: when the session is inside the payload of an uncompressed data frame
+ * with at least `min` bytes of it still to come, tt__ws_recv_buffer() returns where the next payload bytes
+ * belong in the message buffer and sets *room (> 0, never past the end of the frame); else NULL. The
+ * transport may read up to *room bytes there and then call tt__ws_recv_direct() with the count, which
+ * validates and delivers exactly as tt__ws_recv() would for the same bytes (same return values). Nothing
+ * else may touch the session between the two calls.
+ */
+uint8_t *tt__ws_recv_buffer(tt__ws *ws, size_t min, size_t *room);
+int tt__ws_recv_direct(tt__ws *ws, size_t n);
+
+/*
  * Queues a message as one frame, masked; compressed (RSV1) when permessage-deflate was negotiated, as
  * Chromium compresses every message. OPEN only. Returns 0, TT_ESTATE or TT_ENOMEM (nothing queued then).
  */

@@ -233,13 +233,17 @@ static tt__ws *session_open(session_run *r, size_t protocol_count, size_t max_me
 
 static int state_rank(tt__ws_state s) { return (int)s; }
 
-/* One tt__ws_recv with every invariant around it. Returns the code. */
-static int recv_checked(session_run *r, const uint8_t *p, size_t n) {
+/*
+ * One tt__ws_recv with every invariant around it. Returns the code. direct: the bytes were already copied
+ * to the buffer tt__ws_recv_buffer() offered and go in through tt__ws_recv_direct(), as the native
+ * transport reads large payloads.
+ */
+static int recv_checked(session_run *r, const uint8_t *p, size_t n, int direct) {
     tt__ws_state before = tt__ws_get_state(r->ws);
     int was_failed_code = tt__ws_error(r->ws);
     int peer_closes = r->peer_closes, opens = r->opens, messages = r->messages;
     r->in_recv = 1;
-    int rc = tt__ws_recv(r->ws, p, n);
+    int rc = direct ? tt__ws_recv_direct(r->ws, n) : tt__ws_recv(r->ws, p, n);
     r->in_recv = 0;
     tt__ws_state after = tt__ws_get_state(r->ws);
     if (before == TT__WS_FAILED) {
@@ -388,7 +392,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         if (!raw && (opt & 0x80) == 0 && pos == 0) want = head_len + (want < server_len ? want : server_len);
         if (want > stream_len - pos) want = stream_len - pos;
-        rc = recv_checked(&r, stream + pos, want);
+        int direct = 0;
+        if (action == 1 || action == 2) { /* read into the engine's buffer when it offers one */
+            size_t room = 0;
+            uint8_t *dst = tt__ws_recv_buffer(ws, action == 1 ? 1 : 64, &room);
+            FUZZ_CHECK((dst != NULL) == (room > 0), "recv buffer %p with room %zu", (void *)dst, room);
+            if (dst) {
+                if (want > room) want = room;
+                memcpy(dst, stream + pos, want);
+                direct = 1;
+            }
+        }
+        rc = recv_checked(&r, stream + pos, want, direct);
         pos += want;
         if (rc) break;
     }
@@ -408,7 +423,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         size_t h2 = make_101(ws, head2, sizeof head2, protocol);
         FUZZ_CHECK(h2 == head_len && memcmp(head2, head, h2) == 0, "the 101 is not deterministic");
     }
-    if (stream_len) recv_checked(&w, stream, stream_len);
+    if (stream_len) recv_checked(&w, stream, stream_len, 0);
     result whole = {w.digest, tt__ws_error(ws), tt__ws_get_state(ws), w.opens, w.messages, w.peer_closes};
     tt__ws_free(ws);
     free(stream);

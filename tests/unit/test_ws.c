@@ -38,6 +38,7 @@ typedef struct recorder {
     tt_data_type types[16];
     uint8_t data[16][512];
     size_t lengths[16];
+    uint32_t hashes[16]; /* FNV-1a of every message, whatever its length */
     const uint8_t *last_ptr;
     int closes;
     int close_code;
@@ -57,6 +58,9 @@ static void rec_message(void *ud, tt_data_type type, const uint8_t *data, size_t
     r->types[r->messages] = type;
     r->lengths[r->messages] = length;
     if (length <= sizeof r->data[0]) memcpy(r->data[r->messages], data, length);
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < length; i++) h = (h ^ data[i]) * 16777619u;
+    r->hashes[r->messages] = h;
     r->last_ptr = data;
     r->messages++;
 }
@@ -777,6 +781,138 @@ static void test_utf8_fails_fast(void **state) {
     tt__ws_free(ws);
 }
 
+/*
+ * Direct reads: a large text message in two fragments, a two-byte character across a read boundary, fed
+ * through tt__ws_recv_buffer()/tt__ws_recv_direct() wherever the engine offers its buffer and through
+ * tt__ws_recv() elsewhere, is delivered exactly as when fed whole; the buffer is never offered past the end
+ * of a frame, nor for control frames, nor below `min`; invalid UTF-8 fails at the same byte either way.
+ */
+static size_t feed_direct(tt__ws *ws, const uint8_t *p, size_t n, size_t step, size_t min, int *rc_out) {
+    size_t at = 0, direct_bytes = 0;
+    *rc_out = 0;
+    while (at < n) {
+        size_t room = 0, take;
+        uint8_t *buf = tt__ws_recv_buffer(ws, min, &room);
+        int rc;
+        if (buf) {
+            assert_true(room > 0);
+            take = room < step ? room : step;
+            if (take > n - at) take = n - at;
+            memcpy(buf, p + at, take);
+            rc = tt__ws_recv_direct(ws, take);
+            direct_bytes += take;
+        } else {
+            assert_int_equal(room, 0);
+            take = step < n - at ? step : n - at;
+            rc = tt__ws_recv(ws, p + at, take);
+        }
+        at += take;
+        if (rc) {
+            *rc_out = rc;
+            break;
+        }
+    }
+    return direct_bytes;
+}
+
+static size_t big_text_stream(uint8_t *s, size_t first, size_t second, size_t char_at, int bad) {
+    size_t n = 0;
+    s[n++] = 0x01; /* text, not final */
+    s[n++] = 127;
+    for (int i = 0; i < 8; i++) s[n++] = (uint8_t)((uint64_t)first >> (56 - 8 * i));
+    size_t payload0 = n;
+    memset(s + n, 'x', first);
+    n += first;
+    s[n++] = 0x89; /* a ping between the fragments */
+    s[n++] = 2;
+    s[n++] = 'h';
+    s[n++] = 'i';
+    s[n++] = 0x80; /* continuation, final */
+    s[n++] = 127;
+    for (int i = 0; i < 8; i++) s[n++] = (uint8_t)((uint64_t)second >> (56 - 8 * i));
+    memset(s + n, 'y', second);
+    n += second;
+    s[payload0 + char_at] = 0xC3; /* U+00E9 (or an invalid continuation) inside the first fragment */
+    s[payload0 + char_at + 1] = bad ? 0x28 : 0xA9;
+    s[n++] = 0x82; /* and a small binary message after it */
+    s[n++] = 3;
+    memcpy(s + n, "end", 3);
+    return n + 3;
+}
+
+static void test_direct_reads(void **state) {
+    (void)state;
+    enum { FIRST = 200000, SECOND = 100002 };
+    static uint8_t stream[FIRST + SECOND + 64];
+    size_t n = big_text_stream(stream, FIRST, SECOND, 150000, 0);
+    recorder whole, r;
+    tt__ws *ws = session_open(&whole, 0);
+    uint8_t probe[8];
+    size_t room = 99;
+    assert_null(tt__ws_recv_buffer(ws, 1, &room)); /* between frames */
+    assert_int_equal(room, 0);
+    assert_int_equal(tt__ws_recv(ws, stream, n), 0);
+    tt__ws_free(ws);
+    assert_int_equal(whole.messages, 2);
+    assert_int_equal(whole.lengths[0], FIRST + SECOND);
+
+    static const size_t steps[] = {1000, 4096, 65536, 150001, 1 << 20};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        ws = session_open(&r, 0);
+        int rc;
+        size_t direct = feed_direct(ws, stream, n, steps[i], 1000, &rc);
+        assert_int_equal(rc, 0);
+        if (steps[i] < n) assert_true(direct > 0); /* else it all came in one ordinary chunk */
+        assert_true(direct <= FIRST + SECOND);
+        assert_int_equal(r.messages, 2);
+        assert_int_equal(r.types[0], TT_DATA_TEXT);
+        assert_int_equal(r.lengths[0], FIRST + SECOND);
+        assert_int_equal(r.hashes[0], whole.hashes[0]);
+        assert_int_equal(r.lengths[1], 3);
+        assert_memory_equal(r.data[1], "end", 3);
+        assert_int_equal(take_client_frame(ws, probe, &room), TT__OP_PONG); /* the ping was answered */
+        assert_int_equal(room, 2);
+        assert_memory_equal(probe, "hi", 2);
+        tt__ws_free(ws);
+    }
+
+    /* Never past the end of a frame; nothing when less than `min` is left; nothing for control frames. */
+    ws = session_open(&r, 0);
+    assert_int_equal(tt__ws_recv(ws, stream, 10 + 5), 0);
+    assert_non_null(tt__ws_recv_buffer(ws, FIRST - 5, &room));
+    assert_int_equal(room, FIRST - 5);
+    assert_null(tt__ws_recv_buffer(ws, FIRST - 4, &room));
+    static const uint8_t ping_head[] = {0x89, 0x7D};
+    tt__ws *ws2 = session_open(&r, 0);
+    assert_int_equal(tt__ws_recv(ws2, ping_head, 2), 0);
+    assert_null(tt__ws_recv_buffer(ws2, 1, &room));
+    tt__ws_free(ws2);
+    tt__ws_free(ws);
+
+    /* Invalid UTF-8 fails at the same byte, with the same detail, whichever way it came. */
+    n = big_text_stream(stream, FIRST, SECOND, 150000, 1);
+    ws = session_open(&r, 0);
+    assert_int_equal(tt__ws_recv(ws, stream, 10 + 150001), 0);
+    assert_int_equal(tt__ws_recv(ws, stream + 10 + 150001, 1), TT_EUTF8);
+    tt__ws_free(ws);
+    ws = session_open(&r, 0);
+    assert_int_equal(tt__ws_recv(ws, stream, 10), 0);
+    uint8_t *buf = tt__ws_recv_buffer(ws, 1, &room);
+    assert_non_null(buf);
+    memcpy(buf, stream + 10, 150001);
+    assert_int_equal(tt__ws_recv_direct(ws, 150001), 0);
+    buf = tt__ws_recv_buffer(ws, 1, &room);
+    assert_non_null(buf);
+    memcpy(buf, stream + 10 + 150001, 1);
+    assert_int_equal(tt__ws_recv_direct(ws, 1), TT_EUTF8);
+    assert_int_equal(tt__ws_get_state(ws), TT__WS_FAILED);
+    assert_string_equal(tt__ws_error_detail(ws), "text: invalid UTF-8");
+    assert_null(tt__ws_recv_buffer(ws, 1, &room));
+    assert_int_equal(tt__ws_recv_direct(ws, 1), TT_EUTF8);
+    assert_int_equal(r.messages, 0);
+    tt__ws_free(ws);
+}
+
 /* Failing while our Close is already out sends no second Close. */
 static void test_failure_after_our_close_sends_nothing(void **state) {
     (void)state;
@@ -812,6 +948,7 @@ int main(void) {
         cmocka_unit_test_setup(test_peer_close_forbidden_code_echoed, setup),
         cmocka_unit_test_setup(test_bad_streams_every_split, setup),
         cmocka_unit_test_setup(test_utf8_fails_fast, setup),
+        cmocka_unit_test_setup(test_direct_reads, setup),
         cmocka_unit_test_setup(test_frame_after_peer_close, setup),
         cmocka_unit_test_setup(test_failure_after_our_close_sends_nothing, setup),
     };
