@@ -210,6 +210,7 @@ def run_client(cmd, cpu, timeout, server=None):
     except ValueError:
         return None, 'bad output', None
     share = None
+    res['client_cpu_s'] = ru.ru_utime + ru.ru_stime
     if 'end' in res and 'secs' in res:
         t0, t1 = res['end'] - res['secs'], res['end']
         if sampler:
@@ -426,11 +427,18 @@ class Bench:
     # ---- idle connections ----------------------------------------------------------------------------
     def idle(self, clients):
         a = self.a
-        data = {c: {'vals': [], 'open': [], 'err': '', 'conns': 0} for c in clients}
+        data = {c: {'vals': [], 'open': [], 'err': '', 'conns': 0, 'ccpu': [], 'scpu': []} for c in clients}
         for rep in range(a.idle_reps):
             for c in clients:
+                server = self.raw if c == 'raw TCP' else self.lws
+                s0 = server.cpu_seconds()
                 res, err, _ = run_client(self.client_cmd(c, 'idle', 'ws', dict(conns=a.idle_conns)),
                                          self.client_cpu, timeout=180)
+                s1 = server.cpu_seconds()
+                if res is not None:
+                    data[c]['ccpu'].append(res['client_cpu_s'])
+                    if s0 is not None and s1 is not None:
+                        data[c]['scpu'].append(s1 - s0)
                 if res is None:
                     data[c]['err'] = err
                     continue
@@ -443,15 +451,21 @@ class Bench:
                  f'User-space memory: RSS after all {a.idle_conns:,} are open minus RSS before the first '
                  f'connect, per connection (kernel socket buffers not included); time from the first connect '
                  f'call to the last open. {a.idle_reps} run(s); clients on CPU 0, server on CPU 1. The libwebsockets '
-                 f'client keeps at most 256 connects in flight (all at once, lws fails thousands of them).', '',
-                 '| client | bytes per connection | time to open all (s) | opened |', '|---|---:|---:|---:|']
+                 f'client keeps at most 256 connects in flight (all at once, lws fails thousands of them). ttsocket '
+                 f'opens one at a time per IP:port, as RFC 6455 section 4.1 requires and Chromium does; each '
+                 f'handshake then waits for the libwebsockets server, whose poll() loop costs more with every '
+                 f'connection it holds (see its CPU seconds, which cover the whole client run).', '',
+                 '| client | bytes per connection | time to open all (s) | opened | client CPU s | server CPU s |',
+                 '|---|---:|---:|---:|---:|---:|']
         for c, d in data.items():
             m = statistics.median(d['vals']) if d['vals'] else None
             o = statistics.median(d['open']) if d['open'] else None
             if m is None:
                 self.failures.append(f'idle: {c}: {d["err"]}')
+            cc = f'{statistics.median(d["ccpu"]):.2f}' if d['ccpu'] else 'n/a'
+            sc = f'{statistics.median(d["scpu"]):.2f}' if d['scpu'] else 'n/a'
             lines.append(f'| {c} | {fmt_num(m, "B") if m is not None else "failed: " + d["err"]} | '
-                         f'{fmt_num(o, "s")} | {d["conns"]:,} |')
+                         f'{fmt_num(o, "s")} | {d["conns"]:,} | {cc} | {sc} |')
         self.add_table('\n'.join(lines))
 
     # ---- web -----------------------------------------------------------------------------------------
