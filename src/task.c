@@ -383,6 +383,27 @@ static int dispatch_queue(void) {
     return (int)(rt.delivered - before);
 }
 
+/*
+ * After a message delivered directly: the results its callback queued (a send's success and complete, a
+ * close's) are delivered now, in order, still outside any API call, so the queue is empty again and the
+ * next message of the same read is delivered directly too (no copy), with every send made meanwhile
+ * leaving in the same write. Only results, and only from the head: anything else (an error or a close,
+ * which may free a task, while the transport is still inside its read) waits for tt__core_service(), and
+ * so does everything behind it.
+ */
+static void dispatch_results(void) {
+    if (rt.head == NULL || rt.callback_depth > 0) return;
+    rt.callback_depth++;
+    while (rt.head && rt.head->kind == TT__EV_RESULT) {
+        tt__event *ev = rt.head;
+        rt.head = ev->next;
+        if (rt.head == NULL) rt.tail = NULL;
+        deliver(ev);
+        event_free(ev);
+    }
+    rt.callback_depth--;
+}
+
 /* Direct delivery is allowed when it cannot overtake anything or run inside a game callback. */
 static int can_deliver_now(void) { return rt.head == NULL && rt.callback_depth == 0; }
 
@@ -493,6 +514,7 @@ void tt__core_on_message(uint32_t id, tt_data_type type, const void *data, size_
         rt.callback_depth++;
         deliver_message(t, type, data, length);
         rt.callback_depth--;
+        dispatch_results();
     } else if (t->state == TT_CONNECTING || t->state == TT_OPEN) {
         /* CONNECTING: an onOpen is still queued ahead of it. CLOSING/CLOSED would drop it anyway. */
         tt__event *ev = event_new(TT__EV_MESSAGE, id);

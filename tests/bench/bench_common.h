@@ -41,13 +41,14 @@ typedef struct bench_args {
     double secs, warmup;
     const char *ca;
     int deflate;      /* ttsocket: offer permessage-deflate */
+    int callbacks;    /* ttsocket: every send passes success and complete callbacks, as games often do */
     char host[64];
     int port, secure;
 } bench_args;
 
 static inline void bench_usage(const char *prog) {
     fprintf(stderr, "usage: %s tput|lat|idle URL [conns=N] [size=N] [window=N] [secs=S] [warmup=S] "
-                    "[count=N] [warmupcount=N] [ca=FILE] [deflate=0|1]\n", prog);
+                    "[count=N] [warmupcount=N] [ca=FILE] [deflate=0|1] [callbacks=0|1]\n", prog);
     exit(2);
 }
 
@@ -81,6 +82,7 @@ static inline bench_args bench_parse(int argc, char **argv) {
         else if (KEY("warmupcount")) a.warmup_count = atoi(v);
         else if (KEY("ca")) a.ca = v;
         else if (KEY("deflate")) a.deflate = atoi(v);
+        else if (KEY("callbacks")) a.callbacks = atoi(v);
         else bench_usage(argv[0]);
 #undef KEY
     }

@@ -20,9 +20,20 @@ static int opened, failed;
 static uint64_t *lat_ns;
 static int lat_i, lat_total;
 
+static unsigned long results;
+static void on_send_result(const tt_result *r, void *ud) {
+    (void)r;
+    (void)ud;
+    results++;
+}
+
 static void send_one(tt_socket_task t) {
     tt_send_options s;
     memset(&s, 0, sizeof s);
+    if (A.callbacks) {
+        s.success = on_send_result;
+        s.complete = on_send_result;
+    }
     s.type = TT_DATA_BINARY;
     s.data = payload;
     s.length = (size_t)A.size;

@@ -298,6 +298,7 @@ class Bench:
     def client_cmd(self, client, mode, kind, opts):
         b = self.bin
         base = {'ttsocket': [os.path.join(b, 'client_tt')],
+                'ttsocket + send callbacks': [os.path.join(b, 'client_tt')],
                 'libwebsockets': [os.path.join(b, 'client_lws')],
                 'node ws': ['node', os.path.join(HERE, 'client_node.mjs')],
                 'python websockets': [PY, os.path.join(HERE, 'client_python.py')],
@@ -305,6 +306,8 @@ class Bench:
                 'server probe': [os.path.join(b, 'client_raw')]}[client]
         url = self.url('tcp' if client == 'raw TCP' else kind)
         extra = [f'{k}={v}' for k, v in opts.items()]
+        if client == 'ttsocket + send callbacks':
+            extra.append('callbacks=1')
         if kind == 'wss':
             extra.append(f'ca={self.ca}')
         if kind == 'deflate':
@@ -682,7 +685,8 @@ def main():
         b.start_servers()
         w = a.window
         if want('msg1'):
-            b.tput('msg1', '64 B messages pipelined, 1 connection', 'ws', ws_all, 64, 1, w, 'msg/s')
+            b.tput('msg1', '64 B messages pipelined, 1 connection', 'ws',
+                   ws_all[:1] + ['ttsocket + send callbacks'] + ws_all[1:], 64, 1, w, 'msg/s')
         if want('msg10'):
             b.tput('msg10', '64 B messages pipelined, 10 connections', 'ws', ws_all, 64, 10, w, 'msg/s')
         if want('mib'):

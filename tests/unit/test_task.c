@@ -611,6 +611,66 @@ static void test_direct_delivery_does_not_allocate(void **state) {
     assert_int_equal(trace.messages, 100);
 }
 
+/*
+ * A game that answers each message with a send carrying success/complete callbacks: the results come
+ * right after the callback that caused them, before the next message of the same read, which is then
+ * still delivered in place (no copy, no allocation once warm).
+ */
+static const void *echo_last_data;
+static void echo_with_results(tt_socket_task task, const tt_message_event *e, void *ud) {
+    tt_trace *tr = ud;
+    tr->messages++;
+    echo_last_data = e->data;
+    tt_trace_addf(tr, "message %.*s", (int)e->length, (const char *)e->data);
+    tt_send_options o = {0};
+    o.type = TT_DATA_TEXT;
+    o.data = e->data;
+    o.length = e->length;
+    o.success = tt_trace_success;
+    o.complete = tt_trace_complete;
+    o.user_data = tr;
+    tt_socket_task_send(task, &o);
+    tt_trace_addf(tr, "sent");
+}
+
+static void test_results_of_sends_from_on_message_do_not_force_copies(void **state) {
+    (void)state;
+    tt_socket_task t = connect_url("ws://a.example/");
+    tt_loop_open(t.id, "", "");
+    settle();
+    tt_socket_task_on_message(t, echo_with_results, &trace);
+    tt_trace_clear(&trace);
+    static const char *const msgs[] = {"one", "two", "three"};
+    for (int i = 0; i < 3; i++) {
+        tt_loop_message(t.id, TT_DATA_TEXT, msgs[i], strlen(msgs[i]));
+        assert_ptr_equal(echo_last_data, msgs[i]); /* delivered in place, never queued behind a result */
+    }
+    assert_trace("message one\nsent\nsuccess sendSocketMessage:ok\ncomplete sendSocketMessage:ok\n"
+                 "message two\nsent\nsuccess sendSocketMessage:ok\ncomplete sendSocketMessage:ok\n"
+                 "message three\nsent\nsuccess sendSocketMessage:ok\ncomplete sendSocketMessage:ok\n");
+    tt__alloc_reset_count();
+    for (int i = 0; i < 100; i++) tt_loop_message(t.id, TT_DATA_TEXT, "four", 4);
+    assert_int_equal(tt__alloc_count(), 0);
+    assert_int_equal(trace.messages, 103);
+    assert_int_equal(trace.results, 103); /* successes (the trace counts completes apart) */
+    assert_int_equal(tt_runtime_poll(0), 0); /* nothing was left in the queue */
+
+    /* An error queued behind a result stops the early delivery: the order stays that of the queue. */
+    tt_socket_task u = connect_url("ws://b.example/");
+    settle();
+    tt_trace_clear(&trace);
+    tt_loop_fail(u.id, TT_ECONNECT, "refused");
+    tt_loop_message(t.id, TT_DATA_TEXT, "five", 4);
+    assert_ptr_not_equal(echo_last_data, NULL);
+    settle();
+    assert_non_null(strstr(trace.text, "close 1006"));
+    const char *err = strstr(trace.text, "error ");
+    const char *five = strstr(trace.text, "message five");
+    assert_non_null(err);
+    assert_non_null(five);
+    assert_true(err < five);
+}
+
 static void test_shutdown_fails_live_tasks(void **state) {
     (void)state;
     tt_socket_task a = connect_url("ws://a.example/");
@@ -727,6 +787,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_poll_inside_callback_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callback_results_come_after_the_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_direct_delivery_does_not_allocate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_results_of_sends_from_on_message_do_not_force_copies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_fails_live_tasks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listener_on_unknown_task_is_harmless, setup, teardown),
         cmocka_unit_test_setup_teardown(test_configure_rejects_bad_values, setup, teardown),
