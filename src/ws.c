@@ -325,9 +325,10 @@ void tt__ws_output_consume(tt__ws *ws, size_t n) {
     if (ws->out_pos == ws->out_len) { /* drained: an idle session keeps no output memory */
         /* Without context takeover the compressor holds no state between messages. */
         if (ws->pmd.client_no_context_takeover) ws_release_deflater(ws);
-        if (ws->out_cap >= WS_SPARE_MIN && ws->state == TT__WS_OPEN) {
-            /* Large buffers come fresh from the kernel (page faults on every byte): while traffic flows
-             * the buffer stays for the next message, and tt__ws_trim() returns it once things are quiet. */
+        if (ws->state == TT__WS_OPEN) {
+            /* While traffic flows the buffer stays for the next pass (growing it again each time costs
+             * several reallocations, and large ones come fresh from the kernel with a page fault on every
+             * page); tt__ws_trim() returns it once things are quiet, so an idle session holds none. */
             ws->out_pos = ws->out_len = 0;
             return;
         }

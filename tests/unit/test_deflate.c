@@ -109,11 +109,11 @@ static void drain(tt__ws *ws) {
 static tt__ws *session_open(recorder *r, const char *extensions, size_t max_message_size) {
     tt__ws *ws = session_new(r, max_message_size);
     assert_non_null(ws);
+    drain(ws); /* the request leaves before the answer comes, as on a real connection */
     char resp[512];
     size_t n = make_response(resp, sizeof resp, extensions);
     assert_int_equal(tt__ws_recv(ws, (const uint8_t *)resp, n), 0);
     assert_int_equal(tt__ws_get_state(ws), TT__WS_OPEN);
-    drain(ws);
     return ws;
 }
 
@@ -694,6 +694,8 @@ static void test_idle_memory(void **state) {
     assert_int_equal(tt__ws_send(ws, TT_DATA_TEXT, "hello hello", 11), 0);
     assert_true(tt__ws_memory(ws) > base + 200000);
     drain(ws);
+    assert_true(tt__ws_memory(ws) < base + 1024); /* the compressor is gone; the small output buffer stays */
+    tt__ws_trim(ws);                              /* until the transport's trim timer */
     assert_int_equal(tt__ws_memory(ws), base);
     rec_free(&r);
     tt__ws_free(ws);
