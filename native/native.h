@@ -73,8 +73,12 @@ enum {
 
 /* One step of the handshake: TT__TLS_DONE, WANT_READ, WANT_WRITE or ERROR (detail filled). */
 int tt__tls_handshake(tt__ssl *ssl, char *detail, size_t detail_cap);
-/* Reads up to cap bytes: > 0 bytes read, or WANT_READ / WANT_WRITE / EOF / ERROR (detail filled). */
-long tt__tls_read(tt__ssl *ssl, uint8_t *buf, size_t cap, char *detail, size_t detail_cap);
+/*
+ * Reads up to cap bytes: > 0 bytes read, or WANT_READ / WANT_WRITE / EOF / ERROR (detail filled). With
+ * bytes read, *drained says whether the socket is known to be empty now (its last recv() came back short
+ * and OpenSSL holds no further bytes), so the caller need not try again until the socket is readable.
+ */
+long tt__tls_read(tt__ssl *ssl, uint8_t *buf, size_t cap, int *drained, char *detail, size_t detail_cap);
 /* Writes up to len bytes: > 0 bytes written, or WANT_READ / WANT_WRITE / ERROR (detail filled). */
 long tt__tls_write(tt__ssl *ssl, const uint8_t *buf, size_t len, char *detail, size_t detail_cap);
 /* Sends close_notify without waiting for the peer's (best effort, never blocks). */

@@ -37,12 +37,16 @@ static int sock_bio_write(BIO *bio, const char *data, int len) {
     return (int)n;
 }
 
+/* Set when the last recv() of the current tt__tls_read() returned fewer bytes than asked (or none). */
+static int bio_read_short;
+
 static int sock_bio_read(BIO *bio, char *data, int len) {
     int fd = (int)(intptr_t)BIO_get_data(bio);
     BIO_clear_retry_flags(bio);
     ssize_t n;
     do n = recv(fd, data, (size_t)len, 0); while (n < 0 && errno == EINTR);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) BIO_set_retry_read(bio);
+    bio_read_short = n < len;
     return (int)n;
 }
 
@@ -92,6 +96,9 @@ static SSL_CTX *get_ctx(const char *ca_file, char *detail, size_t cap) {
     /* Idle connections hold no record buffers; partial writes let the loop write what the socket takes. */
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    /* Read ahead: one recv() takes in every record that is there instead of a header and a body each, and
+     * a short one tells the transport that the socket is empty (no extra recv() ending in EAGAIN). */
+    SSL_CTX_set_read_ahead(ctx, 1);
     /* WebSocket frames carry their own end: a TCP EOF without close_notify is reported as EOF, and the
      * transport decides from the WebSocket state whether that was clean. */
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
@@ -223,11 +230,13 @@ int tt__tls_handshake(tt__ssl *ssl, char *detail, size_t cap) {
     return r;
 }
 
-long tt__tls_read(tt__ssl *ssl, uint8_t *buf, size_t cap, char *detail, size_t detail_cap) {
+long tt__tls_read(tt__ssl *ssl, uint8_t *buf, size_t cap, int *drained, char *detail, size_t detail_cap) {
     ERR_clear_error();
     errno = 0;
     int len = cap > INT32_MAX ? INT32_MAX : (int)cap;
+    bio_read_short = 0;
     int ret = SSL_read(ssl, buf, len);
+    *drained = bio_read_short && !SSL_has_pending(ssl);
     if (ret > 0) return ret;
     return classify(ssl, ret, "read", detail, detail_cap);
 }

@@ -521,11 +521,15 @@ static void enter_linger(tt__conn *c) {
 
 /* ---- Reading ----------------------------------------------------------------------------------- */
 
-/* Reads into buf: > 0 bytes, or TT__TLS_WANT_* / EOF / ERROR (fmt_buf filled). */
-static long conn_read(tt__conn *c, uint8_t *buf, size_t cap) {
-    if (c->ssl) return tt__tls_read(c->ssl, buf, cap, fmt_buf, sizeof fmt_buf);
+/*
+ * Reads into buf: > 0 bytes, or TT__TLS_WANT_* / EOF / ERROR (fmt_buf filled). *drained: the socket is
+ * known to be empty after this read (a short recv(); for TLS also nothing left inside OpenSSL).
+ */
+static long conn_read(tt__conn *c, uint8_t *buf, size_t cap, int *drained) {
+    if (c->ssl) return tt__tls_read(c->ssl, buf, cap, drained, fmt_buf, sizeof fmt_buf);
     ssize_t n;
     do n = recv(c->fd, buf, cap, 0); while (n < 0 && errno == EINTR);
+    *drained = n >= 0 && (size_t)n < cap;
     if (n > 0) return (long)n;
     if (n == 0) return TT__TLS_EOF;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return TT__TLS_WANT_READ;
@@ -585,7 +589,8 @@ static void conn_readable(tt__conn *c) {
         size_t cap = TT__READ_BUFFER_SIZE;
         uint8_t *direct = c->phase == PH_WS && c->ws ? tt__ws_recv_buffer(c->ws, TT__DIRECT_MIN, &cap) : NULL;
         if (direct == NULL) cap = TT__READ_BUFFER_SIZE;
-        long n = conn_read(c, direct ? direct : read_buf, cap);
+        int drained = 0;
+        long n = conn_read(c, direct ? direct : read_buf, cap, &drained);
         if (n > 0) {
             if (c->phase == PH_LINGER) {
                 /* Bytes after the closing handshake are a protocol violation; Chromium fails the
@@ -619,7 +624,7 @@ static void conn_readable(tt__conn *c) {
                 return;  /* plain sockets are level-triggered: epoll reports the rest */
             }
             budget -= (size_t)n;
-            if (!c->ssl && (size_t)n < cap) return;  /* drained */
+            if (drained) return;  /* level-triggered epoll reports what comes next */
             continue;
         }
         if (n == TT__TLS_WANT_READ) return;
