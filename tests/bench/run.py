@@ -278,11 +278,15 @@ class Bench:
         certs = self.certs()
         self.ca = os.path.join(certs, 'ca.pem')
         self.p_raw, self.p_ws, self.p_wss, self.p_defl = free_port(), free_port(), free_port(), free_port()
+        self.p_tls = free_port()
         self.raw = Server('server_raw', [os.path.join(self.bin, 'server_raw'), str(self.p_raw)], self.server_cpu)
+        self.raw_tls = Server('server_raw --tls', [os.path.join(self.bin, 'server_raw'), str(self.p_tls), '--tls',
+                                                   os.path.join(certs, 'server.pem'),
+                                                   os.path.join(certs, 'server.key')], self.server_cpu)
         self.lws = ServerGroup('server_lws', [os.path.join(self.bin, 'server_lws'), str(self.p_ws), str(self.p_wss),
                                               os.path.join(certs, 'server.pem'), os.path.join(certs, 'server.key'),
                                               str(self.p_defl)], self.server_cpu, self.a.servers)
-        for s in (self.raw, self.lws):
+        for s in (self.raw, self.raw_tls, self.lws):
             s.start()
             self.servers.append(s)
 
@@ -293,7 +297,8 @@ class Bench:
 
     def url(self, kind):
         return {'ws': f'ws://127.0.0.1:{self.p_ws}/', 'wss': f'wss://127.0.0.1:{self.p_wss}/',
-                'deflate': f'ws://127.0.0.1:{self.p_defl}/', 'tcp': f'tcp://127.0.0.1:{self.p_raw}'}[kind]
+                'deflate': f'ws://127.0.0.1:{self.p_defl}/', 'tcp': f'tcp://127.0.0.1:{self.p_raw}',
+                'tls': f'tls://127.0.0.1:{self.p_tls}'}[kind]
 
     def client_cmd(self, client, mode, kind, opts):
         b = self.bin
@@ -303,8 +308,9 @@ class Bench:
                 'node ws': ['node', os.path.join(HERE, 'client_node.mjs')],
                 'python websockets': [PY, os.path.join(HERE, 'client_python.py')],
                 'raw TCP': [os.path.join(b, 'client_raw')],
+                'raw TLS': [os.path.join(b, 'client_raw')],
                 'server probe': [os.path.join(b, 'client_raw')]}[client]
-        url = self.url('tcp' if client == 'raw TCP' else kind)
+        url = self.url('tcp' if client == 'raw TCP' else 'tls' if client == 'raw TLS' else kind)
         extra = [f'{k}={v}' for k, v in opts.items()]
         if client == 'ttsocket + send callbacks':
             extra.append('callbacks=1')
@@ -324,7 +330,7 @@ class Bench:
             for c in order:
                 s = secs if c != 'python websockets' else max(secs / 2, min(secs, 0.5))
                 opts = dict(conns=conns, size=size, window=window, secs=s, warmup=warm)
-                server = self.raw if c == 'raw TCP' else self.lws
+                server = {'raw TCP': self.raw, 'raw TLS': self.raw_tls}.get(c, self.lws)
                 res, err, share = run_client(self.client_cmd(c, 'tput', kind, opts), self.client_cpu,
                                              timeout=60 + 2 * (s + warm), server=server)
                 if res is None:
@@ -375,14 +381,23 @@ class Bench:
             if m is None:
                 self.failures.append(f'{key}: {c}: {d["err"]}')
         probe = self.med(key, 'server probe')
-        ws_clients = [c for c in data if c not in ('raw TCP', 'server probe')]
+        ws_clients = [c for c in data if c not in ('raw TCP', 'raw TLS', 'server probe')]
         best = max((self.med(key, c) or 0 for c in ws_clients), default=0)
         if probe:
-            verdict = 'keeps up' if probe > best else 'MAY BE THE BOTTLENECK'
-            lines += ['', f'Echo server: {fmt_num(probe, unit)} {unit} with the fastest client (the probe) vs '
-                      f'{fmt_num(best, unit)} {unit} for the best WebSocket client: **{verdict}**.']
+            if probe > best:
+                verdict = '**keeps up**.'
+            else:
+                best_c = max(ws_clients, key=lambda c: self.med(key, c) or 0)
+                cpu = data[best_c]['cpu']
+                busy = statistics.median(cpu) if cpu else None
+                verdict = (f'**the server is the bound here**: it was at {busy * 100:.0f}% CPU with {best_c}.'
+                           if busy is not None and busy >= 0.9 else
+                           f'the probe is slower than {best_c} here, with the server at '
+                           f'{"n/a" if busy is None else f"{busy * 100:.0f}%"} CPU.')
+            lines += ['', f'Echo server: {fmt_num(probe, unit)} {unit} with the probe vs '
+                      f'{fmt_num(best, unit)} {unit} for the best WebSocket client: {verdict}']
         else:
-            lines += ['', 'Echo server: no probe here (it speaks neither TLS nor deflate); the server CPU column '
+            lines += ['', 'Echo server: no probe here (it does not speak deflate); the server CPU column '
                       'shows how busy the server was (well below 100% = not the bottleneck).']
         self.add_table('\n'.join(lines))
 
@@ -558,7 +573,11 @@ class Bench:
         def bounds(key, raw_key):
             srv = ratio(key, 'server probe', raw_key, 'raw TCP')
             c_tt, c_raw = self.cost(key, 'ttsocket'), self.cost(raw_key, 'raw TCP')
-            return fx(srv), fx(c_raw / c_tt if c_tt and c_raw else None)
+            shown = fx(srv)
+            tls = ratio(key, 'raw TLS', raw_key, 'raw TCP')
+            if tls is not None:  # wss: TLS alone, without WebSocket, already costs this much
+                shown += f' (raw TLS echo: {tls:.2f} ×)'
+            return shown, fx(c_raw / c_tt if c_tt and c_raw else None)
         for k, label in (('msg1', '1 connection'), ('msg10', '10 connections')):
             v = ratio(k, 'ttsocket', k, 'raw TCP')
             add(f'64 B msg/s ≥ 0.5 × raw TCP ({label})', v, lambda x: x >= 0.5, fx(v), *bounds(k, k))
@@ -595,7 +614,8 @@ class Bench:
                  'echoes) ÷ raw TCP: no WebSocket client can beat it through this echo server. "ttsocket '
                  'ceiling" = the raw-TCP client\'s CPU per message (or MB) ÷ ttsocket\'s: what ttsocket would '
                  'reach, bound by its own CPU, if the server cost nothing (for wss, against the plain raw-TCP '
-                 'client).', '',
+                 'client). For wss the server ceiling is the probe speaking TLS, and the raw TLS echo (the raw-TCP '
+                 'pattern through TLS, tests/bench/server_raw.c --tls) shows what TLS alone costs.', '',
                  '| target | measured | | server ceiling | ttsocket ceiling |', '|---|---:|---|---:|---:|']
         lines += [f'| {n} | {m} | {s} | {sv} | {ow} |' for n, m, s, sv, ow in rows]
         return '\n'.join(lines)
@@ -680,7 +700,7 @@ def main():
     if load0 > 0.5 * (os.cpu_count() or 1) and not a.smoke:
         log(f'bench: warning: load average {load0:.2f}: other work is running, numbers will be noisy')
     ws_all = ['ttsocket', 'libwebsockets', 'node ws', 'python websockets', 'raw TCP', 'server probe']
-    tls_all = ['ttsocket', 'libwebsockets', 'node ws', 'python websockets']
+    tls_all = ['ttsocket', 'libwebsockets', 'node ws', 'python websockets', 'raw TLS', 'server probe']
     try:
         b.start_servers()
         w = a.window
