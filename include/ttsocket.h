@@ -12,7 +12,9 @@
  * tt_socket_task_send() and tt_socket_task_close() return first; their success/fail/complete callbacks
  * and every event arrive later, in order, from the runtime's dispatch point. In the native build that is
  * tt_runtime_poll(). In the web build the browser event loop delivers them by itself, and
- * tt_runtime_poll() drains anything still pending.
+ * tt_runtime_poll() drains anything still pending. The results of calls made inside a callback arrive
+ * after that callback returns and before any event that comes after it (for example, a send made in
+ * onMessage gets its success and complete before the next onMessage).
  *
  * Order for one task: connectSocket success (or fail), then complete, then onOpen, then onMessage for
  * each message, then onError (only if the connection failed), then onClose. A task gets exactly one
