@@ -368,10 +368,13 @@ static void deliver(tt__event *ev) {
     }
 }
 
-static int dispatch_queue(void) {
-    unsigned long before = rt.delivered;
+/*
+ * Delivers queued entries from the head, in order, as long as there are any and, with results_only,
+ * the head is a result (see dispatch_results()).
+ */
+static void deliver_queued(int results_only) {
     rt.callback_depth++;
-    while (rt.head) {
+    while (rt.head && (!results_only || rt.head->kind == TT__EV_RESULT)) {
         tt__event *ev = rt.head;
         rt.head = ev->next;
         if (rt.head == NULL) rt.tail = NULL;
@@ -379,6 +382,11 @@ static int dispatch_queue(void) {
         event_free(ev);
     }
     rt.callback_depth--;
+}
+
+static int dispatch_queue(void) {
+    unsigned long before = rt.delivered;
+    deliver_queued(0);
     dispatch_pending_shutdown();
     return (int)(rt.delivered - before);
 }
@@ -392,16 +400,7 @@ static int dispatch_queue(void) {
  * so does everything behind it.
  */
 static void dispatch_results(void) {
-    if (rt.head == NULL || rt.callback_depth > 0) return;
-    rt.callback_depth++;
-    while (rt.head && rt.head->kind == TT__EV_RESULT) {
-        tt__event *ev = rt.head;
-        rt.head = ev->next;
-        if (rt.head == NULL) rt.tail = NULL;
-        deliver(ev);
-        event_free(ev);
-    }
-    rt.callback_depth--;
+    if (rt.head != NULL && rt.callback_depth == 0) deliver_queued(1);
 }
 
 /* Direct delivery is allowed when it cannot overtake anything or run inside a game callback. */
