@@ -73,7 +73,7 @@ demo: deps
 	@node web/demo/run-demo.mjs build/native/native/tt_demo_client build/web/web/demo
 	@echo "(the interactive demo page: NODE_PATH=tests/node_modules node web/demo/serve.mjs, then open the printed URL)"
 
-test: test-native test-asan test-wasi install-check test-web test-conformance fuzz-smoke test-parity
+test: test-native test-asan test-wasi install-check test-web test-conformance fuzz-smoke test-parity bench-smoke
 	@echo "make test: all suites passed"
 
 clean:

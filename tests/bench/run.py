@@ -337,6 +337,10 @@ class Bench:
                     data[c]['err'] = err
                     continue
                 v = res['msgs'] / res['secs'] if unit == 'msg/s' else res['bytes'] / res['secs'] / MB
+                if v <= 0 and not a.smoke:  # a stalled run (seen under load on loopback): keep it out of the median
+                    data[c]['stalled'] = data[c].get('stalled', 0) + 1
+                    log(f'bench: {key}: {c}: no echo in the measured window (run {rep + 1})')
+                    continue
                 data[c]['vals'].append(v)
                 if share is not None:
                     data[c]['cpu'].append(share)
@@ -371,7 +375,9 @@ class Bench:
             if c == 'ttsocket':
                 ratio = '1.00'
             cpu = f'{statistics.median(d["cpu"]) * 100:.0f}%' if d['cpu'] else 'n/a'
-            cell = fmt_num(m, unit) if m is not None else f'failed: {d["err"]}'
+            cell = fmt_num(m, unit) if m is not None else f'failed: {d["err"] or "no echo in any run"}'
+            if d.get('stalled'):
+                cell += f' ({d["stalled"]} stalled run(s) left out)'
             ccpu = f'{statistics.median(d["ccpu"]) * 100:.0f}%' if d['ccpu'] else 'n/a'
             cost = 'n/a'
             if d['cost']:
