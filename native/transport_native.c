@@ -13,7 +13,10 @@
  *              TCP first, waiting at most TT__LINGER_MS, then report a clean close
  *
  * Memory: every connection reads into one shared buffer (TT__READ_BUFFER_SIZE) and hands slices to
- * tt__ws_recv(), so an idle ws:// connection holds only its struct and the engine's small state.
+ * tt__ws_recv(), so an idle ws:// connection holds only its struct and the engine's small state. Inside a
+ * large payload (TT__DIRECT_MIN or more still to come) the bytes are read straight into the engine's
+ * message buffer instead (tt__ws_recv_buffer()), saving a copy. Buffers the engine keeps while traffic
+ * flows are given back by a trim timer once the connection has been quiet for TT__TRIM_MS.
  *
  * Writes are coalesced: tt__transport_send() and tt__transport_close() only queue into the engine and mark
  * the connection dirty; each dirty connection is flushed once per poll pass (or at once when its output
