@@ -7,119 +7,56 @@
  * is onError + onClose 1006; a TCP drop after the opening handshake is onClose 1006 without onError.
  */
 #define _GNU_SOURCE
-#include <fnmatch.h>
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
+#include "native_driver.h"
+#include "trace.h"
 #include "ttsocket.h"
 
 size_t tt__native_memory(void); /* native/native.h */
 
-#define MAX_LINES 32
-
+/* One task and its trace (tests/support/trace.h, in the "rs" style of the native drivers). */
 typedef struct rec {
+    tt_trace trace;
     tt_socket_task task;
-    char lines[MAX_LINES][256];
-    int n, closed, opened, send_failed;
+    int send_failed;
 } rec;
 
-static void add(rec *r, const char *fmt, ...) {
-    if (r->n >= MAX_LINES) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->lines[r->n++], sizeof r->lines[0], fmt, ap);
-    va_end(ap);
-}
-static int rs(const rec *r) { return (int)tt_socket_task_ready_state(r->task); }
-static void on_ok(const tt_result *res, void *ud) { add(ud, "success %s", res->err_msg); }
-static void on_fail(const tt_result *res, void *ud) {
-    add(ud, "fail %s", res->err_msg);
-    ((rec *)ud)->closed = 1;
-}
-static void on_complete(const tt_result *res, void *ud) { add(ud, "complete %s", res->err_msg); }
+/* Only the first failed send is recorded: the test keeps sending until it sees one. */
 static void on_send_fail(const tt_result *res, void *ud) {
     rec *r = ud;
-    if (!r->send_failed++) add(r, "result %s", res->err_msg);
+    if (!r->send_failed++) tt_trace_result(res, &r->trace);
 }
-static void ev_open(tt_socket_task t, const tt_open_event *e, void *ud) {
-    (void)t; (void)e;
-    ((rec *)ud)->opened = 1;
-    add(ud, "open rs=%d", rs(ud));
-}
-static void ev_message(tt_socket_task t, const tt_message_event *e, void *ud) {
-    (void)t;
-    if (e->type == TT_DATA_TEXT) add(ud, "message text %.*s rs=%d", (int)e->length, (const char *)e->data, rs(ud));
-    else add(ud, "message binary %zu rs=%d", e->length, rs(ud));
-}
-static void ev_error(tt_socket_task t, const tt_error_event *e, void *ud) {
-    (void)t;
-    add(ud, "error %s | %s rs=%d", e->err_msg, e->detail, rs(ud));
-}
-static void ev_close(tt_socket_task t, const tt_close_event *e, void *ud) {
-    (void)t;
-    rec *r = ud;
-    add(r, "close %d %s %s rs=%d", e->code, e->reason, e->was_clean ? "clean" : "not-clean", rs(r));
-    r->closed = 1;
-}
-
-static tt_socket_task started[16];
-static int nstarted;
 
 static void start(rec *r, const char *url) {
     memset(r, 0, sizeof *r);
-    tt_connect_socket_options o;
-    memset(&o, 0, sizeof o);
-    o.url = url;
-    o.success = on_ok;
-    o.fail = on_fail;
-    o.complete = on_complete;
-    o.user_data = r;
-    r->task = tt_connect_socket(&o);
-    if (nstarted < 16) started[nstarted++] = r->task;
-    tt_socket_task_on_open(r->task, ev_open, r);
-    tt_socket_task_on_message(r->task, ev_message, r);
-    tt_socket_task_on_error(r->task, ev_error, r);
-    tt_socket_task_on_close(r->task, ev_close, r);
+    r->trace.style = TT_TRACE_STYLE_RS;
+    r->task = tt_connect_with((tt_connect_socket_options){.url = url}, &tt_trace_callbacks, &r->trace);
+    tt_tasks_track(r->task);
 }
 
-static uint64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+static int ended(void *r) { return tt_trace_ended(&((rec *)r)->trace); }
+static int opened_or_ended(void *r) { return ((rec *)r)->trace.opens || ended(r); }
 
 static void run_until_closed(rec *r, unsigned limit_ms) {
-    uint64_t end = now_ms() + limit_ms;
-    while (!r->closed) {
-        if (now_ms() > end) {
-            fprintf(stderr, "timed out\n");
-            fail();
-        }
-        assert_true(tt_runtime_poll(20) >= 0);
-    }
+    int rc = tt_poll_until(ended, r, limit_ms, 20);
+    if (rc == TT_POLL_TIMED_OUT) fprintf(stderr, "timed out\n");
+    assert_int_equal(rc, 0);
     for (int i = 0; i < 5; i++) assert_true(tt_runtime_poll(2) >= 0); /* nothing may follow onClose */
 }
 
-static void expect_lines(const rec *r, const char *const *patterns) {
-    int n = 0;
-    while (patterns[n]) n++;
-    int ok = n == r->n;
-    for (int i = 0; ok && i < n; i++) ok = fnmatch(patterns[i], r->lines[i], 0) == 0;
-    if (!ok) {
-        fprintf(stderr, "  expected:\n");
-        for (int i = 0; i < n; i++) fprintf(stderr, "    %2d: %s\n", i, patterns[i]);
-        fprintf(stderr, "  got:\n");
-        for (int i = 0; i < r->n; i++) fprintf(stderr, "    %2d: %s\n", i, r->lines[i]);
-        fail();
-    }
+/* The trace must match the patterns; the trace is freed either way. */
+static void expect_lines(rec *r, const char *const *patterns) {
+    int rc = tt_trace_match(&r->trace, patterns);
+    tt_trace_free(&r->trace);
+    if (rc != 0) fail();
 }
 #define EXPECT(r, ...) expect_lines((r), (const char *const[]){__VA_ARGS__, NULL})
 
@@ -151,13 +88,7 @@ static int setup(void **s) {
 }
 static int teardown(void **s) {
     (void)s;
-    for (int i = 0; i < nstarted; i++) {
-        tt_socket_task_on_open(started[i], NULL, NULL);
-        tt_socket_task_on_message(started[i], NULL, NULL);
-        tt_socket_task_on_error(started[i], NULL, NULL);
-        tt_socket_task_on_close(started[i], NULL, NULL);
-    }
-    nstarted = 0;
+    tt_tasks_detach_all();
     tt_runtime_shutdown();
     return 0;
 }
@@ -168,8 +99,9 @@ static void expect_last_close(const char *code) {
     start(&q, url("ws", "FAULT", "/lastclose"));
     run_until_closed(&q, 10000);
     char m[64];
-    snprintf(m, sizeof m, "message text %s rs=1", code);
-    EXPECT(&q, "success connectSocket:ok", "complete connectSocket:ok", "open rs=1", m, "close 1000  clean rs=3");
+    snprintf(m, sizeof m, "message text %zu %s rs=1", strlen(code), code);
+    EXPECT(&q, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1", m,
+           "close 1000  clean rs=3");
 }
 
 /* ---- Tests ------------------------------------------------------------------------------------- */
@@ -180,8 +112,8 @@ static void test_one_byte_at_a_time(void **s) {
     rec r;
     start(&r, url("ws", "FAULT", "/bytewise"));
     run_until_closed(&r, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open rs=1", "message text hello rs=1",
-           "message binary 3 rs=1", "close 1000 bye clean rs=3");
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "message text 5 hello rs=1", "message binary 3 rs=1", "close 1000 bye clean rs=3");
 }
 
 /*
@@ -197,11 +129,11 @@ static void test_server_stops_reading(void **s) {
     memset(data, 'x', sizeof data);
     rec r;
     start(&r, url("ws", "FAULT", "/deaf"));
-    uint64_t end = now_ms() + 20000;
-    while (!r.opened && !r.closed && now_ms() < end) assert_true(tt_runtime_poll(20) >= 0);
-    assert_true(r.opened);
+    uint64_t end = tt_now_ms() + 20000;
+    assert_true(tt_poll_until(opened_or_ended, &r, 20000, 20) >= 0); /* a time-out fails just below */
+    assert_true(r.trace.opens);
     size_t max_buffered = 0, max_memory = 0, sent = 0;
-    while (!r.closed && !r.send_failed && now_ms() < end) {
+    while (!tt_trace_ended(&r.trace) && !r.send_failed && tt_now_ms() < end) {
         tt_send_options o;
         memset(&o, 0, sizeof o);
         o.type = TT_DATA_BINARY;
@@ -222,7 +154,7 @@ static void test_server_stops_reading(void **s) {
     assert_true(max_buffered <= limit);
     assert_true(max_buffered >= limit - chunk); /* it really filled up */
     assert_true(max_memory <= limit + 64 * 1024); /* the output buffer is bounded by the limit */
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open rs=1",
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
            "result sendSocketMessage:fail WebSocket is not connected",
            "error onSocketError: WebSocket send buffer full | * rs=3", "close 1006  not-clean rs=3");
 }
@@ -233,7 +165,7 @@ static void test_length_2_63(void **s) {
     rec r;
     start(&r, url("ws", "FAULT", "/huge63"));
     run_until_closed(&r, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open rs=1",
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
            "error onSocketError: WebSocket connection failed | *length* rs=3", "close 1006  not-clean rs=3");
     expect_last_close("1002");
 }
@@ -244,7 +176,7 @@ static void test_length_2_63_minus_1(void **s) {
     rec r;
     start(&r, url("ws", "FAULT", "/huge"));
     run_until_closed(&r, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open rs=1",
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
            "error onSocketError: WebSocket message too large | * rs=3", "close 1006  not-clean rs=3");
     expect_last_close("1009");
 }
@@ -255,7 +187,8 @@ static void test_drop_mid_frame(void **s) {
     rec r;
     start(&r, url("ws", "FAULT", "/dropmid"));
     run_until_closed(&r, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open rs=1", "close 1006  not-clean rs=3");
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "close 1006  not-clean rs=3");
 }
 
 static void test_reset_during_tls_handshake(void **s) {
@@ -284,7 +217,8 @@ static void test_half_close(void **s) {
     rec r;
     start(&r, url("ws", "FAULT", "/halfclose"));
     run_until_closed(&r, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open rs=1", "close 1006  not-clean rs=3");
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "close 1006  not-clean rs=3");
 }
 
 /* Its Close, then FIN while it keeps reading: the client still answers with its Close; a clean end. */
@@ -293,7 +227,8 @@ static void test_half_close_after_close(void **s) {
     rec r;
     start(&r, url("ws", "FAULT", "/halfclose-close"));
     run_until_closed(&r, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open rs=1", "close 1000 bye clean rs=3");
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "close 1000 bye clean rs=3");
     expect_last_close("1000");
 }
 
