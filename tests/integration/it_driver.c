@@ -14,7 +14,6 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <fnmatch.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,67 +23,44 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "native_driver.h"
+#include "trace.h"
 #include "ttsocket.h"
 
 /* Internal introspection of the native transport (native/native.h). */
 size_t tt__native_memory(void);
 size_t tt__native_connection_count(void);
 
-#define MAX_LINES 64
-#define LINE_MAX_LEN 320
 #define KiB 1024u
 #define MiB (1024u * 1024u)
 
 /* ---- Recording --------------------------------------------------------------------------------- */
 
+/*
+ * One task and its trace (tests/support/trace.h in the "rs" style), plus what the client does by itself.
+ * The trace comes first, so a rec is also a valid user_data for tt_trace's own callbacks.
+ */
 typedef struct rec {
+    tt_trace trace;
     tt_socket_task task;
-    char lines[MAX_LINES][LINE_MAX_LEN];
-    int n;
-    int closed;
-    int opened;
-    int messages;
-    /* Optional expectations for message payloads: the message i must equal expect[i] (binary or text). */
-    const uint8_t *const *expect;
-    const size_t *expect_len;
-    int expect_count;
-    /* Behaviour hooks. */
     const char *send_on_open;          /* text sent from onOpen */
     int close_after_messages;          /* close(1000, "done") once this many messages arrived; 0 = never */
 } rec;
 
-static void rec_add(rec *r, const char *fmt, ...) {
-    if (r->n >= MAX_LINES) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->lines[r->n++], LINE_MAX_LEN, fmt, ap);
-    va_end(ap);
-}
-
 static int state_of(const rec *r) { return (int)tt_socket_task_ready_state(r->task); }
-
-static void on_result(const tt_result *res, void *ud) { rec_add(ud, "result %s", res->err_msg); }
-static void on_connect_ok(const tt_result *res, void *ud) { rec_add(ud, "success %s", res->err_msg); }
-static void on_connect_fail(const tt_result *res, void *ud) {
-    rec *r = ud;
-    rec_add(r, "fail %s", res->err_msg);
-    r->closed = 1;
-}
-static void on_complete(const tt_result *res, void *ud) { rec_add(ud, "complete %s", res->err_msg); }
 
 static void close_task(rec *r, int code, const char *reason) {
     tt_close_options o;
     memset(&o, 0, sizeof o);
     o.code = code;
     o.reason = reason;
-    o.success = on_result;
-    o.fail = on_result;
-    o.user_data = r;
+    o.success = tt_trace_result;
+    o.fail = tt_trace_result;
+    o.user_data = &r->trace;
     tt_socket_task_close(r->task, &o);
 }
 
@@ -94,128 +70,88 @@ static void send_data(rec *r, tt_data_type type, const void *data, size_t len) {
     o.type = type;
     o.data = data;
     o.length = len;
-    o.fail = on_result;  /* only failures are recorded: successes would interleave with events */
-    o.user_data = r;
+    o.fail = tt_trace_result;  /* only failures are recorded: successes would interleave with events */
+    o.user_data = &r->trace;
     tt_socket_task_send(r->task, &o);
 }
 
 static void ev_open(tt_socket_task t, const tt_open_event *e, void *ud) {
     rec *r = ud;
-    (void)t;
-    r->opened = 1;
-    rec_add(r, "open protocol=%s extensions=%s rs=%d", e->protocol, e->extensions, state_of(r));
+    tt_trace_on_open(t, e, &r->trace);
     if (r->send_on_open) send_data(r, TT_DATA_TEXT, r->send_on_open, strlen(r->send_on_open));
 }
 
 static void ev_message(tt_socket_task t, const tt_message_event *e, void *ud) {
     rec *r = ud;
-    (void)t;
-    const char *type = e->type == TT_DATA_TEXT ? "text" : "binary";
-    int i = r->messages++;
-    if (r->expect && i < r->expect_count) {
-        int same = e->length == r->expect_len[i] &&
-                   (e->length == 0 || memcmp(e->data, r->expect[i], e->length) == 0);
-        rec_add(r, "message %s %zu %s rs=%d", type, e->length, same ? "same" : "DIFFERENT", state_of(r));
-    } else if (e->type == TT_DATA_TEXT && e->length <= 200) {
-        rec_add(r, "message text %zu %.*s rs=%d", e->length, (int)e->length, (const char *)e->data, state_of(r));
-    } else {
-        rec_add(r, "message %s %zu rs=%d", type, e->length, state_of(r));
-    }
+    tt_trace_on_message(t, e, &r->trace);
     /* Never assert inside a callback: cmocka's longjmp would leave the runtime inside a callback. */
-    if (r->close_after_messages && r->messages == r->close_after_messages) close_task(r, 1000, "done");
+    if (r->close_after_messages && r->trace.messages == (unsigned long)r->close_after_messages)
+        close_task(r, 1000, "done");
 }
 
-static void ev_error(tt_socket_task t, const tt_error_event *e, void *ud) {
-    rec *r = ud;
-    (void)t;
-    rec_add(r, "error %s | %s rs=%d", e->err_msg, e->detail, state_of(r));
-}
+/* The trace's callbacks, except that onOpen and onMessage also do what the rec asks for. */
+static const tt_task_callbacks rec_callbacks = {
+    .success = tt_trace_success,
+    .fail = tt_trace_fail,
+    .complete = tt_trace_complete,
+    .open = ev_open,
+    .message = ev_message,
+    .error = tt_trace_on_error,
+    .close = tt_trace_on_close,
+};
 
-static void ev_close(tt_socket_task t, const tt_close_event *e, void *ud) {
-    rec *r = ud;
-    (void)t;
-    rec_add(r, "close %d %s %s rs=%d", e->code, e->reason, e->was_clean ? "clean" : "not-clean", state_of(r));
-    r->closed = 1;
-}
-
-/* Tasks started by the current test: teardown detaches their listeners before shutting down, so a
- * failed test (whose records lived on its stack) is never called back. */
-static tt_socket_task started[512];
-static int started_count;
-
+/* Teardown detaches the listeners of every task started here (tt_tasks_track) before shutting down. */
 static void start(rec *r, const char *url, const char *const *protocols, size_t nprotocols, int timeout_ms) {
-    tt_connect_socket_options o;
-    memset(&o, 0, sizeof o);
-    o.url = url;
-    o.protocols = protocols;
-    o.protocol_count = nprotocols;
-    o.timeout_ms = timeout_ms;
-    o.success = on_connect_ok;
-    o.fail = on_connect_fail;
-    o.complete = on_complete;
-    o.user_data = r;
-    r->task = tt_connect_socket(&o);
-    if (started_count < 512) started[started_count++] = r->task;
-    tt_socket_task_on_open(r->task, ev_open, r);
-    tt_socket_task_on_message(r->task, ev_message, r);
-    tt_socket_task_on_error(r->task, ev_error, r);
-    tt_socket_task_on_close(r->task, ev_close, r);
+    r->trace.style = TT_TRACE_STYLE_RS;
+    tt_connect_socket_options o = {.url = url, .protocols = protocols, .protocol_count = nprotocols,
+                                   .timeout_ms = timeout_ms};
+    r->task = tt_connect_with(o, &rec_callbacks, r);
+    tt_tasks_track(r->task);
 }
 
-static uint64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+static int is_closed(const rec *r) { return tt_trace_ended(&r->trace); }
+
+typedef struct rec_set {
+    rec *const *recs;
+    int count;
+} rec_set;
+
+static int all_closed(void *arg) {
+    const rec_set *set = arg;
+    for (int i = 0; i < set->count; i++)
+        if (!is_closed(set->recs[i])) return 0;
+    return 1;
 }
 
 /* Polls until every task got its onClose (or its connect fail), at most limit_ms. */
 static void run_until_closed(rec *const *recs, int count, unsigned limit_ms) {
-    uint64_t end = now_ms() + limit_ms;
-    for (;;) {
+    rec_set set = {recs, count};
+    int rc = tt_poll_until(all_closed, &set, limit_ms, 50);
+    if (rc == TT_POLL_TIMED_OUT) {
         int open = 0;
-        for (int i = 0; i < count; i++) open += !recs[i]->closed;
-        if (open == 0) return;
-        if (now_ms() > end) {
-            fprintf(stderr, "timed out with %d task(s) not closed\n", open);
-            fail();
-        }
-        int rc = tt_runtime_poll(50);
-        if (rc < 0) fprintf(stderr, "tt_runtime_poll: %d %s\n", rc, tt_strerror(rc));
-        assert_true(rc >= 0);
+        for (int i = 0; i < count; i++) open += !is_closed(recs[i]);
+        fprintf(stderr, "timed out with %d task(s) not closed\n", open);
     }
+    assert_int_equal(rc, 0);
 }
 
 /* Polls until cond(r) holds, at most limit_ms. */
-static void run_until(rec *r, int (*cond)(rec *), unsigned limit_ms) {
-    uint64_t end = now_ms() + limit_ms;
-    while (!cond(r)) {
-        if (now_ms() > end) {
-            fprintf(stderr, "timed out waiting\n");
-            fail();
-        }
-        assert_true(tt_runtime_poll(50) >= 0);
-    }
+static void run_until(rec *r, int (*cond)(void *), unsigned limit_ms) {
+    int rc = tt_poll_until(cond, r, limit_ms, 50);
+    if (rc == TT_POLL_TIMED_OUT) fprintf(stderr, "timed out waiting\n");
+    assert_int_equal(rc, 0);
 }
 
-static int is_open(rec *r) { return r->opened || r->closed; }
+static int is_open(void *r) { return ((rec *)r)->trace.opens || is_closed(r); }
 
-static void dump(const rec *r) {
-    for (int i = 0; i < r->n; i++) fprintf(stderr, "    %2d: %s\n", i, r->lines[i]);
-}
-
-/* The recorded lines must match the NULL-terminated list of fnmatch patterns, one for one. */
-static void expect_lines(const rec *r, const char *const *patterns) {
-    int n = 0;
-    while (patterns[n]) n++;
-    int ok = n == r->n;
-    for (int i = 0; ok && i < n; i++) ok = fnmatch(patterns[i], r->lines[i], 0) == 0;
-    if (!ok) {
-        fprintf(stderr, "  expected:\n");
-        for (int i = 0; i < n; i++) fprintf(stderr, "    %2d: %s\n", i, patterns[i]);
-        fprintf(stderr, "  got:\n");
-        dump(r);
-        fail();
-    }
+/*
+ * The recorded lines must match the NULL-terminated list of fnmatch patterns, one for one. The trace is
+ * freed either way: every check of a task's events is its last use of the trace.
+ */
+static void expect_lines(rec *r, const char *const *patterns) {
+    int rc = tt_trace_match(&r->trace, patterns);
+    tt_trace_free(&r->trace);
+    if (rc != 0) fail();
 }
 #define EXPECT(r, ...) expect_lines((r), (const char *const[]){__VA_ARGS__, NULL})
 
@@ -285,13 +221,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    for (int i = 0; i < started_count; i++) {
-        tt_socket_task_on_open(started[i], NULL, NULL);
-        tt_socket_task_on_message(started[i], NULL, NULL);
-        tt_socket_task_on_error(started[i], NULL, NULL);
-        tt_socket_task_on_close(started[i], NULL, NULL);
-    }
-    started_count = 0;
+    tt_tasks_detach_all();
     tt_runtime_shutdown();
     return 0;
 }
@@ -321,9 +251,9 @@ static void echo_all_sizes(const char *url, tt_data_type type) {
     uint8_t *data[NSIZES];
     for (size_t i = 0; i < NSIZES; i++) data[i] = payload(sizes[i], type == TT_DATA_TEXT);
     rec r = {0};
-    r.expect = (const uint8_t *const *)data;
-    r.expect_len = sizes;
-    r.expect_count = (int)NSIZES;
+    r.trace.expect = (const unsigned char *const *)data;
+    r.trace.expect_len = sizes;
+    r.trace.expect_count = NSIZES;
     r.close_after_messages = (int)NSIZES;
     start(&r, url, NULL, 0, 0);
     run_until(&r, is_open, 10000);
@@ -371,9 +301,9 @@ static void fragmented(const char *url) {
         data[i] = payload(lens[i], i < 5);
     }
     rec r = {0};
-    r.expect = (const uint8_t *const *)data;
-    r.expect_len = lens;
-    r.expect_count = 10;
+    r.trace.expect = (const unsigned char *const *)data;
+    r.trace.expect_len = lens;
+    r.trace.expect_count = 10;
     r.close_after_messages = 10;
     start(&r, url, NULL, 0, 0);
     run_until(&r, is_open, 10000);
@@ -468,11 +398,11 @@ static void test_close_timeout(void **s) {
     rec r = {0};
     start(&r, WS("/deaf"), NULL, 0, 0);
     run_until(&r, is_open, 10000);
-    uint64_t t0 = now_ms();
+    uint64_t t0 = tt_now_ms();
     close_task(&r, 1000, "bye");
     rec *all[] = {&r};
     run_until_closed(all, 1, 10000);
-    uint64_t took = now_ms() - t0;
+    uint64_t took = tt_now_ms() - t0;
     assert_true(took >= 250 && took < 5000);
     EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
            "result closeSocket:ok", "close 1006  not-clean rs=3");
@@ -651,7 +581,7 @@ static void test_hundred_tasks(void **s) {
     free(r);
 }
 
-static int got_message(rec *r) { return r->messages > 0 || r->closed; }
+static int got_message(void *r) { return ((rec *)r)->trace.messages > 0 || is_closed(r); }
 
 /* Buffers kept for the next large message go back once the connection has been quiet for a second. */
 static void test_spare_buffers_released(void **s) {
@@ -663,10 +593,10 @@ static void test_spare_buffers_released(void **s) {
     run_until(&r, is_open, 10000);
     send_data(&r, TT_DATA_BINARY, data, N);
     run_until(&r, got_message, 10000);
-    assert_int_equal(r.messages, 1);
+    assert_int_equal(r.trace.messages, 1);
     size_t peak = tt__native_memory();
-    uint64_t end = now_ms() + 5000;
-    while (tt__native_memory() + N > peak && now_ms() < end) assert_true(tt_runtime_poll(50) >= 0);
+    uint64_t end = tt_now_ms() + 5000;
+    while (tt__native_memory() + N > peak && tt_now_ms() < end) assert_true(tt_runtime_poll(50) >= 0);
     size_t after = tt__native_memory();
     fprintf(stderr, "  after a %d-byte echo: %zu bytes, %zu once quiet\n", N, peak, after);
     assert_true(after + N <= peak);
@@ -674,6 +604,7 @@ static void test_spare_buffers_released(void **s) {
     close_task(&r, 1000, NULL);
     rec *all[] = {&r};
     run_until_closed(all, 1, 10000);
+    tt_trace_free(&r.trace);
     free(data);
 }
 
@@ -697,7 +628,12 @@ static void test_idle_memory(void **s) {
     assert_true(mem / conns <= 4096);
     for (int i = 0; i < N; i++) close_task(&r[i], 1000, NULL);
     run_until_closed(all, N, 20000);
-    for (int i = 0; i < N; i++) assert_string_equal(r[i].lines[r[i].n - 1], "close 1000  clean rs=3");
+    for (int i = 0; i < N; i++) {
+        char last[256];
+        tt_trace_line(&r[i].trace, -1, last, sizeof last);
+        assert_string_equal(last, "close 1000  clean rs=3");
+        tt_trace_free(&r[i].trace);
+    }
     free(r);
 }
 
@@ -759,11 +695,11 @@ static void test_handshake_timeout(void **s) {
     char url[64];
     snprintf(url, sizeof url, "ws://127.0.0.1:%d/", ntohs(a.sin_port));
     rec r = {0};
-    uint64_t t0 = now_ms();
+    uint64_t t0 = tt_now_ms();
     start(&r, url, NULL, 0, 500);
     rec *all[] = {&r};
     run_until_closed(all, 1, 10000);
-    uint64_t took = now_ms() - t0;
+    uint64_t took = tt_now_ms() - t0;
     assert_true(took >= 450 && took < 5000);
     EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok",
            "error onSocketError: WebSocket connection timed out | * rs=3", "close 1006  not-clean rs=3");
@@ -959,6 +895,9 @@ static void light_close(tt_socket_task t, const tt_close_event *e, void *ud) {
     scale_closed++;
 }
 
+static const tt_task_callbacks light_callbacks = {
+    .open = light_open, .message = light_message, .error = light_error, .close = light_close};
+
 static void test_scale(void **s) {
     (void)s;
     const char *n_env = getenv("TT_IT_SCALE");
@@ -970,29 +909,22 @@ static void test_scale(void **s) {
     assert_non_null(tasks);
     scale_opened = scale_closed = 0;
     const char *url = WS("/echo");
-    uint64_t t0 = now_ms(), end = t0 + 90000;
+    uint64_t t0 = tt_now_ms(), end = t0 + 90000;
     /* Open in waves so the peer's accept backlog keeps up; all of them stay open at once. */
     int started_n = 0;
     while (scale_opened < n) {
         while (started_n < n && started_n - scale_opened < 500) {
-            tt_connect_socket_options o;
-            memset(&o, 0, sizeof o);
-            o.url = url;
-            tasks[started_n] = tt_connect_socket(&o);
+            tasks[started_n] = tt_connect_with((tt_connect_socket_options){.url = url}, &light_callbacks, &l[started_n]);
             assert_int_not_equal(tasks[started_n].id, 0);
-            tt_socket_task_on_open(tasks[started_n], light_open, &l[started_n]);
-            tt_socket_task_on_message(tasks[started_n], light_message, &l[started_n]);
-            tt_socket_task_on_error(tasks[started_n], light_error, &l[started_n]);
-            tt_socket_task_on_close(tasks[started_n], light_close, &l[started_n]);
             started_n++;
         }
         assert_true(tt_runtime_poll(10) >= 0);
         assert_int_equal(scale_closed, 0);
-        assert_true(now_ms() < end);
+        assert_true(tt_now_ms() < end);
     }
     size_t conns = tt__native_connection_count(), mem = tt__native_memory();
     fprintf(stderr, "  %d connections open after %llu ms; %zu bytes of connection state (%zu each)\n", n,
-            (unsigned long long)(now_ms() - t0), mem, mem / conns);
+            (unsigned long long)(tt_now_ms() - t0), mem, mem / conns);
     assert_int_equal(conns, (size_t)n);
     for (int i = 0; i < n; i++) {
         tt_send_options o;
@@ -1004,7 +936,7 @@ static void test_scale(void **s) {
     }
     while (scale_closed < n) {
         assert_true(tt_runtime_poll(10) >= 0);
-        assert_true(now_ms() < end);
+        assert_true(tt_now_ms() < end);
     }
     for (int i = 0; i < n; i++) {
         if (l[i].opened != 1 || l[i].echoed != 1 || l[i].closed != 1 || l[i].clean != 1 || l[i].errors != 0) {
@@ -1013,7 +945,7 @@ static void test_scale(void **s) {
             fail();
         }
     }
-    fprintf(stderr, "  all %d echoed and closed cleanly after %llu ms\n", n, (unsigned long long)(now_ms() - t0));
+    fprintf(stderr, "  all %d echoed and closed cleanly after %llu ms\n", n, (unsigned long long)(tt_now_ms() - t0));
     free(l);
     free(tasks);
 }
