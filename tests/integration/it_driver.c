@@ -233,6 +233,73 @@ static int teardown(void **state) {
         }                  \
     } while (0)
 
+/* ---- One-connection cases ---------------------------------------------------------------------- */
+
+/*
+ * Most tests are one connection: where it goes, what the client does by itself, and the lines its trace
+ * must hold. Such a test is an it_case: a constant named <test>_case, listed in main as CASE(<test>) and
+ * run by run_case, or one built where some of it is known only at run time and run by run_it_case.
+ */
+#define OPENED "open protocol= extensions= rs=1"
+#define CLOSED_DONE "result closeSocket:ok", "close 1000 done clean rs=3" /* after close_after_messages */
+#define DROPPED "close 1006  not-clean rs=3"
+
+typedef struct it_case {
+    int node_only;                               /* skipped against Python websockets */
+    const char *url;                             /* the whole URL, or NULL for url_for(listener, ...) */
+    const char *listener, *scheme, *host, *path; /* url_for's; NULL means "WS", "ws", "127.0.0.1", "/echo" */
+    const char *const *protocols;
+    size_t protocol_count;
+    int timeout_ms;
+    const char *send_on_open;
+    int close_after_messages;
+    /* The connection must fail: onError "connection failed" with this detail (a pattern), then 1006. */
+    const char *failure;
+    const char *expect[6]; /* otherwise: the lines that follow connectSocket's success and complete */
+    const char *last_close; /* then the Close code the peer saw from the client, as /lastclose reports it */
+} it_case;
+
+#define OR(value, fallback) ((value) ? (value) : (fallback))
+
+static void run_it_case(const it_case *c) {
+    if (c->node_only) SKIP_UNLESS_NODE();
+    const char *url = c->url ? c->url
+                             : url_for(OR(c->listener, "WS"), OR(c->scheme, "ws"), OR(c->host, "127.0.0.1"),
+                                       OR(c->path, "/echo"));
+    rec r = {0};
+    r.send_on_open = c->send_on_open;
+    r.close_after_messages = c->close_after_messages;
+    start(&r, url, c->protocols, c->protocol_count, c->timeout_ms);
+    rec *all[] = {&r};
+    run_until_closed(all, 1, 10000);
+    const char *lines[3 + sizeof c->expect / sizeof c->expect[0]] = {"success connectSocket:ok",
+                                                                     "complete connectSocket:ok"};
+    size_t n = 2;
+    char error[256];
+    if (c->failure) {
+        snprintf(error, sizeof error, "error onSocketError: WebSocket connection failed | %s rs=3", c->failure);
+        lines[n++] = error;
+        lines[n++] = DROPPED;
+    }
+    for (size_t i = 0; !c->failure && i < sizeof c->expect / sizeof c->expect[0] && c->expect[i]; i++)
+        lines[n++] = c->expect[i];
+    lines[n] = NULL;
+    expect_lines(&r, lines);
+    if (c->last_close) {
+        char m[64];
+        snprintf(m, sizeof m, "message text %zu %s rs=1", strlen(c->last_close), c->last_close);
+        run_it_case(&(it_case){.path = "/lastclose", .close_after_messages = 1, .expect = {OPENED, m, CLOSED_DONE}});
+    }
+}
+
+static void run_case(void **state) { run_it_case(*state); }
+#define CASE(test) {#test, run_case, setup, teardown, (void *)&test##_case}
+
+/* The connection must fail: onError "connection failed" with this detail (a pattern), then close 1006. */
+static void expect_failure(const char *url, const char *detail_pattern) {
+    run_it_case(&(it_case){.url = url, .failure = detail_pattern});
+}
+
 /* ---- Payloads ---------------------------------------------------------------------------------- */
 
 static const size_t sizes[] = {0, 1, 125, 126, 65535, 65536, 1 * MiB, 16 * MiB};
@@ -280,16 +347,10 @@ static void test_echo_binary_wss(void **s) { (void)s; echo_all_sizes(WSS(echo_pa
 static void test_echo_utf8(void **s) {
     (void)s;
     static const char text[] = "h\xc3\xa9llo w\xc3\xb6rld \xe2\x9c\x93 \xf0\x9f\x98\x80";
-    rec r = {0};
-    r.close_after_messages = 1;
-    r.send_on_open = text;
-    start(&r, WS(echo_path()), NULL, 0, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
     char m[160];
     snprintf(m, sizeof m, "message text %zu %s rs=1", strlen(text), text);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", open_line(), m,
-           "result closeSocket:ok", "close 1000 done clean rs=3");
+    run_it_case(&(it_case){.url = WS(echo_path()), .send_on_open = text, .close_after_messages = 1,
+                           .expect = {open_line(), m, CLOSED_DONE}});
 }
 
 static void fragmented(const char *url) {
@@ -322,50 +383,20 @@ static void test_fragmented_ws(void **s) { (void)s; fragmented(WS("/fragment"));
 static void test_fragmented_wss(void **s) { (void)s; fragmented(WSS("/fragment")); }
 
 /* The server pings; it only sends "pong tt-ping" after it got our pong with the same payload. */
-static void test_server_ping(void **s) {
-    (void)s;
-    rec r = {0};
-    r.close_after_messages = 1;
-    start(&r, WS("/ping"), NULL, 0, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
-           "message text 12 pong tt-ping rs=1", "result closeSocket:ok", "close 1000 done clean rs=3");
-}
+static const it_case test_server_ping_case = {
+    .path = "/ping", .close_after_messages = 1, .expect = {OPENED, "message text 12 pong tt-ping rs=1", CLOSED_DONE}};
 
 /* ---- Tests: closing ---------------------------------------------------------------------------- */
 
-static void test_server_close_code_reason(void **s) {
-    (void)s;
-    rec r = {0};
-    start(&r, WS("/close?code=4001&reason=bye%20now"), NULL, 0, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
-           "close 4001 bye now clean rs=3");
-}
+static const it_case test_server_close_code_reason_case = {
+    .path = "/close?code=4001&reason=bye%20now", .expect = {OPENED, "close 4001 bye now clean rs=3"}};
 
-static void test_server_close_no_code(void **s) {
-    (void)s;
-    SKIP_UNLESS_NODE();
-    rec r = {0};
-    start(&r, WS("/close"), NULL, 0, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
-           "close 1005  clean rs=3");
-}
+static const it_case test_server_close_no_code_case = {
+    .node_only = 1, .path = "/close", .expect = {OPENED, "close 1005  clean rs=3"}};
 
-static void test_server_close_after_message(void **s) {
-    (void)s;
-    rec r = {0};
-    r.send_on_open = "close-me";
-    start(&r, WSS("/echo-close"), NULL, 0, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
-           "close 4002 server says bye clean rs=3");
-}
+static const it_case test_server_close_after_message_case = {
+    .listener = "WSS", .scheme = "wss", .path = "/echo-close", .send_on_open = "close-me",
+    .expect = {OPENED, "close 4002 server says bye clean rs=3"}};
 
 /* Client close with each kind of code; both peers echo code and reason in their Close. */
 static void test_client_close_codes(void **s) {
@@ -408,75 +439,39 @@ static void test_close_timeout(void **s) {
            "result closeSocket:ok", "close 1006  not-clean rs=3");
 }
 
-static void test_server_drops_tcp(void **s) {
-    (void)s;
-    rec r = {0};
-    start(&r, WS("/drop"), NULL, 0, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
-    /* Chromium: a TCP drop after open without a Close is close 1006, not clean, and no error event. */
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
-           "close 1006  not-clean rs=3");
-}
+/* Chromium: a TCP drop after open without a Close is close 1006, not clean, and no error event. */
+static const it_case test_server_drops_tcp_case = {.path = "/drop", .expect = {OPENED, DROPPED}};
 
-/* The server closes TCP in the middle of a frame. */
-static void test_eof_mid_message(void **s) {
-    (void)s;
-    SKIP_UNLESS_NODE();
-    rec r = {0};
-    start(&r, WS("/partial"), NULL, 0, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
-    /* Chromium: close 1006, not clean, no error event, also when the FIN cuts a frame short. */
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
-           "close 1006  not-clean rs=3");
-}
+/* The server closes TCP in the middle of a frame. Chromium: close 1006, not clean, no error event, also
+ * when the FIN cuts a frame short. */
+static const it_case test_eof_mid_message_case = {.node_only = 1, .path = "/partial", .expect = {OPENED, DROPPED}};
 
-static void test_invalid_utf8_from_server(void **s) {
-    (void)s;
-    SKIP_UNLESS_NODE();
-    rec r = {0};
-    start(&r, WS("/badutf8"), NULL, 0, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
-           "error onSocketError: WebSocket connection failed | * rs=3", "close 1006  not-clean rs=3");
-    /* Like Chromium, the client told the server why with Close 1002 before dropping TCP. */
-    rec q = {0};
-    q.close_after_messages = 1;
-    start(&q, WS("/lastclose"), NULL, 0, 0);
-    rec *all2[] = {&q};
-    run_until_closed(all2, 1, 10000);
-    EXPECT(&q, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
-           "message text 4 1002 rs=1", "result closeSocket:ok", "close 1000 done clean rs=3");
-}
+/* Like Chromium, the client told the server why with Close 1002 before dropping TCP. */
+static const it_case test_invalid_utf8_from_server_case = {
+    .node_only = 1, .path = "/badutf8",
+    .expect = {OPENED, "error onSocketError: WebSocket connection failed | * rs=3", DROPPED}, .last_close = "1002"};
 
-static void test_reserved_opcode(void **s) {
-    (void)s;
-    SKIP_UNLESS_NODE();
-    rec r = {0};
-    start(&r, WS("/badframe"), NULL, 0, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
-           "error onSocketError: WebSocket connection failed | * rs=3", "close 1006  not-clean rs=3");
+static const it_case test_reserved_opcode_case = {
+    .node_only = 1, .path = "/badframe",
+    .expect = {OPENED, "error onSocketError: WebSocket connection failed | * rs=3", DROPPED}};
+
+/* The runtime configured without deflate and the test CA, and with this message size limit. */
+static void configure_plain(const char *ca_file, size_t max_message_size) {
+    tt_runtime_config c;
+    memset(&c, 0, sizeof c);
+    c.skip_domain_check = 1;
+    c.disable_deflate = 1;
+    c.ca_file = ca_file;
+    c.max_message_size = max_message_size;
+    assert_int_equal(tt_runtime_configure(&c), 0);
 }
 
 static void test_message_too_large(void **s) {
     (void)s;
     SKIP_UNLESS_NODE();
-    tt_runtime_config c;
-    memset(&c, 0, sizeof c);
-    c.skip_domain_check = 1;
-    c.disable_deflate = 1;
-    c.max_message_size = 1000;
-    assert_int_equal(tt_runtime_configure(&c), 0);
-    rec r = {0};
-    start(&r, WS("/big?n=1001"), NULL, 0, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
-           "error onSocketError: WebSocket message too large | * rs=3", "close 1006  not-clean rs=3");
+    configure_plain(NULL, 1000);
+    run_it_case(&(it_case){.path = "/big?n=1001",
+                           .expect = {OPENED, "error onSocketError: WebSocket message too large | * rs=3", DROPPED}});
 }
 
 /* More unsent data than the transport's 64 MiB send buffer limit fails the connection. */
@@ -502,42 +497,21 @@ static void test_send_buffer_full(void **s) {
 static void test_subprotocol_chosen(void **s) {
     (void)s;
     static const char *const offered[] = {"x-unknown", "superchat"};
-    rec r = {0};
-    r.close_after_messages = 1;
-    r.send_on_open = "hi";
-    start(&r, WS("/protocol?choose=first"), offered, 2, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
     /* ws chooses the first offered; websockets the first it speaks */
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok",
-           is_node() ? "open protocol=x-unknown extensions= rs=1" : "open protocol=superchat extensions= rs=1",
-           "message text 2 hi rs=1", "result closeSocket:ok", "close 1000 done clean rs=3");
+    run_it_case(&(it_case){
+        .path = "/protocol?choose=first", .protocols = offered, .protocol_count = 2, .send_on_open = "hi",
+        .close_after_messages = 1,
+        .expect = {is_node() ? "open protocol=x-unknown extensions= rs=1" : "open protocol=superchat extensions= rs=1",
+                   "message text 2 hi rs=1", CLOSED_DONE}});
 }
 
-static void test_subprotocol_missing(void **s) {
-    (void)s;
-    static const char *const offered[] = {"nope"};
-    rec r = {0};
-    start(&r, WS("/protocol?choose=none"), offered, 1, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok",
-           "error onSocketError: WebSocket connection failed | handshake: *subprotocol* rs=3",
-           "close 1006  not-clean rs=3");
-}
+static const it_case test_subprotocol_missing_case = {
+    .path = "/protocol?choose=none", .protocols = (const char *const[]){"nope"}, .protocol_count = 1,
+    .failure = "handshake: *subprotocol*"};
 
-static void test_subprotocol_not_offered(void **s) {
-    (void)s;
-    SKIP_UNLESS_NODE();
-    static const char *const offered[] = {"chat"};
-    rec r = {0};
-    start(&r, WS("/protocol?choose=bogus"), offered, 1, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok",
-           "error onSocketError: WebSocket connection failed | handshake: *subprotocol*not offered* rs=3",
-           "close 1006  not-clean rs=3");
-}
+static const it_case test_subprotocol_not_offered_case = {
+    .node_only = 1, .path = "/protocol?choose=bogus", .protocols = (const char *const[]){"chat"},
+    .protocol_count = 1, .failure = "handshake: *subprotocol*not offered*"};
 
 /* A subprotocol the client did not ask for at all. */
 static void test_subprotocol_unrequested(void **s) {
@@ -639,14 +613,18 @@ static void test_idle_memory(void **s) {
 
 /* ---- Tests: failures --------------------------------------------------------------------------- */
 
-/* A bound socket that never listens: connect() is refused, and no other process can take the port. */
-static int refused_port(int *fd_out) {
+/*
+ * A TCP socket bound to a free port of 127.0.0.1, listening (with a backlog that completes handshakes
+ * nobody answers) or not (so connect() is refused, and no other process can take the port).
+ */
+static int loopback_socket(int listening, int *fd_out) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    if (listening) assert_int_equal(listen(fd, 8), 0);
     socklen_t len = sizeof a;
     assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
     *fd_out = fd;
@@ -656,147 +634,61 @@ static int refused_port(int *fd_out) {
 static void test_refused(void **s) {
     (void)s;
     int fd;
-    int port = refused_port(&fd);
+    int port = loopback_socket(0, &fd);
     char url[64], detail[160];
     snprintf(url, sizeof url, "ws://127.0.0.1:%d/", port);
-    snprintf(detail, sizeof detail,
-             "error onSocketError: WebSocket connection failed | connect: Connection refused (127.0.0.1:%d) rs=3", port);
-    rec r = {0};
-    start(&r, url, NULL, 0, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", detail, "close 1006  not-clean rs=3");
+    snprintf(detail, sizeof detail, "connect: Connection refused (127.0.0.1:%d)", port);
+    expect_failure(url, detail);
     close(fd);
 }
 
-static void test_unresolvable(void **s) {
-    (void)s;
-    rec r = {0};
-    start(&r, "ws://no-such-host.invalid/", NULL, 0, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok",
-           "error onSocketError: WebSocket connection failed | resolve: no-such-host.invalid: * rs=3",
-           "close 1006  not-clean rs=3");
-}
+static const it_case test_unresolvable_case = {.url = "ws://no-such-host.invalid/",
+                                               .failure = "resolve: no-such-host.invalid: *"};
 
 /* A listener whose backlog completes the TCP handshake but which never reads or answers. */
 static void test_handshake_timeout(void **s) {
     (void)s;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(fd, 8), 0);
-    socklen_t len = sizeof a;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    int fd;
     char url[64];
-    snprintf(url, sizeof url, "ws://127.0.0.1:%d/", ntohs(a.sin_port));
-    rec r = {0};
+    snprintf(url, sizeof url, "ws://127.0.0.1:%d/", loopback_socket(1, &fd));
     uint64_t t0 = tt_now_ms();
-    start(&r, url, NULL, 0, 500);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
+    run_it_case(&(it_case){.url = url, .timeout_ms = 500,
+                           .expect = {"error onSocketError: WebSocket connection timed out | * rs=3", DROPPED}});
     uint64_t took = tt_now_ms() - t0;
     assert_true(took >= 450 && took < 5000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok",
-           "error onSocketError: WebSocket connection timed out | * rs=3", "close 1006  not-clean rs=3");
     close(fd);
 }
 
 /* The same against the peer: it reads the request and never answers (node only). */
-static void test_handshake_timeout_peer(void **s) {
-    (void)s;
-    SKIP_UNLESS_NODE();
-    rec r = {0};
-    start(&r, WS("/hang"), NULL, 0, 500);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok",
-           "error onSocketError: WebSocket connection timed out | * rs=3", "close 1006  not-clean rs=3");
-}
+static const it_case test_handshake_timeout_peer_case = {
+    .node_only = 1, .path = "/hang", .timeout_ms = 500,
+    .expect = {"error onSocketError: WebSocket connection timed out | * rs=3", DROPPED}};
 
-static void expect_failure(const char *url, const char *detail_pattern) {
-    rec r = {0};
-    start(&r, url, NULL, 0, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
-    char e[256];
-    snprintf(e, sizeof e, "error onSocketError: WebSocket connection failed | %s rs=3", detail_pattern);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", e, "close 1006  not-clean rs=3");
-}
+static const it_case test_status_404_case = {
+    .node_only = 1, .path = "/status404", .failure = "handshake: unexpected status 404"};
 
-static void test_status_404(void **s) {
-    (void)s;
-    SKIP_UNLESS_NODE();
-    expect_failure(WS("/status404"), "handshake: unexpected status 404");
-}
+static const it_case test_bad_accept_case = {.node_only = 1, .path = "/badaccept", .failure = "handshake: *Accept*"};
 
-static void test_bad_accept(void **s) {
-    (void)s;
-    SKIP_UNLESS_NODE();
-    expect_failure(WS("/badaccept"), "handshake: *Accept*");
-}
+#define TLS_REFUSED(name, ...) \
+    static const it_case name##_case = {.node_only = 1, .scheme = "wss", __VA_ARGS__}
 
-static void test_tls_expired(void **s) {
-    (void)s;
-    SKIP_UNLESS_NODE();
-    expect_failure(url_for("EXPIRED", "wss", "127.0.0.1", "/echo"),
-                   "tls: certificate verify failed: certificate has expired");
-}
-
-static void test_tls_wrong_ip(void **s) {
-    (void)s;
-    SKIP_UNLESS_NODE();
-    expect_failure(url_for("WRONGHOST", "wss", "127.0.0.1", "/echo"),
-                   "tls: certificate verify failed: IP address mismatch");
-}
-
-static void test_tls_wrong_host(void **s) {
-    (void)s;
-    SKIP_UNLESS_NODE();
-    expect_failure(url_for("WRONGHOST", "wss", "localhost", "/echo"),
-                   "tls: certificate verify failed: hostname mismatch");
-}
-
-static void test_tls_unknown_ca(void **s) {
-    (void)s;
-    SKIP_UNLESS_NODE();
-    expect_failure(url_for("UNKNOWNCA", "wss", "127.0.0.1", "/echo"),
-                   "tls: certificate verify failed: unable to get local issuer certificate");
-}
-
-static void test_tls_not_yet_valid(void **s) {
-    (void)s;
-    SKIP_UNLESS_NODE();
-    expect_failure(url_for("NOTYET", "wss", "127.0.0.1", "/echo"),
-                   "tls: certificate verify failed: certificate is not yet valid");
-}
-
-static void test_tls_self_signed(void **s) {
-    (void)s;
-    SKIP_UNLESS_NODE();
-    expect_failure(url_for("SELFSIGNED", "wss", "127.0.0.1", "/echo"),
-                   "tls: certificate verify failed: self?signed certificate");
-}
-
+TLS_REFUSED(test_tls_expired, .listener = "EXPIRED",
+            .failure = "tls: certificate verify failed: certificate has expired");
+TLS_REFUSED(test_tls_wrong_ip, .listener = "WRONGHOST", .failure = "tls: certificate verify failed: IP address mismatch");
+TLS_REFUSED(test_tls_wrong_host, .listener = "WRONGHOST", .host = "localhost",
+            .failure = "tls: certificate verify failed: hostname mismatch");
+TLS_REFUSED(test_tls_unknown_ca, .listener = "UNKNOWNCA",
+            .failure = "tls: certificate verify failed: unable to get local issuer certificate");
+TLS_REFUSED(test_tls_not_yet_valid, .listener = "NOTYET",
+            .failure = "tls: certificate verify failed: certificate is not yet valid");
+TLS_REFUSED(test_tls_self_signed, .listener = "SELFSIGNED",
+            .failure = "tls: certificate verify failed: self?signed certificate");
 /* A certificate for clients only (extendedKeyUsage=clientAuth) may not identify a server. */
-static void test_tls_client_auth_only(void **s) {
-    (void)s;
-    SKIP_UNLESS_NODE();
-    expect_failure(url_for("CLIENTONLY", "wss", "127.0.0.1", "/echo"),
-                   "tls: certificate verify failed: uns* certificate purpose"); /* OpenSSL 3: unsuitable */
-}
-
+TLS_REFUSED(test_tls_client_auth_only, .listener = "CLIENTONLY",
+            .failure = "tls: certificate verify failed: uns* certificate purpose"); /* OpenSSL 3: unsuitable */
 /* keyUsage=keyCertSign only: neither digitalSignature nor keyEncipherment, so no TLS server. */
-static void test_tls_bad_key_usage(void **s) {
-    (void)s;
-    SKIP_UNLESS_NODE();
-    expect_failure(url_for("BADKU", "wss", "127.0.0.1", "/echo"),
-                   "tls: certificate verify failed: uns* certificate purpose"); /* OpenSSL 3: unsuitable */
-}
+TLS_REFUSED(test_tls_bad_key_usage, .listener = "BADKU",
+            .failure = "tls: certificate verify failed: uns* certificate purpose"); /* OpenSSL 3: unsuitable */
 
 static void echo_once(const char *url);
 
@@ -804,12 +696,7 @@ static void echo_once(const char *url);
 static void configure_ca(const char *name) {
     static char path[512];
     snprintf(path, sizeof path, "%s/%s", getenv("TT_IT_CERTS") ? getenv("TT_IT_CERTS") : ".", name);
-    tt_runtime_config c;
-    memset(&c, 0, sizeof c);
-    c.skip_domain_check = 1;
-    c.disable_deflate = 1;
-    c.ca_file = path;
-    assert_int_equal(tt_runtime_configure(&c), 0);
+    configure_plain(path, 0);
 }
 
 /* The refusals above are about the certificate, not the trust: the right ca_file makes them work. */
@@ -832,25 +719,15 @@ static void test_tls_unknown_ca_trusted(void **s) {
 /* Without the test CA the good certificate is refused too: the CA really comes from ca_file. */
 static void test_tls_without_ca_file(void **s) {
     (void)s;
-    tt_runtime_config c;
-    memset(&c, 0, sizeof c);
-    c.skip_domain_check = 1;
-    c.disable_deflate = 1;
-    assert_int_equal(tt_runtime_configure(&c), 0);
+    configure_plain(NULL, 0);
     expect_failure(WSS("/echo"), "tls: certificate verify failed: *");
 }
 
 /* ---- Tests: addresses -------------------------------------------------------------------------- */
 
 static void echo_once(const char *url) {
-    rec r = {0};
-    r.send_on_open = "addr";
-    r.close_after_messages = 1;
-    start(&r, url, NULL, 0, 0);
-    rec *all[] = {&r};
-    run_until_closed(all, 1, 10000);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
-           "message text 4 addr rs=1", "result closeSocket:ok", "close 1000 done clean rs=3");
+    run_it_case(&(it_case){.url = url, .send_on_open = "addr", .close_after_messages = 1,
+                           .expect = {OPENED, "message text 4 addr rs=1", CLOSED_DONE}});
 }
 
 /* "localhost" goes through the resolver; if it yields ::1 first, that refusal falls back to 127.0.0.1. */
@@ -959,40 +836,40 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_echo_utf8, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fragmented_ws, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fragmented_wss, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server_ping, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server_close_code_reason, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server_close_no_code, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server_close_after_message, setup, teardown),
+        CASE(test_server_ping),
+        CASE(test_server_close_code_reason),
+        CASE(test_server_close_no_code),
+        CASE(test_server_close_after_message),
         cmocka_unit_test_setup_teardown(test_client_close_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_timeout, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server_drops_tcp, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_eof_mid_message, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_invalid_utf8_from_server, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reserved_opcode, setup, teardown),
+        CASE(test_server_drops_tcp),
+        CASE(test_eof_mid_message),
+        CASE(test_invalid_utf8_from_server),
+        CASE(test_reserved_opcode),
         cmocka_unit_test_setup_teardown(test_message_too_large, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_buffer_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_subprotocol_chosen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_subprotocol_missing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_subprotocol_not_offered, setup, teardown),
+        CASE(test_subprotocol_missing),
+        CASE(test_subprotocol_not_offered),
         cmocka_unit_test_setup_teardown(test_subprotocol_unrequested, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hundred_tasks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spare_buffers_released, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unresolvable, setup, teardown),
+        CASE(test_unresolvable),
         cmocka_unit_test_setup_teardown(test_handshake_timeout, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_handshake_timeout_peer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_status_404, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_accept, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tls_expired, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tls_wrong_ip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tls_wrong_host, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tls_unknown_ca, setup, teardown),
+        CASE(test_handshake_timeout_peer),
+        CASE(test_status_404),
+        CASE(test_bad_accept),
+        CASE(test_tls_expired),
+        CASE(test_tls_wrong_ip),
+        CASE(test_tls_wrong_host),
+        CASE(test_tls_unknown_ca),
         cmocka_unit_test_setup_teardown(test_tls_without_ca_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tls_not_yet_valid, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tls_self_signed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tls_client_auth_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tls_bad_key_usage, setup, teardown),
+        CASE(test_tls_not_yet_valid),
+        CASE(test_tls_self_signed),
+        CASE(test_tls_client_auth_only),
+        CASE(test_tls_bad_key_usage),
         cmocka_unit_test_setup_teardown(test_tls_self_signed_trusted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tls_unknown_ca_trusted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_localhost, setup, teardown),
