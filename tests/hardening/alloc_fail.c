@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "native_driver.h"
 #include "tt_internal.h"
 #include "ttsocket.h"
 
@@ -95,11 +95,15 @@ static void ev_close(tt_socket_task t, const tt_close_event *e, void *ud) {
     r->done = 1;
 }
 
-static unsigned long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (unsigned long long)ts.tv_sec * 1000u + (unsigned long long)ts.tv_nsec / 1000000u;
-}
+static const tt_task_callbacks callbacks = {
+    .success = on_ok,
+    .fail = on_fail,
+    .complete = on_complete,
+    .open = ev_open,
+    .message = ev_message,
+    .error = ev_error,
+    .close = ev_close,
+};
 
 /* One cycle; returns 0 when it ended within the time limit. configure_rc gets tt_runtime_configure's. */
 static int cycle(const char *url, rec *r, int *configure_rc) {
@@ -110,20 +114,9 @@ static int cycle(const char *url, rec *r, int *configure_rc) {
     c.ca_file = getenv("TT_IT_CA");
     *configure_rc = tt_runtime_configure(&c);
     if (*configure_rc != 0) return 0;
-    tt_connect_socket_options o;
-    memset(&o, 0, sizeof o);
-    o.url = url;
-    o.success = on_ok;
-    o.fail = on_fail;
-    o.complete = on_complete;
-    o.user_data = r;
-    r->task = tt_connect_socket(&o);
-    tt_socket_task_on_open(r->task, ev_open, r);
-    tt_socket_task_on_message(r->task, ev_message, r);
-    tt_socket_task_on_error(r->task, ev_error, r);
-    tt_socket_task_on_close(r->task, ev_close, r);
-    unsigned long long end = now_ms() + 10000;
-    while (!r->done && now_ms() < end) {
+    r->task = tt_connect_with((tt_connect_socket_options){.url = url}, &callbacks, r);
+    uint64_t end = tt_now_ms() + 10000;
+    while (!r->done && tt_now_ms() < end) {
         int rc = tt_runtime_poll(20);
         if (rc < 0 && rc != TT_ENOMEM) {
             fprintf(stderr, "tt_runtime_poll: %d\n", rc);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "native_driver.h"
 #include "ttsocket.h"
 
 #define MAX_LIVE 200
@@ -47,12 +48,6 @@ typedef struct task_state {
 static task_state *st;
 static unsigned long events, messages, clean_closes, errors_total, codes_1006;
 static int live;
-
-static unsigned long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (unsigned long long)ts.tv_sec * 1000u + (unsigned long long)ts.tv_nsec / 1000000u;
-}
 
 static int count_fds(void) {
     DIR *d = opendir("/proc/self/fd");
@@ -139,6 +134,15 @@ static void ev_message_check(tt_socket_task t, const tt_message_event *e, void *
     ev_message(t, e, ud);
 }
 
+static const tt_task_callbacks callbacks = {
+    .success = on_ok,
+    .fail = on_fail,
+    .open = ev_open,
+    .message = ev_message_check,
+    .error = ev_error,
+    .close = ev_close,
+};
+
 static void configure(void) {
     tt_runtime_config c;
     memset(&c, 0, sizeof c);
@@ -149,28 +153,18 @@ static void configure(void) {
 }
 
 /* Runs tasks first..first+n-1 until all ended or the deadline; returns the number started. */
-static int run(const char *url, int first, int n, unsigned long long deadline) {
+static int run(const char *url, int first, int n, uint64_t deadline) {
     int next = first;
-    while ((next < first + n && now_ms() < deadline) || live > 0) {
-        while (next < first + n && live < MAX_LIVE && now_ms() < deadline) {
+    while ((next < first + n && tt_now_ms() < deadline) || live > 0) {
+        while (next < first + n && live < MAX_LIVE && tt_now_ms() < deadline) {
             task_state *s = &st[next++];
             s->sends_left = (unsigned char)(rand() % 4);
             s->close_first = rand() % 4 == 0;
-            tt_connect_socket_options o;
-            memset(&o, 0, sizeof o);
-            o.url = url;
-            o.success = on_ok;
-            o.fail = on_fail;
-            o.user_data = s;
-            s->task = tt_connect_socket(&o);
-            tt_socket_task_on_open(s->task, ev_open, s);
-            tt_socket_task_on_message(s->task, ev_message_check, s);
-            tt_socket_task_on_error(s->task, ev_error, s);
-            tt_socket_task_on_close(s->task, ev_close, s);
+            s->task = tt_connect_with((tt_connect_socket_options){.url = url}, &callbacks, s);
             live++;
         }
         if (tt_runtime_poll(10) < 0) return -1;
-        if (now_ms() > deadline + 15000) break; /* tasks still alive: shutdown fails them below */
+        if (tt_now_ms() > deadline + 15000) break; /* tasks still alive: shutdown fails them below */
     }
     return next - first;
 }
@@ -193,20 +187,20 @@ int main(void) {
 
     /* Warm-up: the same mix, so one-time growth (allocator arenas, the read buffer) is in the baseline. */
     configure();
-    run(url, total, warm, now_ms() + 5000);
+    run(url, total, warm, tt_now_ms() + 5000);
     tt_runtime_shutdown();
     int fds_before = count_fds();
     long rss_before = rss_kib();
     events = messages = clean_closes = errors_total = codes_1006 = 0;
 
-    unsigned long long t0 = now_ms();
+    uint64_t t0 = tt_now_ms();
     configure();
-    int started = run(url, 0, total, t0 + (unsigned long long)seconds * 1000u);
+    int started = run(url, 0, total, t0 + (uint64_t)seconds * 1000u);
     long rss_peak = rss_kib();
     int live_at_end = live;
     tt_runtime_shutdown(); /* fails whatever is still alive: onError + onClose */
     for (int i = 0; i < 3; i++) (void)tt_runtime_poll(0);
-    unsigned long long took = now_ms() - t0;
+    unsigned long long took = tt_now_ms() - t0;
     int fds_after = count_fds();
     long rss_after = rss_kib();
 
