@@ -36,17 +36,9 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "frame.h"
-#include "fuzz_common.h"
-#include "handshake.h"
-#include "test_hooks.h"
-#include "tt_internal.h"
-#include "url.h"
-#include "ws.h"
+#include "fuzz_session_common.h"
 
 static const size_t max_sizes[8] = {0, 1, 16, 125, 200, 1000, 65536, 300000};
-static const size_t chunk_sizes[32] = {1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-                                       16, 17, 24, 31, 32, 33, 64, 100, 127, 128, 200, 256, 512, 1024, 4096, 1u << 20};
 
 /* ---- Events ------------------------------------------------------------------------------------- */
 
@@ -59,11 +51,7 @@ typedef struct expected_msg {
 } expected_msg;
 
 typedef struct session_run {
-    tt__ws *ws;
-    size_t max_message_size;
-    int opens, peer_closes, messages;
-    int in_recv;
-    uint64_t digest;
+    fuzz_events ev; /* first, so the callbacks' user data is also a fuzz_events */
     const char *want_extensions; /* the value the 101 carried */
     /* Compose mode: the messages the server stream carries, in order. */
     const expected_msg *expect;
@@ -71,85 +59,45 @@ typedef struct session_run {
     int exact_upto; /* messages before this index must match byte for byte (later ones may be corrupted) */
 } session_run;
 
-static uint64_t digest_mix(uint64_t h, const void *p, size_t n) {
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
-    return h;
-}
-
 static void on_open(void *ud, const char *protocol, const char *extensions) {
     session_run *r = ud;
-    FUZZ_CHECK(r->in_recv && r->opens == 0, "on_open outside recv or twice");
+    FUZZ_CHECK(r->ev.in_recv && r->ev.opens == 0, "on_open outside recv or twice");
     FUZZ_CHECK(protocol && extensions && protocol[0] == '\0', "protocol/extensions");
-    FUZZ_CHECK(tt__ws_get_state(r->ws) == TT__WS_OPEN, "state %d during on_open", tt__ws_get_state(r->ws));
     if (r->want_extensions)
         FUZZ_CHECK(strcmp(extensions, r->want_extensions) == 0, "extensions \"%s\", the server said \"%s\"",
                    extensions, r->want_extensions);
-    r->opens++;
-    r->digest = digest_mix(r->digest, "O", 1);
-    r->digest = digest_mix(r->digest, extensions, strlen(extensions) + 1);
+    fuzz_record_open(&r->ev, extensions);
 }
 
 static void on_message(void *ud, tt_data_type type, const uint8_t *data, size_t length) {
     session_run *r = ud;
-    FUZZ_CHECK(r->in_recv && r->opens == 1 && r->peer_closes == 0, "message out of order");
-    FUZZ_CHECK(type == TT_DATA_TEXT || type == TT_DATA_BINARY, "type %d", type);
-    FUZZ_CHECK(length == 0 || data != NULL, "NULL data");
-    FUZZ_CHECK(r->max_message_size == 0 || length <= r->max_message_size, "message of %zu bytes, limit %zu", length,
-               r->max_message_size);
-    if (type == TT_DATA_TEXT) FUZZ_CHECK(ref_utf8_valid(data, length), "text message is not valid UTF-8");
+    fuzz_check_message(&r->ev, type, data, length);
+    int i = r->ev.messages;
     if (r->expect) {
-        FUZZ_CHECK(r->messages < r->expect_count, "message %d was never composed", r->messages);
-        const expected_msg *e = &r->expect[r->messages];
-        FUZZ_CHECK(e->type == type, "message %d has the wrong type", r->messages);
-        if (r->messages < r->exact_upto)
+        FUZZ_CHECK(i < r->expect_count, "message %d was never composed", i);
+        const expected_msg *e = &r->expect[i];
+        FUZZ_CHECK(e->type == type, "message %d has the wrong type", i);
+        if (i < r->exact_upto)
             FUZZ_CHECK(e->len == length && (length == 0 || memcmp(e->data, data, length) == 0),
-                       "message %d differs from the composed one (%zu vs %zu bytes)", r->messages, length, e->len);
+                       "message %d differs from the composed one (%zu vs %zu bytes)", i, length, e->len);
     }
-    r->messages++;
-    uint64_t len64 = length;
-    r->digest = digest_mix(r->digest, type == TT_DATA_TEXT ? "T" : "B", 1);
-    r->digest = digest_mix(r->digest, &len64, sizeof len64);
-    r->digest = digest_mix(r->digest, data, length);
+    fuzz_record_message(&r->ev, type, data, length);
 }
 
 static void on_peer_close(void *ud, int code, const char *reason, size_t reason_length) {
     session_run *r = ud;
-    FUZZ_CHECK(r->in_recv && r->opens == 1 && r->peer_closes == 0, "peer close out of order");
-    FUZZ_CHECK(code >= 0 && code <= 65535 && code != 1006 && code != 1015, "peer close code %d", code);
-    FUZZ_CHECK(reason_length <= 123 && ref_utf8_valid((const uint8_t *)reason, reason_length), "bad reason");
-    r->peer_closes++;
-    r->digest = digest_mix(r->digest, "C", 1);
-    r->digest = digest_mix(r->digest, &code, sizeof code);
-    r->digest = digest_mix(r->digest, reason, reason_length);
+    fuzz_check_peer_close(&r->ev, code, reason, reason_length);
+    fuzz_record_peer_close(&r->ev, code, reason, reason_length);
 }
 
 /* ---- Our output: parsed, compressed frames inflated and compared with what we sent --------------- */
 
 typedef struct out_check {
-    uint8_t *buf;
-    size_t len, cap;
-    int request_done, close_seen, deflate_on;
+    fuzz_output out;
+    int deflate_on;
     z_stream inflate;
     int inflate_ready;
-    struct sent {
-        tt_data_type type;
-        uint8_t *data;
-        size_t length;
-    } sent[64];
-    size_t sent_count, sent_matched;
 } out_check;
-
-static void out_append(out_check *o, const uint8_t *p, size_t n) {
-    if (o->len + n > o->cap) {
-        size_t cap = o->cap ? o->cap : 256;
-        while (cap < o->len + n) cap *= 2;
-        o->buf = realloc(o->buf, cap);
-        o->cap = cap;
-    }
-    memcpy(o->buf + o->len, p, n);
-    o->len += n;
-}
 
 /* Inflates one compressed message payload (our frame) with the tail appended. */
 static uint8_t *inflate_ours(out_check *o, const uint8_t *p, size_t n, size_t *out_len) {
@@ -181,151 +129,65 @@ static uint8_t *inflate_ours(out_check *o, const uint8_t *p, size_t n, size_t *o
 }
 
 static void out_parse(out_check *o) {
-    size_t pos = 0;
-    if (!o->request_done) {
-        for (size_t i = 0; i + 4 <= o->len; i++)
-            if (memcmp(o->buf + i, "\r\n\r\n", 4) == 0) {
-                FUZZ_CHECK(memmem(o->buf, i + 2, "\r\nSec-WebSocket-Extensions: " TT__DEFLATE_OFFER "\r\n",
-                                  strlen("\r\nSec-WebSocket-Extensions: " TT__DEFLATE_OFFER "\r\n")) != NULL,
-                           "the request does not offer permessage-deflate");
-                pos = i + 4;
-                o->request_done = 1;
-                break;
-            }
-        if (!o->request_done) return;
-    }
-    for (;;) {
-        tt__frame_header h;
-        int rc = tt__frame_parse_header(o->buf + pos, o->len - pos, &h);
-        if (rc == TT_EAGAIN) break;
-        FUZZ_CHECK(rc > 0, "output frame header does not parse");
-        if (o->len - pos - (size_t)rc < h.payload_length) break;
-        FUZZ_CHECK(!o->close_seen, "a frame after our Close");
+    size_t pos;
+    size_t request_len;
+    if (!fuzz_output_request(&o->out, &pos, &request_len)) return;
+    if (request_len)
+        FUZZ_CHECK(memmem(o->out.pending.p, request_len, "\r\nSec-WebSocket-Extensions: " TT__DEFLATE_OFFER "\r\n",
+                          strlen("\r\nSec-WebSocket-Extensions: " TT__DEFLATE_OFFER "\r\n")) != NULL,
+                   "the request does not offer permessage-deflate");
+    tt__frame_header h;
+    uint8_t *payload;
+    while (fuzz_output_frame(&o->out, &pos, &h, &payload)) {
         FUZZ_CHECK(h.masked && h.fin, "output frame not masked/final");
-        uint8_t *payload = o->buf + pos + rc;
         size_t n = (size_t)h.payload_length;
-        tt__mask(payload, payload, n, h.mask, 0);
         if (h.opcode == TT__OP_CLOSE || h.opcode == TT__OP_PONG) {
             FUZZ_CHECK(h.rsv == 0, "RSV on a control frame");
-            if (h.opcode == TT__OP_CLOSE) {
-                int code;
-                const char *reason, *detail;
-                size_t reason_len;
-                FUZZ_CHECK(tt__close_payload_parse(payload, n, &code, &reason, &reason_len, &detail) == 0,
-                           "our Close payload is invalid");
-                o->close_seen = 1;
-            } else {
-                FUZZ_CHECK(n <= 125, "pong of %zu bytes", n);
-            }
+            if (h.opcode == TT__OP_CLOSE) fuzz_output_close(&o->out, payload, n);
+            else fuzz_output_pong(n);
         } else {
             FUZZ_CHECK(h.opcode == TT__OP_TEXT || h.opcode == TT__OP_BINARY, "output opcode %u", h.opcode);
             FUZZ_CHECK(h.rsv == (o->deflate_on ? 4u : 0u), "data frame rsv %u, deflate %d", h.rsv, o->deflate_on);
-            FUZZ_CHECK(o->sent_matched < o->sent_count, "a data frame we never sent");
-            struct sent *s = &o->sent[o->sent_matched++];
             size_t plain_len = n;
             uint8_t *plain = o->deflate_on ? inflate_ours(o, payload, n, &plain_len) : NULL;
-            const uint8_t *cmp = plain ? plain : payload;
-            FUZZ_CHECK(s->length == plain_len && (plain_len == 0 || memcmp(s->data, cmp, plain_len) == 0) &&
-                           (h.opcode == TT__OP_TEXT) == (s->type == TT_DATA_TEXT),
-                       "data frame differs from what we sent (%zu vs %zu bytes)", plain_len, s->length);
+            fuzz_output_data(&o->out, h.opcode, plain ? plain : payload, plain_len);
             free(plain);
         }
-        pos += (size_t)rc + n;
     }
-    memmove(o->buf, o->buf + pos, o->len - pos);
-    o->len -= pos;
+    fuzz_output_compact(&o->out, pos);
 }
 
 static void out_free(out_check *o) {
-    for (size_t i = 0; i < o->sent_count; i++) free(o->sent[i].data);
-    free(o->buf);
+    fuzz_output_free(&o->out);
     if (o->inflate_ready) inflateEnd(&o->inflate);
 }
 
+/* Consumes up to want bytes of output, checking the accounting (bufferedAmount counts uncompressed bytes). */
 static void consume(tt__ws *ws, out_check *o, size_t want) {
-    size_t before;
-    const uint8_t *p = tt__ws_output(ws, &before);
-    FUZZ_CHECK((before == 0) == (p == NULL), "output pointer/length disagree");
-    size_t n = want < before ? want : before;
-    if (n) out_append(o, p, n);
-    tt__ws_output_consume(ws, n);
-    size_t after;
-    tt__ws_output(ws, &after);
-    FUZZ_CHECK(after == before - n, "consume %zu of %zu left %zu", n, before, after);
-    FUZZ_CHECK(tt__ws_buffered_amount(ws) <= after || o->deflate_on, "bufferedAmount %zu > pending output %zu",
-               tt__ws_buffered_amount(ws), after);
-    if (after == 0) FUZZ_CHECK(tt__ws_buffered_amount(ws) == 0, "bufferedAmount with nothing pending");
+    fuzz_output_take(ws, &o->out, want, o->deflate_on);
     out_parse(o);
 }
 
 /* ---- The server side: the 101 and composed frames ---------------------------------------------- */
 
 static tt__ws *session_open(session_run *r, size_t max_message_size) {
-    static tt__url url;
-    static int url_ready;
-    if (!url_ready) {
-        FUZZ_CHECK(tt__url_parse("ws://a/", 7, &url) == 0, "url");
-        url_ready = 1;
-    }
-    tt_test_hooks_install(0x42);
     memset(r, 0, sizeof *r);
-    r->max_message_size = max_message_size;
-    r->digest = 1469598103934665603ull;
-    tt__ws_options o;
-    memset(&o, 0, sizeof o);
-    o.url = &url;
-    o.max_message_size = max_message_size;
-    o.offer_deflate = 1;
-    o.callbacks.on_open = on_open;
-    o.callbacks.on_message = on_message;
-    o.callbacks.on_peer_close = on_peer_close;
-    o.user_data = r;
-    r->ws = tt__ws_new(&o);
-    FUZZ_CHECK(r->ws != NULL, "tt__ws_new failed");
-    return r->ws;
+    tt__ws_options o = {.offer_deflate = 1,
+                        .callbacks = {.on_open = on_open, .on_message = on_message, .on_peer_close = on_peer_close}};
+    return fuzz_session_start(&r->ev, &o, max_message_size);
 }
 
+/* Builds a valid 101 accepting extensions, which it names twice when twice is set. */
 static size_t make_101(tt__ws *ws, char *buf, size_t cap, const char *extensions, int twice) {
-    size_t len;
-    const uint8_t *out = tt__ws_output(ws, &len);
-    const char *field = "Sec-WebSocket-Key: ";
-    const uint8_t *k = NULL;
-    for (size_t i = 0; out && i + strlen(field) + 24 <= len; i++)
-        if (memcmp(out + i, field, strlen(field)) == 0) {
-            k = out + i + strlen(field);
-            break;
-        }
-    FUZZ_CHECK(k != NULL && k[24] == '\r', "no key in the request");
-    char key[25], accept[29];
-    memcpy(key, k, 24);
-    key[24] = '\0';
-    tt__handshake_accept(key, accept);
-    int n = snprintf(buf, cap,
-                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Accept: %s\r\nSec-WebSocket-Extensions: %s\r\n%s%s%s\r\n",
-                     accept, extensions, twice ? "Sec-WebSocket-Extensions: " : "", twice ? extensions : "",
-                     twice ? "\r\n" : "");
+    char accept[29];
+    fuzz_accept_for_request(ws, accept);
+    int n = snprintf(buf, cap, FUZZ_101_HEAD "Sec-WebSocket-Extensions: %s\r\n%s%s%s\r\n", accept, extensions,
+                     twice ? "Sec-WebSocket-Extensions: " : "", twice ? extensions : "", twice ? "\r\n" : "");
     FUZZ_CHECK(n > 0 && (size_t)n < cap, "101 too long");
     return (size_t)n;
 }
 
-typedef struct growbuf {
-    uint8_t *p;
-    size_t len, cap;
-} growbuf;
-
-static void gb_put(growbuf *g, const void *p, size_t n) {
-    if (g->len + n > g->cap) {
-        size_t cap = g->cap ? g->cap : 1024;
-        while (cap < g->len + n) cap *= 2;
-        g->p = realloc(g->p, cap);
-        g->cap = cap;
-    }
-    if (n) memcpy(g->p + g->len, p, n);
-    g->len += n;
-}
-
-static void put_frame(growbuf *g, unsigned fin, unsigned rsv, unsigned opcode, const uint8_t *p, size_t n) {
+static void put_frame(fuzz_buf *g, unsigned fin, unsigned rsv, unsigned opcode, const uint8_t *p, size_t n) {
     uint8_t h[10]; /* a server frame: unmasked (tt__frame_write_header writes client frames) */
     size_t hl = 2;
     h[0] = (uint8_t)((fin ? 0x80 : 0) | (rsv << 4) | opcode);
@@ -337,12 +199,12 @@ static void put_frame(growbuf *g, unsigned fin, unsigned rsv, unsigned opcode, c
         h[3] = (uint8_t)n;
         hl = 4;
     }
-    gb_put(g, h, hl);
-    gb_put(g, p, n);
+    fuzz_buf_put(g, h, hl);
+    fuzz_buf_put(g, p, n);
 }
 
 /* Compresses one fragment with a sync flush; the tail 00 00 ff ff is removed on the message's last. */
-static void server_deflate(z_stream *z, const uint8_t *p, size_t n, int last, growbuf *out) {
+static void server_deflate(z_stream *z, const uint8_t *p, size_t n, int last, fuzz_buf *out) {
     out->len = 0;
     uint8_t tmp[1024];
     z->next_in = (Bytef *)p;
@@ -352,14 +214,14 @@ static void server_deflate(z_stream *z, const uint8_t *p, size_t n, int last, gr
         z->avail_out = sizeof tmp;
         int zr = deflate(z, Z_SYNC_FLUSH);
         FUZZ_CHECK(zr == Z_OK || zr == Z_BUF_ERROR, "server deflate %d", zr);
-        gb_put(out, tmp, sizeof tmp - z->avail_out);
+        fuzz_buf_put(out, tmp, sizeof tmp - z->avail_out);
     } while (z->avail_out == 0);
     /* A flush right after a flush emits nothing (zlib answers Z_BUF_ERROR). The receiver appends
      * 00 00 ff ff, which is only a block together with the header bits before it: a message's last
      * fragment must then carry the single byte 00 (an empty stored block's header), as Chromium sends
      * for an empty message (RFC 7692 section 7.2.3.6). */
     if (last && out->len == 0) {
-        gb_put(out, "", 1);
+        fuzz_buf_put(out, "", 1);
     } else if (last) {
         FUZZ_CHECK(out->len >= 4 && memcmp(out->p + out->len - 4, "\x00\x00\xff\xff", 4) == 0, "no sync tail");
         out->len -= 4;
@@ -370,14 +232,14 @@ static void server_deflate(z_stream *z, const uint8_t *p, size_t n, int last, gr
  * Turns records into frames (see the layout above). Fills expected messages; returns 1 when the
  * stream is well formed (everything composed must then arrive and nothing may fail).
  */
-static int compose(const uint8_t *in, size_t n, int server_bits, int server_nct, size_t limit, growbuf *stream,
+static int compose(const uint8_t *in, size_t n, int server_bits, int server_nct, size_t limit, fuzz_buf *stream,
                    expected_msg *expect, int *expect_count, int *exact_upto) {
     fuzz_reader rd = {in, n};
     z_stream z;
     memset(&z, 0, sizeof z);
     int bits = server_bits < 9 ? 9 : server_bits;
     FUZZ_CHECK(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -bits, 8, Z_DEFAULT_STRATEGY) == Z_OK, "deflateInit2");
-    growbuf comp = {0}, msg = {0};
+    fuzz_buf comp = {0}, msg = {0};
     int clean = 1, in_msg = 0, msg_compressed = 0, msg_text = 0, closed = 0;
     *expect_count = 0;
     *exact_upto = MAX_EXPECT;
@@ -411,7 +273,7 @@ static int compose(const uint8_t *in, size_t n, int server_bits, int server_nct,
         } else if (!in_msg) {
             clean = 0; /* a continuation without a message */
         }
-        gb_put(&msg, p, len);
+        fuzz_buf_put(&msg, p, len);
         const uint8_t *wire = p;
         size_t wire_len = len;
         if (in_msg && msg_compressed) {
@@ -452,33 +314,19 @@ static int compose(const uint8_t *in, size_t n, int server_bits, int server_nct,
 
 /* ---- One input ---------------------------------------------------------------------------------- */
 
-typedef struct result {
-    uint64_t digest;
-    int rc;
-    tt__ws_state state;
-    int opens, messages, peer_closes;
-} result;
-
 static int recv_checked(session_run *r, const uint8_t *p, size_t n) {
-    tt__ws_state before = tt__ws_get_state(r->ws);
-    int failed_code = tt__ws_error(r->ws);
-    r->in_recv = 1;
-    int rc = tt__ws_recv(r->ws, p, n);
-    r->in_recv = 0;
-    tt__ws_state after = tt__ws_get_state(r->ws);
+    tt__ws *ws = r->ev.ws;
+    tt__ws_state before = tt__ws_get_state(ws);
+    int failed_code = tt__ws_error(ws);
+    r->ev.in_recv = 1;
+    int rc = tt__ws_recv(ws, p, n);
+    r->ev.in_recv = 0;
+    tt__ws_state after = tt__ws_get_state(ws);
     if (before == TT__WS_FAILED) FUZZ_CHECK(after == TT__WS_FAILED && rc == failed_code, "FAILED answered %d", rc);
     else if (before == TT__WS_CLOSED)
         FUZZ_CHECK((after == TT__WS_CLOSED && rc == 0) || (after == TT__WS_FAILED && rc == TT_EFRAME), "CLOSED moved");
     else FUZZ_CHECK(after == TT__WS_FAILED || after >= before, "state went %d -> %d", before, after);
-    if (rc) {
-        FUZZ_CHECK(after == TT__WS_FAILED && tt__ws_error(r->ws) == rc, "rc %d but state %d", rc, after);
-        FUZZ_CHECK(rc == TT_EHANDSHAKE || rc == TT_EFRAME || rc == TT_EUTF8 || rc == TT_ETOOBIG ||
-                       rc == TT_EEXTENSION || rc == TT_ENOMEM,
-                   "undocumented recv code %d", rc);
-        FUZZ_CHECK(tt__ws_error_detail(r->ws)[0], "failure without a detail");
-    } else {
-        FUZZ_CHECK(after != TT__WS_FAILED, "FAILED with rc 0");
-    }
+    fuzz_check_recv_code(ws, rc, after);
     return rc;
 }
 
@@ -515,12 +363,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     long live_before = tt__alloc_live();
     expected_msg expect[MAX_EXPECT];
     int expect_count = 0, clean = 0, exact_upto = 0;
-    growbuf body = {0};
+    fuzz_buf body = {0};
     if (composing) {
         clean = compose(rd.p, rd.n, server_bits, server_nct, max_message_size, &body, expect, &expect_count, &exact_upto);
         if (free_params || twice) clean = 0;
     } else {
-        gb_put(&body, rd.p, rd.n);
+        fuzz_buf_put(&body, rd.p, rd.n);
     }
 
     /* ---- Run 1: chunked, with actions between chunks. */
@@ -537,38 +385,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     char head[512];
     size_t head_len = make_101(ws, head, sizeof head, ext, twice);
-    growbuf stream = {0};
-    gb_put(&stream, head, head_len);
-    gb_put(&stream, body.p, body.len);
+    fuzz_buf stream = {0};
+    fuzz_buf_put(&stream, head, head_len);
+    fuzz_buf_put(&stream, body.p, body.len);
     size_t pos = 0, k = 0;
     int rc = 0;
     uint8_t payload[300];
     for (size_t i = 0; i < sizeof payload; i++) payload[i] = (uint8_t)('a' + (i * i) % 26);
     while (pos < stream.len) {
-        uint8_t s = nsched ? sched[k % nsched] : 31;
-        k++;
-        size_t want = chunk_sizes[s & 31];
+        size_t want;
+        uint8_t s = fuzz_schedule_next(sched, nsched, &k, &want);
         unsigned action = s >> 5;
         tt__ws_state st = tt__ws_get_state(ws);
         switch (action) {
         case 4:
-        case 5: {
-            if (oc.sent_count == 64) break;
-            size_t len = (s & 31) * 9 % sizeof payload;
-            tt_data_type type = action == 4 ? TT_DATA_TEXT : TT_DATA_BINARY;
-            int src = tt__ws_send(ws, type, payload, len);
-            if (st != TT__WS_OPEN) {
-                FUZZ_CHECK(src == TT_ESTATE, "send in state %d returned %d", st, src);
-            } else {
-                FUZZ_CHECK(src == 0, "send returned %d", src);
-                struct sent *e = &oc.sent[oc.sent_count++];
-                e->type = type;
-                e->length = len;
-                e->data = malloc(len ? len : 1);
-                memcpy(e->data, payload, len);
-            }
+        case 5: /* compressed, so bufferedAmount does not grow by the length */
+            fuzz_send_action(ws, &oc.out, s, payload, sizeof payload, 0);
             break;
-        }
         case 6: {
             int crc = tt__ws_close(ws, 1000 + (s & 1), "bye", (s & 4) ? 3 : 0);
             if (st != TT__WS_OPEN) FUZZ_CHECK(crc == TT_ESTATE, "close in state %d returned %d", st, crc);
@@ -588,15 +421,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (rc) break;
     }
     consume(ws, &oc, (size_t)-1);
-    FUZZ_CHECK(oc.sent_matched == oc.sent_count, "%zu of %zu sent messages reached the output", oc.sent_matched,
-               oc.sent_count);
+    fuzz_output_check_all_sent(&oc.out);
     if (clean) {
         FUZZ_CHECK(rc == 0 && tt__ws_error(ws) == 0, "well-formed composed stream failed: %d %s", tt__ws_error(ws),
                    tt__ws_error_detail(ws));
-        FUZZ_CHECK(r.opens == 1 && r.messages == expect_count, "%d of %d composed messages arrived", r.messages,
-                   expect_count);
+        FUZZ_CHECK(r.ev.opens == 1 && r.ev.messages == expect_count, "%d of %d composed messages arrived",
+                   r.ev.messages, expect_count);
     }
-    result chunked = {r.digest, tt__ws_error(ws), tt__ws_get_state(ws), r.opens, r.messages, r.peer_closes};
+    fuzz_result chunked = fuzz_result_of(ws, &r.ev);
     tt__ws_free(ws);
     out_free(&oc);
 
@@ -610,19 +442,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         w.exact_upto = exact_upto;
     }
     recv_checked(&w, stream.p, stream.len);
-    result whole = {w.digest, tt__ws_error(ws), tt__ws_get_state(ws), w.opens, w.messages, w.peer_closes};
+    fuzz_result whole = fuzz_result_of(ws, &w.ev);
     tt__ws_free(ws);
     free(stream.p);
     free(body.p);
     for (int i = 0; i < expect_count; i++) free(expect[i].data);
 
-    FUZZ_CHECK(chunked.opens == whole.opens && chunked.messages == whole.messages &&
-                   chunked.peer_closes == whole.peer_closes && chunked.digest == whole.digest,
-               "events differ: chunked opens %d messages %d closes %d, whole %d %d %d", chunked.opens,
-               chunked.messages, chunked.peer_closes, whole.opens, whole.messages, whole.peer_closes);
-    FUZZ_CHECK(chunked.rc == whole.rc, "error differs: chunked %d, whole %d", chunked.rc, whole.rc);
-    tt__ws_state cs = chunked.state == TT__WS_CLOSE_SENT ? TT__WS_OPEN : chunked.state;
-    FUZZ_CHECK(cs == whole.state, "final state differs: chunked %d, whole %d", chunked.state, whole.state);
+    fuzz_check_same_result(&chunked, &whole);
     FUZZ_CHECK(tt__alloc_live() == live_before, "leak: %ld blocks live, %ld before", tt__alloc_live(), live_before);
     return 0;
 }
