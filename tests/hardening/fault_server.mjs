@@ -16,41 +16,16 @@
 //   tlsreset  resets TCP (RST) on the first byte of the TLS ClientHello
 //   tlseof    closes TCP (FIN) on the first byte of the TLS ClientHello
 import { createServer } from 'node:net';
-import { createHash } from 'node:crypto';
+import { serverFrame, closeFrame, clientFrameReader, requestKey, switchingProtocols } from '../support/ws_frames.mjs';
 
 let lastClose = 'none';
 
-function frame(opcode, payload, fin = true) {
-  const p = Buffer.from(payload);
-  const head = p.length < 126 ? Buffer.from([(fin ? 0x80 : 0) | opcode, p.length])
-                              : Buffer.from([(fin ? 0x80 : 0) | opcode, 126, p.length >> 8, p.length & 255]);
-  return Buffer.concat([head, p]);
-}
-function closeFrame(code, reason = '') {
-  const p = Buffer.alloc(2 + Buffer.byteLength(reason));
-  p.writeUInt16BE(code, 0);
-  p.write(reason, 2);
-  return frame(8, p);
-}
+// A final frame with opcode.
+const frame = (opcode, payload) => serverFrame(0x80 | opcode, payload);
 
 // Reads the client's masked frames; calls onClose(code) for its Close frame.
 function clientFrames(onClose) {
-  let buf = Buffer.alloc(0);
-  return (chunk) => {
-    buf = Buffer.concat([buf, chunk]);
-    for (;;) {
-      if (buf.length < 2) return;
-      let len = buf[1] & 127, at = 2;
-      if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); at = 4; }
-      else if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); at = 10; }
-      if (buf.length < at + 4 + len) return;
-      const mask = buf.subarray(at, at + 4);
-      const p = Buffer.from(buf.subarray(at + 4, at + 4 + len));
-      for (let i = 0; i < p.length; i++) p[i] ^= mask[i & 3];
-      if ((buf[0] & 15) === 8) onClose(p.length >= 2 ? p.readUInt16BE(0) : 1005);
-      buf = buf.subarray(at + 4 + len);
-    }
-  };
+  return clientFrameReader((op, p) => { if (op === 8) onClose(p.length >= 2 ? p.readUInt16BE(0) : 1005); });
 }
 
 function bytewise(socket, data, done) {
@@ -77,11 +52,7 @@ function onConnection(socket) {
     const text = head.subarray(0, end).toString('latin1');
     const rest = head.subarray(end + 4);
     const path = text.split(' ')[1] || '/';
-    const key = /\r\nsec-websocket-key:\s*(\S+)/i.exec(text)?.[1] || '';
-    const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
-    const ok = Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-                           `Sec-WebSocket-Accept: ${accept}\r\n\r\n`);
-    handle(socket, path, ok, rest);
+    handle(socket, path, Buffer.from(switchingProtocols(requestKey(text))), rest);
   };
   socket.on('data', onHead);
 }

@@ -10,48 +10,24 @@
 //   badhs      a bad handshake answer (500, wrong accept, no upgrade) or nothing at all then FIN
 // Counts are printed on stderr at exit.
 import { createServer } from 'node:net';
-import { createHash } from 'node:crypto';
+import { serverFrame as frame, closeFrame, clientFrameReader, requestKey, switchingProtocols } from '../support/ws_frames.mjs';
 
 const rnd = (n) => Math.floor(Math.random() * n);
 const pick = (a) => a[rnd(a.length)];
 const counts = {};
 
-function frame(b0, payload) {
-  const p = Buffer.from(payload);
-  const head = p.length < 126 ? Buffer.from([b0, p.length]) : Buffer.from([b0, 126, p.length >> 8, p.length & 255]);
-  return Buffer.concat([head, p]);
-}
-function closeFrame(code, reason = '') {
-  const p = Buffer.alloc(2 + Buffer.byteLength(reason));
-  p.writeUInt16BE(code, 0);
-  p.write(reason, 2);
-  return frame(0x88, p);
-}
 function randomMessage() {
   return rnd(2) ? frame(0x81, 'soak '.repeat(rnd(40))) : frame(0x82, Buffer.alloc(rnd(300), rnd(256)));
 }
 
 // Echoes the client's messages (unmasked), answers its Close.
+// Once the socket ended, later frames are read and dropped.
 function echoer(socket) {
-  let buf = Buffer.alloc(0);
-  return (chunk) => {
-    buf = Buffer.concat([buf, chunk]);
-    for (;;) {
-      if (buf.length < 2) return;
-      let len = buf[1] & 127, at = 2;
-      if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); at = 4; }
-      else if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); at = 10; }
-      if (buf.length < at + 4 + len) return;
-      const mask = buf.subarray(at, at + 4);
-      const p = Buffer.from(buf.subarray(at + 4, at + 4 + len));
-      for (let i = 0; i < p.length; i++) p[i] ^= mask[i & 3];
-      const op = buf[0] & 15;
-      buf = buf.subarray(at + 4 + len);
-      if (socket.destroyed || socket.writableEnded) return;
-      if (op === 8) { socket.end(frame(0x88, p.subarray(0, 2))); return; }
-      if (op === 1 || op === 2) socket.write(frame(0x80 | op, p));
-    }
-  };
+  return clientFrameReader((op, p) => {
+    if (socket.destroyed || socket.writableEnded) return;
+    if (op === 8) { socket.end(frame(0x88, p.subarray(0, 2))); return; }
+    if (op === 1 || op === 2) socket.write(frame(0x80 | op, p));
+  });
 }
 
 function behave(socket, ok) {
@@ -114,10 +90,7 @@ const server = createServer({ allowHalfOpen: true }, (socket) => {
     const end = head.indexOf('\r\n\r\n');
     if (end < 0) return;
     socket.off('data', onHead);
-    const key = /\r\nsec-websocket-key:\s*(\S+)/i.exec(head.subarray(0, end).toString('latin1'))?.[1] || '';
-    const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
-    behave(socket, Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-                               `Sec-WebSocket-Accept: ${accept}\r\n\r\n`));
+    behave(socket, Buffer.from(switchingProtocols(requestKey(head.subarray(0, end).toString('latin1')))));
   };
   socket.on('data', onHead);
 });
