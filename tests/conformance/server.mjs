@@ -13,11 +13,13 @@
 // Bounded: a handshake must arrive within 10 s, every case has a time limit (15 s, 60 s for category 9),
 // and nothing outlives close().
 import net from 'node:net';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { CASES } from './cases.mjs';
+import { fnv1a, describeBytes, switchingProtocols } from '../support/ws_frames.mjs';
+
+export { fnv1a };
 
 // bufferutil (tests/node_modules) unmasks in C; the JS loop is the fallback.
 let nativeUnmask = null;
@@ -25,7 +27,6 @@ try {
   nativeUnmask = createRequire(new URL('../package.json', import.meta.url))('bufferutil').unmask;
 } catch { /* not installed */ }
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const HANDSHAKE_LIMIT_MS = 10000;
 const CASE_LIMIT_MS = 15000;
 const PERF_LIMIT_MS = 60000;
@@ -39,24 +40,11 @@ export const INFORMATIONAL = 'INFORMATIONAL';
 const UNCLEAN = 'UNCLEAN';
 const WRONG_CODE = 'WRONG CODE';
 
-export function fnv1a(buf) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < buf.length; i++) {
-    h ^= buf[i];
-    h = Math.imul(h, 16777619) >>> 0;
-  }
-  return h >>> 0;
-}
-
 // An event as one comparable line: 'message text 12 "Hello World!"', 'message binary 65536 fnv=…',
 // 'pong 0 ""', 'timeout A', 'echoes 1000'.
 export function describeEvent(e) {
-  const bytes = (b) => {
-    const printable = b.length <= 40 && [...b].every((x) => x >= 0x20 && x < 0x7f);
-    return printable ? `${b.length} "${b.toString('latin1')}"` : `${b.length} fnv=${fnv1a(b).toString(16).padStart(8, '0')}`;
-  };
-  if (e[0] === 'message') return `message ${e[2] ? 'binary' : 'text'} ${bytes(e[1])}`;
-  if (e[0] === 'pong' || e[0] === 'ping') return `${e[0]} ${bytes(e[1])}`;
+  if (e[0] === 'message') return `message ${e[2] ? 'binary' : 'text'} ${describeBytes(e[1])}`;
+  if (e[0] === 'pong' || e[0] === 'ping') return `${e[0]} ${describeBytes(e[1])}`;
   return e.map(String).join(' ');
 }
 
@@ -315,9 +303,7 @@ class CaseConnection {
     if (headers['sec-websocket-version'] !== '13') this.violations.push(`Sec-WebSocket-Version: ${headers['sec-websocket-version']}`);
     if (Buffer.from(key, 'base64').length !== 16) this.violations.push(`Sec-WebSocket-Key: ${key}`);
     this.note(`request ${target}${headers['sec-websocket-extensions'] ? ` extensions: ${headers['sec-websocket-extensions']}` : ''}`);
-    const accept = crypto.createHash('sha1').update(key + GUID).digest('base64');
-    this.sock.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-      `Sec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    this.sock.write(switchingProtocols(key));
     this.state = 'OPEN';
     this.openedAt = Date.now();
     this.timer(spec.perf ? PERF_LIMIT_MS : CASE_LIMIT_MS, () => {

@@ -12,29 +12,15 @@
 // than 60 s.
 import net from 'node:net';
 import fs from 'node:fs';
-import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import { SCENARIOS, payloadBytes } from './scenarios.mjs';
+import { fnv1a, hex8, acceptFor, describeBytes as describe } from '../support/ws_frames.mjs';
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+export { fnv1a, acceptFor };
 const WAIT_LIMIT_MS = 10000;
 const CONNECTION_LIMIT_MS = 60000;
 const byName = new Map(SCENARIOS.map((s) => [s.name, s]));
 const logs = new Map(); // run id -> array of wire log lines
-
-export function fnv1a(buf) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < buf.length; i++) {
-    h ^= buf[i];
-    h = Math.imul(h, 16777619) >>> 0;
-  }
-  return h >>> 0;
-}
-const hex8 = (n) => n.toString(16).padStart(8, '0');
-
-export function acceptFor(key) {
-  return crypto.createHash('sha1').update(key + GUID).digest('base64');
-}
 
 // One frame, server to client. len forces the 16- or 64-bit length encoding.
 export function encodeFrame({ op, fin = 1, rsv1 = 0, rsv2 = 0, rsv3 = 0, masked = 0, payload, len }) {
@@ -104,12 +90,6 @@ function deflateParams(ext) {
   p.clientBits = cb ? Number(cb[1]) : 15;
   p.serverBits = sb ? Number(sb[1]) : 15;
   return p;
-}
-
-// Describes a received payload for the wire log and reports: printable ASCII up to 40 bytes, else hash.
-function describe(buf) {
-  const printable = buf.length <= 40 && [...buf].every((c) => c >= 0x20 && c < 0x7f);
-  return printable ? `${buf.length} "${buf.toString('latin1')}"` : `${buf.length} fnv=${hex8(fnv1a(buf))}`;
 }
 
 class Connection {
