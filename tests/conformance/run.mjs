@@ -18,19 +18,16 @@
 // build/conformance/report.json and report.md, and exits 1 if any case fails.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { CASES, TIME_SCALE, ROUND_TRIPS } from './cases.mjs';
 import { startFuzzingServer, FAILED, INFORMATIONAL } from './server.mjs';
-import { startStatic, pool, bounded, CHROMIUM, CHROMIUM_ARGS } from '../parity/common.mjs';
+import { startStatic, pool, bounded, launchChromium } from '../parity/common.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
 const OUT = path.join(ROOT, 'build/conformance');
 const REFERENCE = path.join(HERE, 'chromium-behaviour.json');
-const require = createRequire(path.join(ROOT, 'tests/package.json'));
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -100,31 +97,6 @@ function runNativeCase(c, server) {
       resolve({ server: await serverSide, client: parseSummary(line), stderr });
     });
   });
-}
-
-async function launchChromium(pageUrl, count) {
-  const { chromium } = require('playwright-core');
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-conformance-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
-  });
-  const pages = [];
-  for (let i = 0; i < count; i++) {
-    const page = i === 0 && context.pages().length ? context.pages()[0] : await context.newPage();
-    page.on('pageerror', (e) => console.error(`[page ${i}] ${e.message}`));
-    await page.goto(pageUrl);
-    await page.waitForFunction(() => window.ttConformance !== undefined);
-    pages.push(page);
-  }
-  const version = context.browser() ? context.browser().version() : '';
-  return {
-    pages,
-    version,
-    close: async () => {
-      await context.close();
-      fs.rmSync(userDataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 async function runBrowserCase(c, server, page, worker, kind, moduleUrl) {
@@ -234,7 +206,10 @@ async function main() {
   const plain = {};
   const timing = {};
   try {
-    if (needBrowser) browser = await launchChromium(`http://127.0.0.1:${statics.port}/page/index.html`, browserWorkers);
+    if (needBrowser) {
+      browser = await launchChromium(`http://127.0.0.1:${statics.port}/page/index.html`, browserWorkers,
+        { ready: 'ttConformance', tmpPrefix: 'tt-conformance-chromium-', versionFallback: () => '' });
+    }
     const moduleUrl = statics && `http://127.0.0.1:${statics.port}/build/echo_client.mjs`;
     const jobs = [];
     if (doNative) {

@@ -90,10 +90,13 @@ export function startStatic(roots) {
   })));
 }
 
-// Headless Chromium with a fresh user-data-dir and `count` pages on pageUrl.
-export async function launchChromium(pageUrl, count) {
+// Headless Chromium with a fresh user-data-dir and `count` pages on pageUrl, each ready once the page
+// defined window[ready]. The defaults are the parity page's; tests/conformance/run.mjs passes its own
+// (its page's global, its temporary directory's prefix, and '' as the version when the browser has none).
+export async function launchChromium(pageUrl, count, { ready = 'ttParity', tmpPrefix = 'tt-parity-chromium-',
+  versionFallback = (page) => page.evaluate(() => navigator.userAgent) } = {}) {
   const { chromium } = require('playwright-core');
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-parity-chromium-'));
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
   });
@@ -102,10 +105,10 @@ export async function launchChromium(pageUrl, count) {
     const page = i === 0 && context.pages().length ? context.pages()[0] : await context.newPage();
     page.on('pageerror', (e) => console.error(`[page ${i}] ${e.message}`));
     await page.goto(pageUrl);
-    await page.waitForFunction(() => window.ttParity !== undefined);
+    await page.waitForFunction((name) => window[name] !== undefined, ready);
     pages.push(page);
   }
-  const version = context.browser() ? context.browser().version() : await pages[0].evaluate(() => navigator.userAgent);
+  const version = context.browser() ? context.browser().version() : await versionFallback(pages[0]);
   return {
     pages,
     version,
