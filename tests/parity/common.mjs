@@ -65,11 +65,15 @@ async function fetchWire(port, run) {
 const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.wasm': 'application/wasm', '.json': 'application/json' };
 
-// Serves roots: {'/page/': dir, ...} on 127.0.0.1.
+// Scripts the page harnesses share (tests/support/page), served under /support/ beside any roots.
+const SUPPORT_PAGE = { '/support/': path.join(ROOT, 'tests/support/page') + '/' };
+
+// Serves roots: {'/page/': dir, ...} and SUPPORT_PAGE on 127.0.0.1.
 export function startStatic(roots) {
+  const all = { ...roots, ...SUPPORT_PAGE };
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
-    for (const [prefix, dir] of Object.entries(roots)) {
+    for (const [prefix, dir] of Object.entries(all)) {
       if (!u.pathname.startsWith(prefix)) continue;
       const file = path.join(dir, decodeURIComponent(u.pathname.slice(prefix.length)) || 'index.html');
       if (!file.startsWith(dir)) break;

@@ -7,29 +7,8 @@
 //                                                               module instance per case
 //   window.ttConformance.closeLeftovers()                       closes any socket a run left open
 //
-// Both resolve with {line, stderr}.
-const sockets = new Set();
-const NativeWebSocket = window.WebSocket;
-class TrackedWebSocket extends NativeWebSocket {
-  constructor(...args) {
-    super(...args);
-    sockets.add(this);
-  }
-}
-window.WebSocket = TrackedWebSocket;
-
-function closeLeftovers() {
-  let n = 0;
-  for (const s of sockets) {
-    s.onopen = s.onmessage = s.onerror = s.onclose = null;
-    if (s.readyState === 0 || s.readyState === 1) {
-      n++;
-      try { s.close(); } catch { /* ignore */ }
-    }
-  }
-  sockets.clear();
-  return n;
-}
+// Both resolve with {line, stderr}. Every WebSocket the page creates is tracked (tests/support/page/tracked_sockets.js).
+import { closeLeftovers } from '/support/tracked_sockets.js';
 
 // echo_client.c's escaping: UTF-8 bytes below 0x21, 0x7f and '\' as \xHH.
 function escape(s) {

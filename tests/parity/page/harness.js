@@ -9,32 +9,12 @@
 //   window.ttParity.closeLeftovers()  closes every socket a finished run left open (after a deadline), once
 //                                   the runner has fetched the server's wire log.
 //
-// Every WebSocket created in this page is tracked so nothing outlives its scenario.
-const sockets = new Set();
-const NativeWebSocket = window.WebSocket;
-class TrackedWebSocket extends NativeWebSocket {
-  constructor(...args) {
-    super(...args);
-    sockets.add(this);
-  }
-}
-window.WebSocket = TrackedWebSocket;
+// Every WebSocket created in this page is tracked (tests/support/page/tracked_sockets.js) so nothing outlives
+// its scenario.
+import { closeLeftovers } from '/support/tracked_sockets.js';
 
 const GRACE_MS = 100;
 const encoder = new TextEncoder();
-
-function closeLeftovers() {
-  let n = 0;
-  for (const s of sockets) {
-    s.onopen = s.onmessage = s.onerror = s.onclose = null;
-    if (s.readyState === 0 || s.readyState === 1) {
-      n++;
-      try { s.close(); } catch { /* ignore */ }
-    }
-  }
-  sockets.clear();
-  return n;
-}
 
 function fnv1a(bytes) {
   let h = 0x811c9dc5;
