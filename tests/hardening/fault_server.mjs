@@ -16,7 +16,8 @@
 //   tlsreset  resets TCP (RST) on the first byte of the TLS ClientHello
 //   tlseof    closes TCP (FIN) on the first byte of the TLS ClientHello
 import { createServer } from 'node:net';
-import { serverFrame, closeFrame, clientFrameReader, requestKey, switchingProtocols } from '../support/ws_frames.mjs';
+import { serverFrame, closeFrame, clientFrameReader, readRequestHead, requestKey, switchingProtocols }
+  from '../support/ws_frames.mjs';
 
 let lastClose = 'none';
 
@@ -41,20 +42,10 @@ function bytewise(socket, data, done) {
 }
 
 function onConnection(socket) {
-  socket.setNoDelay(true);
-  socket.on('error', () => {});
-  let head = Buffer.alloc(0);
-  const onHead = (chunk) => {
-    head = Buffer.concat([head, chunk]);
-    const end = head.indexOf('\r\n\r\n');
-    if (end < 0) return;
-    socket.off('data', onHead);
-    const text = head.subarray(0, end).toString('latin1');
-    const rest = head.subarray(end + 4);
+  readRequestHead(socket, (text, rest) => {
     const path = text.split(' ')[1] || '/';
     handle(socket, path, Buffer.from(switchingProtocols(requestKey(text))), rest);
-  };
-  socket.on('data', onHead);
+  });
 }
 
 function recordClose(socket, rest) {

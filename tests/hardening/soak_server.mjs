@@ -10,7 +10,8 @@
 //   badhs      a bad handshake answer (500, wrong accept, no upgrade) or nothing at all then FIN
 // Counts are printed on stderr at exit.
 import { createServer } from 'node:net';
-import { serverFrame as frame, closeFrame, clientFrameReader, requestKey, switchingProtocols } from '../support/ws_frames.mjs';
+import { serverFrame as frame, closeFrame, clientFrameReader, readRequestHead, requestKey, switchingProtocols }
+  from '../support/ws_frames.mjs';
 
 const rnd = (n) => Math.floor(Math.random() * n);
 const pick = (a) => a[rnd(a.length)];
@@ -82,17 +83,7 @@ function behave(socket, ok) {
 }
 
 const server = createServer({ allowHalfOpen: true }, (socket) => {
-  socket.setNoDelay(true);
-  socket.on('error', () => {});
-  let head = Buffer.alloc(0);
-  const onHead = (chunk) => {
-    head = Buffer.concat([head, chunk]);
-    const end = head.indexOf('\r\n\r\n');
-    if (end < 0) return;
-    socket.off('data', onHead);
-    behave(socket, Buffer.from(switchingProtocols(requestKey(head.subarray(0, end).toString('latin1')))));
-  };
-  socket.on('data', onHead);
+  readRequestHead(socket, (text) => behave(socket, Buffer.from(switchingProtocols(requestKey(text)))));
 });
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`LISTEN soak ${server.address().port}\nREADY\n`);

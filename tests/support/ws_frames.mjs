@@ -81,3 +81,19 @@ export function describeBytes(buf) {
   const printable = buf.length <= 40 && [...buf].every((c) => c >= 0x20 && c < 0x7f);
   return printable ? `${buf.length} "${buf.toString('latin1')}"` : `${buf.length} fnv=${hex8(fnv1a(buf))}`;
 }
+
+// Prepares a raw server connection (no Nagle delay, socket errors ignored) and reads the request head:
+// calls onRequest(head, rest) once, with the text before the empty line (latin1) and the bytes after it.
+export function readRequestHead(socket, onRequest) {
+  socket.setNoDelay(true);
+  socket.on('error', () => {});
+  let head = Buffer.alloc(0);
+  const onData = (chunk) => {
+    head = Buffer.concat([head, chunk]);
+    const end = head.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    socket.off('data', onData);
+    onRequest(head.subarray(0, end).toString('latin1'), head.subarray(end + 4));
+  };
+  socket.on('data', onData);
+}
