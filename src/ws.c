@@ -627,7 +627,14 @@ static int ws_data_frame_begin(tt__ws *ws, const tt__frame_header *h) {
         ws->msg_size = total;
     }
     if (compressed && ws->inflater == NULL) {
-        ws->inflater = tt__inflater_new(ws->pmd.server_max_window_bits, ws->pmd.server_no_context_takeover);
+        /*
+         * Always the largest window, whatever server_max_window_bits said: zlib resolves a back-reference
+         * beyond the declared window when the bytes it points to were produced in the same inflate() call
+         * and refuses it otherwise, so a server that overreaches its window would be accepted or failed
+         * depending on how TCP split the message. With 15 bits every valid deflate distance resolves, the
+         * same way for any split (found by fuzz_session_deflate).
+         */
+        ws->inflater = tt__inflater_new(15, ws->pmd.server_no_context_takeover);
         if (ws->inflater == NULL) return ws_fail_nomem(ws);
     }
     if (!ws->msg_active) {

@@ -116,9 +116,9 @@ const char *tt__ws_error_detail(const tt__ws *ws); /* a sentence once FAILED, el
 
 /*
  * User-space bytes held by the session (for the idle-memory budget), zlib streams included: about
- * 260 KiB for the compressor and 40 KiB for the decompressor at 15 bits. They are created on first use
- * and released when the session goes idle if no context is taken over, so an idle session that never
- * carried a message holds neither.
+ * 260 KiB for the compressor and 40 KiB for the decompressor (always 15 bits, see ws.c). They are
+ * created on first use and released when the session goes idle if no context is taken over, so an idle
+ * session that never carried a message holds neither.
  */
 size_t tt__ws_memory(const tt__ws *ws);
 
