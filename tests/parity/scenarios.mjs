@@ -343,6 +343,12 @@ add(B, 'client-pong', 'a ping "hello-ping"; the server reports the pong payload'
 add(B, 'client-pong-binary', 'a ping with 100 binary bytes; the server reports the pong',
   { server: [{ frame: { op: 9, data: { binPattern: 100 } } }, { await: 'pong' }, { report: 'pong' }, done],
     client: { printText: true } });
+add(B, 'client-send-results-order', 'three messages in one write; the client answers each from onMessage with a '
+  + 'send carrying success/complete: each send\'s results come before the next message',
+  { server: [{ send: 'text', data: 'm1' }, { send: 'text', data: 'm2' }, { send: 'text', data: 'm3' },
+    { await: 'message', count: 3 }, { report: 'message' }, done],
+    client: { printText: true, actions: [{ wait: 'message' }, { send: 'text', data: 'r1' }, { wait: 'message' },
+      { send: 'text', data: 'r2' }, { wait: 'message' }, { send: 'text', data: 'r3' }] } });
 // Not a scenario: send() in onOpen when the 101 and the server's Close arrived in one segment. Chromium drops
 // the data, but wasClean comes out 0 or 1 at random (about half each under load), so it cannot be compared.
 
