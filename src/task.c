@@ -103,10 +103,13 @@ static struct {
     tt_runtime_config config;   /* defaults applied; strings owned */
     char **domains;
     char *ca_file;
+
+    int results_first;          /* a queued entry is being delivered: results go ahead of the rest */
+    tt__event *results_last;    /* the last result put ahead during that delivery */
 } rt = {NULL, 0, 0, 1, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0,
         {NULL, 0, 0, TT__DEFAULT_CONNECT_TIMEOUT_MS, 0, TT__DEFAULT_MAX_MESSAGE, NULL,
          TT__DEFAULT_CLOSE_TIMEOUT_MS, 0, 0},
-        NULL, NULL};
+        NULL, NULL, 0, NULL};
 
 static void dispatch_pending_shutdown(void);
 
@@ -246,6 +249,25 @@ static void event_push(tt__event *ev) {
     tt__transport_schedule(0);
 }
 
+/*
+ * Puts a result right behind those already put ahead during the current delivery, in front of every
+ * entry that was queued before: the results of a call made in a callback come right after that callback,
+ * as they do when the callback was delivered directly (and in the browser, where each event is its own
+ * task).
+ */
+static void event_push_ahead(tt__event *ev) {
+    if (rt.results_last) {
+        ev->next = rt.results_last->next;
+        rt.results_last->next = ev;
+    } else {
+        ev->next = rt.head;
+        rt.head = ev;
+    }
+    if (ev->next == NULL) rt.tail = ev;
+    rt.results_last = ev;
+    tt__transport_schedule(0);
+}
+
 /* Queues success-or-fail plus complete as one entry, so nothing can come between them. */
 static void queue_result(tt__msg msg, uint32_t result_id, tt_result_cb cb, tt_result_cb complete, void *ud) {
     if (cb == NULL && complete == NULL) return;
@@ -256,7 +278,8 @@ static void queue_result(tt__msg msg, uint32_t result_id, tt_result_cb cb, tt_re
     ev->cb = cb;
     ev->complete = complete;
     ev->user_data = ud;
-    event_push(ev);
+    if (rt.results_first) event_push_ahead(ev);
+    else event_push(ev);
 }
 
 /* Queues the end of a failed task: onError, then onClose 1006 / not clean. */
@@ -378,7 +401,14 @@ static void deliver_queued(int results_only) {
         tt__event *ev = rt.head;
         rt.head = ev->next;
         if (rt.head == NULL) rt.tail = NULL;
+        rt.results_first = 1;
+        /* An onError's onClose is next in the queue and nothing may come between them: results go after it. */
+        int pair = ev->kind == TT__EV_ERROR && rt.head && rt.head->kind == TT__EV_CLOSE &&
+                   rt.head->task_id == ev->task_id;
+        rt.results_last = pair ? rt.head : NULL;
         deliver(ev);
+        rt.results_first = 0;
+        rt.results_last = NULL;
         event_free(ev);
     }
     rt.callback_depth--;

@@ -633,6 +633,23 @@ static void echo_with_results(tt_socket_task task, const tt_message_event *e, vo
     tt_trace_addf(tr, "sent");
 }
 
+static tt_socket_task send_target;
+static void send_from_on_error(tt_socket_task task, const tt_error_event *e, void *ud) {
+    (void)task;
+    (void)e;
+    tt_trace *tr = ud;
+    tr->errors++;
+    tt_trace_addf(tr, "error");
+    tt_send_options o = {0};
+    o.type = TT_DATA_TEXT;
+    o.data = "x";
+    o.length = 1;
+    o.success = tt_trace_success;
+    o.complete = tt_trace_complete;
+    o.user_data = tr;
+    tt_socket_task_send(send_target, &o);
+}
+
 static void test_results_of_sends_from_on_message_do_not_force_copies(void **state) {
     (void)state;
     tt_socket_task t = connect_url("ws://a.example/");
@@ -654,6 +671,32 @@ static void test_results_of_sends_from_on_message_do_not_force_copies(void **sta
     assert_int_equal(trace.messages, 103);
     assert_int_equal(trace.results, 103); /* successes (the trace counts completes apart) */
     assert_int_equal(tt_runtime_poll(0), 0); /* nothing was left in the queue */
+
+    /*
+     * Queued messages (here behind a queued onOpen, as when the 101 and the messages arrive in one read):
+     * each send's results still come before the next message, not behind everything already queued.
+     */
+    tt_socket_task q = connect_url("ws://c.example/");
+    settle();
+    tt_socket_task_on_message(q, echo_with_results, &trace);
+    tt_trace_clear(&trace);
+    tt_loop_open(q.id, "", "");
+    for (int i = 0; i < 3; i++) tt_loop_message(q.id, TT_DATA_TEXT, msgs[i], strlen(msgs[i]));
+    settle();
+    assert_trace("open protocol= extensions= state=1\n"
+                 "message one\nsent\nsuccess sendSocketMessage:ok\ncomplete sendSocketMessage:ok\n"
+                 "message two\nsent\nsuccess sendSocketMessage:ok\ncomplete sendSocketMessage:ok\n"
+                 "message three\nsent\nsuccess sendSocketMessage:ok\ncomplete sendSocketMessage:ok\n");
+
+    /* A call made in onError gets its results after that task's onClose: nothing comes between the two. */
+    tt_socket_task v = connect_url("ws://d.example/");
+    settle();
+    send_target = q;
+    tt_socket_task_on_error(v, send_from_on_error, &trace);
+    tt_trace_clear(&trace);
+    tt_loop_fail(v.id, TT_ECONNECT, "refused");
+    settle();
+    assert_trace("error\nclose 1006  clean=0 state=3\nsuccess sendSocketMessage:ok\ncomplete sendSocketMessage:ok\n");
 
     /* An error queued behind a result stops the early delivery: the order stays that of the queue. */
     tt_socket_task u = connect_url("ws://b.example/");
