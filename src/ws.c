@@ -136,6 +136,23 @@ static const char *ws_close_reason(const char *detail, int close_code) {
     return "WebSocket Protocol Error";
 }
 
+/* Gives the message buffer back (nothing may be assembled in it). */
+static void ws_release_msg(tt__ws *ws) {
+    tt__free(ws->msg);
+    ws->msg = NULL;
+    ws->msg_cap = ws->msg_len = 0;
+}
+
+/* Gives the output buffer and its spans back (nothing may be pending in them). */
+static void ws_release_output(tt__ws *ws) {
+    tt__free(ws->out);
+    tt__free(ws->spans);
+    ws->out = NULL;
+    ws->spans = NULL;
+    ws->out_pos = ws->out_len = ws->out_cap = 0;
+    ws->span_head = ws->span_count = ws->span_cap = 0;
+}
+
 /*
  * Fails the connection. Once the handshake is done, a Close goes out first (1002 for protocol errors and
  * bad UTF-8 as Chromium sends, with Chromium's reason, 1009 for too big) unless ours already did. Returns
@@ -149,9 +166,7 @@ static int ws_fail(tt__ws *ws, int err, const char *detail, int close_code) {
     ws->state = TT__WS_FAILED;
     ws->error = err;
     ws->detail = detail;
-    tt__free(ws->msg); /* nothing more will arrive: give the memory back now */
-    ws->msg = NULL;
-    ws->msg_cap = ws->msg_len = 0;
+    ws_release_msg(ws); /* nothing more will arrive: give the memory back now */
     ws_release_inflater(ws);
     ws_release_deflater(ws);
     return err;
@@ -237,11 +252,7 @@ static int ws_queue_frame(tt__ws *ws, unsigned rsv, unsigned opcode, const void 
  */
 static int ws_compress_failed(tt__ws *ws, int err) {
     tt__deflater_reset(ws->deflater);
-    if (ws->out_pos == ws->out_len) { /* nothing else was pending: keep the idle session small */
-        tt__free(ws->out);
-        ws->out = NULL;
-        ws->out_pos = ws->out_len = ws->out_cap = 0;
-    }
+    if (ws->out_pos == ws->out_len) ws_release_output(ws); /* nothing else was pending: stay small */
     return err;
 }
 
@@ -332,12 +343,7 @@ void tt__ws_output_consume(tt__ws *ws, size_t n) {
             ws->out_pos = ws->out_len = 0;
             return;
         }
-        tt__free(ws->out);
-        tt__free(ws->spans);
-        ws->out = NULL;
-        ws->spans = NULL;
-        ws->out_pos = ws->out_len = ws->out_cap = 0;
-        ws->span_head = ws->span_count = ws->span_cap = 0;
+        ws_release_output(ws);
     }
 }
 
@@ -793,11 +799,8 @@ static int ws_recv_frames(tt__ws *ws, const uint8_t *p, size_t n) {
  */
 static void ws_trim_idle(tt__ws *ws) {
     if (ws->msg_active) return;
-    if (ws->msg_cap > WS_MSG_KEEP && !(ws->msg_cap >= WS_SPARE_MIN && ws->state == TT__WS_OPEN)) {
-        tt__free(ws->msg);
-        ws->msg = NULL;
-        ws->msg_cap = ws->msg_len = 0;
-    }
+    if (ws->msg_cap > WS_MSG_KEEP && !(ws->msg_cap >= WS_SPARE_MIN && ws->state == TT__WS_OPEN))
+        ws_release_msg(ws);
     if (ws->pmd.server_no_context_takeover) ws_release_inflater(ws);
 }
 
@@ -806,19 +809,8 @@ int tt__ws_has_spare(const tt__ws *ws) {
 }
 
 void tt__ws_trim(tt__ws *ws) {
-    if (!ws->msg_active && ws->msg_cap > WS_MSG_KEEP) {
-        tt__free(ws->msg);
-        ws->msg = NULL;
-        ws->msg_cap = ws->msg_len = 0;
-    }
-    if (ws->out != NULL && ws->out_pos == ws->out_len) {
-        tt__free(ws->out);
-        tt__free(ws->spans);
-        ws->out = NULL;
-        ws->spans = NULL;
-        ws->out_pos = ws->out_len = ws->out_cap = 0;
-        ws->span_head = ws->span_count = ws->span_cap = 0;
-    }
+    if (!ws->msg_active && ws->msg_cap > WS_MSG_KEEP) ws_release_msg(ws);
+    if (ws->out != NULL && ws->out_pos == ws->out_len) ws_release_output(ws);
 }
 
 int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length) {
