@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "deflate.h"
+#include "engine_test.h"
 #include "frame.h"
 #include "handshake.h"
 #include "test_hooks.h"
@@ -70,15 +71,8 @@ static void rec_free(recorder *r) {
     r->messages = 0;
 }
 
-#define TEST_KEY "AAECAwQFBgcICQoLDA0ODw=="
-
 static size_t make_response(char *buf, size_t cap, const char *extensions) {
-    char accept[29];
-    tt__handshake_accept(TEST_KEY, accept);
-    int n = snprintf(buf, cap, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Accept: %s\r\n%s%s%s\r\n", accept, extensions ? "Sec-WebSocket-Extensions: " : "",
-                     extensions ? extensions : "", extensions ? "\r\n" : "");
-    return (size_t)n;
+    return tt_test_response(buf, cap, "Sec-WebSocket-Extensions", extensions);
 }
 
 static tt__ws *session_new(recorder *r, size_t max_message_size) {
@@ -99,17 +93,11 @@ static tt__ws *session_new(recorder *r, size_t max_message_size) {
     return tt__ws_new(&o);
 }
 
-static void drain(tt__ws *ws) {
-    size_t len;
-    tt__ws_output(ws, &len);
-    tt__ws_output_consume(ws, len);
-}
-
 /* A session OPEN with the given Sec-WebSocket-Extensions answer, output drained. */
 static tt__ws *session_open(recorder *r, const char *extensions, size_t max_message_size) {
     tt__ws *ws = session_new(r, max_message_size);
     assert_non_null(ws);
-    drain(ws); /* the request leaves before the answer comes, as on a real connection */
+    tt_test_drain(ws); /* the request leaves before the answer comes, as on a real connection */
     char resp[512];
     size_t n = make_response(resp, sizeof resp, extensions);
     assert_int_equal(tt__ws_recv(ws, (const uint8_t *)resp, n), 0);
@@ -237,7 +225,7 @@ static void test_session_negotiation(void **state) {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         recorder r;
         tt__ws *ws = session_new(&r, 0);
-        drain(ws);
+        tt_test_drain(ws);
         char resp[512];
         size_t n = make_response(resp, sizeof resp, cases[i].ext);
         int rc = tt__ws_recv(ws, (const uint8_t *)resp, n);
@@ -691,7 +679,7 @@ static void test_idle_memory(void **state) {
     assert_int_equal(tt__alloc_live(), live + 1); /* the session struct only */
     /* With context takeover the streams stay once used ... */
     assert_int_equal(tt__ws_send(ws, TT_DATA_TEXT, "hello hello", 11), 0);
-    drain(ws);
+    tt_test_drain(ws);
     assert_true(tt__ws_memory(ws) > base + 200000);
     tt__ws_free(ws);
     /* ... without it they go as soon as the session is idle again. */
@@ -708,7 +696,7 @@ static void test_idle_memory(void **state) {
     assert_int_equal(tt__ws_memory(ws), base);
     assert_int_equal(tt__ws_send(ws, TT_DATA_TEXT, "hello hello", 11), 0);
     assert_true(tt__ws_memory(ws) > base + 200000);
-    drain(ws);
+    tt_test_drain(ws);
     assert_true(tt__ws_memory(ws) < base + 1024); /* the compressor is gone; the small output buffer stays */
     tt__ws_trim(ws);                              /* until the transport's trim timer */
     assert_int_equal(tt__ws_memory(ws), base);
@@ -718,7 +706,7 @@ static void test_idle_memory(void **state) {
     ws = session_open(&r, "permessage-deflate", 0);
     assert_int_equal(tt__ws_send(ws, TT_DATA_TEXT, "x", 1), 0);
     assert_int_equal(tt__ws_recv(ws, (const uint8_t *)"\x88\x02\x03\xE8", 4), 0);
-    drain(ws);
+    tt_test_drain(ws);
     assert_int_equal(tt__ws_memory(ws), base);
     tt__ws_free(ws);
 }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "deflate.h"
+#include "engine_test.h"
 #include "frame.h"
 #include "handshake.h"
 #include "test_hooks.h"
@@ -98,27 +99,14 @@ static tt__ws *session_new(recorder *r, size_t protocol_count, size_t max_messag
 }
 
 /* The key the counter hook produces (nonce 00 01 ... 0f) and the accept it calls for. */
-#define TEST_KEY "AAECAwQFBgcICQoLDA0ODw=="
-
 static size_t make_response(char *buf, size_t cap, const char *protocol) {
-    char accept[29];
-    tt__handshake_accept(TEST_KEY, accept);
-    int n = snprintf(buf, cap, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Accept: %s\r\n%s%s%s\r\n", accept, protocol ? "Sec-WebSocket-Protocol: " : "",
-                     protocol ? protocol : "", protocol ? "\r\n" : "");
-    return (size_t)n;
-}
-
-static void drain(tt__ws *ws) {
-    size_t len;
-    tt__ws_output(ws, &len);
-    tt__ws_output_consume(ws, len);
+    return tt_test_response(buf, cap, "Sec-WebSocket-Protocol", protocol);
 }
 
 /* A session that is OPEN with its output drained. */
 static tt__ws *session_open(recorder *r, size_t max_message_size) {
     tt__ws *ws = session_new(r, 0, max_message_size);
-    drain(ws); /* the request leaves before the answer comes, as on a real connection */
+    tt_test_drain(ws); /* the request leaves before the answer comes, as on a real connection */
     char resp[512];
     size_t n = make_response(resp, sizeof resp, NULL);
     assert_int_equal(tt__ws_recv(ws, (const uint8_t *)resp, n), 0);
@@ -167,7 +155,7 @@ static void test_request_exact_bytes(void **state) {
     recorder r;
     tt__ws *ws = session_new(&r, 2, 0);
     static const char want[] = "GET /chat HTTP/1.1\r\nHost: example.test:8080\r\nUpgrade: websocket\r\n"
-                               "Connection: Upgrade\r\nSec-WebSocket-Key: " TEST_KEY "\r\n"
+                               "Connection: Upgrade\r\nSec-WebSocket-Key: " TT_TEST_KEY "\r\n"
                                "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n";
     size_t len;
     const uint8_t *out = tt__ws_output(ws, &len);
@@ -243,7 +231,7 @@ static void test_lenient_handshake_any_split(void **state) {
         for (size_t a = 0; a <= len; a++) {
             recorder r;
             tt__ws *ws = session_new(&r, 0, 0);
-            drain(ws);
+            tt_test_drain(ws);
             assert_int_equal(feed_split(ws, stream, len, a, a), 0);
             assert_int_equal(r.opens, 1);
             assert_int_equal(r.messages, 1);
@@ -252,7 +240,7 @@ static void test_lenient_handshake_any_split(void **state) {
         }
         recorder r;
         tt__ws *ws = session_new(&r, 0, 0);
-        drain(ws);
+        tt_test_drain(ws);
         assert_int_equal(feed_bytewise(ws, stream, len), 0);
         assert_int_equal(r.opens, 1);
         assert_int_equal(r.messages, 1);
@@ -292,7 +280,7 @@ static void test_bad_handshakes(void **state) {
         for (int mode = 0; mode < 2; mode++) {
             recorder r;
             tt__ws *ws = session_new(&r, cases[i].protocol_count, 0);
-            drain(ws);
+            tt_test_drain(ws);
             int rc = mode ? feed_bytewise(ws, p, n) : tt__ws_recv(ws, p, n);
             assert_int_equal(rc, TT_EHANDSHAKE);
             assert_int_equal(tt__ws_get_state(ws), TT__WS_FAILED);
@@ -501,7 +489,7 @@ static void test_large_buffers_kept_until_trim(void **state) {
         assert_true(tt__ws_has_spare(ws));
     }
     assert_int_equal(tt__ws_send(ws, TT_DATA_BINARY, big, N), 0);
-    drain(ws);
+    tt_test_drain(ws);
     assert_true(tt__ws_memory(ws) > 2 * N);
     tt__ws_trim(ws);
     assert_false(tt__ws_has_spare(ws));
@@ -527,7 +515,7 @@ static void test_idle_memory_is_small(void **state) {
     assert_true(tt__ws_memory(ws) < 1024);
     assert_int_equal(tt__ws_send(ws, TT_DATA_BINARY, big, 3000), 0);
     assert_true(tt__ws_memory(ws) > 3000);
-    drain(ws);
+    tt_test_drain(ws);
     assert_true(tt__ws_has_spare(ws)); /* the output buffer stays for the next pass ... */
     tt__ws_trim(ws);                   /* ... until the transport's trim timer gives it back */
     assert_false(tt__ws_has_spare(ws));
@@ -922,7 +910,7 @@ static void test_failure_after_our_close_sends_nothing(void **state) {
     recorder r;
     tt__ws *ws = session_open(&r, 0);
     assert_int_equal(tt__ws_close(ws, 1000, NULL, 0), 0);
-    drain(ws);
+    tt_test_drain(ws);
     assert_int_equal(tt__ws_recv(ws, (const uint8_t *)"\x83\x00", 2), TT_EFRAME);
     size_t len;
     tt__ws_output(ws, &len);
