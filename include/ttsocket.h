@@ -184,8 +184,10 @@ typedef struct tt_send_options {
 /*
  * Queues one message. The result is "sendSocketMessage:ok" once the message is handed to the
  * connection, or a fail such as "sendSocketMessage:fail WebSocket is not connected" (not OPEN: while
- * CONNECTING, as the browser's InvalidStateError; while CLOSING or CLOSED the payload is dropped and, as
- * in the browser, bufferedAmount still grows by its length). A NULL options pointer does nothing.
+ * CONNECTING, as the browser's InvalidStateError; while CLOSING or CLOSED the payload is dropped). A
+ * refused send was never handed to the connection, so it leaves bufferedAmount unchanged (the browser's
+ * own counter grows by a send made in CLOSING or CLOSED; tt refuses such a send instead). A NULL options
+ * pointer does nothing.
  */
 TT_EXTERN void tt_socket_task_send(tt_socket_task task, const tt_send_options *options);
 

@@ -36,7 +36,6 @@ struct tt__task {
     int transport_open;         /* the transport reported open (the connect timer is disarmed) */
     int final_queued;           /* onError/onClose are queued: nothing more is queued for this task */
     int abort_pending;          /* the core failed the task while the transport was busy: abort later */
-    size_t dropped_bytes;       /* sends refused in CLOSING/CLOSED still count in bufferedAmount */
     uint64_t deadline;          /* connect timeout, absolute ms; valid while on the timer list */
     tt__task *timer_prev, *timer_next;
     int on_timer_list;
@@ -703,13 +702,10 @@ void tt_socket_task_send(tt_socket_task task, const tt_send_options *o) {
         msg = TT__MSG_SEND_INVALID_DATA;
     else if (o->type == TT_DATA_TEXT && !tt__utf8_valid(o->data, o->length))
         msg = TT__MSG_SEND_INVALID_UTF8;
-    else if (t == NULL || t->state != TT_OPEN) {
-        msg = TT__MSG_SEND_NOT_CONNECTED;
-        /* In CLOSING/CLOSED the browser drops the data but still counts it in bufferedAmount. */
-        if (t && t->state != TT_CONNECTING) t->dropped_bytes += o->length;
-    } else if (t->conn == NULL || t->final_queued) {
-        /* The connection is already gone; the failure is queued and the game will see it next. */
-        t->dropped_bytes += o->length;
+    else if (t == NULL || t->state != TT_OPEN || t->conn == NULL || t->final_queued) {
+        /* Not OPEN, or the connection is already gone (its failure is queued and the game sees it next).
+         * tt refuses the send, so unlike the browser (which counts data sent in CLOSING/CLOSED) nothing
+         * was handed to the connection and bufferedAmount does not change. */
         msg = TT__MSG_SEND_NOT_CONNECTED;
     } else {
         int rc = tt__transport_send(t->conn, o->type, o->length ? o->data : "", o->length);
@@ -783,7 +779,7 @@ tt_ready_state tt_socket_task_ready_state(tt_socket_task task) {
 size_t tt_socket_task_buffered_amount(tt_socket_task task) {
     tt__task *t = task_find(task.id);
     if (t == NULL) return 0;
-    return t->dropped_bytes + (t->conn ? tt__transport_buffered_amount(t->conn) : 0);
+    return t->conn ? tt__transport_buffered_amount(t->conn) : 0;
 }
 
 /* ---- Public API: runtime ----------------------------------------------------------------------- */

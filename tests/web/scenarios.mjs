@@ -168,9 +168,9 @@ export function scenarios(ctx) {
       ...OPEN(), ...CLOSE_CALL(), ...CLOSED(1000, '')],
   });
   list.push({
-    name: 'send after close(): fail, bufferedAmount still grows',
+    name: 'send after close(): fail, bufferedAmount unchanged (the refused send never reached the connection)',
     args: ['send_after_close', `${u}/echo`],
-    expect: [...CONNECT(), ...OPEN(), 'T1 buffered=4', ...CLOSE_CALL(),
+    expect: [...CONNECT(), ...OPEN(), 'T1 buffered=0', ...CLOSE_CALL(),
       'T1 send:fail rs=CLOSING errMsg=sendSocketMessage:fail WebSocket is not connected',
       'T1 send:complete rs=CLOSING errMsg=sendSocketMessage:fail WebSocket is not connected',
       ...CLOSED(1000, 'bye')],
