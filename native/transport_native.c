@@ -450,14 +450,14 @@ static void update_interest(tt__conn *c, uint32_t tls_want) {
 
 static void enter_linger(tt__conn *c);
 
-/* Writes what the socket takes; > 0 bytes, TT__TLS_WANT_* or TT__TLS_ERROR (fmt_buf filled). */
-static long conn_write(tt__conn *c, const uint8_t *data, size_t len) {
-    if (c->ssl) return tt__tls_write(c->ssl, data, len, fmt_buf, sizeof fmt_buf);
+/* Writes what the socket takes; > 0 bytes, TT__TLS_WANT_* or TT__TLS_ERROR (err[0..cap) says why). */
+static long conn_write(tt__conn *c, const uint8_t *data, size_t len, char *err, size_t cap) {
+    if (c->ssl) return tt__tls_write(c->ssl, data, len, err, cap);
     ssize_t n;
     do n = send(c->fd, data, len, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
     if (n >= 0) return (long)n;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return TT__TLS_WANT_WRITE;
-    snprintf(fmt_buf, sizeof fmt_buf, "write: %s", strerror(errno));
+    snprintf(err, cap, "write: %s", strerror(errno));
     return TT__TLS_ERROR;
 }
 
@@ -469,7 +469,7 @@ static void conn_flush(tt__conn *c) {
         size_t len = 0;
         const uint8_t *out = tt__ws_output(c->ws, &len);
         if (len == 0) break;
-        long n = conn_write(c, out, len);
+        long n = conn_write(c, out, len, fmt_buf, sizeof fmt_buf);
         if (n > 0) {
             tt__ws_output_consume(c->ws, (size_t)n);
             continue;
@@ -500,12 +500,16 @@ static void conn_flush(tt__conn *c) {
     else arm_trim(c);
 }
 
-/* After an engine failure: one non-blocking attempt to put its Close frame on the wire. */
+/*
+ * After an engine failure: one non-blocking attempt to put its Close frame on the wire. A write error
+ * (the peer may well have reset already) is not what failed the connection, so its text goes nowhere.
+ */
 static void flush_best_effort(tt__conn *c) {
     if (c->fd < 0 || c->phase != PH_WS) return;
     size_t len = 0;
     const uint8_t *out = tt__ws_output(c->ws, &len);
-    if (len > 0) (void)conn_write(c, out, len);
+    char ignored[TT__DETAIL_MAX];
+    if (len > 0) (void)conn_write(c, out, len, ignored, sizeof ignored);
 }
 
 /* ---- Closing ----------------------------------------------------------------------------------- */
@@ -549,6 +553,11 @@ static const char *error_prefix(int error) {
     }
 }
 
+/*
+ * The engine failed the connection: its Close goes out if it can, then onError names the engine's reason.
+ * The sentence is made in this call's own buffer from the session's detail, so nothing the flush reports
+ * can overwrite it.
+ */
 static void engine_fail(tt__conn *c) {
     int error = tt__ws_error(c->ws);
     if (error == 0) error = TT_EFRAME;
@@ -557,9 +566,10 @@ static void engine_fail(tt__conn *c) {
     size_t plen = strlen(prefix);
     if (detail == NULL || *detail == '\0') detail = tt_strerror(error);
     if (plen && strncmp(detail, prefix, plen) == 0) prefix = "";
-    snprintf(fmt_buf, sizeof fmt_buf, "%s%s", prefix, detail);
+    char why[TT__DETAIL_MAX];
+    snprintf(why, sizeof why, "%s%s", prefix, detail);
     flush_best_effort(c);
-    conn_fail(c, error, fmt_buf);
+    conn_fail(c, error, why);
 }
 
 /* True once the peer's Close arrived: its code is what a drop reports from then on. */

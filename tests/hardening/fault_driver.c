@@ -16,6 +16,13 @@
 
 #include <cmocka.h>
 
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "native_driver.h"
 #include "trace.h"
 #include "ttsocket.h"
@@ -232,6 +239,99 @@ static void test_half_close_after_close(void **s) {
     expect_last_close("1000");
 }
 
+/* ---- A server in this process, for cases whose order on the wire must be exact -------------------- */
+
+/* A listening socket on 127.0.0.1 with a kernel-chosen port. */
+static int own_listen(unsigned *port) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(fd, 4), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+/* 1 when fd has something to read (or to accept) right now. */
+static int readable_now(int fd) {
+    struct pollfd p = {fd, POLLIN, 0};
+    return poll(&p, 1, 0) == 1;
+}
+
+/*
+ * Accepts the client's connection and answers its opening handshake with a 101, running the client's
+ * side with tt_runtime_poll() in between (bounded). Returns the connected socket.
+ */
+static int own_accept_and_answer(int lfd) {
+    uint64_t end = tt_now_ms() + 10000;
+    while (!readable_now(lfd) && tt_now_ms() < end) assert_true(tt_runtime_poll(5) >= 0);
+    int fd = accept(lfd, NULL, NULL);
+    assert_true(fd >= 0);
+    char head[4096];
+    size_t len = 0;
+    head[0] = '\0';
+    while (strstr(head, "\r\n\r\n") == NULL && tt_now_ms() < end) {
+        assert_true(tt_runtime_poll(5) >= 0);
+        if (!readable_now(fd)) continue;
+        ssize_t n = recv(fd, head + len, sizeof head - 1 - len, 0);
+        assert_true(n > 0);
+        len += (size_t)n;
+        head[len] = '\0';
+    }
+    const char *key = strcasestr(head, "Sec-WebSocket-Key:");
+    assert_non_null(key);
+    key += strlen("Sec-WebSocket-Key:");
+    while (*key == ' ') key++;
+    char material[128];
+    size_t klen = strcspn(key, "\r\n");
+    snprintf(material, sizeof material, "%.*s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", (int)klen, key);
+    unsigned char digest[SHA_DIGEST_LENGTH], accept_b64[64];
+    SHA1((const unsigned char *)material, strlen(material), digest);
+    EVP_EncodeBlock(accept_b64, digest, sizeof digest);
+    char answer[256];
+    int n = snprintf(answer, sizeof answer, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", (const char *)accept_b64);
+    assert_int_equal(send(fd, answer, (size_t)n, MSG_NOSIGNAL), n);
+    return fd;
+}
+
+/* Closes fd with an RST instead of a FIN (SO_LINGER with a zero timeout). */
+static void own_reset(int fd) {
+    struct linger l = {1, 0};
+    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l), 0);
+    close(fd);
+}
+
+/*
+ * A protocol error whose Close cannot be written because the peer has reset the connection: onError's
+ * detail names the protocol error, not the failed write. The masked frame and the RST are both in the
+ * client's socket before it reads, so the read returns the frame and the Close then meets the reset.
+ */
+static void test_protocol_error_detail_survives_reset(void **s) {
+    (void)s;
+    unsigned port = 0;
+    int lfd = own_listen(&port);
+    char u[64];
+    snprintf(u, sizeof u, "ws://127.0.0.1:%u/", port);
+    rec r;
+    start(&r, u);
+    int fd = own_accept_and_answer(lfd);
+    close(lfd);
+    assert_int_equal(tt_poll_until(opened_or_ended, &r, 10000, 5), 0);
+    static const unsigned char masked[] = {0x81, 0x82, 1, 2, 3, 4, 'h' ^ 1, 'i' ^ 2};
+    assert_int_equal(send(fd, masked, sizeof masked, MSG_NOSIGNAL), (ssize_t)sizeof masked);
+    own_reset(fd);
+    run_until_closed(&r, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "error onSocketError: WebSocket connection failed | protocol: frame: the server sent a masked frame rs=3",
+           "close 1006  not-clean rs=3");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_one_byte_at_a_time, setup, teardown),
@@ -243,6 +343,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_eof_during_tls_handshake, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_close_after_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_protocol_error_detail_survives_reset, setup, teardown),
     };
     if (getenv("TT_IT_FILTER")) cmocka_set_test_filter(getenv("TT_IT_FILTER"));
     return cmocka_run_group_tests_name("hardening.fault", tests, NULL, NULL);
