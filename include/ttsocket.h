@@ -282,7 +282,10 @@ TT_EXTERN size_t tt_socket_task_buffered_amount(tt_socket_task task);
  *   "wss://" and a trailing port are tolerated). skip_domain_check: development mode, any host and ws://.
  * connect_timeout_ms: default of tt_connect_socket_options.timeout_ms; 0 = 60000.
  * max_connections: tasks that may be alive at once; 0 = unlimited.
- * max_message_size: incoming messages larger than this fail the connection; 0 = 64 MiB.
+ * max_message_size: incoming messages larger than this fail the connection (onError "WebSocket message
+ *   too large"); 0 = 64 MiB. It is applied to the bytes as they arrive, never to the length a frame header
+ *   announces. A header announcing 2^31 bytes or more ends the connection as Chromium does: onClose 1006
+ *   without onError.
  * ca_file: native only: a PEM file with extra trust anchors; ignored on web.
  * close_timeout_ms: native only: how long to wait for the server's Close after ours; 0 = 60000 (Chromium).
  * disable_deflate: native only: do not offer permessage-deflate (the browser always offers it).

@@ -574,7 +574,7 @@ static void engine_fail(tt__conn *c) {
 
 /* True once the peer's Close arrived: its code is what a drop reports from then on. */
 static int peer_close_seen(const tt__conn *c) {
-    return c->phase == PH_LINGER || tt__ws_get_state(c->ws) == TT__WS_CLOSED;
+    return c->phase == PH_LINGER || tt__ws_peer_closed(c->ws);
 }
 
 /*
@@ -616,6 +616,11 @@ static void conn_readable(tt__conn *c) {
             c->busy = 0;
             if (c->dead) {  /* aborted from inside an up-call */
                 conn_release(c);
+                return;
+            }
+            if (tt__ws_error(c->ws) == TT_ECLOSED) {
+                /* A frame announcing 2^31 bytes or more: Chromium drops the channel without an error. */
+                conn_drop(c, peer_close_seen(c) ? c->peer_code : 1006, 0);
                 return;
             }
             if (rc < 0 || tt__ws_get_state(c->ws) == TT__WS_FAILED) {

@@ -9,12 +9,11 @@ int tt__frame_parse_header(const uint8_t *buf, size_t len, tt__frame_header *out
     if (len < 2) return TT_EAGAIN;
     unsigned masked = buf[1] >> 7;
     uint64_t plen = buf[1] & 0x7F;
-    size_t need = 2 + (plen == 126 ? 2 : plen == 127 ? 8 : 0) + (masked ? 4 : 0);
-    if (len < need) return TT_EAGAIN;
-    size_t pos = 2;
+    size_t pos = 2 + (plen == 126 ? 2 : plen == 127 ? 8 : 0);
+    /* The length is judged as soon as its bytes are there, before the masking key, as Chromium does. */
+    if (len < pos) return TT_EAGAIN;
     if (plen == 126) {
         plen = ((uint64_t)buf[2] << 8) | buf[3];
-        pos = 4;
         /* Section 5.2: "the minimal number of bytes MUST be used"; Chromium fails a longer encoding. */
         if (plen < 126) return TT_EFRAME;
     } else if (plen == 127) {
@@ -22,9 +21,11 @@ int tt__frame_parse_header(const uint8_t *buf, size_t len, tt__frame_header *out
         if (buf[2] & 0x80) return TT_EFRAME;
         plen = 0;
         for (size_t i = 2; i < 10; i++) plen = (plen << 8) | buf[i];
-        pos = 10;
         if (plen <= 0xFFFF) return TT_EFRAME;
+        if (plen > TT__FRAME_PAYLOAD_MAX) return TT_ETOOBIG;
     }
+    size_t need = pos + (masked ? 4 : 0);
+    if (len < need) return TT_EAGAIN;
     out->fin = buf[0] >> 7;
     out->rsv = (buf[0] >> 4) & 7;
     out->opcode = buf[0] & 0x0F;

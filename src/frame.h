@@ -20,6 +20,9 @@ enum {
 /* The longest frame header: 2 + 8 (length) + 4 (mask). */
 #define TT__FRAME_HEADER_MAX 14
 
+/* The longest payload a received frame may announce: 2^31 - 1 bytes, Chromium's limit (INT32_MAX). */
+#define TT__FRAME_PAYLOAD_MAX 0x7FFFFFFFu
+
 typedef struct tt__frame_header {
     unsigned fin;          /* 1 when this is the final fragment */
     unsigned rsv;          /* the three RSV bits as a number 0-7 (RSV1 = 4) */
@@ -31,11 +34,16 @@ typedef struct tt__frame_header {
 } tt__frame_header;
 
 /*
- * Parses one frame header from buf[0..len). Returns the header length (> 0) and fills *out, TT_EAGAIN
- * when more bytes are needed, or TT_EFRAME for a 64-bit length with its top bit set or a length that is
- * not in its minimal encoding (a 16-bit length below 126, a 64-bit one below 65536), as Chromium fails
- * both. Semantic checks (reserved opcodes, RSV bits, control frame rules, masking direction) are the
- * caller's: see tt__frame_check_server().
+ * Parses one frame header from buf[0..len). Returns one of:
+ *   > 0          the header length; *out is filled.
+ *   TT_EAGAIN    more bytes are needed.
+ *   TT_EFRAME    a 64-bit length with its top bit set, or a length not in its minimal encoding (a 16-bit
+ *                length below 126, a 64-bit one below 65536): Chromium fails the connection for both.
+ *   TT_ETOOBIG   a 64-bit length above TT__FRAME_PAYLOAD_MAX: Chromium's parser refuses it
+ *                (ERR_MSG_TOO_BIG) and the channel is dropped, not failed.
+ * The length is judged once its bytes are there, before the masking key has arrived. Semantic checks
+ * (reserved opcodes, RSV bits, control frame rules, masking direction) are the caller's: see
+ * tt__frame_check_server().
  */
 int tt__frame_parse_header(const uint8_t *buf, size_t len, tt__frame_header *out);
 

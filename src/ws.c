@@ -52,6 +52,7 @@ struct tt__ws {
     char detail_buf[48];
     size_t max_message_size;
     int close_sent;
+    int peer_closed; /* the peer's Close arrived (stays set when a later failure follows) */
 
     /* permessage-deflate: what was negotiated; the streams exist only while needed (see above). */
     int offer_deflate, deflate_on;
@@ -86,7 +87,6 @@ struct tt__ws {
     int msg_active;
     int msg_compressed; /* RSV1 was set on the message's first frame */
     unsigned msg_opcode;
-    uint64_t msg_size;
     uint8_t *msg;
     size_t msg_len, msg_cap;
     tt__utf8 utf8;
@@ -173,6 +173,15 @@ static int ws_fail(tt__ws *ws, int err, const char *detail, int close_code) {
 }
 
 static int ws_fail_nomem(tt__ws *ws) { return ws_fail(ws, TT_ENOMEM, "out of memory", 0); }
+
+/*
+ * A frame header announcing more than 2^31 - 1 bytes: Chromium's frame parser refuses it with
+ * ERR_MSG_TOO_BIG, which its channel treats like a lost connection: no Close frame, no error event,
+ * onClose 1006 (or the peer's code once its Close arrived), not clean. TT_ECLOSED tells the transport so.
+ */
+static int ws_drop_too_long(tt__ws *ws) {
+    return ws_fail(ws, TT_ECLOSED, "frame: payload length of 2^31 bytes or more", 0);
+}
 
 /* ---- Output ------------------------------------------------------------------------------------- */
 
@@ -516,7 +525,6 @@ static int ws_deliver(tt__ws *ws, const uint8_t *data, size_t length) {
     tt_data_type type = ws->msg_opcode == TT__OP_TEXT ? TT_DATA_TEXT : TT_DATA_BINARY;
     ws->msg_active = 0;
     ws->msg_compressed = 0;
-    ws->msg_size = 0;
     ws->msg_len = 0;
     if (ws->cb.on_message) ws->cb.on_message(ws->ud, type, data, length);
     return 0;
@@ -532,6 +540,7 @@ static int ws_on_close_frame(tt__ws *ws, const uint8_t *payload, size_t n) {
      * an empty Close with an empty one. */
     if (!ws->close_sent && ws_queue_close(ws, n == 0 ? -1 : code, reason, reason_len)) return ws_fail_nomem(ws);
     ws->state = TT__WS_CLOSED;
+    ws->peer_closed = 1;
     ws_release_inflater(ws); /* no message can follow the peer's Close, and we send none after ours */
     ws_release_deflater(ws);
     if (ws->cb.on_peer_close) ws->cb.on_peer_close(ws->ud, code, reason, reason_len);
@@ -558,6 +567,21 @@ static int ws_fail_too_big(tt__ws *ws) {
     return ws_fail(ws, TT_ETOOBIG, "message: larger than the maximum message size", 1009);
 }
 
+/* The most bytes a message may hold (SIZE_MAX - 1 without a limit, so that a count never wraps). */
+static size_t ws_limit(const tt__ws *ws) { return ws->max_message_size ? ws->max_message_size : SIZE_MAX - 1; }
+
+/*
+ * Uncompressed payload bytes p[0..n) join the message (msg_len bytes so far). Text is validated up to the
+ * size limit first, so the error never depends on how TCP split the data; then a message that would pass
+ * the limit fails with 1009, before its bytes are kept.
+ */
+static int ws_check_data(tt__ws *ws, const uint8_t *p, size_t n) {
+    size_t room = ws_limit(ws) - ws->msg_len;
+    int rc = ws_check_text(ws, p, n < room ? n : room);
+    if (rc) return rc;
+    return n > room ? ws_fail_too_big(ws) : 0;
+}
+
 /* Room for inflated bytes: doubling, never beyond limit + 1 (one byte more shows the message is too big). */
 static int ws_msg_grow_inflated(tt__ws *ws, size_t limit) {
     size_t cap = ws->msg_cap ? (ws->msg_cap <= SIZE_MAX / 2 ? ws->msg_cap * 2 : SIZE_MAX) : 1024;
@@ -575,7 +599,7 @@ static int ws_msg_grow_inflated(tt__ws *ws, size_t limit) {
  * Chromium does (ERR_WS_PROTOCOL_ERROR).
  */
 static int ws_inflate(tt__ws *ws, const uint8_t *p, size_t n) {
-    size_t limit = ws->max_message_size ? ws->max_message_size : SIZE_MAX - 1;
+    size_t limit = ws_limit(ws);
     for (;;) {
         if (ws->msg_len == ws->msg_cap) {
             if (ws->msg_cap > limit) return ws_fail_too_big(ws);
@@ -625,13 +649,9 @@ static int ws_data_frame_begin(tt__ws *ws, const tt__frame_header *h) {
         return ws_fail(ws, TT_EFRAME, "frame: continuation frame without a message in progress", 1002);
     if (h->opcode != TT__OP_CONTINUATION && ws->msg_active)
         return ws_fail(ws, TT_EFRAME, "frame: new data frame inside a fragmented message", 1002);
+    /* The size limit is applied to bytes as they arrive (ws_check_data, ws_inflate), never to what a
+     * header announces: Chromium waits for the data of any frame up to 2^31 - 1 bytes. */
     int compressed = ws->msg_active ? ws->msg_compressed : (h->rsv & WS_RSV1) != 0;
-    if (!compressed) { /* a compressed message is measured as it inflates (ws_inflate) */
-        uint64_t total = (ws->msg_active ? ws->msg_size : 0) + h->payload_length; /* both < 2^63 */
-        if ((ws->max_message_size && total > ws->max_message_size) || total > SIZE_MAX - 1)
-            return ws_fail_too_big(ws);
-        ws->msg_size = total;
-    }
     if (compressed && ws->inflater == NULL) {
         /*
          * Always the largest window, whatever server_max_window_bits said: zlib resolves a back-reference
@@ -700,6 +720,7 @@ static int ws_take_header(tt__ws *ws, const uint8_t *p, size_t n, size_t *used) 
             return ws_frame_begin(ws, &h);
         }
     }
+    if (rc == TT_ETOOBIG) return ws_drop_too_long(ws);
     return ws_fail(ws, TT_EFRAME, "frame: payload length negative or not minimally encoded", 1002);
 }
 
@@ -709,7 +730,9 @@ static int ws_msg_reserve(tt__ws *ws, size_t more) {
     if (need <= ws->msg_cap) return 0;
     size_t cap = ws->msg_cap * 2;
     uint64_t whole = ws->msg_len + ws->frame_left;
+    if (whole > ws_limit(ws)) whole = ws_limit(ws); /* more cannot be kept */
     if (whole <= WS_PREALLOC_MAX && whole > cap) cap = (size_t)whole;
+    if (cap > ws_limit(ws) + 1) cap = ws_limit(ws) + 1; /* one byte past the limit shows it was passed */
     if (cap < need) cap = need;
     if (cap < 64) cap = 64;
     uint8_t *b = tt__realloc(ws->msg, cap);
@@ -737,7 +760,7 @@ static int ws_take_payload(tt__ws *ws, const uint8_t *p, size_t n, size_t *used)
         *used = len;
         ws->frame_left = 0;
         if (!control) {
-            int rc = ws_check_text(ws, p, len);
+            int rc = ws_check_data(ws, p, len);
             if (rc) return rc;
         }
         return ws_frame_end(ws, p);
@@ -748,7 +771,7 @@ static int ws_take_payload(tt__ws *ws, const uint8_t *p, size_t n, size_t *used)
         memcpy(ws->ctl + ws->ctl_len, p, take);
         ws->ctl_len += take;
     } else {
-        int rc = ws_check_text(ws, p, take); /* fail on the first bad byte, before buffering it */
+        int rc = ws_check_data(ws, p, take); /* fail on the first bad byte, before buffering it */
         if (rc) return rc;
         if (take) { /* an empty fragment may leave the buffer unallocated: memcpy(NULL, ...) is undefined */
             if (ws_msg_reserve(ws, take)) return ws_fail_nomem(ws);
@@ -772,7 +795,9 @@ static int ws_after_peer_close(tt__ws *ws, const uint8_t *p, size_t n) {
     memcpy(ws->hdr + ws->hdr_len, p, copy);
     ws->hdr_len += copy;
     tt__frame_header h;
-    if (tt__frame_parse_header(ws->hdr, ws->hdr_len, &h) == TT_EAGAIN) return 0;
+    int rc = tt__frame_parse_header(ws->hdr, ws->hdr_len, &h);
+    if (rc == TT_EAGAIN) return 0;
+    if (rc == TT_ETOOBIG) return ws_drop_too_long(ws);
     return ws_fail(ws, TT_EFRAME, "frame: a frame after the peer's Close", 0);
 }
 
@@ -829,8 +854,9 @@ int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length) {
 /*
  * Direct reads: inside the payload of a large uncompressed data frame, the transport may read straight
  * into the message buffer at the place the bytes belong, instead of into its read buffer and then copying.
- * The reservation is at most WS_DIRECT_STEP beyond what the message holds, so a frame that announces a huge
- * length (with no max_message_size) does not allocate it before it arrives.
+ * The reservation ahead of the data is at most WS_PREALLOC_MAX or what the message already holds (so it
+ * grows with what arrives), at most WS_DIRECT_STEP, and never more than one byte past max_message_size:
+ * a frame that announces 2^31 - 1 bytes gets no more memory than its data justifies.
  */
 #define WS_DIRECT_STEP (4u << 20)
 
@@ -840,8 +866,12 @@ uint8_t *tt__ws_recv_buffer(tt__ws *ws, size_t min, size_t *room) {
         return NULL;
     if (ws->frame_left < min || ws->frame_left == 0) return NULL;
     size_t want = ws->frame_left < WS_DIRECT_STEP ? (size_t)ws->frame_left : WS_DIRECT_STEP;
+    size_t ahead = ws->msg_len > WS_PREALLOC_MAX ? ws->msg_len : WS_PREALLOC_MAX;
+    if (want > ahead) want = ahead;
+    if (want > ws_limit(ws) - ws->msg_len + 1) want = ws_limit(ws) - ws->msg_len + 1;
     if (ws_msg_reserve(ws, want)) return NULL; /* the ordinary path then reports the failure */
     size_t free_bytes = ws->msg_cap - ws->msg_len;
+    if (free_bytes > want) free_bytes = want;
     *room = ws->frame_left < free_bytes ? (size_t)ws->frame_left : free_bytes;
     return ws->msg + ws->msg_len;
 }
@@ -850,7 +880,7 @@ int tt__ws_recv_direct(tt__ws *ws, size_t n) {
     if (ws->state == TT__WS_FAILED) return ws->error;
     if (n == 0) return 0;
     /* Validated in place, exactly as ws_take_payload() validates before buffering. */
-    int rc = ws_check_text(ws, ws->msg + ws->msg_len, n);
+    int rc = ws_check_data(ws, ws->msg + ws->msg_len, n);
     if (rc) return rc;
     ws->msg_len += n;
     ws->frame_left -= n;
@@ -882,6 +912,7 @@ int tt__ws_close(tt__ws *ws, int code, const char *reason, size_t reason_length)
 tt__ws_state tt__ws_get_state(const tt__ws *ws) { return ws->state; }
 int tt__ws_error(const tt__ws *ws) { return ws->state == TT__WS_FAILED ? ws->error : 0; }
 const char *tt__ws_error_detail(const tt__ws *ws) { return ws->state == TT__WS_FAILED ? ws->detail : ""; }
+int tt__ws_peer_closed(const tt__ws *ws) { return ws->peer_closed; }
 
 size_t tt__ws_memory(const tt__ws *ws) {
     return sizeof *ws + ws->protocol_block_size + ws->hs_cap + ws->out_cap + ws->span_cap * sizeof(ws_span) +

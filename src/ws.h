@@ -71,15 +71,20 @@ void tt__ws_free(tt__ws *ws);
 
 /*
  * Feeds bytes read from the peer. Consumes all of them (partial frames are kept inside). Returns 0, or a
- * negative TT_E* code when the connection must be failed: TT_EHANDSHAKE, TT_EFRAME (also RSV1 where
- * RFC 7692 forbids it and compressed data that does not inflate), TT_EUTF8, TT_ETOOBIG (checked from the
- * frame header before any allocation; for a compressed message while inflating, with the output never
- * larger than max_message_size + 1), TT_EEXTENSION (the server's Sec-WebSocket-Extensions answer is
- * refused, see tt__handshake_parse_extensions) or TT_ENOMEM. Then the state is
- * TT__WS_FAILED, tt__ws_error_detail() says why, and a Close frame (1002 for protocol errors and invalid
- * UTF-8 as Chromium does, with Chromium's reason text, 1009 for too big) may have been queued: flush it
- * if you can, then drop TCP. After the peer's Close (state TT__WS_CLOSED), a further frame fails the
- * connection with TT_EFRAME and no second Close, as Chromium does; a partial header there waits.
+ * negative TT_E* code when the connection must end:
+ *   TT_EHANDSHAKE, TT_EFRAME (also RSV1 where RFC 7692 forbids it and compressed data that does not
+ *   inflate), TT_EUTF8, TT_ETOOBIG (a message passed max_message_size: measured on the bytes as they
+ *   arrive, never on what a header announces, so the buffer never holds more than max_message_size + 1
+ *   bytes), TT_EEXTENSION (the server's Sec-WebSocket-Extensions answer is refused, see
+ *   tt__handshake_parse_extensions) or TT_ENOMEM: the connection is failed. A Close frame (1002 for
+ *   protocol errors and invalid UTF-8 as Chromium does, with Chromium's reason text, 1009 for too big)
+ *   may have been queued: flush it if you can, then drop TCP and report the failure (onError).
+ *   TT_ECLOSED: a frame header announced more than 2^31 - 1 bytes (TT__FRAME_PAYLOAD_MAX). Chromium
+ *   treats that like a lost connection, so nothing is queued: drop TCP and report onClose 1006 (the
+ *   peer's code when tt__ws_peer_closed()), not clean, without onError.
+ * Either way the state is then TT__WS_FAILED, tt__ws_error() is the code and tt__ws_error_detail() says
+ * why. After the peer's Close (state TT__WS_CLOSED), a further frame fails the connection with TT_EFRAME
+ * and no second Close, as Chromium does; a partial header there waits.
  */
 int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length);
 
@@ -113,6 +118,7 @@ size_t tt__ws_buffered_amount(const tt__ws *ws);
 tt__ws_state tt__ws_get_state(const tt__ws *ws);
 int tt__ws_error(const tt__ws *ws);                /* the TT_E* code once FAILED, else 0 */
 const char *tt__ws_error_detail(const tt__ws *ws); /* a sentence once FAILED, else "" */
+int tt__ws_peer_closed(const tt__ws *ws);          /* 1 once the peer's Close arrived, also when FAILED later */
 
 /*
  * User-space bytes held by the session (for the idle-memory budget), zlib streams included: about

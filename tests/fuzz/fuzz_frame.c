@@ -5,7 +5,7 @@
  * is parsed as a frame header, then handed to tt__close_payload_parse and to tt__mask. Properties:
  * - tt__frame_parse_header returns EAGAIN for every prefix shorter than the header, fills the header
  *   from exactly the bytes it claims, and only fails (EFRAME) for a 64-bit length with its top bit set
- *   or a length that is not minimally encoded (Chromium fails both);
+ *   or a length that is not minimally encoded (Chromium fails both), or (ETOOBIG) for one above 2^31 - 1;
  * - a header written by tt__frame_write_header parses back to the same fields, minimally encoded;
  * - tt__frame_check_server agrees with the RFC 6455 rules restated here;
  * - tt__close_payload_parse agrees with Chromium's close-code rules (only 1005, 1006, 1015 fail) and a
@@ -38,6 +38,12 @@ static void check_header(const uint8_t *buf, size_t len) {
         FUZZ_CHECK(top || short16 || short64, "EFRAME for a legal length");
         return;
     }
+    if (rc == TT_ETOOBIG) { /* Chromium's limit: a 64-bit length above 2^31 - 1 (top bit clear) */
+        int beyond = len >= 10 && (buf[1] & 0x7F) == 127 && !(buf[2] & 0x80) &&
+                     (buf[2] || buf[3] || buf[4] || buf[5] || (buf[6] & 0x80));
+        FUZZ_CHECK(beyond, "ETOOBIG for a length Chromium takes");
+        return;
+    }
     FUZZ_CHECK(rc >= 2 && rc <= TT__FRAME_HEADER_MAX && (size_t)rc <= len && (size_t)rc == h.header_length,
                "header length %d", rc);
     FUZZ_CHECK(h.fin == (unsigned)(buf[0] >> 7) && h.rsv == (unsigned)((buf[0] >> 4) & 7) &&
@@ -54,6 +60,7 @@ static void check_header(const uint8_t *buf, size_t len) {
     FUZZ_CHECK(h.payload_length == plen, "length %llu vs %llu", (unsigned long long)h.payload_length,
                (unsigned long long)plen);
     FUZZ_CHECK(plen >> 63 == 0, "length with the top bit set accepted");
+    FUZZ_CHECK(plen <= TT__FRAME_PAYLOAD_MAX, "a length above 2^31 - 1 accepted");
     FUZZ_CHECK(pos == 2 || (pos == 4 && plen >= 126) || (pos == 10 && plen > 0xFFFF), "non-minimal length accepted");
     if (h.masked) FUZZ_CHECK(memcmp(h.mask, buf + pos, 4) == 0 && pos + 4 == (size_t)rc, "mask key misread");
     else FUZZ_CHECK(pos == (size_t)rc, "unmasked header length");

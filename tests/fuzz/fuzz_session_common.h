@@ -332,7 +332,7 @@ static inline void fuzz_check_recv_code(tt__ws *ws, int rc, tt__ws_state after) 
     if (rc) {
         FUZZ_CHECK(after == TT__WS_FAILED && tt__ws_error(ws) == rc, "rc %d but state %d", rc, after);
         FUZZ_CHECK(rc == TT_EHANDSHAKE || rc == TT_EFRAME || rc == TT_EUTF8 || rc == TT_ETOOBIG ||
-                       rc == TT_EEXTENSION || rc == TT_ENOMEM,
+                       rc == TT_EEXTENSION || rc == TT_ENOMEM || rc == TT_ECLOSED,
                    "undocumented recv code %d", rc);
         const char *d = tt__ws_error_detail(ws);
         FUZZ_CHECK(d && d[0], "failure without a detail");

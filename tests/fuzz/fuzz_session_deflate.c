@@ -324,7 +324,8 @@ static int recv_checked(session_run *r, const uint8_t *p, size_t n) {
     tt__ws_state after = tt__ws_get_state(ws);
     if (before == TT__WS_FAILED) FUZZ_CHECK(after == TT__WS_FAILED && rc == failed_code, "FAILED answered %d", rc);
     else if (before == TT__WS_CLOSED)
-        FUZZ_CHECK((after == TT__WS_CLOSED && rc == 0) || (after == TT__WS_FAILED && rc == TT_EFRAME), "CLOSED moved");
+        FUZZ_CHECK((after == TT__WS_CLOSED && rc == 0) ||
+                       (after == TT__WS_FAILED && (rc == TT_EFRAME || rc == TT_ECLOSED)), "CLOSED moved");
     else FUZZ_CHECK(after == TT__WS_FAILED || after >= before, "state went %d -> %d", before, after);
     fuzz_check_recv_code(ws, rc, after);
     return rc;

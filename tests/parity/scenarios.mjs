@@ -157,6 +157,15 @@ add(F, 'fr-nonminimal-64', '5-byte text with a 64-bit length (non-minimal encodi
   { server: [{ frame: { op: 1, data: 'hello', len: 64 } }, done] });
 add(F, 'fr-len64-msb', 'a 64-bit length with the most significant bit set',
   { server: [{ raw: '82ff8000000000000005' + '0102030405' }, done] });
+// Chromium's frame parser takes payload lengths up to 2^31 - 1 (INT32_MAX). A header announcing more is
+// refused as ERR_MSG_TOO_BIG, which the channel handles like a lost connection: close 1006, no error, no
+// Close frame. Up to 2^31 - 1 it waits for the data (here a FIN comes first: a drop mid-frame).
+add(F, 'fr-len64-2pow31', 'a binary frame header announcing 2^31 bytes, no payload',
+  { server: [{ raw: '827f0000000080000000' }] });
+add(F, 'fr-ping-len64-2pow31', 'a ping header announcing 2^31 bytes, no payload',
+  { server: [{ raw: '897f0000000080000000' }] });
+add(F, 'fr-len64-2pow31-minus-1', 'a binary frame header announcing 2^31 - 1 bytes and 5 of them, then FIN',
+  { server: [{ raw: '827f000000007fffffff' + '0102030405' }, { delay: 300 }, { end: true }] });
 add(F, 'fr-fragmented-text', 'a text message in three fragments',
   { server: [{ frame: { op: 1, fin: 0, data: 'hel' } }, { frame: { op: 0, fin: 0, data: 'lo, ' } },
     { frame: { op: 0, data: 'world' } }, done] });

@@ -80,6 +80,9 @@ static void test_length_encodings_and_limits(void **state) {
     tt__frame_header h;
     static const uint8_t l125[] = {0x82, 125}, l126[] = {0x82, 126, 0, 126}, lmax16[] = {0x82, 126, 0xFF, 0xFF};
     static const uint8_t lmax63[] = {0x82, 127, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    static const uint8_t lmax31[] = {0x82, 127, 0, 0, 0, 0, 0x7F, 0xFF, 0xFF, 0xFF}; /* 2^31 - 1 */
+    static const uint8_t l2_31[] = {0x82, 127, 0, 0, 0, 0, 0x80, 0, 0, 0};
+    static const uint8_t l2_31_masked[] = {0x89, 0xFF, 0, 0, 0, 1, 0, 0, 0, 0}; /* 2^32, mask key not yet here */
     static const uint8_t top_bit[] = {0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 1};
     static const uint8_t nonminimal[] = {0x82, 126, 0x00, 0x05}; /* Chromium fails it, so do we */
     static const uint8_t nonminimal125[] = {0x82, 126, 0x00, 125};
@@ -92,14 +95,21 @@ static void test_length_encodings_and_limits(void **state) {
     assert_int_equal(h.payload_length, 126);
     assert_int_equal(parse_all_prefixes(lmax16, 4, &h), 4);
     assert_int_equal(h.payload_length, 65535);
-    assert_int_equal(parse_all_prefixes(lmax63, 10, &h), 10);
-    assert_true(h.payload_length == UINT64_C(0x7FFFFFFFFFFFFFFF));
+    /* Chromium's limit: 2^31 - 1 is a frame like any other; more is refused from the length alone. */
+    assert_int_equal(parse_all_prefixes(lmax31, 10, &h), 10);
+    assert_true(h.payload_length == UINT64_C(0x7FFFFFFF));
+    assert_int_equal(tt__frame_parse_header(l2_31, sizeof l2_31, &h), TT_ETOOBIG);
+    assert_int_equal(tt__frame_parse_header(l2_31, 9, &h), TT_EAGAIN);
+    assert_int_equal(tt__frame_parse_header(l2_31_masked, sizeof l2_31_masked, &h), TT_ETOOBIG);
+    assert_int_equal(tt__frame_parse_header(lmax63, sizeof lmax63, &h), TT_ETOOBIG);
     assert_int_equal(tt__frame_parse_header(top_bit, sizeof top_bit, &h), TT_EFRAME);
     assert_int_equal(tt__frame_parse_header(top_bit, 9, &h), TT_EAGAIN);
     assert_int_equal(tt__frame_parse_header(nonminimal, 3, &h), TT_EAGAIN);
     assert_int_equal(tt__frame_parse_header(nonminimal, sizeof nonminimal, &h), TT_EFRAME);
     assert_int_equal(tt__frame_parse_header(nonminimal125, sizeof nonminimal125, &h), TT_EFRAME);
     assert_int_equal(tt__frame_parse_header(nonminimal64, sizeof nonminimal64, &h), TT_EFRAME);
+    static const uint8_t nonminimal64_masked[] = {0x82, 0xFF, 0, 0, 0, 0, 0, 0, 0, 5}; /* no key needed */
+    assert_int_equal(tt__frame_parse_header(nonminimal64_masked, sizeof nonminimal64_masked, &h), TT_EFRAME);
     assert_int_equal(parse_all_prefixes(minimal64, 10, &h), 10);
     assert_int_equal(h.payload_length, 65536);
     assert_int_equal(parse_all_prefixes(masked64, sizeof masked64, &h), 14);
@@ -141,6 +151,7 @@ static void test_server_frame_checks(void **state) {
     for (size_t i = 0; i < sizeof check_cases / sizeof check_cases[0]; i++) {
         const check_case *c = &check_cases[i];
         uint8_t buf[TT__FRAME_HEADER_MAX] = {c->b0, c->b1, 0, 0x7E, 0, 0, 0, 0, 0, 0x7E, 0, 0, 0, 0};
+        if ((c->b1 & 0x7F) == 127) buf[3] = 0, buf[7] = 1; /* 65662 bytes: minimal and below 2^31 */
         tt__frame_header h;
         assert_true(tt__frame_parse_header(buf, sizeof buf, &h) > 0);
         const char *detail = NULL;
@@ -154,7 +165,7 @@ static void test_server_frame_checks(void **state) {
 static void test_write_header_all_lengths(void **state) {
     (void)state;
     static const uint8_t mask[4] = {0xA1, 0xB2, 0xC3, 0xD4};
-    static const uint64_t lengths[] = {0, 1, 125, 126, 65535, 65536, UINT64_C(0x123456789A)};
+    static const uint64_t lengths[] = {0, 1, 125, 126, 65535, 65536, UINT64_C(0x7FFFFFFF)};
     static const size_t header_lengths[] = {6, 6, 6, 8, 8, 14, 14};
     for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
         uint8_t out[TT__FRAME_HEADER_MAX];
@@ -167,6 +178,10 @@ static void test_write_header_all_lengths(void **state) {
         assert_memory_equal(h.mask, mask, 4);
     }
     uint8_t out[TT__FRAME_HEADER_MAX];
+    /* A client may send more than a client accepts (the 2^31 - 1 limit is on received frames). */
+    assert_int_equal(tt__frame_write_header(out, 1, 0, TT__OP_BINARY, UINT64_C(0x123456789A), mask), 14);
+    static const uint8_t big[] = {0x82, 0xFF, 0, 0, 0, 0x12, 0x34, 0x56, 0x78, 0x9A, 0xA1, 0xB2, 0xC3, 0xD4};
+    assert_memory_equal(out, big, sizeof big);
     assert_int_equal(tt__frame_write_header(out, 0, 4, TT__OP_TEXT, 300, mask), 8);
     static const uint8_t want[] = {0x41, 0xFE, 0x01, 0x2C, 0xA1, 0xB2, 0xC3, 0xD4};
     assert_memory_equal(out, want, sizeof want);

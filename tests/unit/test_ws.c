@@ -523,19 +523,99 @@ static void test_idle_memory_is_small(void **state) {
     tt__ws_free(ws);
 }
 
-/* Oversized messages are refused from the header, before any allocation. */
-static void test_too_big_before_allocation(void **state) {
+/*
+ * A message larger than max_message_size fails once its bytes pass the limit (Chromium waits for the data
+ * of a frame it can take, so the header alone changes nothing), and no more than the limit is ever kept.
+ */
+static void test_too_big_as_bytes_arrive(void **state) {
     (void)state;
     recorder r;
-    tt__ws *ws = session_open(&r, 1 << 20);
-    static const uint8_t huge[] = {0x82, 127, 0, 0, 0, 0, 0x40, 0, 0, 0};
+    enum { LIMIT = 1 << 20 };
+    tt__ws *ws = session_open(&r, LIMIT);
+    size_t base = tt__ws_memory(ws);
+    static const uint8_t huge[] = {0x82, 127, 0, 0, 0, 0, 0x40, 0, 0, 0}; /* 1 GiB */
     tt__alloc_reset_count();
-    assert_int_equal(tt__ws_recv(ws, huge, sizeof huge), TT_ETOOBIG);
-    assert_int_equal(tt__alloc_count(), 1); /* only the Close 1009 frame's output buffer */
+    assert_int_equal(tt__ws_recv(ws, huge, sizeof huge), 0);
+    assert_int_equal(tt__alloc_count(), 0); /* nothing is reserved for what only a header announced */
+    assert_int_equal(tt__ws_get_state(ws), TT__WS_OPEN);
+    static uint8_t chunk[64 * 1024];
+    memset(chunk, 'x', sizeof chunk);
+    for (size_t got = 0; got < LIMIT; got += sizeof chunk) {
+        assert_int_equal(tt__ws_recv(ws, chunk, sizeof chunk), 0);
+        assert_true(tt__ws_memory(ws) <= base + LIMIT + 1);
+    }
+    assert_int_equal(tt__ws_recv(ws, chunk, 1), TT_ETOOBIG); /* byte LIMIT + 1 */
+    assert_int_equal(r.messages, 0);
     uint8_t payload[200];
     size_t len;
     assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_CLOSE);
     assert_memory_equal(payload, "\x03\xF1", 2);
+    tt__ws_free(ws);
+
+    /* The same through direct reads: the reservation never passes the limit by more than one byte. */
+    ws = session_open(&r, LIMIT);
+    assert_int_equal(tt__ws_recv(ws, huge, sizeof huge), 0);
+    int rc = 0;
+    for (size_t got = 0; rc == 0 && got <= LIMIT;) {
+        size_t room = 0;
+        uint8_t *at = tt__ws_recv_buffer(ws, 1, &room);
+        assert_non_null(at);
+        assert_true(got + room <= LIMIT + 1);
+        memset(at, 'x', room);
+        rc = tt__ws_recv_direct(ws, room);
+        got += room;
+    }
+    assert_int_equal(rc, TT_ETOOBIG);
+    assert_true(tt__ws_memory(ws) <= base + LIMIT + 1);
+    tt__ws_free(ws);
+}
+
+/*
+ * Chromium's frame parser takes at most 2^31 - 1 bytes. A header announcing 2^31 or more ends the
+ * connection as a drop (TT_ECLOSED: no Close frame, no error event); 2^31 - 1 waits for the data, and
+ * nothing is reserved for it before the data comes.
+ */
+static void test_frame_length_limit_2_31(void **state) {
+    (void)state;
+    recorder r;
+    static const uint8_t len_2_31[] = {0x82, 127, 0, 0, 0, 0, 0x80, 0, 0, 0};
+    static const uint8_t len_2_31_minus_1[] = {0x82, 127, 0, 0, 0, 0, 0x7F, 0xFF, 0xFF, 0xFF};
+    static const uint8_t ping_2_63_minus_1[] = {0x89, 127, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    const uint8_t *drops[] = {len_2_31, ping_2_63_minus_1};
+    for (size_t i = 0; i < 2; i++)
+        for (size_t split = 1; split <= 10; split++) {
+            tt__ws *ws = session_open(&r, 0);
+            tt__alloc_reset_count();
+            assert_int_equal(feed_split(ws, drops[i], 10, split, split), TT_ECLOSED);
+            assert_int_equal(tt__ws_get_state(ws), TT__WS_FAILED);
+            assert_int_equal(tt__ws_error(ws), TT_ECLOSED);
+            assert_int_equal(tt__ws_peer_closed(ws), 0);
+            size_t pending;
+            assert_null(tt__ws_output(ws, &pending)); /* no Close goes out */
+            assert_int_equal(tt__alloc_count(), 0);
+            tt__ws_free(ws);
+        }
+
+    /* 2^31 - 1 (and no max_message_size): the session waits; a message that does come is delivered. */
+    tt__ws *ws = session_open(&r, 0);
+    size_t base = tt__ws_memory(ws);
+    tt__alloc_reset_count();
+    assert_int_equal(tt__ws_recv(ws, len_2_31_minus_1, sizeof len_2_31_minus_1), 0);
+    assert_int_equal(tt__alloc_count(), 0);
+    assert_int_equal(tt__ws_get_state(ws), TT__WS_OPEN);
+    assert_int_equal(tt__ws_memory(ws), base);
+    size_t room = 0;
+    assert_non_null(tt__ws_recv_buffer(ws, 1, &room)); /* a direct read reserves a bounded first step */
+    assert_true(tt__ws_memory(ws) <= base + (1u << 20));
+    tt__ws_free(ws);
+
+    /* After the peer's Close the drop keeps the knowledge of that Close (its code is what is reported). */
+    ws = session_open(&r, 0);
+    static const uint8_t close_then_huge[] = {0x88, 0x02, 0x03, 0xE8, 0x82, 127, 0, 0, 0, 1, 0, 0, 0, 0};
+    assert_int_equal(tt__ws_recv(ws, close_then_huge, sizeof close_then_huge), TT_ECLOSED);
+    assert_int_equal(r.closes, 1);
+    assert_int_equal(tt__ws_peer_closed(ws), 1);
+    assert_int_equal(tt__ws_error(ws), TT_ECLOSED);
     tt__ws_free(ws);
 }
 
@@ -931,7 +1011,8 @@ int main(void) {
         cmocka_unit_test_setup(test_zero_copy_hot_path, setup),
         cmocka_unit_test_setup(test_idle_memory_is_small, setup),
         cmocka_unit_test_setup(test_large_buffers_kept_until_trim, setup),
-        cmocka_unit_test_setup(test_too_big_before_allocation, setup),
+        cmocka_unit_test_setup(test_too_big_as_bytes_arrive, setup),
+        cmocka_unit_test_setup(test_frame_length_limit_2_31, setup),
         cmocka_unit_test_setup(test_send_exact_bytes_and_buffered_amount, setup),
         cmocka_unit_test_setup(test_send_large_lengths, setup),
         cmocka_unit_test_setup(test_our_close_then_peer_close, setup),
