@@ -31,6 +31,8 @@
 #define WS_SPARE_MIN (64u * 1024u) /* buffers this big stay between messages until tt__ws_trim() */
 #define WS_PREALLOC_MAX (1u << 20) /* a frame up to this size gets its whole buffer at once */
 #define WS_RSV1 4u                 /* tt__frame_header.rsv: "this message is compressed" */
+/* With this much output pending, a pong waits outside the output and a newer one replaces it. */
+#define WS_PONG_BACKLOG (64u * 1024u)
 
 /*
  * The bytes of one queued data frame's payload, as absolute positions in the output stream. A plain
@@ -75,6 +77,10 @@ struct tt__ws {
     ws_span *spans;   /* payload spans not yet consumed, oldest first from span_head */
     size_t span_head, span_count, span_cap;
     size_t buffered;
+    /* The answer to the latest ping, waiting while the output is backed up (see ws_answer_ping). */
+    int pong_waiting;
+    size_t pong_len;
+    uint8_t pong[125];
 
     /* The frame being received. */
     uint8_t hdr[TT__FRAME_HEADER_MAX];
@@ -301,7 +307,11 @@ static int ws_queue_compressed(tt__ws *ws, unsigned opcode, const void *data, si
 }
 
 /* Our Close: code -1 means an empty payload (the peer then sees 1005). Any other code 0-65535 is sent. */
+static int ws_send_waiting_pong(tt__ws *ws);
+
 static int ws_queue_close(tt__ws *ws, int code, const char *reason, size_t reason_length) {
+    /* Nothing follows a Close: a waiting pong goes first, or (out of memory) not at all. */
+    if (ws_send_waiting_pong(ws)) ws->pong_waiting = 0;
     uint8_t payload[125];
     size_t n = 0;
     if (code >= 0) {
@@ -314,6 +324,32 @@ static int ws_queue_close(tt__ws *ws, int code, const char *reason, size_t reaso
     int rc = ws_queue_frame(ws, 0, TT__OP_CLOSE, payload, n, 0);
     if (rc == 0) ws->close_sent = 1;
     return rc;
+}
+
+/*
+ * Pongs. Chromium queues the answer to every ping behind what it is already writing, with no limit and
+ * outside bufferedAmount and any send quota, so a server that pings and never reads grows the browser's
+ * memory without bound. Here the answers go into the output while less than WS_PONG_BACKLOG bytes are
+ * pending, as in Chromium (every ping answered, in order); beyond that only the latest ping's answer is
+ * kept, waiting outside the output, as RFC 6455 section 5.5.3 allows ("MAY elect to send a Pong frame for
+ * only the most recently processed Ping frame"). It joins the output once the output drains below the
+ * backlog, or before the next message or Close, which keeps Chromium's order. Nothing the game sees
+ * changes: no event, no bufferedAmount, no effect on the send buffer limit.
+ */
+static int ws_send_waiting_pong(tt__ws *ws) {
+    if (!ws->pong_waiting) return 0;
+    int rc = ws_queue_frame(ws, 0, TT__OP_PONG, ws->pong, ws->pong_len, 0);
+    if (rc == 0) ws->pong_waiting = 0;
+    return rc;
+}
+
+static int ws_answer_ping(tt__ws *ws, const uint8_t *payload, size_t n) {
+    if (!ws->pong_waiting && ws->out_len - ws->out_pos < WS_PONG_BACKLOG)
+        return ws_queue_frame(ws, 0, TT__OP_PONG, payload, n, 0);
+    if (n) memcpy(ws->pong, payload, n);
+    ws->pong_len = n;
+    ws->pong_waiting = 1;
+    return 0;
 }
 
 const uint8_t *tt__ws_output(const tt__ws *ws, size_t *length) {
@@ -342,6 +378,9 @@ void tt__ws_output_consume(tt__ws *ws, size_t n) {
     ws_spans_consume(ws, ws->out_abs, ws->out_abs + n);
     ws->out_pos += n;
     ws->out_abs += n;
+    /* A waiting pong joins the output once the backlog has drained (out of memory: it waits on). */
+    if (ws->pong_waiting && ws->state == TT__WS_OPEN && ws->out_len - ws->out_pos < WS_PONG_BACKLOG)
+        (void)ws_send_waiting_pong(ws);
     if (ws->out_pos == ws->out_len) { /* drained: an idle session keeps no output memory */
         /* Without context takeover the compressor holds no state between messages. */
         if (ws->pmd.client_no_context_takeover) ws_release_deflater(ws);
@@ -549,8 +588,8 @@ static int ws_on_close_frame(tt__ws *ws, const uint8_t *payload, size_t n) {
 
 static int ws_on_control(tt__ws *ws, const uint8_t *payload, size_t n) {
     switch (ws->frame.opcode) {
-    case TT__OP_PING: /* answered at once; after our Close nothing but the closing handshake goes out */
-        if (!ws->close_sent && ws_queue_frame(ws, 0, TT__OP_PONG, payload, n, 0)) return ws_fail_nomem(ws);
+    case TT__OP_PING: /* answered (see ws_answer_ping); after our Close only the closing handshake goes out */
+        if (!ws->close_sent && ws_answer_ping(ws, payload, n)) return ws_fail_nomem(ws);
         return 0;
     case TT__OP_CLOSE: return ws_on_close_frame(ws, payload, n);
     default: return 0; /* an unsolicited pong is a heartbeat: nothing to do */
@@ -893,6 +932,7 @@ int tt__ws_recv_direct(tt__ws *ws, size_t n) {
 
 int tt__ws_send(tt__ws *ws, tt_data_type type, const void *data, size_t length) {
     if (ws->state != TT__WS_OPEN) return TT_ESTATE;
+    if (ws_send_waiting_pong(ws)) return TT_ENOMEM; /* the answer to an earlier ping goes first */
     unsigned opcode = type == TT_DATA_TEXT ? TT__OP_TEXT : TT__OP_BINARY;
     if (ws->deflate_on) return ws_queue_compressed(ws, opcode, data, length);
     return ws_queue_frame(ws, 0, opcode, data, length, 1);

@@ -166,6 +166,32 @@ static void test_server_stops_reading(void **s) {
            "error onSocketError: WebSocket send buffer full | * rs=3", "close 1006  not-clean rs=3");
 }
 
+/* Opened and the server's text "flooded" arrived (or the task ended). */
+static int flooded_or_ended(void *r) { return ((rec *)r)->trace.messages || ended(r); }
+
+/*
+ * The server sends 200,000 pings (25 MB of pongs to answer) and never reads. Like Chromium the client
+ * stays open and reports nothing; unlike Chromium's unbounded queue, only the latest ping's answer waits
+ * once the output is backed up, so the connection's memory stays small.
+ */
+static void test_ping_flood_without_reading(void **s) {
+    (void)s;
+    rec r;
+    start(&r, url("ws", "FAULT", "/pingflood"));
+    size_t max_memory = 0;
+    uint64_t end = tt_now_ms() + 30000;
+    while (!flooded_or_ended(&r) && tt_now_ms() < end) {
+        assert_true(tt_runtime_poll(20) >= 0);
+        if (tt__native_memory() > max_memory) max_memory = tt__native_memory();
+    }
+    fprintf(stderr, "  connection state peaked at %zu KiB\n", max_memory / 1024);
+    assert_true(max_memory <= 512 * 1024);
+    assert_int_equal(tt_socket_task_buffered_amount(r.task), 0);
+    assert_int_equal(tt_socket_task_ready_state(r.task), TT_OPEN);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "message text 7 flooded rs=1");
+}
+
 /* A frame announcing 2^63 bytes (the top bit of the 64-bit length set) is a protocol error: 1002. */
 static void test_length_2_63(void **s) {
     (void)s;
@@ -339,6 +365,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_one_byte_at_a_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_stops_reading, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ping_flood_without_reading, setup, teardown),
         cmocka_unit_test_setup_teardown(test_length_2_63, setup, teardown),
         cmocka_unit_test_setup_teardown(test_length_2_63_minus_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drop_mid_frame, setup, teardown),

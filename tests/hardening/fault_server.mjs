@@ -6,6 +6,8 @@
 //     /bytewise        the 101 and then text "hello", binary 01 02 03, ping "p", Close 1000 "bye",
 //                      every byte in its own write 1 ms apart; closes TCP after the client's Close
 //     /deaf            the 101, then never reads again (the client's send buffer fills up)
+//     /pingflood       the 101, then never reads again while it sends 200,000 pings of 125 bytes and
+//                      the text "flooded" (the client's pongs back up)
 //     /huge63          a binary frame header announcing 2^63 bytes (the length's top bit set)
 //     /huge            a binary frame header announcing 2^63 - 1 bytes
 //     /dropmid         the first 3 payload bytes of a 256-byte frame, then TCP closed
@@ -68,6 +70,14 @@ function handle(socket, path, ok, rest) {
       socket.write(ok);
       socket.pause();
       break;
+    case '/pingflood': {
+      socket.pause();
+      const count = 200000, ping = frame(9, Buffer.alloc(125, 0x70));
+      const pings = Buffer.alloc(count * ping.length);
+      for (let i = 0; i < count; i++) ping.copy(pings, i * ping.length);
+      socket.write(Buffer.concat([ok, pings, frame(1, 'flooded')]));
+      break;
+    }
     case '/huge63':
     case '/huge':
       recordClose(socket, rest);

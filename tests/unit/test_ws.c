@@ -619,6 +619,103 @@ static void test_frame_length_limit_2_31(void **state) {
     tt__ws_free(ws);
 }
 
+/* A ping frame with a 125-byte payload that numbers it (i in the first four bytes). */
+static size_t make_ping(uint8_t *out, uint32_t i) {
+    out[0] = 0x89;
+    out[1] = 125;
+    memset(out + 2, 'p', 125);
+    memcpy(out + 2, &i, sizeof i);
+    return 127;
+}
+
+/*
+ * A server that pings and never reads: while the output is backed up only the latest ping's answer is
+ * kept (RFC 6455 section 5.5.3), so 100,000 pings leave a bounded output, and the answer that finally
+ * goes out is the one to the last ping. Nothing counts in bufferedAmount.
+ */
+static void test_ping_flood_keeps_output_bounded(void **state) {
+    (void)state;
+    recorder r;
+    tt__ws *ws = session_open(&r, 0);
+    size_t base = tt__ws_memory(ws);
+    enum { PINGS = 100000 };
+    static uint8_t batch[1000 * 127];
+    for (uint32_t i = 0; i < PINGS;) {
+        size_t n = 0;
+        for (int k = 0; k < 1000; k++, i++) n += make_ping(batch + n, i);
+        assert_int_equal(tt__ws_recv(ws, batch, n), 0);
+        size_t pending;
+        tt__ws_output(ws, &pending);
+        assert_true(pending <= 64 * 1024 + 2 * (TT__FRAME_HEADER_MAX + 125));
+        assert_true(tt__ws_memory(ws) <= base + 2 * 64 * 1024 + 1024);
+    }
+    assert_int_equal(tt__ws_buffered_amount(ws), 0);
+    assert_int_equal(tt__ws_get_state(ws), TT__WS_OPEN);
+    /* Draining: every frame is a pong, in ping order, the last one answering the last ping. */
+    uint8_t payload[125];
+    size_t len, pongs = 0;
+    uint32_t last = 0, prev = 0;
+    int op;
+    while ((op = take_client_frame(ws, payload, &len)) != -1) {
+        assert_int_equal(op, TT__OP_PONG);
+        assert_int_equal(len, 125);
+        memcpy(&last, payload, sizeof last);
+        if (pongs++) assert_true(last > prev);
+        prev = last;
+    }
+    assert_int_equal(last, PINGS - 1);
+    assert_true(pongs < 1000);
+    tt__ws_free(ws);
+}
+
+/*
+ * While little is pending every ping gets its own pong, in order (as Chromium answers each one). A pong
+ * that waits behind a backed-up output goes out before the next message and before the Close.
+ */
+static void test_pongs_in_order_and_before_later_frames(void **state) {
+    (void)state;
+    recorder r;
+    tt__ws *ws = session_open(&r, 0);
+    uint8_t ping[127];
+    for (uint32_t i = 0; i < 64; i++) assert_int_equal(tt__ws_recv(ws, ping, make_ping(ping, i)), 0);
+    uint8_t payload[70 * 1024];
+    size_t len;
+    for (uint32_t i = 0; i < 64; i++) {
+        assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_PONG);
+        uint32_t got;
+        memcpy(&got, payload, sizeof got);
+        assert_int_equal(got, i);
+    }
+    assert_int_equal(take_client_frame(ws, payload, &len), -1);
+
+    static uint8_t big[66 * 1024];
+    memset(big, 'b', sizeof big);
+    assert_int_equal(tt__ws_send(ws, TT_DATA_BINARY, big, sizeof big), 0); /* the output is backed up */
+    assert_int_equal(tt__ws_recv(ws, ping, make_ping(ping, 1000)), 0);
+    assert_int_equal(tt__ws_recv(ws, ping, make_ping(ping, 1001)), 0);
+    assert_int_equal(tt__ws_send(ws, TT_DATA_TEXT, "after", 5), 0);
+    assert_int_equal(tt__ws_close(ws, 1000, "", 0), 0);
+    assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_BINARY);
+    assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_PONG);
+    uint32_t got;
+    memcpy(&got, payload, sizeof got);
+    assert_int_equal(got, 1001);
+    assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_TEXT);
+    assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_CLOSE);
+    assert_int_equal(take_client_frame(ws, payload, &len), -1);
+    tt__ws_free(ws);
+
+    /* The waiting pong also goes out on its own once the backlog drains. */
+    ws = session_open(&r, 0);
+    assert_int_equal(tt__ws_send(ws, TT_DATA_BINARY, big, sizeof big), 0);
+    assert_int_equal(tt__ws_recv(ws, ping, make_ping(ping, 7)), 0);
+    assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_BINARY);
+    assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_PONG);
+    memcpy(&got, payload, sizeof got);
+    assert_int_equal(got, 7);
+    tt__ws_free(ws);
+}
+
 /* ---- Sending --------------------------------------------------------------------------------- */
 
 static void test_send_exact_bytes_and_buffered_amount(void **state) {
@@ -1013,6 +1110,8 @@ int main(void) {
         cmocka_unit_test_setup(test_large_buffers_kept_until_trim, setup),
         cmocka_unit_test_setup(test_too_big_as_bytes_arrive, setup),
         cmocka_unit_test_setup(test_frame_length_limit_2_31, setup),
+        cmocka_unit_test_setup(test_ping_flood_keeps_output_bounded, setup),
+        cmocka_unit_test_setup(test_pongs_in_order_and_before_later_frames, setup),
         cmocka_unit_test_setup(test_send_exact_bytes_and_buffered_amount, setup),
         cmocka_unit_test_setup(test_send_large_lengths, setup),
         cmocka_unit_test_setup(test_our_close_then_peer_close, setup),
