@@ -226,8 +226,11 @@ typedef struct tt_message_event {
  * code: the close code the peer sent (as sent, 0-65535, even one RFC 6455 forbids; 1005, 1006 and 1015
  * fail the connection instead); 1005 if its Close frame had no code; 1006 if the connection was failed
  * or dropped without a closing handshake. A drop after open is onClose 1006 without onError, as in
- * Chromium; a drop after the peer's Close keeps its code. reason: UTF-8, "" if none. was_clean: 1 only if
- * the TCP connection closed (FIN) after a completed closing handshake.
+ * Chromium; a drop after the peer's Close keeps its code. reason: UTF-8, "" if none. was_clean: 1 only
+ * after a completed closing handshake (both Close frames exchanged) that TCP did not cut short: the
+ * server then closed TCP (FIN), or it kept TCP open for the 2 seconds Chromium waits and the client closed
+ * it, which Chromium also reports as clean. 0 for a failure, a drop (also an RST after the handshake), or
+ * no answer to our Close.
  */
 typedef struct tt_close_event {
     int code;

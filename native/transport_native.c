@@ -901,6 +901,8 @@ static void process_timers(void) {
                 timer_stop(c);
                 if (c->phase == PH_WS && c->ws) tt__ws_trim(c->ws);
             } else if (c->timer == TIMER_LINGER) {
+                /* The closing handshake completed but the server kept TCP open: Chromium closes it after
+                 * 2 s and reports a clean close (its CloseTimeout with the peer's Close received). */
                 conn_finish(c, c->peer_code, 1);
             } else {
                 /* The server never finished the closing handshake (Chromium: 1006, not clean). */

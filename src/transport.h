@@ -111,8 +111,9 @@ void tt__core_on_fail(uint32_t id, int error, const char *detail);
 
 /*
  * The connection ended. code/reason are what the peer's Close carried (1005 and "" when it had no
- * code; 1006 when there was no Close). was_clean is 1 only when TCP closed after a completed closing
- * handshake. The transport has already freed the connection.
+ * code; 1006 when there was no Close). was_clean is 1 only after a completed closing handshake that
+ * ended with the server's FIN or with Chromium's 2 s wait for it running out (Chromium reports that as
+ * clean too). The transport has already freed the connection.
  */
 void tt__core_on_close(uint32_t id, int code, const char *reason, size_t reason_length, int was_clean);
 

@@ -316,6 +316,8 @@ add(C, 'close-client-reason-124', 'close(3000) with a 124-byte reason is refused
     { close: { code: 3000, reason: 'r'.repeat(123) } }] } });
 add(C, 'close-client-noanswer-hold', 'the server never answers the client\'s Close and keeps TCP open',
   { after: 'ignore', client: { deadline: 1500, actions: [{ close: { code: 1000, reason: 'bye' } }] } });
+add(C, 'close-client-answer-hold', 'the server answers the client\'s Close but never closes TCP (the 2 s wait runs out)',
+  { after: 'hold', client: { actions: [{ close: { code: 1000, reason: 'bye' } }] } });
 add(C, 'close-client-noanswer-fin', 'the server answers the client\'s Close with FIN only',
   { after: 'fin', client: { actions: [{ close: { code: 1000, reason: 'bye' } }] } });
 add(C, 'close-client-other-reply', 'the client closes 1000; the server answers 3001 "other"',
