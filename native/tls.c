@@ -46,13 +46,22 @@ static int sock_bio_read(BIO *bio, char *data, int len) {
     ssize_t n;
     do n = recv(fd, data, (size_t)len, 0); while (n < 0 && errno == EINTR);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) BIO_set_retry_read(bio);
+    if (n == 0) BIO_set_flags(bio, BIO_FLAGS_IN_EOF); /* what BIO_CTRL_EOF answers, as OpenSSL's socket BIO */
     bio_read_short = n < len;
     return (int)n;
 }
 
+/*
+ * BIO_CTRL_EOF must be answered: OpenSSL applies SSL_OP_IGNORE_UNEXPECTED_EOF (and so takes a TCP EOF
+ * without close_notify as the peer's close) only when the BIO says it is at its end.
+ */
 static long sock_bio_ctrl(BIO *bio, int cmd, long num, void *ptr) {
-    (void)bio; (void)num; (void)ptr;
-    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+    (void)num; (void)ptr;
+    switch (cmd) {
+    case BIO_CTRL_FLUSH: return 1;
+    case BIO_CTRL_EOF: return BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0;
+    default: return 0;
+    }
 }
 
 static int sock_bio_create(BIO *bio) {

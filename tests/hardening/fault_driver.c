@@ -247,6 +247,19 @@ static void test_eof_during_tls_handshake(void **s) {
            "close 1006  not-clean rs=3");
 }
 
+/*
+ * wss: after the closing handshake the server closes TCP without a TLS close_notify. WebSocket frames
+ * carry their own end, so (as in Chromium) this is the clean end of the handshake, not a TLS error.
+ */
+static void test_tls_eof_without_close_notify_after_close(void **s) {
+    (void)s;
+    rec r;
+    start(&r, url("wss", "TLSNONOTIFY", "/"));
+    run_until_closed(&r, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "close 1000 bye clean rs=3");
+}
+
 /* The server shuts down its write side and keeps reading: for the client that is a drop (1006). */
 static void test_half_close(void **s) {
     (void)s;
@@ -371,6 +384,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_drop_mid_frame, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset_during_tls_handshake, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eof_during_tls_handshake, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_eof_without_close_notify_after_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_close_after_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_protocol_error_detail_survives_reset, setup, teardown),

@@ -17,7 +17,12 @@
 //                      ("none" if it sent no Close), then Close 1000
 //   tlsreset  resets TCP (RST) on the first byte of the TLS ClientHello
 //   tlseof    closes TCP (FIN) on the first byte of the TLS ClientHello
+//   tlsnonotify  wss: the 101 and Close 1000 "bye"; once the client's Close arrives, TCP is closed
+//                without a TLS close_notify (as many servers do)
+// DIR holds the test certificates (server.pem, server.key) made by gen-certs.sh.
+import fs from 'node:fs';
 import { createServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { serverFrame, closeFrame, clientFrameReader, readRequestHead, requestKey, switchingProtocols }
   from '../support/ws_frames.mjs';
 
@@ -120,6 +125,19 @@ function listen(name, onConn) {
 await listen('fault', onConnection);
 await listen('tlsreset', (s) => { s.on('error', () => {}); s.once('data', () => s.resetAndDestroy()); });
 await listen('tlseof', (s) => { s.on('error', () => {}); s.once('data', () => s.end()); });
+{
+  const dir = process.argv[2];
+  const tlsServer = createTlsServer({ key: fs.readFileSync(`${dir}/server.key`), cert: fs.readFileSync(`${dir}/server.pem`) },
+    (t) => {
+      t.on('error', () => {});
+      readRequestHead(t, (text) => {
+        t.write(Buffer.concat([Buffer.from(switchingProtocols(requestKey(text))), closeFrame(1000, 'bye')]));
+        t.once('data', () => t.destroy()); // the client's Close: TCP goes, no close_notify first
+      });
+    });
+  await new Promise((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
+  process.stdout.write(`LISTEN tlsnonotify ${tlsServer.address().port}\n`);
+}
 process.stdout.write('READY\n');
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
