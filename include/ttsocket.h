@@ -321,8 +321,14 @@ TT_EXTERN int tt_runtime_configure(const tt_runtime_config *config);
 TT_EXTERN int tt_runtime_poll(int timeout_ms);
 
 /*
- * Fails every live task (onError, then onClose 1006, delivered before it returns), frees everything and
- * forgets the configuration. Task ids keep counting up afterwards. Safe to call more than once.
+ * Fails every live task (onError "runtime shut down", then onClose 1006), frees everything and forgets
+ * the configuration. Task ids keep counting up afterwards. Safe to call more than once.
+ *
+ * Outside a callback those callbacks are delivered before it returns. Inside a callback they cannot be
+ * (a callback never runs inside another): the call returns at once, and the shutdown happens as soon as
+ * the running callback has returned, still inside the same tt_runtime_poll() (web: the same event-loop
+ * turn). What was already queued is delivered first; every task alive at that point, also one created
+ * after the call, then gets onError and onClose 1006.
  */
 TT_EXTERN void tt_runtime_shutdown(void);
 

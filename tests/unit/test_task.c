@@ -731,6 +731,55 @@ static void test_shutdown_fails_live_tasks(void **state) {
     tt_runtime_shutdown(); /* twice is fine */
 }
 
+/* Inside onMessage: shut the runtime down, then connect again, noting what was delivered meanwhile. */
+static unsigned long errors_at_call, closes_at_call;
+static tt_socket_task created_in_callback;
+static void shutdown_from_message(tt_socket_task task, const tt_message_event *e, void *ud) {
+    tt_trace_on_message(task, e, ud);
+    tt_runtime_shutdown();
+    errors_at_call = trace.errors;
+    closes_at_call = trace.closes;
+    created_in_callback = connect_url("ws://c.example/");
+}
+
+/*
+ * Inside a callback tt_runtime_shutdown() cannot deliver anything before it returns (no callback runs
+ * inside another): it returns at once, and the shutdown happens when the callback has returned, before
+ * tt_runtime_poll() returns. Every task alive then, also one created after the call, gets onError and
+ * onClose 1006, and the configuration is forgotten.
+ */
+static void test_shutdown_inside_callback_takes_effect_when_it_returns(void **state) {
+    (void)state;
+    tt_loop_set_auto(1);
+    tt_socket_task a = connect_url("ws://a.example/");
+    tt_socket_task b = connect_url("ws://b.example/");
+    settle();
+    tt_socket_task_on_message(a, shutdown_from_message, &trace);
+    send_text(a, "x");
+    tt_trace_clear(&trace);
+    errors_at_call = closes_at_call = 99;
+    created_in_callback.id = 0;
+    int delivered = tt_runtime_poll(0);
+    assert_int_equal(errors_at_call, 0); /* nothing was delivered inside the call */
+    assert_int_equal(closes_at_call, 0);
+    assert_int_not_equal(created_in_callback.id, 0);
+    /* Before tt_runtime_poll returned: the send's result and the message, then the three tasks ended. */
+    assert_int_equal(trace.errors, 3);
+    assert_int_equal(trace.closes, 3);
+    assert_true(delivered >= 8);
+    assert_non_null(strstr(trace.text, "error onSocketError: runtime shut down state=3\nclose 1006  clean=0 state=3\n"));
+    assert_int_equal(tt_socket_task_ready_state(a), TT_CLOSED);
+    assert_int_equal(tt_socket_task_ready_state(b), TT_CLOSED);
+    assert_int_equal(tt_socket_task_ready_state(created_in_callback), TT_CLOSED);
+    assert_int_equal(tt_loop_live(), 0);
+    assert_int_equal(tt_runtime_poll(0), 0);
+    /* The configuration is forgotten: ws:// is refused again outside development mode. */
+    tt_trace_clear(&trace);
+    assert_int_equal(connect_url("ws://a.example/").id, 0);
+    settle();
+    assert_non_null(strstr(trace.text, "connectSocket:fail url scheme must be wss"));
+}
+
 static void test_listener_on_unknown_task_is_harmless(void **state) {
     (void)state;
     tt_socket_task_on_open((tt_socket_task){42}, NULL, NULL);
@@ -833,6 +882,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_direct_delivery_does_not_allocate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results_of_sends_from_on_message_do_not_force_copies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_fails_live_tasks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shutdown_inside_callback_takes_effect_when_it_returns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listener_on_unknown_task_is_harmless, setup, teardown),
         cmocka_unit_test_setup_teardown(test_configure_rejects_bad_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_tasks, setup, teardown),
