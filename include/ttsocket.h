@@ -107,8 +107,10 @@ TT_EXTERN const char *tt_version(void);
 
 /*
  * A socket task handle. The id is the task's socketTaskId: 1, 2, 3 ... in creation order, unique for the
- * life of the process and never reused. {0} means "no task". Using a handle after its task is gone is
- * safe: calls fail with an errMsg, and nothing crashes.
+ * life of the process and never reused (tt_runtime_shutdown() does not start them over). {0} means "no
+ * task". Using a handle after its task is gone is safe: calls fail with an errMsg, and nothing crashes.
+ * Ids are 32-bit: after the 4,294,967,295th task, tt_connect_socket() fails with "connectSocket:fail
+ * socketTaskId exhausted" rather than hand out an id a stale handle might still hold.
  */
 typedef struct tt_socket_task {
     uint32_t id;

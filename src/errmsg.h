@@ -19,6 +19,7 @@
     XX(CONNECT_DUPLICATE_PROTOCOL, "connectSocket:fail duplicate protocol")                  \
     XX(CONNECT_INVALID_TIMEOUT, "connectSocket:fail invalid timeout")                        \
     XX(CONNECT_TOO_MANY, "connectSocket:fail exceed max task count")                         \
+    XX(CONNECT_IDS_EXHAUSTED, "connectSocket:fail socketTaskId exhausted")                   \
     XX(CONNECT_NO_MEMORY, "connectSocket:fail out of memory")                                \
     /* sendSocketMessage */                                                                  \
     XX(SEND_OK, "sendSocketMessage:ok")                                                      \

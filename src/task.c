@@ -25,6 +25,8 @@
 #define TT__DEFAULT_CONNECT_TIMEOUT_MS 60000
 #define TT__DEFAULT_CLOSE_TIMEOUT_MS 60000
 #define TT__DEFAULT_MAX_MESSAGE ((size_t)64 * 1024 * 1024)
+/* The last socketTaskId: ids are 32-bit, start at 1 and are never reused, so this many tasks can exist. */
+#define TT__TASK_ID_MAX UINT32_MAX
 
 /* ---- Types ------------------------------------------------------------------------------------- */
 
@@ -84,7 +86,7 @@ static struct {
     tt__task **slots;
     size_t capacity;
     size_t count;
-    uint32_t next_id;
+    uint64_t next_id;           /* past TT__TASK_ID_MAX once every id was issued */
 
     tt__event *head, *tail;     /* the dispatch queue */
     tt__event *free_events;     /* recycled nodes, so steady traffic does not allocate */
@@ -609,6 +611,8 @@ int tt__core_service(void) {
 
 const tt_runtime_config *tt__core_config(void) { return &rt.config; }
 
+void tt__core_set_next_task_id(uint64_t id) { rt.next_id = id; }
+
 /* ---- Public API: connect ----------------------------------------------------------------------- */
 
 static tt__msg connect_msg_for(int rc) {
@@ -644,6 +648,11 @@ tt_socket_task tt_connect_socket(const tt_connect_socket_options *o) {
     if (o == NULL) return none;
     tt__url url;
     int rc = connect_validate(o, &url);
+    if (rc == 0 && rt.next_id > TT__TASK_ID_MAX) {
+        /* Every id was issued once: reusing one could make a game's stale handle reach a new task. */
+        queue_result(TT__MSG_CONNECT_IDS_EXHAUSTED, 0, o->fail, o->complete, o->user_data);
+        return none;
+    }
     if (rc == 0 && !rt.transport_ready) {
         rc = tt__transport_init();
         if (rc == 0) rt.transport_ready = 1;
@@ -655,7 +664,7 @@ tt_socket_task tt_connect_socket(const tt_connect_socket_options *o) {
         if (t == NULL) rc = TT_ENOMEM;
     }
     if (rc == 0) {
-        t->id = rt.next_id;
+        t->id = (uint32_t)rt.next_id;
         rc = table_insert(t);
         if (rc != 0) tt__free(t);
     }
@@ -688,7 +697,7 @@ tt_socket_task tt_connect_socket(const tt_connect_socket_options *o) {
 
 static tt__task *task_for_call(tt_socket_task task, int *unknown_id) {
     tt__task *t = task_find(task.id);
-    *unknown_id = (t == NULL && (task.id == 0 || task.id >= rt.next_id));
+    *unknown_id = (t == NULL && (task.id == 0 || (uint64_t)task.id >= rt.next_id));
     return t;
 }
 

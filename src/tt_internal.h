@@ -31,6 +31,12 @@ unsigned long tt__alloc_count(void);
 long tt__alloc_live(void);
 void tt__alloc_reset_count(void);
 
+/*
+ * Tests only: the id the next task will get (1 at start; ids are never reused, so a test must not go
+ * below an id already issued). Lets a test reach the last id without creating 2^32 tasks.
+ */
+void tt__core_set_next_task_id(uint64_t id);
+
 /* ---- Injected nondeterminism ----------------------------------------------------------------- */
 
 /*

@@ -139,6 +139,52 @@ static void test_ids_count_up_and_are_never_reused(void **state) {
     assert_true(d.id > b.id);
 }
 
+/*
+ * Ids are 32-bit and never reused: once the last one (2^32 - 1) is issued, tt_connect_socket fails with
+ * its own errMsg instead of wrapping to 0 (which means "no task") and then to ids a stale handle may hold.
+ */
+static uint32_t id_before_exhaustion;
+
+/* The next tests go on from where the ids were, also when the test failed half-way. */
+static int teardown_ids(void **state) {
+    tt__core_set_next_task_id((uint64_t)id_before_exhaustion + 1);
+    return teardown(state);
+}
+
+static void test_task_ids_exhausted(void **state) {
+    (void)state;
+    tt_socket_task first = connect_url("ws://a.example/");
+    assert_int_not_equal(first.id, 0);
+    id_before_exhaustion = first.id;
+    tt__core_set_next_task_id(UINT32_MAX - 1);
+    tt_socket_task a = connect_url("ws://a.example/");
+    tt_socket_task b = connect_url("ws://a.example/");
+    assert_int_equal(a.id, UINT32_MAX - 1);
+    assert_int_equal(b.id, UINT32_MAX);
+    settle();
+    tt_trace_clear(&trace);
+    tt_socket_task c = connect_url("ws://a.example/");
+    assert_int_equal(c.id, 0);
+    settle();
+    assert_string_equal(trace.text, "fail connectSocket:fail socketTaskId exhausted\n"
+                                    "complete connectSocket:fail socketTaskId exhausted\n");
+    /* The tasks that exist still work; a never-issued id stays invalid. */
+    tt_loop_open(b.id, "", "");
+    settle();
+    tt_trace_clear(&trace);
+    send_text(b, "last");
+    send_text((tt_socket_task){0}, "none");
+    settle();
+    assert_string_equal(trace.text, "success sendSocketMessage:ok\n"
+                                    "fail sendSocketMessage:fail invalid socketTaskId\n");
+    /* A shutdown does not start the ids over. */
+    tt_runtime_shutdown();
+    tt_runtime_config cfg = {0};
+    cfg.skip_domain_check = 1;
+    assert_int_equal(tt_runtime_configure(&cfg), 0);
+    assert_int_equal(connect_url("ws://a.example/").id, 0);
+}
+
 static void test_results_precede_events_queued_earlier(void **state) {
     (void)state;
     tt_socket_task t = connect_url("ws://a.example/");
@@ -859,6 +905,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_full_lifecycle_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids_count_up_and_are_never_reused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_task_ids_exhausted, setup, teardown_ids),
         cmocka_unit_test_setup_teardown(test_results_precede_events_queued_earlier, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_connect_options_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_null_options_and_null_url, setup, teardown),
