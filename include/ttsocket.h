@@ -239,9 +239,11 @@ typedef struct tt_close_event {
 /*
  * err_msg: one string from the errMsg table, identical on both builds. detail: a diagnostic sentence,
  * never NULL. Failures the core decides (timeout, close before open, shutdown, message too large) have
- * the same detail on both builds; for network failures the native build names the cause (e.g.
- * "connect: Connection refused (127.0.0.1:9)") while the web build gives "" because the browser
- * exposes nothing.
+ * the same detail on both builds. For network failures the native build names the cause (e.g.
+ * "connect: Connection refused (127.0.0.1:9)"); the web build gives "" when the browser reported the
+ * failure, because the browser exposes nothing, and tt_strerror() of the reason when it could not
+ * create the browser WebSocket at all: "no global WebSocket in this JavaScript environment"
+ * (TT_ENOWEBSOCKET; Node 20 needs --experimental-websocket) or "invalid URL" (the constructor threw).
  */
 typedef struct tt_error_event {
     const char *err_msg;
