@@ -5,6 +5,7 @@
 #   lifetime.test.mjs a game whose main() returns at once, under Node: every event still arrives
 #   browser.test.mjs  the same scenarios and exact traces in headless Debian Chromium (playwright-core)
 #   bundle.test.mjs   a Vite 7 app importing the npm package, run in Chromium
+#   package.test.mjs  the package imported by a page through an import map: a refused connectSocket
 #   demo.test.mjs     the demo mini-game page in Chromium
 #   install.test.mjs  cmake --install of the web preset; pkg-config and find_package consumers
 # Usage: tests/web/run.sh [test files...]   (default: all of the above)
@@ -21,7 +22,7 @@ cmake --build --preset web -j"$(nproc)" --target ttsocket ttsocket_web_package t
 
 cd "$here"
 if [ $# -eq 0 ]; then
-  set -- node.test.mjs lifetime.test.mjs browser.test.mjs bundle.test.mjs demo.test.mjs install.test.mjs
+  set -- node.test.mjs lifetime.test.mjs browser.test.mjs bundle.test.mjs package.test.mjs demo.test.mjs install.test.mjs
 fi
 # Test files run one at a time: the Chromium ones are heavy on a 2-core machine.
 exec node --test --test-concurrency=1 "$@"
