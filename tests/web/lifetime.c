@@ -5,7 +5,8 @@
  *
  *   lifetime echo <url>      connect, send "one", a 3-byte binary message and "three", each after the
  *                            previous echo, then close with 4000 "done"
- *   lifetime refused <url>   the URL is refused (not wss, no development mode): fail + complete only
+ *   lifetime refused <url>   the URL is refused (not wss, no development mode): its fail callback only;
+ *                            tt_runtime_poll(-1) says TT_EIDLE before, delivers the fail, then TT_EIDLE
  *
  * Every callback prints one line; the test compares the whole output.
  */
@@ -79,6 +80,8 @@ int main(int argc, char **argv) {
     tt_runtime_config cfg = {0};
     cfg.skip_domain_check = strcmp(argv[1], "refused") != 0;
     tt_runtime_configure(&cfg);
+    int refused = !cfg.skip_domain_check;
+    if (refused) printf("poll before any task: %s\n", tt_strerror(tt_runtime_poll(-1)));
     tt_connect_socket_options o = {0};
     o.url = argv[2];
     o.success = on_result;
@@ -89,6 +92,11 @@ int main(int argc, char **argv) {
     tt_socket_task_on_message(t, on_message, NULL);
     tt_socket_task_on_error(t, on_error, NULL);
     tt_socket_task_on_close(t, on_close, NULL);
+    if (refused) {
+        int n = tt_runtime_poll(-1);
+        printf("poll delivered %d\n", n);
+        printf("poll after: %s\n", tt_strerror(tt_runtime_poll(-1)));
+    }
     printf("main returns\n");
     return 0;
 }

@@ -2,7 +2,8 @@
 // with the README's Node flags -sENVIRONMENT=node -sEXIT_RUNTIME=1 -sSINGLE_FILE=1). Node exits as soon
 // as nothing keeps the Emscripten runtime alive, so every live task must hold it until its onClose has
 // been delivered: 20 runs in a row must each print the whole echo-and-close session and exit 0.
-// Also: a refused task ends the process after its fail + complete, and without --experimental-websocket
+// Also: tt_runtime_poll(-1) with nothing live returns TT_EIDLE on the web build too, a refused task ends
+// the process after its fail callback, and without --experimental-websocket
 // the error detail says that there is no global WebSocket.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,9 +63,17 @@ test('a task keeps the web runtime alive under Node until its onClose', async (t
     }
   });
 
-  await t.test('a refused task: its fail callback arrives, then the process ends by itself', async () => {
+  await t.test('a refused task: tt_runtime_poll(-1) is TT_EIDLE before and after its fail callback; the process ends', async () => {
     const r = await run(['--experimental-websocket'], ['refused', `${peer.url}/echo`]);
-    assert.equal(r.out, 'main returns\nconnect connectSocket:fail url scheme must be wss\n');
+    const idle = 'nothing to wait for: no live task and no pending callback';
+    assert.equal(r.out, [
+      `poll before any task: ${idle}`,
+      'connect connectSocket:fail url scheme must be wss',
+      'poll delivered 1',
+      `poll after: ${idle}`,
+      'main returns',
+      '',
+    ].join('\n'));
     assert.equal(r.code, 0);
   });
 
