@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc)
 export NODE_PATH := /usr/share/nodejs
 CTEST := ctest --output-on-failure -j$(JOBS)
 
-.PHONY: demo deps test test-web test-native test-asan test-wasi test-conformance test-parity build-native build-asan build-wasi cmocka-wasm install-check clean
+.PHONY: demo deps test test-web test-readme test-native test-asan test-wasi test-conformance test-parity build-native build-asan build-wasi cmocka-wasm install-check clean
 
 deps:
 	@tests/deps.sh
@@ -48,6 +48,13 @@ test-web: deps
 	@echo "== web: Node 20, headless Chromium, Vite bundle, installed web preset"
 	@tests/web/run.sh
 
+# The README's recipes, copied from README.md and web/package/README.md and run as written (tests/readme):
+# an out-of-tree build and install of both builds, the sample game natively, under Node and in Chromium,
+# ttws, and the package example in a page.
+test-readme: deps
+	@echo "== readme: the README's command blocks, run as written"
+	@node --test tests/readme/readme.test.mjs
+
 # Autobahn|Testsuite's core cases (1-10) against the native build and the web build in headless Chromium
 # (tests/conformance; the selftest first checks the judge with the npm ws client). The full table is in
 # build/conformance/report.md.
@@ -73,7 +80,7 @@ demo: deps
 	@node web/demo/run-demo.mjs build/native/native/tt_demo_client build/web/web/demo
 	@echo "(the interactive demo page: NODE_PATH=tests/node_modules node web/demo/serve.mjs, then open the printed URL)"
 
-test: test-native test-asan test-wasi install-check test-web test-conformance fuzz-smoke test-parity bench-smoke
+test: test-native test-asan test-wasi install-check test-web test-readme test-conformance fuzz-smoke test-parity bench-smoke
 	@echo "make test: all suites passed"
 
 clean:

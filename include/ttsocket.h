@@ -89,14 +89,17 @@ extern "C" {
     XX(EBUFFER, -26, "send buffer is full")                                     \
     XX(ETIMEOUTARG, -27, "invalid timeout")                                     \
     XX(EEXTENSION, -28, "invalid extension")                                    \
-    XX(EINSECURE, -29, "wss:// is required outside development mode")
+    XX(EINSECURE, -29, "wss:// is required outside development mode")           \
+    XX(EIDLE, -30, "nothing to wait for: no live task and no pending callback") \
+    XX(EINCALLBACK, -31, "not allowed inside a ttsocket callback")              \
+    XX(ENOWEBSOCKET, -32, "no global WebSocket in this JavaScript environment")
 
 typedef enum tt_errno {
     TT_OK = 0,
 #define TT__ERRNO_ENUM(name, value, text) TT_##name = (value),
     TT_ERRNO_MAP(TT__ERRNO_ENUM)
 #undef TT__ERRNO_ENUM
-    TT__ERRNO_LAST = -29
+    TT__ERRNO_LAST = -32
 } tt_errno;
 
 /* Returns a static English sentence for a TT_E* code (or "success" for 0, "unknown error" otherwise). */
@@ -243,9 +246,11 @@ typedef struct tt_close_event {
 /*
  * err_msg: one string from the errMsg table, identical on both builds. detail: a diagnostic sentence,
  * never NULL. Failures the core decides (timeout, close before open, shutdown, message too large) have
- * the same detail on both builds; for network failures the native build names the cause (e.g.
- * "connect: Connection refused (127.0.0.1:9)") while the web build gives "" because the browser
- * exposes nothing.
+ * the same detail on both builds. For network failures the native build names the cause (e.g.
+ * "connect: Connection refused (127.0.0.1:9)"); the web build gives "" when the browser reported the
+ * failure, because the browser exposes nothing, and tt_strerror() of the reason when it could not
+ * create the browser WebSocket at all: "no global WebSocket in this JavaScript environment"
+ * (TT_ENOWEBSOCKET; Node 20 needs --experimental-websocket) or "invalid URL" (the constructor threw).
  */
 typedef struct tt_error_event {
     const char *err_msg;
@@ -316,9 +321,15 @@ TT_EXTERN int tt_runtime_configure(const tt_runtime_config *config);
 
 /*
  * Runs I/O for every task and delivers pending callbacks in order. timeout_ms: 0 = do not wait,
- * -1 = wait until at least one callback was delivered or nothing is left to wait for, otherwise
- * the longest wait in milliseconds. Returns the number of callbacks delivered, or a negative TT_E* code.
- * Must not be called from inside a callback (returns TT_ESTATE).
+ * -1 = wait until at least one callback was delivered, otherwise the longest wait in milliseconds (with
+ * no live task and nothing pending it returns 0 at once). Both builds return:
+ * - the number of callbacks delivered (0 or more);
+ * - TT_EIDLE: timeout_ms is -1, nothing was delivered and nothing is left to wait for: no task is live
+ *   and no callback is pending. A refused tt_connect_socket() ends this way once its fail callback has
+ *   been delivered, so `while (!done && tt_runtime_poll(-1) >= 0) {}` cannot spin;
+ * - TT_EINCALLBACK: called from inside a ttsocket callback; nothing was done;
+ * - TT_EINVAL: timeout_ms is below -1;
+ * - another negative TT_E* code if the native event loop itself failed (e.g. TT_EIO).
  */
 TT_EXTERN int tt_runtime_poll(int timeout_ms);
 

@@ -843,7 +843,7 @@ int tt_runtime_configure(const tt_runtime_config *c) {
 static int live_work(void) { return rt.count > 0 || rt.head != NULL; }
 
 int tt_runtime_poll(int timeout_ms) {
-    if (rt.callback_depth > 0) return TT_ESTATE;
+    if (rt.callback_depth > 0) return TT_EINCALLBACK;
     if (timeout_ms < -1) return TT_EINVAL;
     unsigned long before = rt.delivered;
     uint64_t start = tt__now_ms();
@@ -867,6 +867,9 @@ int tt_runtime_poll(int timeout_ms) {
             if (rc < 0) return rc;
         }
         tt__core_service();
+        /* An endless wait with nothing that could ever end it: say so, instead of returning 0 to a
+         * `while (!done) tt_runtime_poll(-1);` loop that would then spin (a refused task, for one). */
+        if (timeout_ms == -1 && rt.delivered == before && !live_work()) return TT_EIDLE;
         if (rt.delivered != before || timeout_ms == 0 || !live_work() || !tt__transport_can_block() ||
             !rt.transport_ready)
             break;

@@ -200,6 +200,15 @@ mergeInto(LibraryManager.library, {
     runtimeKeepalivePop();
   },
 
+  // Holds (hold != 0) or lets go of the runtime: Emscripten's keepalive counter, which EXIT_RUNTIME
+  // builds check after every callback. transport_web.c holds it once per live connection (3.1.6 has
+  // no C API for the counter).
+  tt__web_keepalive__deps: ['$runtimeKeepalivePush', '$runtimeKeepalivePop'],
+  tt__web_keepalive: function(hold) {
+    if (hold) runtimeKeepalivePush();
+    else runtimeKeepalivePop();
+  },
+
   // Fills buf with n bytes from crypto.getRandomValues (browser and Node >= 19 global crypto).
   tt__web_random: function(buf, n) {
     var view = HEAPU8.subarray(buf, buf + n);

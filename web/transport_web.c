@@ -35,6 +35,12 @@ extern void tt__web_release(int ws, int abort);
 extern int tt__web_timer_set(void (*cb)(void *), double ms, void *user_data);
 extern void tt__web_timer_clear(int handle);
 extern int tt__web_random(uint8_t *buf, size_t n);
+extern void tt__web_keepalive(int hold);
+
+/* tt__web_new's results other than a socket id (web/library_ttsocket.js). */
+#define TT__WEB_NEW_THREW (-1)
+#define TT__WEB_NEW_NO_WEBSOCKET (-2)
+#define TT__WEB_NEW_NO_MEMORY (-3)
 
 /* The allocator for web/library_ttsocket.js (event struct, receive buffer), exported so that the game's
  * EXPORTED_FUNCTIONS need not name _malloc and _free. */
@@ -71,8 +77,21 @@ static void conn_unlink(tt__conn *c) {
     c->prev = c->next = NULL;
 }
 
+/*
+ * Each live connection holds the runtime alive (Emscripten's keepalive counter), so a game's main() may
+ * return while its tasks run: an EXIT_RUNTIME build (Node) would otherwise exit after the next callback
+ * that leaves no timer pending, before the task's onClose. When the connection is released, the events
+ * still to come are queued in the core, whose service timer (tt__web_timer_set) holds the runtime until
+ * they are delivered; the runtime may exit after the callback that delivered the last onClose.
+ */
+static void conn_link_alive(tt__conn *c) {
+    conn_link(c);
+    tt__web_keepalive(1);
+}
+
 /* Silences the JavaScript socket (optionally closing it) and frees the connection. */
 static void conn_release(tt__conn *c, int abort) {
+    tt__web_keepalive(0);
     conn_unlink(c);
     if (c->grace_timer) tt__web_timer_clear(c->grace_timer);
     tt__web_release(c->ws, abort);
@@ -251,11 +270,13 @@ int tt__transport_open(const tt__open_params *params, tt__conn **conn) {
     tt__free(protocols);
     if (ws <= 0) {
         tt__free(c);
-        return ws == -1 ? TT_EURL : ws == -3 ? TT_ENOMEM : TT_ECONNECT;
+        /* The core fails the task with tt_strerror() of this code as the error detail. */
+        return ws == TT__WEB_NEW_THREW ? TT_EURL : ws == TT__WEB_NEW_NO_MEMORY ? TT_ENOMEM
+             : ws == TT__WEB_NEW_NO_WEBSOCKET ? TT_ENOWEBSOCKET : TT_ECONNECT;
     }
     c->id = params->id;
     c->ws = ws;
-    conn_link(c);
+    conn_link_alive(c);
     *conn = c;
     return TT_OK;
 }

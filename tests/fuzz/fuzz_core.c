@@ -16,7 +16,7 @@
  *   OPEN and never larger than max_message_size; onError only immediately before that task's onClose;
  *   readyState CLOSED during onError and onClose; exactly one onClose per created task by the end of
  *   the run, and nothing after it;
- * - tt_runtime_poll returns the number of callbacks it delivered (TT_ESTATE inside a callback);
+ * - tt_runtime_poll returns the number of callbacks it delivered (TT_EINCALLBACK inside a callback);
  * - after tt_runtime_shutdown nothing is live in the loopback and tt__alloc_live() is back where it began.
  */
 #include <stdint.h>
@@ -420,7 +420,7 @@ static void do_armed(void) {
     case 1: api_send(&r); break;
     case 2: api_close(&r); break;
     case 3: api_connect(&r); break;
-    case 4: FUZZ_CHECK(tt_runtime_poll(0) == TT_ESTATE, "poll inside a callback"); break;
+    case 4: FUZZ_CHECK(tt_runtime_poll(0) == TT_EINCALLBACK, "poll inside a callback"); break;
     case 5: tt_runtime_shutdown(); break;
     default: break;
     }

@@ -618,7 +618,64 @@ static void test_poll_inside_callback_refused(void **state) {
     tt_socket_task_on_open(t, poll_in_open, NULL);
     tt_loop_open(t.id, "", "");
     settle();
-    assert_int_equal(poll_result_in_callback, TT_ESTATE);
+    /* Its own code, whose text names the mistake (not "WebSocket is not connected"). */
+    assert_int_equal(poll_result_in_callback, TT_EINCALLBACK);
+    assert_string_equal(tt_strerror(TT_EINCALLBACK), "not allowed inside a ttsocket callback");
+}
+
+/* With no task and nothing queued, an endless wait has nothing to wait for: TT_EIDLE, at once. A wait
+ * with a limit, or none, still returns 0. */
+static void test_poll_forever_with_nothing_live_is_idle(void **state) {
+    (void)state;
+    uint64_t start = tt_test_clock_now();
+    assert_int_equal(tt_runtime_poll(-1), TT_EIDLE);
+    assert_int_equal(tt_runtime_poll(0), 0);
+    assert_int_equal(tt_runtime_poll(50), 0);
+    assert_int_equal(tt_test_clock_now(), start);
+    assert_string_equal(tt_strerror(TT_EIDLE), "nothing to wait for: no live task and no pending callback");
+}
+
+static int refused_done;
+static void refused_on_close(tt_socket_task task, const tt_close_event *e, void *ud) {
+    (void)task; (void)e; (void)ud;
+    refused_done = 1;
+}
+
+/* The README's loop with options the runtime refuses: {0} comes back, listeners set on it do nothing, the
+ * first poll delivers fail + complete and the next one says TT_EIDLE, so the loop ends instead of
+ * spinning. */
+static void test_refused_task_loop_ends(void **state) {
+    (void)state;
+    const char *domains[] = {"game.example.com"};
+    tt_runtime_config c = {0};
+    c.socket_domains = domains;
+    c.socket_domain_count = 1;
+    assert_int_equal(tt_runtime_configure(&c), 0);
+    tt_socket_task t = connect_url("wss://elsewhere.example/ws");
+    assert_int_equal(t.id, 0);
+    refused_done = 0;
+    tt_socket_task_on_close(t, refused_on_close, NULL);
+    int rc = 0, rounds = 0;
+    while (!refused_done && rounds < 1000 && (rc = tt_runtime_poll(-1)) >= 0) rounds++;
+    assert_int_equal(rc, TT_EIDLE);
+    assert_int_equal(rounds, 1);
+    assert_int_equal(refused_done, 0);
+    assert_trace("fail connectSocket:fail url not in domain list\n"
+                 "complete connectSocket:fail url not in domain list\n");
+}
+
+/* After a task's onClose nothing is live: the next endless wait is TT_EIDLE, not a hang or a spin. */
+static void test_poll_forever_after_the_last_close_is_idle(void **state) {
+    (void)state;
+    tt_loop_set_auto(1);
+    tt_socket_task t = connect_url("ws://a.example/");
+    settle();
+    close_task(t, 1000, "");
+    int rc, rounds = 0;
+    while ((rc = tt_runtime_poll(-1)) > 0 && rounds < 100) rounds++;
+    assert_int_equal(rc, TT_EIDLE);
+    assert_int_equal(tt_socket_task_ready_state(t), TT_CLOSED);
+    assert_true(strstr(trace.text, "close 1000  clean=1 state=3\n") != NULL);
 }
 
 /* A send made inside onMessage reports after that callback has returned, before later events. */
@@ -925,6 +982,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_send_buffer_full_fails_connection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_buffered_amount_from_transport, setup, teardown),
         cmocka_unit_test_setup_teardown(test_poll_inside_callback_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_poll_forever_with_nothing_live_is_idle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_task_loop_ends, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_poll_forever_after_the_last_close_is_idle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callback_results_come_after_the_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_direct_delivery_does_not_allocate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results_of_sends_from_on_message_do_not_force_copies, setup, teardown),

@@ -2,8 +2,10 @@
 # The web test suite (make test-web): builds the web preset's library, npm package, demo and test
 # drivers, then runs with node's test runner:
 #   node.test.mjs     the C driver under Node 20 --experimental-websocket against the ws peer
+#   lifetime.test.mjs a game whose main() returns at once, under Node: every event still arrives
 #   browser.test.mjs  the same scenarios and exact traces in headless Debian Chromium (playwright-core)
 #   bundle.test.mjs   a Vite 7 app importing the npm package, run in Chromium
+#   package.test.mjs  the package imported by a page through an import map: a refused connectSocket
 #   demo.test.mjs     the demo mini-game page in Chromium
 #   install.test.mjs  cmake --install of the web preset; pkg-config and find_package consumers
 # Usage: tests/web/run.sh [test files...]   (default: all of the above)
@@ -16,11 +18,11 @@ cd "$root"
 cmake --preset web >/dev/null
 # Only the web targets: the library, the npm package, the demo and the test drivers.
 cmake --build --preset web -j"$(nproc)" --target ttsocket ttsocket_web_package ttsocket_demo \
-  tt_web_driver_node tt_web_driver_browser
+  tt_web_driver_node tt_web_driver_browser tt_web_lifetime_node
 
 cd "$here"
 if [ $# -eq 0 ]; then
-  set -- node.test.mjs browser.test.mjs bundle.test.mjs demo.test.mjs install.test.mjs
+  set -- node.test.mjs lifetime.test.mjs browser.test.mjs bundle.test.mjs package.test.mjs demo.test.mjs install.test.mjs
 fi
 # Test files run one at a time: the Chromium ones are heavy on a 2-core machine.
 exec node --test --test-concurrency=1 "$@"

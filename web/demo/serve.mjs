@@ -13,7 +13,9 @@ const { WebSocketServer } = require('ws');
 
 const root = path.resolve(process.argv[2] || path.join(here, '../../build/web/web/demo'));
 const port = Number(process.argv[3] || 0);
-const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+// .mjs too: a page that imports the ES-module package (ttsocket.mjs) needs a JavaScript MIME type.
+const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.cjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 
 const server = http.createServer((req, res) => {
   const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '') || 'index.html';

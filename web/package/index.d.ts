@@ -24,6 +24,7 @@ export interface ErrorEvent { errMsg: string; detail: string }
 export interface CloseEvent { code: number; reason: string; wasClean: boolean }
 
 export declare class SocketTask {
+  /** 1, 2, 3 ... in creation order; 0 for the task of a refused connectSocket (no event ever arrives). */
   readonly socketTaskId: number;
   /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED */
   readonly readyState: number;
@@ -54,8 +55,12 @@ export declare class TTSocketRuntime {
   version(): string;
   /** 0, or a negative TT_E* code. */
   configure(config?: RuntimeConfig): number;
-  /** The task, or null when the options were refused (fail/complete report why). */
-  connectSocket(options: ConnectSocketOptions): SocketTask | null;
+  /**
+   * Always a task, as tt.connectSocket returns one. When the options are refused, fail/complete report
+   * why, socketTaskId is 0, no listener is ever called, readyState is 3 (CLOSED) and send/close fail
+   * with "sendSocketMessage:fail invalid socketTaskId" / "closeSocket:fail invalid socketTaskId".
+   */
+  connectSocket(options: ConnectSocketOptions): SocketTask;
   shutdown(): void;
 }
 

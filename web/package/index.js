@@ -120,7 +120,10 @@ export class TTSocketRuntime {
     return rc;
   }
 
-  // tt.connectSocket({url, header, protocols, timeout, success, fail, complete}) -> SocketTask or null
+  // tt.connectSocket({url, header, protocols, timeout, success, fail, complete}) -> SocketTask, always, as
+  // tt returns one. When the options are refused, fail (then complete) says why, the task's
+  // socketTaskId is 0 (no task, as the C API's {0}), no event ever reaches its listeners, readyState is
+  // CLOSED and its send/close fail with "...:fail invalid socketTaskId".
   connectSocket(options = {}) {
     const m = this._m;
     const req = this._request(options);
@@ -132,9 +135,8 @@ export class TTSocketRuntime {
     const hdrArr = this._ptrs(hdrs);
     const id = m._ttjs_connect(url, protoArr, protos.length, hdrArr, hdrs.length / 2, options.timeout | 0, req);
     [url, protoArr, hdrArr, ...protos, ...hdrs].forEach((p) => m._free(p));
-    if (!id) return null;
     const task = new SocketTask(this, id);
-    this._tasks.set(id, task);
+    if (id) this._tasks.set(id, task);
     return task;
   }
 
