@@ -9,6 +9,7 @@ JOBS ?= $(shell nproc)
 export NODE_PATH := /usr/share/nodejs
 CTEST := ctest --output-on-failure -j$(JOBS)
 
+.PHONY: test-packaging abi-baseline package
 .PHONY: demo deps test test-web test-native test-asan test-wasi test-conformance test-parity build-native build-asan build-wasi cmocka-wasm install-check clean
 
 deps:
@@ -44,6 +45,19 @@ test-wasi: build-wasi
 install-check: build-native
 	@tests/install-check.sh
 
+# Packaging (tests/packaging): the shared library's exported symbols, its ABI against the committed
+# baseline tests/abi/ttsocket.abi (and a self-test that the check rejects a removed field), the
+# add_subdirectory/FetchContent consumer (native and web) and the .deb packages installed into a
+# throw-away root. make abi-baseline refreshes the baseline (see README, "Versioning and ABI").
+test-packaging: build-native
+	@echo "== packaging: exported symbols, ABI, vendored consumer, .deb packages"
+	@tests/packaging/exported-symbols.sh build/native/libttsocket.so
+	@tests/packaging/abi-check.sh build/native/libttsocket.so
+	@tests/packaging/abi-selftest.sh
+
+abi-baseline: build-native
+	@tests/packaging/abi-check.sh --write build/native/libttsocket.so
+
 test-web: deps
 	@echo "== web: Node 20, headless Chromium, Vite bundle, installed web preset"
 	@tests/web/run.sh
@@ -73,7 +87,7 @@ demo: deps
 	@node web/demo/run-demo.mjs build/native/native/tt_demo_client build/web/web/demo
 	@echo "(the interactive demo page: NODE_PATH=tests/node_modules node web/demo/serve.mjs, then open the printed URL)"
 
-test: test-native test-asan test-wasi install-check test-web test-conformance fuzz-smoke test-parity bench-smoke
+test: test-native test-asan test-wasi install-check test-packaging test-web test-conformance fuzz-smoke test-parity bench-smoke
 	@echo "make test: all suites passed"
 
 clean:
