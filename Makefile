@@ -54,6 +54,7 @@ test-packaging: build-native
 	@tests/packaging/exported-symbols.sh build/native/libttsocket.so
 	@tests/packaging/abi-check.sh build/native/libttsocket.so
 	@tests/packaging/abi-selftest.sh
+	@tests/packaging/vendored.sh
 
 abi-baseline: build-native
 	@tests/packaging/abi-check.sh --write build/native/libttsocket.so
