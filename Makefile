@@ -55,6 +55,13 @@ test-packaging: build-native
 	@tests/packaging/abi-check.sh build/native/libttsocket.so
 	@tests/packaging/abi-selftest.sh
 	@tests/packaging/vendored.sh
+	@tests/packaging/deb.sh
+
+# Debian packages in build/package/packages: libttsocketN, libttsocket-dev, ttws (see README, "Install").
+package: deps
+	@cmake --preset package >/dev/null
+	@cmake --build --preset package -j$(JOBS)
+	@cd build/package && cpack -G DEB
 
 abi-baseline: build-native
 	@tests/packaging/abi-check.sh --write build/native/libttsocket.so
