@@ -3,7 +3,8 @@
 # drivers, then runs with node's test runner:
 #   node.test.mjs     the C driver under Node 20 --experimental-websocket against the ws peer
 #   browser.test.mjs  the same scenarios and exact traces in headless Debian Chromium (playwright-core)
-#   bundle.test.mjs   a Vite 7 app importing the npm package, run in Chromium
+#   bundle.test.mjs   npm pack; the tarball in fresh Vite 7 and webpack 5 apps run in Chromium; tsc
+#                     checks a TypeScript example against the shipped .d.ts
 #   demo.test.mjs     the demo mini-game page in Chromium
 #   install.test.mjs  cmake --install of the web preset; pkg-config and find_package consumers
 # Usage: tests/web/run.sh [test files...]   (default: all of the above)
