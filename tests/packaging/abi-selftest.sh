@@ -16,7 +16,7 @@ fail() { echo "abi-selftest: FAIL: $*"; exit 1; }
 # The library's sources only (tests and programs are off in the variant build).
 src="$tmp/src"
 mkdir -p "$src"
-cp -r "$root/CMakeLists.txt" "$root/include" "$root/src" "$root/native" "$src/" || fail "cannot copy the sources"
+cp -r "$root/CMakeLists.txt" "$root/include" "$root/src" "$root/native" "$root/packaging" "$src/" || fail "cannot copy the sources"
 # edit_close_options REPLACEMENT: rewrites the reserved tail of tt_close_options in the copy.
 edit_close_options() {
   python3 - "$src/include/ttsocket.h" "$1" <<'PY' || fail "cannot edit the copy of ttsocket.h"
