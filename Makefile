@@ -1,5 +1,7 @@
 # Entry points for users and CI. Each target first makes sure its dependencies are installed.
-# make test   - everything .ci/run runs: unit tests (native, asan, wasi), integration, web, parity, conformance
+# make test   - everything .ci/run runs: unit tests (native, asan, wasi), integration, packaging, web, parity,
+#               conformance
+# make package - the .deb packages (build/package/packages)
 # make demo   - the main job (see README)
 # make bench  - benchmarks (Release), never part of make test
 # make fuzz   - libFuzzer targets, SECONDS=N each

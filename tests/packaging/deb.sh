@@ -9,17 +9,19 @@
 # machine's package status so Depends are checked against the packages really installed here (libssl3,
 # zlib1g, libssl-dev, ...). Maintainer scripts run chrooted into ROOT: the runtime package's
 # postinst/postrm call ldconfig, so ROOT gets /bin/sh (with the libraries it needs) and the static
-# ldconfig from this machine. Needs root (dpkg --root and chroot).
+# ldconfig from this machine. dpkg runs as root (through sudo when the test is not root, as
+# tests/deps.sh does for apt-get).
 # Usage: tests/packaging/deb.sh   (about 30 s on 2 cores)
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/tt-deb.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
+if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+trap '$sudo rm -rf "$tmp"' EXIT
 jobs="$(nproc 2>/dev/null || echo 2)"
 log="$tmp/log"
 fail() { [ -s "$log" ] && tail -n 40 "$log"; echo "deb: FAIL: $*"; exit 1; }
 run() { local what="$1"; shift; "$@" >"$log" 2>&1 || fail "$what"; }
-[ "$(id -u)" -eq 0 ] || fail "needs root (dpkg --root runs maintainer scripts in a chroot)"
+[ -z "$sudo" ] || sudo -n true 2>/dev/null || fail "needs root or sudo (dpkg --root runs maintainer scripts in a chroot)"
 for tool in dpkg dpkg-deb dpkg-shlibdeps dpkg-architecture cpack file; do
   command -v "$tool" >/dev/null || fail "$tool not found (tests/deps.sh installs dpkg-dev and file)"
 done
@@ -81,7 +83,7 @@ copy_in "$(command -v ldconfig)"
 for l in $(ldd /bin/sh | grep -o '/[^ ]*'); do copy_in "$l"; done
 (cd "$r" && find . \( -type f -o -type l \) ! -path './var/lib/dpkg/*' | sort) >"$tmp/before"
 
-run "dpkg --root ROOT -i (the three packages)" dpkg --root="$r" --force-not-root -i "${debs[@]}"
+run "dpkg --root ROOT -i (the three packages)" $sudo dpkg --root="$r" --force-not-root -i "${debs[@]}"
 for p in "$runtime" libttsocket-dev ttws; do
   st=$(dpkg --root="$r" -s "$p" 2>/dev/null | sed -n 's/^Status: //p')
   [ "$st" = "install ok installed" ] || fail "$p is '$st' in the throw-away root"
@@ -100,7 +102,7 @@ echo "$ttws_out" >"$log"
 echo "deb: the installed ttws runs ($(head -n1 "$log"))"
 
 # 5. Purge; nothing of the packages may remain.
-run "dpkg --root ROOT --purge" dpkg --root="$r" --force-not-root --purge ttws libttsocket-dev "$runtime"
+run "dpkg --root ROOT --purge" $sudo dpkg --root="$r" --force-not-root --purge ttws libttsocket-dev "$runtime"
 (cd "$r" && find . \( -type f -o -type l \) ! -path './var/lib/dpkg/*' ! -path './etc/ld.so.cache' | sort) >"$tmp/after"
 diff "$tmp/before" "$tmp/after" >"$log" || fail "files left after dpkg --purge"
 leftover=$(find "$r/usr" -type d -empty -prune -o -path "$r/usr/lib/$multiarch" -prune -o -name '*ttsocket*' -print)
