@@ -1,5 +1,7 @@
 # Entry points for users and CI. Each target first makes sure its dependencies are installed.
-# make test   - everything .ci/run runs: unit tests (native, asan, wasi), integration, web, parity, conformance
+# make test   - everything .ci/run runs: unit tests (native, asan, wasi), integration, packaging, web, parity,
+#               conformance
+# make package - the .deb packages (build/package/packages)
 # make demo   - the main job (see README)
 # make bench  - benchmarks (Release), never part of make test
 # make fuzz   - libFuzzer targets, SECONDS=N each
@@ -9,6 +11,7 @@ JOBS ?= $(shell nproc)
 export NODE_PATH := /usr/share/nodejs
 CTEST := ctest --output-on-failure -j$(JOBS)
 
+.PHONY: test-packaging abi-baseline package
 .PHONY: demo deps test test-web test-readme test-native test-asan test-wasi test-conformance test-parity build-native build-asan build-wasi cmocka-wasm install-check clean
 
 deps:
@@ -43,6 +46,27 @@ test-wasi: build-wasi
 
 install-check: build-native
 	@tests/install-check.sh
+
+# Packaging (tests/packaging): the shared library's exported symbols, its ABI against the committed
+# baseline tests/abi/ttsocket.abi (and a self-test that the check rejects a removed field), the
+# add_subdirectory/FetchContent consumer (native and web) and the .deb packages installed into a
+# throw-away root. make abi-baseline refreshes the baseline (see README, "Versioning and ABI").
+test-packaging: build-native
+	@echo "== packaging: exported symbols, ABI, vendored consumer, .deb packages"
+	@tests/packaging/exported-symbols.sh build/native/libttsocket.so
+	@tests/packaging/abi-check.sh build/native/libttsocket.so
+	@tests/packaging/abi-selftest.sh
+	@tests/packaging/vendored.sh
+	@tests/packaging/deb.sh
+
+# Debian packages in build/package/packages: libttsocketN, libttsocket-dev, ttws (see README, "Install").
+package: deps
+	@cmake --preset package >/dev/null
+	@cmake --build --preset package -j$(JOBS)
+	@cd build/package && cpack -G DEB
+
+abi-baseline: build-native
+	@tests/packaging/abi-check.sh --write build/native/libttsocket.so
 
 test-web: deps
 	@echo "== web: Node 20, headless Chromium, Vite bundle, installed web preset"
@@ -80,7 +104,7 @@ demo: deps
 	@node web/demo/run-demo.mjs build/native/native/tt_demo_client build/web/web/demo
 	@echo "(the interactive demo page: NODE_PATH=tests/node_modules node web/demo/serve.mjs, then open the printed URL)"
 
-test: test-native test-asan test-wasi install-check test-web test-readme test-conformance fuzz-smoke test-parity bench-smoke
+test: test-native test-asan test-wasi install-check test-packaging test-web test-readme test-conformance fuzz-smoke test-parity bench-smoke
 	@echo "make test: all suites passed"
 
 clean:

@@ -24,6 +24,18 @@
  * receives it. Copy what you keep.
  *
  * Every option struct is zero-initialisable, and zero means the documented default.
+ *
+ * ABI (README, "Versioning and ABI"): libttsocket.so.N keeps its ABI for every release with the same
+ * major version N. The structs a caller fills and passes by pointer (tt_connect_socket_options,
+ * tt_send_options, tt_close_options, tt_runtime_config) end in reserved pointer slots, so a later minor
+ * version can add fields without changing their size or the offset of any existing field: a new field
+ * takes the place of reserved slots at the end, and a binary built against an older header passes zeros
+ * there, which always mean "the default". So callers must zero the whole struct, which a designated
+ * initializer ((tt_send_options){ .data = p, .length = n }), `= {0}` or memset all do; never read,
+ * write or copy the reserved slots. tt_header is an element of an array the caller passes, so it never
+ * grows. The structs the library fills and passes to callbacks (tt_result and the events) may grow at
+ * their end; callers only read them through the pointer they receive and never allocate or copy them
+ * by value.
  */
 #ifndef TTSOCKET_H
 #define TTSOCKET_H
@@ -119,7 +131,8 @@ typedef struct tt_socket_task {
     uint32_t id;
 } tt_socket_task;
 
-/* One request header. Both strings are copied by tt_connect_socket(). */
+/* One request header. Both strings are copied by tt_connect_socket(). Callers pass arrays of it, so it
+ * never grows (see "ABI" above). */
 typedef struct tt_header {
     const char *name;
     const char *value;
@@ -162,6 +175,7 @@ typedef struct tt_connect_socket_options {
     int timeout_ms;
     tt_result_cb success, fail, complete;
     void *user_data;
+    void *reserved[8]; /* room for later fields: keep zero */
 } tt_connect_socket_options;
 
 /*
@@ -184,6 +198,7 @@ typedef struct tt_send_options {
     size_t length;
     tt_result_cb success, fail, complete;
     void *user_data;
+    void *reserved[4]; /* room for later fields: keep zero */
 } tt_send_options;
 
 /*
@@ -206,6 +221,7 @@ typedef struct tt_close_options {
     const char *reason;
     tt_result_cb success, fail, complete;
     void *user_data;
+    void *reserved[4]; /* room for later fields: keep zero */
 } tt_close_options;
 
 /*
@@ -316,6 +332,7 @@ typedef struct tt_runtime_config {
     int close_timeout_ms;
     int disable_deflate;
     size_t max_buffered_amount;
+    void *reserved[8]; /* room for later fields: keep zero */
 } tt_runtime_config;
 TT_EXTERN int tt_runtime_configure(const tt_runtime_config *config);
 

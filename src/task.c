@@ -109,7 +109,7 @@ static struct {
     tt__event *results_last;    /* the last result put ahead during that delivery */
 } rt = {NULL, 0, 0, 1, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0,
         {NULL, 0, 0, TT__DEFAULT_CONNECT_TIMEOUT_MS, 0, TT__DEFAULT_MAX_MESSAGE, NULL,
-         TT__DEFAULT_CLOSE_TIMEOUT_MS, 0, 0},
+         TT__DEFAULT_CLOSE_TIMEOUT_MS, 0, 0, {NULL}},
         NULL, NULL, 0, NULL};
 
 static void dispatch_pending_shutdown(void);

@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# Install check: installs the native build into a temporary prefix and builds two programs outside the
-# source tree against it, one through pkg-config only and one through find_package(ttsocket).
+# Install check: installs the native build into a temporary prefix (or checks an existing install, see
+# TT_INSTALL_PREFIX below) and builds programs outside the source tree against it, through pkg-config
+# only and through find_package(ttsocket), each linked to the shared and to the static library.
 #   1. cmake --preset native (if build/native is not configured yet) && cmake --build --preset native
 #   2. cmake --install build/native --prefix TMP
-#   3. TMP has include/ttsocket.h, LIBDIR/libttsocket.{a,so}, LIBDIR/pkgconfig/ttsocket.pc and
-#      LIBDIR/cmake/ttsocket/ttsocketConfig.cmake (LIBDIR is the build's CMAKE_INSTALL_LIBDIR, "lib")
-#   4. a tiny C program (tt_version, tt_strerror, tt_connect_socket with bad options) compiled and
+#   3. TMP has include/ttsocket.h, LIBDIR/libttsocket.a, LIBDIR/libttsocket.so.MAJOR.MINOR.PATCH with
+#      the symlinks libttsocket.so.MAJOR (the SONAME) and libttsocket.so, LIBDIR/pkgconfig/ttsocket.pc
+#      and LIBDIR/cmake/ttsocket/ttsocketConfig.cmake (LIBDIR is the build's CMAKE_INSTALL_LIBDIR, "lib")
+#   4. a tiny C program (tests/packaging/app/main.c: tt_version, tt_strerror, tt_connect_socket with
+#      bad options) compiled and
 #      linked with nothing but `PKG_CONFIG_PATH=TMP/LIBDIR/pkgconfig pkg-config --cflags --libs
-#      ttsocket` (plus --static when only the static library is installed), then run
-#   5. the same program as a CMake project: find_package(ttsocket) + ttsocket::ttsocket, then run
+#      ttsocket`: it must need libttsocket.so.MAJOR (and nothing of OpenSSL or zlib directly), and runs
+#   4b. the same with `cc -static ... $(pkg-config --cflags --libs --static ttsocket)`: a static
+#      executable (libttsocket.a, OpenSSL and zlib archives), and runs
+#   5. the same program as a CMake project: find_package(ttsocket) + ttsocket::ttsocket (needs the shared
+#      library) and + ttsocket::ttsocket_static (does not), both run
+# With TT_INSTALL_PREFIX=DIR and TT_INSTALL_LIBDIR=LIBDIR (the .deb test: the packages unpacked by dpkg)
+# steps 1-2 are skipped and DIR is checked instead.
 # Prints one line "install-check: PASS ..." or "install-check: FAIL ..." (with the failing step's log
 # before it) and exits non-zero on failure. The temporary directory is always removed.
 # Usage: tests/install-check.sh   (from anywhere; `make install-check` builds first)
@@ -43,103 +51,62 @@ for tool in cmake pkg-config "${CC:-cc}"; do
   command -v "$tool" >/dev/null 2>&1 || fail "$tool not found (run tests/deps.sh)"
 done
 
-# 1. Configure (first time only) and build.
-if [ ! -f "$build/CMakeCache.txt" ]; then
-  run "cmake --preset native" cmake --preset native
+if [ -n "${TT_INSTALL_PREFIX:-}" ]; then
+  prefix="$TT_INSTALL_PREFIX"
+  libdir="${TT_INSTALL_LIBDIR:-lib}"
+else
+  # 1. Configure (first time only) and build.
+  if [ ! -f "$build/CMakeCache.txt" ]; then
+    run "cmake --preset native" cmake --preset native
+  fi
+  run "cmake --build --preset native" cmake --build --preset native -j"$jobs"
+
+  # 2. Install into the temporary prefix.
+  run "cmake --install build/native --prefix $prefix" cmake --install "$build" --prefix "$prefix"
+  libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$build/CMakeCache.txt" | head -n1)
+  libdir="${libdir:-lib}"
 fi
-run "cmake --build --preset native" cmake --build --preset native -j"$jobs"
 
-# 2. Install into the temporary prefix.
-run "cmake --install build/native --prefix $prefix" cmake --install "$build" --prefix "$prefix"
-
-# 3. The installed files.
-libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$build/CMakeCache.txt" | head -n1)
-libdir="${libdir:-lib}"
+# 3. The installed files: header, both libraries with the SONAME symlinks, .pc, CMake package.
 case "$libdir" in /*) fail "CMAKE_INSTALL_LIBDIR is absolute ($libdir): the install cannot be relocated" ;; esac
 : >"$log"
-for f in include/ttsocket.h "$libdir/pkgconfig/ttsocket.pc" "$libdir/cmake/ttsocket/ttsocketConfig.cmake"; do
-  [ -f "$prefix/$f" ] || { (cd "$prefix" && find . -type f | sort) >"$log"; fail "not installed: $f"; }
+listing() { (cd "$prefix" && find . \( -type f -o -type l \) | sort) >"$log"; }
+for f in include/ttsocket.h "$libdir/libttsocket.a" "$libdir/pkgconfig/ttsocket.pc" \
+         "$libdir/cmake/ttsocket/ttsocketConfig.cmake"; do
+  [ -f "$prefix/$f" ] || { listing; fail "not installed: $f"; }
 done
-if [ -e "$prefix/$libdir/libttsocket.so" ]; then
-  linkage=shared
-elif [ -f "$prefix/$libdir/libttsocket.a" ]; then
-  linkage=static
-else
-  (cd "$prefix" && find . -type f | sort) >"$log"
-  fail "not installed: $libdir/libttsocket.a or $libdir/libttsocket.so"
-fi
-passed+=("files($linkage)")
+version=$(sed -n 's/^#define TT_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\).*/\2/p' "$prefix/include/ttsocket.h" | paste -sd.)
+major="${version%%.*}"
+real="$prefix/$libdir/libttsocket.so.$version"
+[ -f "$real" ] && [ ! -L "$real" ] || { listing; fail "not installed: $libdir/libttsocket.so.$version"; }
+for l in "libttsocket.so.$major" libttsocket.so; do
+  [ -L "$prefix/$libdir/$l" ] && [ "$(readlink -f "$prefix/$libdir/$l")" = "$(readlink -f "$real")" ] ||
+    { listing; fail "$libdir/$l is not a symlink to libttsocket.so.$version"; }
+done
+soname=$(readelf -d "$real" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ "$soname" = "libttsocket.so.$major" ] || fail "SONAME of libttsocket.so.$version is '$soname', not libttsocket.so.$major"
+passed+=("files(so.$version,a)")
+
+# needed PROGRAM: the shared libraries PROGRAM names (DT_NEEDED), one a line.
+needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
+# expect_shared PROGRAM / expect_static PROGRAM: how the program was linked to ttsocket.
+expect_shared() {
+  needed "$1" >"$log"
+  grep -qx "libttsocket.so.$major" "$log" || fail "$1 does not need libttsocket.so.$major"
+}
+expect_static() {
+  needed "$1" >"$log"
+  ! grep -q "libttsocket" "$log" || fail "$1 needs the shared library although linked statically"
+}
 
 # The outside program: only the public header and the installed library.
 mkdir -p "$tmp/app"
-cat >"$tmp/app/main.c" <<'C'
-#include <stdio.h>
-#include <string.h>
-#include <ttsocket.h>
-
-static int fail_calls, complete_calls;
-static char fail_msg[256];
-
-static void on_fail(const tt_result *r, void *user_data) {
-    (void)user_data;
-    fail_calls++;
-    snprintf(fail_msg, sizeof fail_msg, "%s", r && r->err_msg ? r->err_msg : "(null)");
-}
-static void on_complete(const tt_result *r, void *user_data) {
-    (void)r;
-    (void)user_data;
-    complete_calls++;
-}
-
-int main(void) {
-    int bad = 0;
-    const char *v = tt_version();
-    char expect[32];
-    snprintf(expect, sizeof expect, "%d.%d.%d", TT_VERSION_MAJOR, TT_VERSION_MINOR, TT_VERSION_PATCH);
-    if (!v || strcmp(v, expect) != 0) {
-        fprintf(stderr, "tt_version() = %s, header says %s\n", v ? v : "(null)", expect);
-        bad = 1;
-    }
-    const char *s = tt_strerror(TT_EINVAL);
-    if (!s || !*s || strcmp(tt_strerror(TT_OK), s) == 0) {
-        fprintf(stderr, "tt_strerror(TT_EINVAL) = %s\n", s ? s : "(null)");
-        bad = 1;
-    }
-    /* NULL options: refused, nothing called. */
-    tt_socket_task t = tt_connect_socket(NULL);
-    if (t.id != 0) {
-        fprintf(stderr, "tt_connect_socket(NULL) returned task %u\n", (unsigned)t.id);
-        bad = 1;
-    }
-    /* A URL that is not ws/wss: refused, fail + complete come from the dispatch point. */
-    tt_connect_socket_options o;
-    memset(&o, 0, sizeof o);
-    o.url = "ftp://example.invalid/";
-    o.fail = on_fail;
-    o.complete = on_complete;
-    t = tt_connect_socket(&o);
-    if (t.id != 0) {
-        fprintf(stderr, "tt_connect_socket(ftp://) returned task %u\n", (unsigned)t.id);
-        bad = 1;
-    }
-    for (int i = 0; i < 20 && (fail_calls == 0 || complete_calls == 0); i++) tt_runtime_poll(0);
-    if (fail_calls != 1 || complete_calls != 1) {
-        fprintf(stderr, "bad options: fail called %d times, complete %d times (want 1 and 1)\n",
-                fail_calls, complete_calls);
-        bad = 1;
-    }
-    tt_runtime_shutdown();
-    printf("ttsocket %s; tt_strerror(TT_EINVAL) = \"%s\"; bad options -> \"%s\"\n", v ? v : "?",
-           s ? s : "?", fail_msg);
-    return bad;
-}
-C
+cp "$root/tests/packaging/app/main.c" "$tmp/app/main.c" || fail "cannot copy tests/packaging/app/main.c"
 
 # 4. pkg-config only.
 export PKG_CONFIG_PATH="$prefix/$libdir/pkgconfig"
 unset PKG_CONFIG_LIBDIR PKG_CONFIG_SYSROOT_DIR
 pc_args=(--cflags --libs)
-[ "$linkage" = static ] && pc_args+=(--static)
 if ! pc_flags=$(pkg-config "${pc_args[@]}" ttsocket 2>"$log"); then
   fail "pkg-config ${pc_args[*]} ttsocket"
 fi
@@ -158,10 +125,22 @@ same_dir "$pc_libdir" "$prefix/$libdir" ||
 # shellcheck disable=SC2086  # pkg-config's output is a list of words
 run "compile and link with pkg-config (${CC:-cc} main.c $pc_flags)" \
   "${CC:-cc}" -std=c11 -Wall -Wextra -Werror -o "$tmp/app/app-pkgconfig" "$tmp/app/main.c" $pc_flags
+expect_shared "$tmp/app/app-pkgconfig"
 run "run the pkg-config program" env LD_LIBRARY_PATH="$prefix/$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
   "$tmp/app/app-pkgconfig"
 pc_out=$(cat "$log")
 passed+=("pkg-config${pc_version:+($pc_version)}")
+
+# 4b. pkg-config --static: a static executable, libttsocket.a and its dependencies' archives.
+if ! pc_static=$(pkg-config --cflags --libs --static ttsocket 2>"$log"); then
+  fail "pkg-config --cflags --libs --static ttsocket"
+fi
+# shellcheck disable=SC2086
+run "compile and link with pkg-config --static (${CC:-cc} -static main.c $pc_static)" \
+  "${CC:-cc}" -std=c11 -Wall -Wextra -Werror -static -o "$tmp/app/app-static" "$tmp/app/main.c" $pc_static
+expect_static "$tmp/app/app-static"
+run "run the pkg-config --static program" "$tmp/app/app-static"
+passed+=("pkg-config--static")
 
 # 5. find_package(ttsocket) + ttsocket::ttsocket.
 mkdir -p "$tmp/cmake-app"
@@ -173,6 +152,9 @@ find_package(ttsocket REQUIRED)
 add_executable(app main.c)
 set_target_properties(app PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON)
 target_link_libraries(app ttsocket::ttsocket)
+add_executable(app_static main.c)
+set_target_properties(app_static PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON)
+target_link_libraries(app_static ttsocket::ttsocket_static)
 CM
 run "configure a find_package(ttsocket) project" \
   cmake -S "$tmp/cmake-app" -B "$tmp/cmake-app/build" -DCMAKE_PREFIX_PATH="$prefix" \
@@ -182,8 +164,11 @@ found=$(sed -n 's/^ttsocket_DIR:[A-Z]*=//p' "$tmp/cmake-app/build/CMakeCache.txt
 same_dir "$found" "$prefix/$libdir/cmake/ttsocket" ||
   fail "find_package(ttsocket) found $found, not the one installed in $prefix"
 run "build the find_package(ttsocket) project" cmake --build "$tmp/cmake-app/build"
-run "run the find_package(ttsocket) program" "$tmp/cmake-app/build/app"
-passed+=("find_package")
+expect_shared "$tmp/cmake-app/build/app"
+expect_static "$tmp/cmake-app/build/app_static"
+run "run the find_package(ttsocket) program (ttsocket::ttsocket)" "$tmp/cmake-app/build/app"
+run "run the find_package(ttsocket) program (ttsocket::ttsocket_static)" "$tmp/cmake-app/build/app_static"
+passed+=("find_package(shared,static)")
 
 echo "$pc_out"
-echo "install-check: PASS ($linkage library; ${passed[*]})"
+echo "install-check: PASS (${passed[*]})"

@@ -4,7 +4,8 @@
 #   node.test.mjs     the C driver under Node 20 --experimental-websocket against the ws peer
 #   lifetime.test.mjs a game whose main() returns at once, under Node: every event still arrives
 #   browser.test.mjs  the same scenarios and exact traces in headless Debian Chromium (playwright-core)
-#   bundle.test.mjs   a Vite 7 app importing the npm package, run in Chromium
+#   bundle.test.mjs   npm pack; the tarball in fresh Vite 7 and webpack 5 apps run in Chromium; tsc
+#                     checks a TypeScript example against the shipped .d.ts
 #   package.test.mjs  the package imported by a page through an import map: a refused connectSocket
 #   demo.test.mjs     the demo mini-game page in Chromium
 #   install.test.mjs  cmake --install of the web preset; pkg-config and find_package consumers

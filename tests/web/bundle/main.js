@@ -1,5 +1,6 @@
-// A sample app that imports the npm package by name ('ttsocket-web', aliased to the built package
-// directory in vite.config.mjs) and does one text and one binary echo round-trip.
+// A sample app that imports the npm package by name ('ttsocket-web', installed from the packed tarball
+// into a fresh Vite or webpack project by bundle.test.mjs) and does one text and one binary echo
+// round-trip.
 import createTTSocket from 'ttsocket-web';
 
 const result = { events: [] };
