@@ -152,9 +152,12 @@ typedef void (*tt_result_cb)(const tt_result *result, void *user_data);
 /*
  * Options of tt_connect_socket(). Everything is copied before the call returns.
  *
- * url: required; ws:// or wss:// (http:// and https:// are accepted and mean ws:// and wss://, as in
- *   the browser). Unless tt_runtime_config.skip_domain_check is set, the scheme must be wss and the host
- *   must be one of the configured socket domains.
+ * url: required; wss:// (ws:// only with tt_runtime_config.skip_domain_check); http:// and https:// are
+ *   refused ("connectSocket:fail invalid url scheme"), as tt requires. The URL is accepted only when a
+ *   browser's URL parser would read it as the same host, port, path and query (the README's "URLs"
+ *   section lists what is refused, e.g. backslashes, userinfo, "127.1"); both builds connect to the URL
+ *   rebuilt from the parsed parts. Unless skip_domain_check is set, the host must be one of the
+ *   configured socket domains.
  * header/header_count: extra request headers. Names must be HTTP tokens and values must not contain CR,
  *   LF or NUL. Referer and every name a browser forbids (Host, Origin, Cookie, Sec-*, Proxy-*, ...) are
  *   refused. The web build cannot send headers at all (see the README's parity exceptions).
@@ -305,7 +308,9 @@ TT_EXTERN size_t tt_socket_task_buffered_amount(tt_socket_task task);
  * copied.
  *
  * socket_domains: the game's legal socket domains (host names, matched case-insensitively; a leading
- *   "wss://" and a trailing port are tolerated). skip_domain_check: development mode, any host and ws://.
+ *   "wss://" and a trailing port are tolerated; "[v6]" entries match any spelling of that address; a
+ *   trailing dot is ignored on either side, so "good.example." matches "good.example" and the other way
+ *   round). skip_domain_check: development mode, any host and ws://.
  * connect_timeout_ms: default of tt_connect_socket_options.timeout_ms; 0 = 60000.
  * max_connections: tasks that may be alive at once; 0 = unlimited.
  * max_message_size: incoming messages larger than this fail the connection (onError "WebSocket message

@@ -27,12 +27,18 @@ void tt__native_install_hooks(void);
  */
 typedef struct tt__resolve_req tt__resolve_req;
 
+/* The longest DNS name, without the root's trailing dot (RFC 1035: 255 bytes on the wire). */
+#define TT__DNS_NAME_MAX 253
+
 /* The fd to watch for EPOLLIN, or -1 when it cannot be created. Created once, kept for the process. */
 int tt__resolver_fd(void);
 
 /*
  * Starts looking up host[0..host_len) for a TCP connection to port. user is handed back on completion.
- * Names under the special-use TLD "invalid" (RFC 6761 section 6.4) fail at once without a query.
+ * Names under the special-use TLD "invalid" (RFC 6761 section 6.4) and names longer than a DNS name can
+ * be fail at once without a query (EAI_NONAME, what getaddrinfo answers for them). "localhost" and names
+ * under it, with or without a trailing dot, are looked up as "localhost" (RFC 6761 section 6.3), which
+ * the system answers with its loopback addresses, as a browser does.
  * Returns NULL when out of memory or when no worker can be started.
  */
 tt__resolve_req *tt__resolver_start(const char *host, size_t host_len, uint16_t port, void *user);

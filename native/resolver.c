@@ -26,7 +26,7 @@
 
 struct tt__resolve_req {
     tt__resolve_req *next;
-    char host[256];          /* DNS names are at most 253 bytes */
+    char host[TT__DNS_NAME_MAX + 2]; /* with a trailing dot and the NUL */
     char service[8];
     /* Written by the worker before the request moves to `done`. */
     int gai_error;
@@ -123,24 +123,38 @@ int tt__resolver_fd(void) {
     return fd;
 }
 
-/* RFC 6761 6.4: "invalid" and every name under it never resolve; answer without asking anyone. */
-static int is_invalid_tld(const char *host, size_t len) {
+/* 1 when host[0..len), without a trailing dot, is label or ends in "." label (case-insensitive). */
+static int is_under(const char *host, size_t len, const char *label) {
+    size_t n = strlen(label);
     if (len > 0 && host[len - 1] == '.') len--;
-    if (len < 7 || !tt__ascii_ieq(host + len - 7, "invalid", 7)) return 0;
-    return len == 7 || host[len - 8] == '.';
+    if (len < n || !tt__ascii_ieq(host + len - n, label, n)) return 0;
+    return len == n || host[len - n - 1] == '.';
+}
+
+/* Names that never resolve, answered without asking anyone: "invalid" and every name under it
+ * (RFC 6761 section 6.4), and names longer than DNS allows. */
+static int never_resolves(const char *host, size_t len) {
+    size_t name_len = len > 0 && host[len - 1] == '.' ? len - 1 : len;
+    return name_len > TT__DNS_NAME_MAX || is_under(host, len, "invalid");
 }
 
 tt__resolve_req *tt__resolver_start(const char *host, size_t host_len, uint16_t port, void *user) {
-    if (host_len >= sizeof(((tt__resolve_req *)0)->host) || tt__resolver_fd() < 0) return NULL;
+    if (tt__resolver_fd() < 0) return NULL;
     tt__resolve_req *r = tt__calloc(1, sizeof *r);
     if (r == NULL) return NULL;
-    memcpy(r->host, host, host_len);
-    r->host[host_len] = '\0';
+    int fail_now = never_resolves(host, host_len);
+    /* RFC 6761 section 6.3: the system knows "localhost"; "localhost." or "a.localhost" it may not. */
+    if (is_under(host, host_len, "localhost")) {
+        host = "localhost";
+        host_len = strlen(host);
+    }
+    if (!fail_now) memcpy(r->host, host, host_len);
+    r->host[fail_now ? 0 : host_len] = '\0';
     snprintf(r->service, sizeof r->service, "%u", (unsigned)port);
     r->user = user;
 
     pthread_mutex_lock(&lock);
-    if (is_invalid_tld(host, host_len)) {
+    if (fail_now) {
         r->gai_error = EAI_NONAME;
         list_push(&done, r);
         r->on_done = 1;

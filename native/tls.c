@@ -172,10 +172,19 @@ tt__ssl *tt__tls_new(int fd, const char *host, const char *ca_file, char *detail
     if (is_ip) {
         ok = X509_VERIFY_PARAM_set1_ip_asc(param, host) == 1;
     } else {
-        /* SNI is only for DNS names (RFC 6066 section 3); partial wildcards are not accepted. */
-        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        ok = X509_VERIFY_PARAM_set1_host(param, host, 0) == 1 &&
-             SSL_set_tlsext_host_name(ssl, host) == 1;
+        /* SNI is only for DNS names (RFC 6066 section 3), which it sends without a trailing dot; a
+         * certificate names hosts without one too, so "good.example." is checked as "good.example", as a
+         * browser does. Partial wildcards are not accepted. */
+        char name[TT__DNS_NAME_MAX + 1];
+        size_t len = strlen(host);
+        if (len > 0 && host[len - 1] == '.') len--;
+        ok = len > 0 && len <= TT__DNS_NAME_MAX;
+        if (ok) {
+            memcpy(name, host, len);
+            name[len] = '\0';
+            X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+            ok = X509_VERIFY_PARAM_set1_host(param, name, len) == 1 && SSL_set_tlsext_host_name(ssl, name) == 1;
+        }
     }
     if (!ok) {
         openssl_detail("tls: cannot set the expected host: ", detail, cap);

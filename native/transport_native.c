@@ -833,8 +833,13 @@ static void on_resolved(void *user, int gai_error, struct addrinfo *result) {
     c->resolve = NULL;
     if (gai_error != 0 || result == NULL) {
         if (result) freeaddrinfo(result);
-        snprintf(fmt_buf, sizeof fmt_buf, "resolve: %s: %s", c->host ? c->host : "",
-                 gai_error ? gai_strerror(gai_error) : "no address");
+        size_t len = c->host ? strlen(c->host) : 0;
+        if (len > (size_t)TT__DNS_NAME_MAX + (len && c->host[len - 1] == '.'))
+            snprintf(fmt_buf, sizeof fmt_buf, "resolve: host name too long (%zu bytes, at most %d)", len,
+                     TT__DNS_NAME_MAX);
+        else
+            snprintf(fmt_buf, sizeof fmt_buf, "resolve: %s: %s", c->host ? c->host : "",
+                     gai_error ? gai_strerror(gai_error) : "no address");
         conn_fail(c, TT_ERESOLVE, fmt_buf);
         return;
     }
@@ -992,7 +997,13 @@ static int open_conn(const tt__open_params *params, tt__conn **conn) {
     c->secure = (uint8_t)(url->secure != 0);
     c->port = url->port;
     c->peer_code = 1005;
-    c->host = tt__strndup(url->host, url->host_len);
+    /* The canonical host (lower case, IPv6 compressed): what a browser would connect to and check. */
+    size_t host_len = tt__url_host(url, NULL, 0);
+    c->host = tt__malloc(host_len + 1);
+    if (c->host) {
+        tt__url_host(url, c->host, host_len);
+        c->host[host_len] = '\0';
+    }
 
     tt__ws_options o;
     memset(&o, 0, sizeof o);
@@ -1033,7 +1044,7 @@ static int open_conn(const tt__open_params *params, tt__conn **conn) {
         try_connect(c);  /* a failure here is parked until the next pass */
     } else {
         c->phase = PH_RESOLVING;
-        c->resolve = tt__resolver_start(url->host, url->host_len, c->port, c);
+        c->resolve = tt__resolver_start(c->host, host_len, c->port, c);
         if (c->resolve == NULL) {
             conn_release(c);
             return TT_ENOMEM;

@@ -36,25 +36,29 @@ static void hs_put(hs_writer *w, const char *s, size_t n) {
 }
 static void hs_puts(hs_writer *w, const char *s) { hs_put(w, s, strlen(s)); }
 
-/* The Host value: written in parts so that any host length works (tt__url_host_header needs a buffer). */
+/* The room left in the writer for a piece that tt__url writes itself (nothing in the size pass). */
+static char *hs_room(hs_writer *w, size_t *room) {
+    *room = w->buf && w->len < w->cap ? w->cap - w->len : 0;
+    return *room ? w->buf + w->len : NULL;
+}
+
+/* The request target and the Host value in their canonical forms, as a browser sends them. */
+static void hs_write_target(const tt__url *u, hs_writer *w) {
+    size_t room;
+    char *at = hs_room(w, &room);
+    w->len += tt__url_target(u, at, room);
+}
+
 static void hs_write_host(const tt__url *u, hs_writer *w) {
-    if (u->host_is_ipv6) hs_puts(w, "[");
-    hs_put(w, u->host, u->host_len);
-    if (u->host_is_ipv6) hs_puts(w, "]");
-    if (u->port_explicit && u->port != (u->secure ? 443 : 80)) {
-        char digits[6];
-        size_t k = sizeof digits;
-        for (unsigned v = u->port; v; v /= 10) digits[--k] = (char)('0' + v % 10);
-        hs_puts(w, ":");
-        hs_put(w, digits + k, sizeof digits - k);
-    }
+    size_t room;
+    char *at = hs_room(w, &room);
+    w->len += tt__url_authority(u, at, room);
 }
 
 static void hs_write_request(const tt__handshake_request *req, hs_writer *w) {
     const tt__url *u = req->url;
     hs_puts(w, "GET ");
-    if (u->path_len && u->path[0] == '?') hs_puts(w, "/"); /* "ws://h?q" asks for "/?q" */
-    hs_put(w, u->path, u->path_len);
+    hs_write_target(u, w);
     hs_puts(w, " HTTP/1.1\r\nHost: ");
     hs_write_host(u, w);
     hs_puts(w, "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");

@@ -1,34 +1,158 @@
 /*
- * WebSocket URL parsing. The browser's WebSocket constructor is the reference: ws/wss/http/https,
- * no fragment, a host is required. We parse in place and never allocate, so the result is only valid
- * while the input string is.
+ * WebSocket URL parsing. See url.h for what is accepted and why: the rule is that every URL accepted here
+ * reads the same in a WHATWG URL parser (Chromium's and Node's), so the host checked against the domain
+ * list is the host every build connects to. We parse in place and never allocate, so the result is only
+ * valid while the input string is.
  */
 #include <string.h>
 
 #include "tt_internal.h"
 #include "url.h"
+#include "utf8.h"
 
-/* Bytes the WHATWG URL standard forbids in a host, plus everything we cannot represent (non-ASCII would
- * need IDNA, which the browser does and we do not). Control bytes and space are refused earlier. */
-static int url_host_byte_ok(unsigned char c) {
-    if (c >= 0x80) return 0;
-    return strchr("#/:<>?@[\\]^|%", c) == NULL;
+/* ---- Output (write what fits, count everything, no NUL) ------------------------------------------ */
+
+typedef struct url_sink {
+    char *buf;
+    size_t cap, len;
+} url_sink;
+
+static void sink_put(url_sink *k, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++, k->len++)
+        if (k->len < k->cap) k->buf[k->len] = s[i];
 }
 
-/* Whitespace, control bytes and NUL anywhere make the whole URL invalid (the browser would strip or
- * reject them; a request line must never carry them). '#' starts a fragment, which WebSocket refuses. */
-static int url_scan_bytes(const char *s, size_t len) {
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c <= 0x20 || c == 0x7F || c == '#') return TT_EURL;
+static void sink_decimal(url_sink *k, unsigned v) {
+    char digits[10];
+    size_t i = sizeof digits;
+    do digits[--i] = (char)('0' + v % 10); while (v /= 10);
+    sink_put(k, digits + i, sizeof digits - i);
+}
+
+static int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* ---- IPv6 (the WHATWG IPv6 parser and serializer) ----------------------------------------------- */
+
+/* The dotted IPv4 tail of an IPv6 literal: exactly four decimal parts 0-255 without leading zeros. */
+static int ipv6_parse_v4_tail(const char *p, size_t n, size_t *i, uint16_t a[8], int *piece) {
+    int seen = 0;
+    while (*i < n) {
+        if (seen > 0) {
+            if (p[*i] != '.' || seen >= 4) return TT_EURL;
+            (*i)++;
+        }
+        if (*i >= n || !is_digit(p[*i])) return TT_EURL;
+        int v = -1;
+        while (*i < n && is_digit(p[*i])) {
+            int d = p[*i] - '0';
+            if (v == 0) return TT_EURL; /* a leading zero */
+            v = v < 0 ? d : v * 10 + d;
+            if (v > 255) return TT_EURL;
+            (*i)++;
+        }
+        a[*piece] = (uint16_t)(a[*piece] * 0x100 + v);
+        seen++;
+        if (seen == 2 || seen == 4) (*piece)++;
     }
+    return seen == 4 ? 0 : TT_EURL;
+}
+
+int tt__ipv6_parse(const char *p, size_t n, uint16_t addr[8]) {
+    uint16_t a[8] = {0};
+    size_t i = 0;
+    int piece = 0, compress = -1;
+    if (n > 0 && p[0] == ':') {
+        if (n < 2 || p[1] != ':') return TT_EURL;
+        i = 2;
+        compress = ++piece;
+    }
+    while (i < n) {
+        if (piece == 8) return TT_EURL;
+        if (p[i] == ':') {
+            if (compress >= 0) return TT_EURL;
+            i++;
+            compress = ++piece;
+            continue;
+        }
+        unsigned value = 0;
+        size_t length = 0;
+        while (length < 4 && i < n && hex_value(p[i]) >= 0) {
+            value = value * 16 + (unsigned)hex_value(p[i]);
+            i++;
+            length++;
+        }
+        if (i < n && p[i] == '.') {
+            if (length == 0 || piece > 6) return TT_EURL;
+            i -= length;
+            if (ipv6_parse_v4_tail(p, n, &i, a, &piece)) return TT_EURL;
+            break;
+        }
+        if (i < n && p[i] == ':') {
+            if (++i == n) return TT_EURL;
+        } else if (i < n) {
+            return TT_EURL;
+        }
+        a[piece++] = (uint16_t)value;
+    }
+    if (compress >= 0) {
+        /* Move the pieces after "::" to the end; the zeros fill the gap. */
+        int swaps = piece - compress;
+        for (piece = 7; piece != 0 && swaps > 0; piece--, swaps--) {
+            uint16_t t = a[piece];
+            a[piece] = a[compress + swaps - 1];
+            a[compress + swaps - 1] = t;
+        }
+    } else if (piece != 8) {
+        return TT_EURL;
+    }
+    memcpy(addr, a, sizeof a);
     return 0;
 }
 
-/* Sets *secure from the scheme and returns the length of "scheme:". */
+size_t tt__ipv6_format(const uint16_t addr[8], char out[TT__IPV6_TEXT_MAX + 1]) {
+    /* The first longest run of two or more zero pieces becomes "::". */
+    int compress = -1, best = 1;
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && addr[j] == 0) j++;
+        if (j - i > best) {
+            best = j - i;
+            compress = i;
+        }
+        i = j > i ? j : i + 1;
+    }
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (int i = 0; i < 8; i++) {
+        if (i == compress) {
+            out[o++] = ':';
+            if (i == 0) out[o++] = ':';
+            i += best - 1;
+            continue;
+        }
+        unsigned v = addr[i];
+        int shift = 12;
+        while (shift > 0 && (v >> shift) == 0) shift -= 4;
+        for (; shift >= 0; shift -= 4) out[o++] = hex[(v >> shift) & 0xF];
+        if (i != 7) out[o++] = ':';
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* ---- Scheme, bytes, port ------------------------------------------------------------------------ */
+
+/* Sets *secure from the scheme and returns the length of "scheme:". http and https, which a browser
+ * would map to ws and wss, are refused: tt requires wss (ws in development mode). */
 static int url_parse_scheme(const char *s, size_t len, int *secure) {
-    static const struct { const char *name; size_t len; int secure; } schemes[] = {
-        {"ws:", 3, 0}, {"wss:", 4, 1}, {"http:", 5, 0}, {"https:", 6, 1}};
+    static const struct { const char *name; size_t len; int secure; } schemes[] = {{"ws:", 3, 0}, {"wss:", 4, 1}};
     const char *colon = memchr(s, ':', len);
     if (colon == NULL) return TT_EURL;
     size_t n = (size_t)(colon - s) + 1;
@@ -41,12 +165,23 @@ static int url_parse_scheme(const char *s, size_t len, int *secure) {
     return TT_ESCHEME;
 }
 
-/* Port: 1-65535 in decimal. An empty port means the default, as browsers treat "ws://h:/". */
+/* Whitespace and control bytes (which a browser strips or encodes; a request line must never carry
+ * them), '#' (a fragment, which WebSocket refuses), '\' (a browser reads it as '/', which would move the
+ * end of the host) and invalid UTF-8 make the whole URL invalid. */
+static int url_scan_bytes(const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20 || c == 0x7F || c == '#' || c == '\\') return TT_EURL;
+    }
+    return tt__utf8_valid(s, len) ? 0 : TT_EURL;
+}
+
+/* Port: decimal, 1-65535 (leading zeros are fine, as in a browser). An empty port means the default. */
 static int url_parse_port(const char *p, size_t n, tt__url *out) {
     if (n == 0) return 0;
     uint32_t v = 0;
     for (size_t i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9') return TT_EURL;
+        if (!is_digit(p[i])) return TT_EURL;
         v = v * 10 + (uint32_t)(p[i] - '0');
         if (v > 65535) return TT_EURL;
     }
@@ -56,46 +191,72 @@ static int url_parse_port(const char *p, size_t n, tt__url *out) {
     return 0;
 }
 
-/* A bracketed IPv6 literal: hex digits, ':' and '.' (an embedded IPv4 tail); at least two colons. */
-static int url_parse_ipv6(const char *p, size_t n, tt__url *out, size_t *used) {
-    const char *close = memchr(p, ']', n);
-    if (close == NULL) return TT_EURL;
-    size_t len = (size_t)(close - p) - 1, colons = 0;
-    if (len < 2) return TT_EURL;
-    for (size_t i = 1; i <= len; i++) {
-        char c = p[i];
-        int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-        if (c == ':') colons++;
-        else if (!hex && c != '.') return TT_EURL;
+/* ---- Host --------------------------------------------------------------------------------------- */
+
+/* The canonical dotted-decimal IPv4 form: the only IPv4 spelling every parser leaves as it is. */
+static int url_ipv4_canonical(const char *h, size_t n) {
+    int parts = 0;
+    size_t i = 0;
+    while (i <= n) {
+        size_t start = i;
+        unsigned v = 0;
+        while (i < n && is_digit(h[i]) && i - start < 3) v = v * 10 + (unsigned)(h[i++] - '0');
+        size_t len = i - start;
+        if (len == 0 || v > 255 || (len > 1 && h[start] == '0')) return 0;
+        parts++;
+        if (i == n) break;
+        if (h[i] != '.') return 0;
+        i++;
     }
-    if (colons < 2) return TT_EURL;
-    out->host = p + 1;
-    out->host_len = len;
-    out->host_is_ipv6 = 1;
-    *used = len + 2;
+    return parts == 4;
+}
+
+static int url_label_is_punycode(const char *label, size_t n) {
+    return n >= 4 && tt__ascii_ieq(label, "xn--", 4);
+}
+
+/*
+ * A host name: letters, digits, '-', '_', '.'; non-empty labels except one trailing dot. A last label
+ * that starts with a digit makes a browser read the whole host as an IPv4 number (and fail, or rewrite it
+ * to dotted decimal), so it must then be canonical dotted decimal. "xn--" labels go through IDNA checks
+ * on which browsers and Node disagree.
+ */
+static int url_check_name(const char *h, size_t n) {
+    if (n == 0 || h[0] == '.') return TT_EURL;
+    size_t body = h[n - 1] == '.' ? n - 1 : n;
+    size_t label = 0, last = 0;
+    for (size_t i = 0; i <= body; i++) {
+        if (i == body || h[i] == '.') {
+            if (i == label) return TT_EURL; /* an empty label */
+            if (url_label_is_punycode(h + label, i - label)) return TT_EURL;
+            last = label;
+            label = i + 1;
+            continue;
+        }
+        char c = h[i];
+        int ok = is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+        if (!ok) return TT_EURL;
+    }
+    if (is_digit(h[last]) && (body != n || !url_ipv4_canonical(h, n))) return TT_EURL;
     return 0;
 }
 
-/* authority = [userinfo "@"] host [":" port]. */
+/* authority = host [":" port]; userinfo is refused. */
 static int url_parse_authority(const char *p, size_t n, tt__url *out) {
-    for (size_t i = n; i > 0; i--) {
-        if (p[i - 1] == '@') { /* userinfo is skipped; the last '@' ends it, as browsers do */
-            p += i;
-            n -= i;
-            break;
-        }
-    }
-    if (n == 0) return TT_EURL;
-    size_t used = 0;
-    if (p[0] == '[') {
-        int rc = url_parse_ipv6(p, n, out, &used);
-        if (rc) return rc;
+    if (memchr(p, '@', n) != NULL) return TT_EURL;
+    size_t used;
+    if (n > 0 && p[0] == '[') {
+        const char *close = memchr(p, ']', n);
+        if (close == NULL) return TT_EURL;
+        used = (size_t)(close - p) + 1;
+        if (tt__ipv6_parse(p + 1, used - 2, out->ipv6)) return TT_EURL;
+        out->host = p + 1;
+        out->host_len = used - 2;
+        out->host_is_ipv6 = 1;
     } else {
-        while (used < n && p[used] != ':') {
-            if (!url_host_byte_ok((unsigned char)p[used])) return TT_EURL;
-            used++;
-        }
-        if (used == 0) return TT_EURL;
+        const char *colon = memchr(p, ':', n);
+        used = colon ? (size_t)(colon - p) : n;
+        if (url_check_name(p, used)) return TT_EURL;
         out->host = p;
         out->host_len = used;
     }
@@ -103,6 +264,62 @@ static int url_parse_authority(const char *p, size_t n, tt__url *out) {
     if (p[used] != ':') return TT_EURL;
     return url_parse_port(p + used + 1, n - used - 1, out);
 }
+
+/* ---- Path and query ----------------------------------------------------------------------------- */
+
+/* "." or "..", also spelled with "%2e": a browser removes such segments. */
+static int url_is_dot_segment(const char *seg, size_t n) {
+    size_t dots = 0, i = 0;
+    while (i < n) {
+        if (seg[i] == '.') {
+            i++;
+        } else if (i + 3 <= n && seg[i] == '%' && seg[i + 1] == '2' && (seg[i + 2] == 'e' || seg[i + 2] == 'E')) {
+            i += 3;
+        } else {
+            return 0;
+        }
+        dots++;
+    }
+    return dots == 1 || dots == 2;
+}
+
+/* The path (before any '?'): no dot segments, and no '^' or '|', which Chromium encodes and WHATWG not. */
+static int url_check_path(const char *p, size_t n) {
+    const char *q = memchr(p, '?', n);
+    size_t end = q ? (size_t)(q - p) : n, seg = 1;
+    for (size_t i = 1; i <= end; i++) {
+        if (i < end && (p[i] == '^' || p[i] == '|')) return TT_EURL;
+        if (i == end || p[i] == '/') {
+            if (url_is_dot_segment(p + seg, i - seg)) return TT_EURL;
+            seg = i + 1;
+        }
+    }
+    return 0;
+}
+
+/* The WHATWG path and special-query percent-encode sets, for the bytes that can still occur here. */
+static int url_needs_encoding(unsigned char c, int in_query) {
+    if (c >= 0x80) return 1;
+    return strchr(in_query ? "\"<>'" : "\"<>`{}", c) != NULL && c != '\0';
+}
+
+static void url_write_target(const tt__url *u, url_sink *k) {
+    static const char hex[] = "0123456789ABCDEF";
+    if (u->path_len == 0 || u->path[0] == '?') sink_put(k, "/", 1);
+    int in_query = 0;
+    for (size_t i = 0; i < u->path_len; i++) {
+        unsigned char c = (unsigned char)u->path[i];
+        if (c == '?') in_query = 1;
+        if (url_needs_encoding(c, in_query)) {
+            char esc[3] = {'%', hex[c >> 4], hex[c & 0xF]};
+            sink_put(k, esc, 3);
+        } else {
+            sink_put(k, (const char *)&c, 1);
+        }
+    }
+}
+
+/* ---- Entry points ------------------------------------------------------------------------------- */
 
 int tt__url_parse(const char *s, size_t len, tt__url *out) {
     tt__url u;
@@ -123,36 +340,69 @@ int tt__url_parse(const char *s, size_t len, tt__url *out) {
         u.path = "/";
         u.path_len = 1;
     } else {
-        /* A query without a path ("ws://h?x") keeps its '?': the request builder adds the '/'. */
+        /* A query without a path ("ws://h?x") keeps its '?': the target adds the '/'. */
         u.path = auth_end;
         u.path_len = (size_t)(end - auth_end);
+        if (u.path[0] == '/' && url_check_path(u.path, u.path_len)) return TT_EURL;
     }
     *out = u;
     return 0;
 }
 
-int tt__url_host_header(const tt__url *url, char *buf, size_t cap) {
-    uint16_t def = url->secure ? 443 : 80;
-    char port[8] = "";
-    size_t port_len = 0;
-    if (url->port_explicit && url->port != def) {
-        /* ":" and up to five digits, written backwards then reversed into place. */
-        char tmp[6];
-        size_t k = 0;
-        for (unsigned v = url->port; v; v /= 10) tmp[k++] = (char)('0' + v % 10);
-        port[port_len++] = ':';
-        while (k) port[port_len++] = tmp[--k];
+static void url_write_host(const tt__url *u, url_sink *k) {
+    if (u->host_is_ipv6) {
+        char text[TT__IPV6_TEXT_MAX + 1];
+        sink_put(k, text, tt__ipv6_format(u->ipv6, text));
+        return;
     }
-    size_t brackets = url->host_is_ipv6 ? 2 : 0;
-    size_t total = url->host_len + brackets + port_len;
-    if (cap < total + 1) return TT_EINVAL;
-    size_t o = 0;
-    if (brackets) buf[o++] = '[';
-    memcpy(buf + o, url->host, url->host_len);
-    o += url->host_len;
-    if (brackets) buf[o++] = ']';
-    memcpy(buf + o, port, port_len);
-    o += port_len;
-    buf[o] = '\0';
-    return (int)o;
+    for (size_t i = 0; i < u->host_len; i++) {
+        char c = u->host[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c + ('a' - 'A'));
+        sink_put(k, &c, 1);
+    }
+}
+
+/* "host", "[v6]", then ":port" unless the port is the scheme's default (a browser drops it). */
+static void url_write_authority(const tt__url *u, url_sink *k) {
+    if (u->host_is_ipv6) sink_put(k, "[", 1);
+    url_write_host(u, k);
+    if (u->host_is_ipv6) sink_put(k, "]", 1);
+    if (u->port != (u->secure ? 443 : 80)) {
+        sink_put(k, ":", 1);
+        sink_decimal(k, u->port);
+    }
+}
+
+size_t tt__url_host(const tt__url *url, char *buf, size_t cap) {
+    url_sink k = {buf, cap, 0};
+    url_write_host(url, &k);
+    return k.len;
+}
+
+size_t tt__url_target(const tt__url *url, char *buf, size_t cap) {
+    url_sink k = {buf, cap, 0};
+    url_write_target(url, &k);
+    return k.len;
+}
+
+size_t tt__url_authority(const tt__url *url, char *buf, size_t cap) {
+    url_sink k = {buf, cap, 0};
+    url_write_authority(url, &k);
+    return k.len;
+}
+
+size_t tt__url_href(const tt__url *url, char *buf, size_t cap) {
+    url_sink k = {buf, cap, 0};
+    sink_put(&k, url->secure ? "wss://" : "ws://", url->secure ? 6 : 5);
+    url_write_authority(url, &k);
+    url_write_target(url, &k);
+    return k.len;
+}
+
+int tt__url_host_header(const tt__url *url, char *buf, size_t cap) {
+    url_sink k = {buf, cap, 0};
+    url_write_authority(url, &k);
+    if (k.len >= cap || k.len > 0x7FFFFFFF) return TT_EINVAL;
+    buf[k.len] = '\0';
+    return (int)k.len;
 }

@@ -19,9 +19,9 @@ int tt__domain_match(const char *host, size_t host_len, int port, const char *do
     size_t dlen = strcspn(d, "/");  /* tolerate a trailing path or slash */
     const char *dhost = d;
     size_t dhost_len = dlen;
-    int dport = -1;
+    int dport = -1, dv6 = dlen > 0 && d[0] == '[';
 
-    if (dlen > 0 && d[0] == '[') { /* [v6] or [v6]:port */
+    if (dv6) { /* [v6] or [v6]:port */
         const char *close = memchr(d, ']', dlen);
         if (close == NULL) return 0;
         dhost = d + 1;
@@ -47,7 +47,16 @@ int tt__domain_match(const char *host, size_t host_len, int port, const char *do
             if (colon + 1 == d + dlen) return 0;
         }
     }
-    /* A trailing dot names the same host. */
+    /* An IPv6 entry matches in its canonical form, the one the caller passes for an IPv6 host. */
+    char v6[TT__IPV6_TEXT_MAX + 1];
+    uint16_t addr[8];
+    if (dv6) {
+        if (tt__ipv6_parse(dhost, dhost_len, addr)) return 0;
+        dhost_len = tt__ipv6_format(addr, v6);
+        dhost = v6;
+    }
+    /* A trailing dot names the same host: "good.example." is the absolute spelling of "good.example",
+     * and a browser connects to it the same way (SNI and certificate checks use the name without it). */
     if (dhost_len > 0 && dhost[dhost_len - 1] == '.') dhost_len--;
     if (host_len > 0 && host[host_len - 1] == '.') host_len--;
     if (dhost_len == 0 || dhost_len != host_len) return 0;
@@ -62,8 +71,16 @@ int tt__validate_url(const char *url, const char *const *domains, size_t domain_
     if (rc != 0) return rc;
     if (skip_domain_check) return 0;
     if (!out->secure) return TT_EINSECURE;
+    /* Names and IPv4 addresses match case-insensitively as written; IPv6 in canonical form. */
+    char v6[TT__IPV6_TEXT_MAX + 1];
+    const char *host = out->host;
+    size_t host_len = out->host_len;
+    if (out->host_is_ipv6) {
+        host_len = tt__ipv6_format(out->ipv6, v6);
+        host = v6;
+    }
     for (size_t i = 0; i < domain_count; i++)
-        if (domains && tt__domain_match(out->host, out->host_len, out->port, domains[i])) return 0;
+        if (domains && tt__domain_match(host, host_len, out->port, domains[i])) return 0;
     return TT_EDOMAIN;
 }
 

@@ -14,14 +14,17 @@
 
 /*
  * Parses url (NUL-terminated) and applies the domain rules. Returns 0 and fills *out, TT_EURL for a
- * malformed URL, TT_ESCHEME for a scheme other than ws/wss/http/https, and, unless skip_domain_check,
- * TT_EINSECURE for ws:// (or http://) and TT_EDOMAIN for a host that matches none of the domains.
+ * malformed or refused URL (see url.h), TT_ESCHEME for a scheme other than ws/wss (http and https
+ * included), and, unless skip_domain_check, TT_EINSECURE for ws:// and TT_EDOMAIN for a host that
+ * matches none of the domains.
  */
 int tt__validate_url(const char *url, const char *const *domains, size_t domain_count, int skip_domain_check,
                      tt__url *out);
 
-/* 1 when host (host_len bytes) on port matches a configured domain entry: "example.com",
- * "wss://example.com", "example.com:8443" (port must then match), "[::1]:9000"; case-insensitive. */
+/* 1 when host (host_len bytes; an IPv6 address in canonical form, without brackets) on port matches a
+ * configured domain entry: "example.com", "wss://example.com", "example.com:8443" (port must then match),
+ * "[::1]:9000" (any IPv6 spelling); case-insensitive; one trailing dot on either side is ignored, so
+ * "good.example." and "good.example" match each other. */
 int tt__domain_match(const char *host, size_t host_len, int port, const char *domain);
 
 /* TT_EHEADER for a bad name or value, TT_EFORBIDDENHEADER for a name a browser may not set. */

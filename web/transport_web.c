@@ -218,19 +218,14 @@ void tt__transport_shutdown(void) {
     timer_armed = 0;
 }
 
-/* Builds "ws://..." / "wss://..." from the validated URL: the core accepts http(s) as the browser does,
- * but older WebSocket implementations (Node 20's) only take ws(s). */
+/* The canonical URL rebuilt from the parsed parts, never the string the game passed: the browser then
+ * connects to exactly the host the core checked against the domain list. */
 static char *browser_url(const tt__open_params *p) {
-    /* The validated URL has a scheme and "//" (no strstr: it would be the largest libc piece linked). */
-    const char *rest = p->url;
-    while (*rest && *rest != ':') rest++;
-    rest = rest[0] == ':' && rest[1] == '/' && rest[2] == '/' ? rest + 3 : p->url;
-    const char *scheme = p->parsed->secure ? "wss://" : "ws://";
-    size_t n = strlen(scheme), m = strlen(rest);
-    char *s = tt__malloc(n + m + 1);
+    size_t n = tt__url_href(p->parsed, NULL, 0);
+    char *s = tt__malloc(n + 1);
     if (s == NULL) return NULL;
-    memcpy(s, scheme, n);
-    memcpy(s + n, rest, m + 1);
+    tt__url_href(p->parsed, s, n);
+    s[n] = '\0';
     return s;
 }
 

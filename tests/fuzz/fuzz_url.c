@@ -4,8 +4,8 @@
  * Input: the URL bytes. Properties:
  * - tt__url_parse never reads outside the input and, on success, every pointer lies inside it (or is the
  *   static "/"), the host is non-empty and holds only bytes a host may hold, the port is set;
- * - tt__url_host_header refuses a buffer one byte too small and fills an exact one, and the
- *   "scheme://" + Host + path it implies parses back to the same host, port and path;
+ * - tt__url_host_header refuses a buffer one byte too small and fills an exact one; the canonical URL
+ *   (tt__url_href) is printable ASCII and parses back to itself, with the same host and port;
  * - tt__validate_url agrees with tt__url_parse plus the documented domain rules, for a fixed domain list;
  * - a host always matches a domain entry that spells it (any case, with "wss://", with its port).
  */
@@ -28,6 +28,15 @@ static int inside(const char *p, size_t n, const char *base, size_t len) {
     return p >= base && p + n <= base + len;
 }
 
+/* The canonical host as a fresh NUL-terminated string. */
+static char *canonical_host(const tt__url *u, size_t *len) {
+    *len = tt__url_host(u, NULL, 0);
+    char *h = malloc(*len + 1);
+    FUZZ_CHECK(tt__url_host(u, h, *len) == *len, "host length changed between calls");
+    h[*len] = '\0';
+    return h;
+}
+
 static void check_parsed(const char *s, size_t len, const tt__url *u) {
     FUZZ_CHECK(u->host_len > 0 && inside(u->host, u->host_len, s, len), "host outside the input");
     FUZZ_CHECK(u->path_len > 0, "empty path");
@@ -38,20 +47,30 @@ static void check_parsed(const char *s, size_t len, const tt__url *u) {
     if (!u->port_explicit) FUZZ_CHECK(u->port == (u->secure ? 443 : 80), "default port %u", u->port);
     for (size_t i = 0; i < u->host_len; i++) {
         unsigned char c = (unsigned char)u->host[i];
-        FUZZ_CHECK(c > 0x20 && c < 0x7F, "host byte 0x%02x", c);
-        if (u->host_is_ipv6) FUZZ_CHECK(strchr("0123456789abcdefABCDEF:.", c) != NULL, "v6 host byte %c", c);
-        else FUZZ_CHECK(strchr("#/:<>?@[\\]^|%", c) == NULL, "host byte %c", c);
+        const char *allowed = u->host_is_ipv6 ? "0123456789abcdefABCDEF:." : "-_.";
+        int alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        FUZZ_CHECK((alnum && !u->host_is_ipv6) || (c && strchr(allowed, c)), "host byte 0x%02x", c);
     }
     for (size_t i = 0; i < u->path_len; i++) {
         unsigned char c = (unsigned char)u->path[i];
-        FUZZ_CHECK(c > 0x20 && c != 0x7F && c != '#', "path byte 0x%02x", c);
+        FUZZ_CHECK(c > 0x20 && c != 0x7F && c != '#' && c != '\\', "path byte 0x%02x", c);
     }
+    /* What a browser is given and what goes on the request line: printable ASCII only. */
+    size_t n = tt__url_href(u, NULL, 0);
+    char *href = malloc(n + 1);
+    FUZZ_CHECK(tt__url_href(u, href, n) == n, "href length changed between calls");
+    for (size_t i = 0; i < n; i++)
+        FUZZ_CHECK(href[i] > 0x20 && href[i] < 0x7F && href[i] != '\\', "href byte 0x%02x",
+                   (unsigned char)href[i]);
+    free(href);
 }
 
-/* Host header: exact sizing, and what it says reparses to the same URL. */
+/* Host header: exact sizing; and the canonical URL parses back to itself (same host, port, target). */
 static void check_host_header(const tt__url *u) {
     char small[1];
-    size_t need = u->host_len + (u->host_is_ipv6 ? 2 : 0) + 7;
+    size_t host_len;
+    char *host = canonical_host(u, &host_len);
+    size_t need = host_len + (u->host_is_ipv6 ? 2 : 0) + 7;
     char *buf = malloc(need);
     int n = tt__url_host_header(u, buf, need);
     FUZZ_CHECK(n > 0 && (size_t)n < need && strlen(buf) == (size_t)n, "host header length %d", n);
@@ -60,32 +79,34 @@ static void check_host_header(const tt__url *u) {
                "host header with an exact buffer differs");
     FUZZ_CHECK(tt__url_host_header(u, exact, (size_t)n) == TT_EINVAL, "host header fits one byte short");
     FUZZ_CHECK(tt__url_host_header(u, small, 0) == TT_EINVAL, "host header fits in 0 bytes");
+    FUZZ_CHECK(tt__url_authority(u, exact, (size_t)n) == (size_t)n && memcmp(exact, buf, (size_t)n) == 0,
+               "authority differs from the Host header");
     free(exact);
 
-    size_t rlen = 6 + (size_t)n + u->path_len;
-    char *re = malloc(rlen + 1);
-    int k = snprintf(re, rlen + 1, "%s://%s", u->secure ? "wss" : "ws", buf);
-    memcpy(re + k, u->path, u->path_len);
-    size_t total = (size_t)k + u->path_len;
+    size_t total = tt__url_href(u, NULL, 0);
+    char *re = malloc(total), *again = malloc(total);
+    tt__url_href(u, re, total);
     tt__url v;
     int rc = tt__url_parse(re, total, &v);
     FUZZ_CHECK(rc == 0, "reparse of \"%.*s\" failed with %d", (int)total, re, rc);
     FUZZ_CHECK(v.secure == u->secure && v.port == u->port && v.host_is_ipv6 == u->host_is_ipv6,
                "reparse changed secure/port/ipv6");
-    FUZZ_CHECK(v.host_len == u->host_len && memcmp(v.host, u->host, u->host_len) == 0, "reparse changed host");
-    FUZZ_CHECK(v.path_len == u->path_len && memcmp(v.path, u->path, u->path_len) == 0, "reparse changed path");
+    size_t host2_len;
+    char *host2 = canonical_host(&v, &host2_len);
+    FUZZ_CHECK(host2_len == host_len && memcmp(host2, host, host_len) == 0, "reparse changed the host");
+    FUZZ_CHECK(tt__url_href(&v, again, total) == total && memcmp(again, re, total) == 0,
+               "the canonical URL is not its own canonical form");
+    free(host2);
+    free(again);
     free(re);
     free(buf);
+    free(host);
 }
 
 /* A domain entry that spells the host must match it, in any case and with the accepted decorations. */
 static void check_domain_self_match(const tt__url *u) {
-    const char *h = u->host;
-    size_t n = u->host_len;
-    /* A host made only of dots names nothing once its trailing dot is dropped. */
-    int all_dots = 1;
-    for (size_t i = 0; i < n; i++) all_dots &= h[i] == '.';
-    if (all_dots) return;
+    size_t n;
+    char *h = canonical_host(u, &n);
     char *d = malloc(n + 32);
     char *upper = malloc(n + 32);
     const char *fmt_plain = u->host_is_ipv6 ? "[%.*s]" : "%.*s";
@@ -98,8 +119,12 @@ static void check_domain_self_match(const tt__url *u) {
     FUZZ_CHECK(tt__domain_match(h, n, u->port, d), "host does not match domain \"%s\"", d);
     snprintf(d, n + 32, u->host_is_ipv6 ? "[%.*s]:%u" : "%.*s:%u", (int)n, h, u->port == 1 ? 2u : u->port - 1u);
     FUZZ_CHECK(!tt__domain_match(h, n, u->port, d), "host matches \"%s\" with another port", d);
+    /* The host as written (any IPv6 spelling, any case) names the same entry. */
+    snprintf(d, n + 32, u->host_is_ipv6 ? "[%.*s]" : "%.*s", (int)u->host_len, u->host);
+    if (u->host_len + 3 < n + 32) FUZZ_CHECK(tt__domain_match(h, n, u->port, d), "written host \"%s\" differs", d);
     free(d);
     free(upper);
+    free(h);
 }
 
 static void check_validate(const char *z, size_t zlen) {
@@ -112,8 +137,11 @@ static void check_validate(const char *z, size_t zlen) {
     if (want == 0 && !a.secure) want = TT_EINSECURE;
     if (want == 0) {
         want = TT_EDOMAIN;
+        size_t n;
+        char *h = canonical_host(&a, &n);
         for (size_t i = 0; i < DOMAIN_COUNT; i++)
-            if (tt__domain_match(a.host, a.host_len, a.port, domains[i])) want = 0;
+            if (tt__domain_match(h, n, a.port, domains[i])) want = 0;
+        free(h);
     }
     FUZZ_CHECK(rc == want, "validate %d, expected %d", rc, want);
     FUZZ_CHECK(tt__validate_url(z, NULL, 0, 0, &b) == (want == TT_EDOMAIN || want == 0 ? TT_EDOMAIN : want),

@@ -645,6 +645,17 @@ static void test_refused(void **s) {
 static const it_case test_unresolvable_case = {.url = "ws://no-such-host.invalid/",
                                                .failure = "resolve: no-such-host.invalid: *"};
 
+/* A name longer than DNS allows fails like a name that does not resolve (a browser: error, close 1006),
+ * with a detail that says why. */
+static void test_host_name_too_long(void **s) {
+    (void)s;
+    char url[400], label[64];
+    memset(label, 'a', 63);
+    label[63] = '\0';
+    snprintf(url, sizeof url, "ws://%s.%s.%s.%s.test/", label, label, label, label); /* 260 bytes */
+    expect_failure(url, "resolve: host name too long (260 bytes, at most 253)");
+}
+
 /* A listener whose backlog completes the TCP handshake but which never reads or answers. */
 static void test_handshake_timeout(void **s) {
     (void)s;
@@ -733,6 +744,29 @@ static void echo_once(const char *url) {
 /* "localhost" goes through the resolver; if it yields ::1 first, that refusal falls back to 127.0.0.1. */
 static void test_localhost(void **s) { (void)s; echo_once(url_for("WS", "ws", "localhost", "/echo")); }
 static void test_localhost_wss(void **s) { (void)s; echo_once(url_for("WSS", "wss", "localhost", "/echo")); }
+
+/*
+ * "localhost." is the absolute spelling of localhost: it passes the domain entry "localhost" (the same
+ * rule on both builds), is looked up as localhost (a browser does the same), and the certificate for
+ * DNS:localhost verifies because SNI and the verification use the name without the dot (RFC 6066). The
+ * Host header keeps the dot, as Chromium sends it.
+ */
+static void test_trailing_dot_wss(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    const char *domains[] = {"localhost"};
+    tt_runtime_config c;
+    memset(&c, 0, sizeof c);
+    c.socket_domains = domains;
+    c.socket_domain_count = 1;
+    c.disable_deflate = 1;
+    c.ca_file = getenv("TT_IT_CA");
+    assert_int_equal(tt_runtime_configure(&c), 0);
+    char want[96];
+    snprintf(want, sizeof want, "message text * sni=localhost host=localhost.:%d rs=1", port_of("WSS"));
+    run_it_case(&(it_case){.url = url_for("WSS", "wss", "localhost.", "/sni"), .close_after_messages = 1,
+                           .expect = {OPENED, want, CLOSED_DONE}});
+}
 
 static void test_ipv6(void **s) {
     (void)s;
@@ -857,6 +891,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_spare_buffers_released, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
         CASE(test_unresolvable),
+        cmocka_unit_test_setup_teardown(test_host_name_too_long, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handshake_timeout, setup, teardown),
         CASE(test_handshake_timeout_peer),
         CASE(test_status_404),
@@ -874,6 +909,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_tls_unknown_ca_trusted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_localhost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_localhost_wss, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trailing_dot_wss, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
     };

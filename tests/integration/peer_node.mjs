@@ -112,6 +112,10 @@ wss.on('connection', (ws, request) => {
     case '/big':
       ws.send('x'.repeat(Number(url.searchParams.get('n'))));
       break;
+    case '/sni':
+      // What the client sent: the TLS server name (none for an IP address) and the Host header.
+      ws.send(`sni=${ws._socket.servername || ''} host=${request.headers.host}`);
+      break;
     default:
       ws.close(1011, 'unknown path');
   }

@@ -36,13 +36,15 @@ static void test_key_and_accept_rfc_example(void **state) {
 static void test_request_exact_bytes(void **state) {
     (void)state;
     tt__url u;
-    const char *url = "wss://Game.Example:8443/socket?v=2";
+    /* The host goes out in canonical (lower) case and the request target percent-encoded, as a browser
+     * sends them. */
+    const char *url = "wss://Game.Example:8443/s\xC3\xA9<ocket?v=2\"";
     assert_int_equal(tt__url_parse(url, strlen(url), &u), 0);
     static const char *const protocols[] = {"chat", "json.v2"};
     static const tt_header headers[] = {{"X-Token", "abc 123"}, {"User-Agent", "tt/1"}};
     tt__handshake_request req = {&u, RFC_KEY, headers, 2, protocols, 2, "permessage-deflate; client_max_window_bits"};
-    static const char want[] = "GET /socket?v=2 HTTP/1.1\r\n"
-                               "Host: Game.Example:8443\r\n"
+    static const char want[] = "GET /s%C3%A9%3Cocket?v=2%22 HTTP/1.1\r\n"
+                               "Host: game.example:8443\r\n"
                                "Upgrade: websocket\r\n"
                                "Connection: Upgrade\r\n"
                                "Sec-WebSocket-Key: " RFC_KEY "\r\n"

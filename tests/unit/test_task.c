@@ -285,9 +285,18 @@ static void test_domain_rules(void **state) {
     struct { const char *url; const char *expect; } cases[] = {
         {"wss://EXAMPLE.com/x", "connectSocket:ok"},
         {"wss://example.com:1234/x", "connectSocket:ok"},
-        {"https://example.com/x", "connectSocket:ok"},
+        {"https://example.com/x", "connectSocket:fail invalid url scheme"},
         {"ws://example.com/x", "connectSocket:fail url scheme must be wss"},
-        {"http://example.com/x", "connectSocket:fail url scheme must be wss"},
+        {"http://example.com/x", "connectSocket:fail invalid url scheme"},
+        /* A browser reads '\' as '/': the host would be evil.com, so the URL is refused. */
+        {"wss://evil.com\\@example.com/", "connectSocket:fail invalid url"},
+        {"wss://user:pw@example.com/", "connectSocket:fail invalid url"},
+        /* The absolute spelling (trailing dot) names the same host, in either direction. */
+        {"wss://example.com./x", "connectSocket:ok"},
+        {"wss://game.example.org.:8443/", "connectSocket:ok"},
+        {"wss://example.com../x", "connectSocket:fail invalid url"},
+        {"wss://[0:0::1]:9000/", "connectSocket:ok"},
+        {"wss://[::0.0.0.1]:9000/", "connectSocket:ok"},
         {"wss://evil.com/", "connectSocket:fail url not in domain list"},
         {"wss://example.com.evil.com/", "connectSocket:fail url not in domain list"},
         {"wss://sub.example.com/", "connectSocket:fail url not in domain list"},

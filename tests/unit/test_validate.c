@@ -30,6 +30,13 @@ static void test_domain_match(void **state) {
         {"::1", 9000, "[::1]", 1},
         {"::1", 9001, "[::1]:9000", 0},
         {"::1", 9000, "[::1", 0},
+        /* IPv6 entries match in canonical form, whatever their spelling. */
+        {"::1", 9000, "[0:0:0:0:0:0:0:1]:9000", 1},
+        {"2001:db8::7", 443, "wss://[2001:DB8:0::7]", 1},
+        {"::ffff:c000:201", 443, "[::ffff:192.0.2.1]", 1},
+        {"::2", 443, "[::1]", 0},
+        {"::1", 443, "[::1::]", 0},
+        {"::1", 443, "[]", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int got = tt__domain_match(cases[i].host, strlen(cases[i].host), cases[i].port, cases[i].domain);
@@ -50,6 +57,11 @@ static void test_validate_url(void **state) {
     assert_int_equal(tt__validate_url("wss://game.example/x", NULL, 0, 0, &u), TT_EDOMAIN);
     assert_int_equal(tt__validate_url("ws://anything/x", NULL, 0, 1, &u), 0);
     assert_int_equal(tt__validate_url("gopher://game.example/", domains, 1, 0, &u), TT_ESCHEME);
+    assert_int_equal(tt__validate_url("https://game.example/x", domains, 1, 0, &u), TT_ESCHEME);
+    assert_int_equal(tt__validate_url("http://game.example/x", domains, 1, 1, &u), TT_ESCHEME);
+    /* The host a browser would connect to is evil.example: refused, not matched as game.example. */
+    assert_int_equal(tt__validate_url("wss://evil.example\\@game.example/x", domains, 1, 0, &u), TT_EURL);
+    assert_int_equal(tt__validate_url("wss://GAME.example./x", domains, 1, 0, &u), 0);
     assert_int_equal(tt__validate_url("", domains, 1, 1, &u), TT_EURL);
     assert_int_equal(tt__validate_url(NULL, domains, 1, 1, &u), TT_EURL);
 }

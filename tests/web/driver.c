@@ -85,7 +85,11 @@ static void on_result(const char *kind, const tt_result *r, task_ctx *c) {
 
 static void connect_success(const tt_result *r, void *ud) { on_result("connect:success", r, ud); }
 static void connect_fail(const tt_result *r, void *ud) { on_result("connect:fail", r, ud); }
-static void connect_complete(const tt_result *r, void *ud) { on_result("connect:complete", r, ud); }
+static void connect_complete(const tt_result *r, void *ud) {
+    on_result("connect:complete", r, ud);
+    /* A refused connect has no task and no events: its complete is the last line it gives. */
+    if (((task_ctx *)ud)->task.id == 0) maybe_finish();
+}
 static void send_success(const tt_result *r, void *ud) { on_result("send:success", r, ud); }
 static void send_fail(const tt_result *r, void *ud) { on_result("send:fail", r, ud); }
 static void send_complete(const tt_result *r, void *ud) { on_result("send:complete", r, ud); }

@@ -8,6 +8,7 @@
 //   /badutf8                  send a text frame that is not UTF-8
 //   /silent                   accept TCP, never answer the handshake
 //   /reject                   answer the upgrade with 404
+//   /target                   send the request target and Host header it saw, then close 1000 "bye"
 //
 // Every connection whose URL carries ?tag=T records what the peer saw (close code and reason from the
 // client) in peer.log[T].
@@ -67,10 +68,10 @@ export async function startPeer({ staticRoots = {} } = {}) {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, u));
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, u, req));
   });
 
-  function onConnection(ws, u) {
+  function onConnection(ws, u, req) {
     const tag = u.searchParams.get('tag');
     ws.on('error', () => {});
     ws.on('close', (code, reason) => {
@@ -94,6 +95,10 @@ export async function startPeer({ staticRoots = {} } = {}) {
         break;
       case '/badutf8':
         ws.send(Buffer.from([0x61, 0xff, 0xfe]), { binary: false });
+        break;
+      case '/target':
+        ws.send(`${req.url} host=${req.headers.host}`);
+        setTimeout(() => ws.close(1000, 'bye'), 20);
         break;
       default:
         ws.close(4404, 'unknown path');

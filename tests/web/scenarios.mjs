@@ -97,6 +97,23 @@ export function scenarios(ctx) {
     args: ['connect_wait', `${u}/reject`],
     expect: [...CONNECT(), ...FAILED()],
   });
+  // The browser is given the URL rebuilt from the parsed parts: canonical host, percent-encoded target.
+  const hostPort = u.replace(/^ws:\/\//, '');
+  list.push({
+    name: 'the browser connects to the canonical URL: the peer sees the percent-encoded request target',
+    args: ['connect_wait', `${u}/target?q="\u00e9"`],
+    expect: [...CONNECT(), ...OPEN(), ...MESSAGE('text', utf8(`/target?q=%22%C3%A9%22 host=${hostPort}`)),
+      ...CLOSED(1000, 'bye')],
+  });
+  for (const [url, why] of [[`ws://evil.example\\@${hostPort}/echo`, 'invalid url'],
+    [`http://${hostPort}/echo`, 'invalid url scheme']]) {
+    list.push({
+      name: `${url.replace(hostPort, 'HOST')} is refused: connectSocket:fail ${why}`,
+      args: ['connect_wait', url],
+      expect: ['T0 connect-returned rs=CLOSED', `T0 connect:fail rs=CLOSED errMsg=connectSocket:fail ${why}`,
+        `T0 connect:complete rs=CLOSED errMsg=connectSocket:fail ${why}`],
+    });
+  }
   list.push({
     name: 'refused port: connectSocket:ok, then error + 1006',
     args: ['connect_wait', ctx.refusedUrl],

@@ -8,6 +8,9 @@ export interface TTCallbacks {
   complete?: (res: TTResult) => void;
 }
 export interface ConnectSocketOptions extends TTCallbacks {
+  /** wss:// (ws:// only with skipDomainCheck); http(s):// is refused. Accepted only when a browser reads
+   * it as the same host, port, path and query; the browser is given the URL rebuilt from the parsed parts
+   * (README: URLs). */
   url: string;
   /** Validated like tt does, but a browser cannot send request headers (README: parity exceptions). */
   header?: Record<string, string>;
