@@ -42,6 +42,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "heap.h"
 #include "native.h"
 #include "transport.h"
 #include "tt_internal.h"
@@ -103,13 +104,13 @@ struct tt__conn {
     char *peer_reason;
     struct addrinfo *addrs, *next_addr;
     tt__resolve_req *resolve;
-    uint64_t deadline;
+    tt__heap_node timer_node;  /* in `timers` while timer != TIMER_NONE */
     unsigned attempts;         /* addresses tried */
     tt__conn *all_prev, *all_next;
     tt__conn *dirty_prev, *dirty_next;
-    tt__conn *timer_prev, *timer_next;
+    tt__conn *grave_next;      /* on the graveyard */
     struct tt__endpoint *ep;   /* the endpoint lock held or waited for, NULL when none */
-    tt__conn *ep_next;         /* the next waiter of ep */
+    tt__conn *ep_prev, *ep_next; /* neighbours in ep's queue of waiters */
 };
 
 /*
@@ -131,8 +132,8 @@ static tt__endpoint *endpoints;
 static int epfd = -1;
 static uint8_t *read_buf;
 static tt__conn *all_head;
-static tt__conn *timer_head;
-static tt__conn *graveyard;    /* husks released during a pass, chained through timer_next */
+static tt__heap timers;        /* every connection's timer (room reserved for each live connection) */
+static tt__conn *graveyard;    /* husks released during a pass, chained through grave_next */
 static size_t live_count;
 static int in_poll;            /* inside tt__transport_poll() */
 /*
@@ -188,21 +189,14 @@ static void mark_dirty(tt__conn *c) {
 
 static void timer_stop(tt__conn *c) {
     if (c->timer == TIMER_NONE) return;
-    if (c->timer_prev) c->timer_prev->timer_next = c->timer_next;
-    else timer_head = c->timer_next;
-    if (c->timer_next) c->timer_next->timer_prev = c->timer_prev;
-    c->timer_prev = c->timer_next = NULL;
+    tt__heap_remove(&timers, &c->timer_node);
     c->timer = TIMER_NONE;
 }
 
+/* Room for one timer per live connection is reserved in open_conn(), so this cannot fail. */
 static void timer_start(tt__conn *c, int kind, uint64_t delay_ms) {
-    timer_stop(c);
     c->timer = (uint8_t)kind;
-    c->deadline = tt__now_ms() + delay_ms;
-    c->timer_prev = NULL;
-    c->timer_next = timer_head;
-    if (timer_head) timer_head->timer_prev = c;
-    timer_head = c;
+    tt__heap_insert(&timers, &c->timer_node, tt__now_ms() + delay_ms);
 }
 
 /* While the engine holds spare buffers, a timer gives them back: at most one reallocation a second while
@@ -251,6 +245,7 @@ static int ep_acquire(tt__conn *c, const struct addrinfo *ai) {
     }
     c->ep_waiting = 1;
     c->ep_next = NULL;
+    c->ep_prev = ep->wait_tail;
     if (ep->wait_tail) ep->wait_tail->ep_next = c;
     else ep->wait_head = c;
     ep->wait_tail = c;
@@ -266,23 +261,24 @@ static void ep_release(tt__conn *c) {
     c->ep = NULL;
     if (c->ep_waiting) {
         c->ep_waiting = 0;
-        tt__conn *prev = NULL;
-        for (tt__conn *w = ep->wait_head; w && w != c; w = w->ep_next) prev = w;
-        if (prev) prev->ep_next = c->ep_next;
-        else if (ep->wait_head == c) ep->wait_head = c->ep_next;
-        if (ep->wait_tail == c) ep->wait_tail = prev;
+        if (c->ep_prev) c->ep_prev->ep_next = c->ep_next;
+        else ep->wait_head = c->ep_next;
+        if (c->ep_next) c->ep_next->ep_prev = c->ep_prev;
+        else ep->wait_tail = c->ep_prev;
     } else if (ep->holder == c) {
         ep->holder = ep->wait_head;
         if (ep->holder) {
             tt__conn *w = ep->holder;
             ep->wait_head = w->ep_next;
-            if (ep->wait_head == NULL) ep->wait_tail = NULL;
+            if (ep->wait_head) ep->wait_head->ep_prev = NULL;
+            else ep->wait_tail = NULL;
+            w->ep_next = NULL;
             w->ep_waiting = 0;
             w->ep_wake = 1;
             mark_dirty(w);
         }
     }
-    c->ep_next = NULL;
+    c->ep_prev = c->ep_next = NULL;
     if (ep->holder == NULL && ep->wait_head == NULL) {
         tt__endpoint **pp = &endpoints;
         while (*pp != ep) pp = &(*pp)->next;
@@ -329,7 +325,7 @@ static void conn_release(tt__conn *c) {
     if (c->ws) tt__ws_free(c->ws);
     c->ws = NULL;
     if (in_poll) {
-        c->timer_next = graveyard;
+        c->grave_next = graveyard;
         graveyard = c;
     } else {
         tt__free(c);
@@ -339,7 +335,7 @@ static void conn_release(tt__conn *c) {
 static void free_graveyard(void) {
     while (graveyard) {
         tt__conn *c = graveyard;
-        graveyard = c->timer_next;
+        graveyard = c->grave_next;
         tt__free(c);
     }
 }
@@ -876,34 +872,34 @@ static void process_dirty(void) {
     }
 }
 
+static tt__conn *timer_first(void) {
+    tt__heap_node *n = tt__heap_min(&timers);
+    return n ? TT__HEAP_OWNER(n, tt__conn, timer_node) : NULL;
+}
+
+/* Every timer that is due, earliest first; each expiry removes its own timer, so nothing is walked twice. */
 static void process_timers(void) {
     uint64_t now = tt__now_ms();
-    tt__conn *c = timer_head;
-    while (c) {
-        tt__conn *next = c->timer_next;
-        if (c->deadline <= now) {
-            if (c->timer == TIMER_TRIM) {
-                timer_stop(c);
-                if (c->phase == PH_WS && c->ws) tt__ws_trim(c->ws);
-            } else if (c->timer == TIMER_LINGER) {
-                conn_finish(c, c->peer_code, 1);
-            } else {
-                /* The server never finished the closing handshake (Chromium: 1006, not clean). */
-                conn_finish(c, 1006, 0);
-            }
-            next = timer_head;  /* the list changed under us; restart (expired ones are gone) */
+    tt__conn *c;
+    while ((c = timer_first()) != NULL && c->timer_node.deadline <= now) {
+        int kind = c->timer;
+        timer_stop(c);
+        if (kind == TIMER_TRIM) {
+            if (c->phase == PH_WS && c->ws) tt__ws_trim(c->ws);
+        } else if (kind == TIMER_LINGER) {
+            conn_finish(c, c->peer_code, 1);
+        } else {
+            /* The server never finished the closing handshake (Chromium: 1006, not clean). */
+            conn_finish(c, 1006, 0);
         }
-        c = next;
     }
 }
 
 static int64_t next_timer_delay(void) {
-    if (timer_head == NULL) return -1;
+    tt__conn *c = timer_first();
+    if (c == NULL) return -1;
     uint64_t now = tt__now_ms();
-    uint64_t nearest = UINT64_MAX;
-    for (tt__conn *c = timer_head; c; c = c->timer_next)
-        if (c->deadline < nearest) nearest = c->deadline;
-    return nearest <= now ? 0 : (int64_t)(nearest - now);
+    return c->timer_node.deadline <= now ? 0 : (int64_t)(c->timer_node.deadline - now);
 }
 
 /* ---- The transport interface ------------------------------------------------------------------- */
@@ -945,7 +941,7 @@ void tt__transport_shutdown(void) {
     free_graveyard();
     dirty_list.head = dirty_list.tail = NULL;
     processing_list.head = processing_list.tail = NULL;
-    timer_head = NULL;
+    tt__heap_free(&timers);
     /* Free lookups that already finished; ones still in flight are dropped when they complete. */
     (void)tt__resolver_collect(on_resolved);
     if (epfd >= 0) close(epfd);
@@ -968,6 +964,7 @@ static int open_conn(const tt__open_params *params, tt__conn **conn) {
     if (epfd < 0) return TT_EIO;
     const tt__url *url = params->parsed;
     const tt_runtime_config *cfg = tt__core_config();
+    if (tt__heap_reserve(&timers, live_count + 1) != 0) return TT_ENOMEM;
     tt__conn *c = tt__calloc(1, sizeof *c);
     if (c == NULL) return TT_ENOMEM;
     c->id = params->id;

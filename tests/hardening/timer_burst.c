@@ -1,0 +1,137 @@
+/*
+ * Timer burst benchmark: N tasks whose timers all fall due in the same pass, to show that expiring them
+ * costs O(n log n) and not O(n^2) (the core and the native transport share one timer heap, src/heap.c).
+ *
+ *   close   N tasks open to the peer's /deaf path (it never answers a Close); all call close() at once
+ *           and the close timeout of every one of them fires together (the native transport's timers).
+ *   connect N tasks to /hang (the peer never answers the upgrade request); the connect timeout of every
+ *           one of them fires together (the core's timers).
+ *
+ * For each N in TT_BURST_COUNTS (default "1000,10000") and each kind it prints one row: the time of the
+ * pass (tt_runtime_poll) in which the timers expired and every onClose was delivered, and that time per
+ * task. Checked (the exit status): every task ends with exactly one onClose 1006. Timing is printed, never
+ * judged: this is a benchmark. Run it with `make bench-timers` (or tests/integration/run-peer.sh node).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "native_driver.h"
+#include "ttsocket.h"
+
+#define TIMEOUT_MS 1500
+#define WAVE 500
+
+typedef struct burst_task {
+    unsigned char opened, closes, code_ok;
+} burst_task;
+
+static int opened, closed;
+
+static void on_open(tt_socket_task task, const tt_open_event *event, void *ud) {
+    (void)task; (void)event;
+    ((burst_task *)ud)->opened = 1;
+    opened++;
+}
+
+static void on_close(tt_socket_task task, const tt_close_event *event, void *ud) {
+    (void)task;
+    burst_task *b = ud;
+    b->closes++;
+    b->code_ok = event->code == 1006;
+    closed++;
+}
+
+static const tt_task_callbacks burst_callbacks = {.open = on_open, .close = on_close};
+
+static double now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static void sleep_ms(unsigned ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Runs one burst; returns 0 when every task ended with exactly one onClose 1006. */
+static int burst(const char *kind, int n) {
+    int is_close = strcmp(kind, "close") == 0;
+    char url[128];
+    const char *port = getenv("TT_IT_PORT_WS");
+    snprintf(url, sizeof url, "ws://127.0.0.1:%s/%s", port ? port : "0", is_close ? "deaf" : "hang");
+    tt_runtime_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.skip_domain_check = 1;
+    cfg.max_connections = n + 16;
+    cfg.close_timeout_ms = TIMEOUT_MS;
+    cfg.connect_timeout_ms = 600000;
+    if (tt_runtime_configure(&cfg) != 0) return -1;
+    burst_task *b = calloc((size_t)n, sizeof *b);
+    tt_socket_task *tasks = calloc((size_t)n, sizeof *tasks);
+    if (b == NULL || tasks == NULL) return -1;
+    opened = closed = 0;
+    uint64_t limit = tt_now_ms() + 120000;
+
+    /* Open (close kind) or start (connect kind) in waves so the peer's accept backlog keeps up. The connect
+     * timeouts are given per task and counted from the moment the last task started. */
+    uint64_t due = tt_now_ms() + 3000 + (uint64_t)n / 5;
+    int started = 0;
+    while (started < n) {
+        for (int k = 0; k < WAVE && started < n; k++, started++) {
+            tt_connect_socket_options o;
+            memset(&o, 0, sizeof o);
+            o.url = url;
+            if (!is_close) o.timeout_ms = (int)(due - tt_now_ms());
+            tasks[started] = tt_connect_with(o, &burst_callbacks, &b[started]);
+        }
+        if (tt_runtime_poll(5) < 0 || tt_now_ms() > limit) return -1;
+        if (is_close) while (opened < started && tt_now_ms() < limit) tt_runtime_poll(5);
+    }
+    if (is_close) {
+        for (int i = 0; i < n; i++) tt_socket_task_close(tasks[i], &(tt_close_options){.code = 1000});
+        due = tt_now_ms() + TIMEOUT_MS;
+        while (tt_runtime_poll(0) > 0) {} /* the closeSocket results */
+    }
+    if (closed != 0 || tt_now_ms() >= due) {
+        fprintf(stderr, "timer_burst: %s: starting took longer than the deadline\n", kind);
+        return -1;
+    }
+    /* Let every deadline pass, then one pass expires them all and delivers every onClose. */
+    sleep_ms((unsigned)(due - tt_now_ms()) + 200);
+    int passes = 0;
+    double t0 = now_us(), first = 0;
+    while (closed < n && tt_now_ms() < limit) {
+        double p0 = now_us();
+        if (tt_runtime_poll(0) < 0) return -1;
+        if (passes++ == 0) first = now_us() - p0;
+    }
+    double total = now_us() - t0;
+    int bad = 0;
+    for (int i = 0; i < n; i++) bad += b[i].closes != 1 || !b[i].code_ok;
+    printf("| %-7s | %6d | %6d | %9.1f | %9.1f | %7.2f |\n", kind, n, passes, first / 1000, total / 1000, total / n);
+    fflush(stdout);
+    tt_runtime_shutdown();
+    free(b);
+    free(tasks);
+    return bad ? -1 : 0;
+}
+
+int main(void) {
+    const char *counts = getenv("TT_BURST_COUNTS") ? getenv("TT_BURST_COUNTS") : "1000,10000";
+    printf("| timers  |  tasks | passes | 1st pass ms | total ms | us/task |\n");
+    printf("|---------|--------|--------|-----------|-----------|---------|\n");
+    int rc = 0;
+    for (const char *p = counts; *p;) {
+        int n = atoi(p);
+        if (n > 0 && (burst("close", n) != 0 || burst("connect", n) != 0)) {
+            fprintf(stderr, "timer_burst: a task did not end with exactly one onClose 1006 (n=%d)\n", n);
+            rc = 1;
+        }
+        p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p);
+    }
+    return rc;
+}
