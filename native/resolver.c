@@ -47,6 +47,11 @@ static req_list pending, done;
 static int workers, idle_workers;
 static int event_fd = -1;
 
+/* Tests replace getaddrinfo() to hand out address lists a real resolver would not (tt__resolver_set_lookup). */
+static tt__lookup_fn *lookup;
+
+void tt__resolver_set_lookup(tt__lookup_fn *fn) { lookup = fn; }
+
 static void list_push(req_list *l, tt__resolve_req *r) {
     r->next = NULL;
     if (l->tail) l->tail->next = r;
@@ -104,7 +109,7 @@ static void *worker_main(void *arg) {
         hints.ai_protocol = IPPROTO_TCP;
         hints.ai_flags = AI_NUMERICSERV;
         struct addrinfo *result = NULL;
-        int err = getaddrinfo(r->host, r->service, &hints, &result);
+        int err = (lookup ? lookup : getaddrinfo)(r->host, r->service, &hints, &result);
 
         pthread_mutex_lock(&lock);
         r->gai_error = err;
@@ -115,7 +120,25 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
+/*
+ * fork(): the lock is held across it, so the child's copy of the lists is consistent. The child has no
+ * workers (threads do not survive fork) and must not share the eventfd with its parent, whose workers
+ * would wake it: it starts workers and a new eventfd on demand. Lookups a parent's worker was running are
+ * lost to the child; their connections fail there anyway (see the transport's fork rule).
+ */
+static void fork_prepare(void) { pthread_mutex_lock(&lock); }
+static void fork_parent(void) { pthread_mutex_unlock(&lock); }
+static void fork_child(void) {
+    workers = idle_workers = 0;
+    if (event_fd >= 0) close(event_fd);
+    event_fd = -1;
+    pthread_mutex_unlock(&lock);
+}
+static void register_fork_handlers(void) { (void)pthread_atfork(fork_prepare, fork_parent, fork_child); }
+
 int tt__resolver_fd(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, register_fork_handlers);
     pthread_mutex_lock(&lock);
     if (event_fd < 0) event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     int fd = event_fd;
