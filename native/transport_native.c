@@ -878,6 +878,7 @@ static void attempt_won(tt__attempt *a) {
     if (a->next) a->next->prev = a->prev;
     a->prev = a->next = NULL;
     c->won = a;
+    a->ai = NULL;  /* the address list goes in on_connected(); the lock needs only a->ep */
     while (c->att_head) attempt_free(c->att_head);
     timer_stop(c);
     c->fd = a->fd;

@@ -96,10 +96,13 @@ static int setup(void **s) {
     return tt_runtime_configure(&c);
 }
 
+static void blackhole_close(void);
+
 static int teardown(void **s) {
     (void)s;
     tt_runtime_shutdown();
     tt__resolver_set_lookup(NULL);
+    blackhole_close();
     return 0;
 }
 
@@ -128,6 +131,7 @@ static int he_lookup(const char *node, const char *service, const struct addrinf
 typedef struct blackhole {
     int listener, filler;
 } blackhole;
+static blackhole open_blackhole = {-1, -1}; /* closed by teardown, also after a failed assertion */
 
 static int connect_nonblocking(uint16_t port) {
     struct sockaddr_in6 a;
@@ -164,6 +168,7 @@ static blackhole blackhole_open(uint16_t port) {
     struct pollfd q = {probe, POLLOUT, 0};
     int ready = poll(&q, 1, 300);
     close(probe);
+    open_blackhole = b;
     if (ready != 0) {
         fprintf(stderr, "conn_driver: [::1]:%u answered a SYN with a full accept queue; no black hole here\n", port);
         fail();
@@ -171,14 +176,15 @@ static blackhole blackhole_open(uint16_t port) {
     return b;
 }
 
-static void blackhole_close(blackhole b) {
-    close(b.filler);
-    close(b.listener);
+static void blackhole_close(void) {
+    if (open_blackhole.filler >= 0) close(open_blackhole.filler);
+    if (open_blackhole.listener >= 0) close(open_blackhole.listener);
+    open_blackhole.filler = open_blackhole.listener = -1;
 }
 
 static void test_happy_eyeballs(void **s) {
     (void)s;
-    blackhole bh = blackhole_open((uint16_t)atoi(getenv("TT_IT_PORT_WS")));
+    (void)blackhole_open((uint16_t)atoi(getenv("TT_IT_PORT_WS")));
     tt__resolver_set_lookup(he_lookup);
     char url[96];
     snprintf(url, sizeof url, "ws://" HE_NAME ":%s/echo", getenv("TT_IT_PORT_WS"));
@@ -194,7 +200,7 @@ static void test_happy_eyeballs(void **s) {
     assert_int_equal(tt_trace_match(&b.trace, ECHOED), 0);
     fprintf(stderr, "  note: both tasks done %llu ms after the start (connect timeout %d ms)\n",
             (unsigned long long)(tt_now_ms() - t0), CONNECT_TIMEOUT_MS);
-    blackhole_close(bh);
+    blackhole_close();
 }
 
 /* Only the black hole: the connect timeout still ends the task. */
@@ -208,7 +214,7 @@ static int dead_lookup(const char *node, const char *service, const struct addri
 static void test_happy_eyeballs_timeout(void **s) {
     (void)s;
     const char *port = getenv("TT_IT_PORT_WS");
-    blackhole bh = blackhole_open((uint16_t)atoi(port));
+    (void)blackhole_open((uint16_t)atoi(port));
     tt__resolver_set_lookup(dead_lookup);
     char url[96];
     snprintf(url, sizeof url, "ws://dead.test:%s/", port);
@@ -221,7 +227,7 @@ static void test_happy_eyeballs_timeout(void **s) {
                                        "error onSocketError: WebSocket connection timed out | * rs=3",
                                        "close 1006  not-clean rs=3", NULL};
     assert_int_equal(tt_trace_match(&a.trace, want), 0);
-    blackhole_close(bh);
+    blackhole_close();
 }
 
 /* ---- fork -------------------------------------------------------------------------------------- */
