@@ -1038,8 +1038,8 @@ static void process_dirty(void) {
             continue;
         }
         if (c->ep_wake) {
-            attempts_wake(c);
-            continue;
+            attempts_wake(c);  /* a no-op when another attempt has won meanwhile */
+            if (c->dead) continue;
         }
         if (c->read_again && c->phase == PH_WS) {
             conn_readable(c);

@@ -200,6 +200,8 @@ static void test_happy_eyeballs(void **s) {
     assert_int_equal(tt_trace_match(&b.trace, ECHOED), 0);
     fprintf(stderr, "  note: both tasks done %llu ms after the start (connect timeout %d ms)\n",
             (unsigned long long)(tt_now_ms() - t0), CONNECT_TIMEOUT_MS);
+    tt_trace_free(&a.trace);
+    tt_trace_free(&b.trace);
     blackhole_close();
 }
 
@@ -227,6 +229,7 @@ static void test_happy_eyeballs_timeout(void **s) {
                                        "error onSocketError: WebSocket connection timed out | * rs=3",
                                        "close 1006  not-clean rs=3", NULL};
     assert_int_equal(tt_trace_match(&a.trace, want), 0);
+    tt_trace_free(&a.trace);
     blackhole_close();
 }
 
@@ -264,6 +267,8 @@ static int child_main(int out, rec *inherited, const char *url) {
     rec *two[] = {&own, NULL};
     if (tt_poll_until(ended, two, 5000, 20) != 0 || tt_trace_match(&own.trace, ECHOED) != 0) return 13;
     tt_runtime_shutdown();
+    tt_trace_free(&own.trace);
+    tt_trace_free(&inherited->trace);
     return 0;
 }
 
@@ -305,6 +310,7 @@ static void test_fork(void **s) {
                                        "open protocol= extensions= rs=1", "message text 2 hi rs=1",
                                        "result closeSocket:ok", "close 1000  clean rs=3", NULL};
     assert_int_equal(tt_trace_match(&r.trace, want), 0);
+    tt_trace_free(&r.trace);
 }
 
 int main(void) {
