@@ -9,10 +9,11 @@
  *                        connect timeout, although the first address never answers and the first task's
  *                        attempt to it holds that endpoint's lock.
  *   test_happy_eyeballs_timeout  only the black hole: the connect timeout still ends the task.
- *   test_fork            after a task is open the process forks: the child's mask keys and nonces differ
- *                        from the parent's next ones, the child's inherited task fails without touching
+ *   test_fork            after a task is open, and while another one's name lookup is running on a
+ *                        resolver thread, the process forks: the child's mask keys and nonces differ
+ *                        from the parent's next ones, the child's inherited tasks fail without touching
  *                        the parent's socket, the child opens a connection of its own and shuts down
- *                        cleanly, and the parent's task still echoes.
+ *                        with every allocation given back, and the parent's tasks still echo.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -76,6 +77,7 @@ static const tt_task_callbacks rec_callbacks = {.success = tt_trace_success, .fa
 static void start(rec *r, const char *url) {
     r->trace.style = TT_TRACE_STYLE_RS;
     r->task = tt_connect_with((tt_connect_socket_options){.url = url, .timeout_ms = CONNECT_TIMEOUT_MS}, &rec_callbacks, r);
+    tt_tasks_track(r->task);  /* a failed test's records die with its stack: teardown detaches them */
 }
 
 static int ended(void *arg) {
@@ -88,8 +90,11 @@ static int ended(void *arg) {
 static const char *const ECHOED[] = {"success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
                                      "message text 2 hi rs=1", "result closeSocket:ok", "close 1000  clean rs=3", NULL};
 
+static long alloc_baseline; /* live allocations with the runtime shut down */
+
 static int setup(void **s) {
     (void)s;
+    alloc_baseline = tt__alloc_live();
     tt_runtime_config c;
     memset(&c, 0, sizeof c);
     c.skip_domain_check = 1;
@@ -100,6 +105,7 @@ static void blackhole_close(void);
 
 static int teardown(void **s) {
     (void)s;
+    tt_tasks_detach_all();
     tt_runtime_shutdown();
     tt__resolver_set_lookup(NULL);
     blackhole_close();
@@ -223,6 +229,7 @@ static void test_happy_eyeballs_timeout(void **s) {
     rec a = {0};
     a.trace.style = TT_TRACE_STYLE_RS;
     a.task = tt_connect_with((tt_connect_socket_options){.url = url, .timeout_ms = 700}, &rec_callbacks, &a);
+    tt_tasks_track(a.task);
     rec *all[] = {&a, NULL};
     assert_int_equal(tt_poll_until(ended, all, 5000, 20), 0);
     static const char *const want[] = {"success connectSocket:ok", "complete connectSocket:ok",
@@ -246,16 +253,33 @@ static void send_text(tt_socket_task task, const char *text) {
 
 static int is_open(void *arg) { return tt_trace_line_count(&((rec *)arg)->trace) >= 3; }
 
+/* "slow.test" takes 500 ms to resolve to 127.0.0.1: its lookup is still running when the test forks. */
+static _Atomic int slow_lookup_running;
+
+static int slow_lookup(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res) {
+    if (strcmp(node, "slow.test") != 0) return getaddrinfo(node, service, hints, res);
+    slow_lookup_running = 1;
+    poll(NULL, 0, 500);
+    struct addrinfo h = *hints;
+    h.ai_flags |= AI_NUMERICHOST;
+    return getaddrinfo("127.0.0.1", service, &h, res);
+}
+
+static const char *const FAILED_IN_CHILD[] = {"success connectSocket:ok", "complete connectSocket:ok",
+                                              "error onSocketError: WebSocket connection failed | fork: * rs=3",
+                                              "close 1006  not-clean rs=3", NULL};
+
 /* The child: its random bytes go to the pipe; exit status 0 when everything it checked held. */
-static int child_main(int out, rec *inherited, const char *url) {
+static int child_main(int out, rec *inherited, rec *resolving, const char *url) {
     uint8_t mine[4];
     tt__random_bytes(mine, sizeof mine);
     if (write(out, mine, sizeof mine) != (ssize_t)sizeof mine) return 10;
     close(out);
     /* The inherited task fails at the first pass, without a byte on the parent's connection. */
     send_text(inherited->task, "from the child");
-    rec *one[] = {inherited, NULL};
+    rec *one[] = {inherited, resolving, NULL};
     if (tt_poll_until(ended, one, 5000, 20) != 0) return 11;
+    if (tt_trace_match(&resolving->trace, FAILED_IN_CHILD) != 0) return 15;
     static const char *const failed[] = {"success connectSocket:ok", "complete connectSocket:ok",
                                          "open protocol= extensions= rs=1",
                                          "error onSocketError: WebSocket connection failed | fork: * rs=3",
@@ -269,6 +293,12 @@ static int child_main(int out, rec *inherited, const char *url) {
     tt_runtime_shutdown();
     tt_trace_free(&own.trace);
     tt_trace_free(&inherited->trace);
+    tt_trace_free(&resolving->trace);
+    /* Everything the library allocated is back, the parent's running lookup included. */
+    if (tt__alloc_live() != alloc_baseline) {
+        fprintf(stderr, "child: %ld allocations still live after shutdown\n", tt__alloc_live() - alloc_baseline);
+        return 14;
+    }
     return 0;
 }
 
@@ -279,6 +309,14 @@ static void test_fork(void **s) {
     rec r = {0};
     start(&r, url);
     assert_int_equal(tt_poll_until(is_open, &r, 5000, 20), 0);
+    tt__resolver_set_lookup(slow_lookup);
+    char slow_url[96];
+    snprintf(slow_url, sizeof slow_url, "ws://slow.test:%s/echo", getenv("TT_IT_PORT_WS"));
+    rec slow = {.echo_on_open = 1};
+    slow_lookup_running = 0;
+    start(&slow, slow_url);
+    for (int i = 0; i < 200 && !slow_lookup_running; i++) poll(NULL, 0, 5);
+    assert_true(slow_lookup_running);  /* a worker is inside the lookup; it answers after 500 ms */
     /* Draw one byte so that the core's pool holds unused bytes at the fork. */
     uint8_t one;
     tt__random_bytes(&one, 1);
@@ -289,7 +327,7 @@ static void test_fork(void **s) {
     assert_true(pid >= 0);
     if (pid == 0) {
         close(fds[0]);
-        exit(child_main(fds[1], &r, url)); /* exit(), not _exit(): LeakSanitizer checks the child too */
+        exit(child_main(fds[1], &r, &slow, url)); /* exit(), not _exit(): LeakSanitizer checks the child too */
     }
     close(fds[1]);
     uint8_t theirs[4], mine[4];
@@ -304,13 +342,15 @@ static void test_fork(void **s) {
     /* The parent's task was not touched by the child: it still echoes, and closes cleanly. */
     r.echo_on_open = 1;
     send_text(r.task, "hi");
-    rec *all[] = {&r, NULL};
+    rec *all[] = {&r, &slow, NULL};
     assert_int_equal(tt_poll_until(ended, all, 5000, 20), 0);
     static const char *const want[] = {"success connectSocket:ok", "complete connectSocket:ok",
                                        "open protocol= extensions= rs=1", "message text 2 hi rs=1",
                                        "result closeSocket:ok", "close 1000  clean rs=3", NULL};
     assert_int_equal(tt_trace_match(&r.trace, want), 0);
+    assert_int_equal(tt_trace_match(&slow.trace, ECHOED), 0);  /* its lookup finished in the parent */
     tt_trace_free(&r.trace);
+    tt_trace_free(&slow.trace);
 }
 
 int main(void) {
