@@ -9,6 +9,9 @@
  *                        connect timeout, although the first address never answers and the first task's
  *                        attempt to it holds that endpoint's lock.
  *   test_happy_eyeballs_timeout  only the black hole: the connect timeout still ends the task.
+ *   test_families_interleaved    [127.0.0.1, 127.0.0.2, ::1], all refusing: they are tried as 127.0.0.1,
+ *                        ::1, 127.0.0.2 (RFC 8305 section 4), each failure moving on at once; the detail
+ *                        names the last one tried.
  *   test_fork            after a task is open, and while another one's name lookup is running on a
  *                        resolver thread, the process forks: the child's mask keys and nonces differ
  *                        from the parent's next ones, the child's inherited tasks fail without touching
@@ -240,6 +243,59 @@ static void test_happy_eyeballs_timeout(void **s) {
     blackhole_close();
 }
 
+/* Three addresses, two IPv4 then one IPv6, at a port where nothing listens. */
+static int mixed_lookup(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res) {
+    (void)node;
+    const char *addrs[] = {"127.0.0.1", "127.0.0.2", "::1"};
+    struct addrinfo h = *hints, *head = NULL, **end = &head;
+    h.ai_flags |= AI_NUMERICHOST;
+    for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
+        struct addrinfo *one = NULL;
+        int rc = getaddrinfo(addrs[i], service, &h, &one);
+        if (rc != 0) {
+            if (head) freeaddrinfo(head);
+            return rc;
+        }
+        *end = one;
+        while (*end) end = &(*end)->ai_next;
+    }
+    *res = head;
+    return 0;
+}
+
+/* A TCP port nothing listens on, in this namespace, on any address. */
+static unsigned closed_port(void) {
+    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in6 a;
+    memset(&a, 0, sizeof a);
+    a.sin6_family = AF_INET6;
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin6_port);
+}
+
+static void test_families_interleaved(void **s) {
+    (void)s;
+    tt__resolver_set_lookup(mixed_lookup);
+    unsigned port = closed_port();
+    char url[96], detail[160];
+    snprintf(url, sizeof url, "ws://mixed.test:%u/", port);
+    snprintf(detail, sizeof detail,
+             "error onSocketError: WebSocket connection failed | connect: Connection refused (127.0.0.2:%u); "
+             "3 addresses tried rs=3", port);
+    rec a = {0};
+    start(&a, url);
+    rec *all[] = {&a, NULL};
+    assert_int_equal(tt_poll_until(ended, all, 5000, 20), 0);
+    const char *const want[] = {"success connectSocket:ok", "complete connectSocket:ok", detail,
+                                "close 1006  not-clean rs=3", NULL};
+    assert_int_equal(tt_trace_match(&a.trace, want), 0);
+    tt_trace_free(&a.trace);
+}
+
 /* ---- fork -------------------------------------------------------------------------------------- */
 
 static void send_text(tt_socket_task task, const char *text) {
@@ -357,6 +413,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_happy_eyeballs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_happy_eyeballs_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_families_interleaved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fork, setup, teardown),
     };
     return cmocka_run_group_tests_name("integration.conn", tests, NULL, NULL);
