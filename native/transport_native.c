@@ -811,6 +811,8 @@ static void tls_step(tt__conn *c) {
 static void on_connected(tt__conn *c) {
     freeaddrinfo(c->addrs);
     c->addrs = c->next_addr = NULL;
+    tt__free(c->connect_error);  /* an earlier address's failure no longer matters */
+    c->connect_error = NULL;
     if (!c->secure) {
         start_ws(c);
         return;
