@@ -133,6 +133,13 @@ soak: build-native
 	@tests/integration/run-peer.sh tests/hardening/soak_server.mjs env TT_SOAK_SECONDS=$(SECONDS) \
 	  TT_SOAK_TASKS=$$(( $(SECONDS) * 5000 )) build/native/tests/hardening/hardening_soak
 
+# ---- bench-timers: tests/hardening/timer_burst.c, 1,000 and 10,000 close timeouts (native transport) and
+# connect timeouts (core) expiring in one pass; prints the pass time per task count. Never part of make test.
+.PHONY: bench-timers
+bench-timers: build-native
+	@tests/integration/run-peer.sh node env TT_BURST_COUNTS=$${TT_BURST_COUNTS:-1000,10000} \
+	  build/native/tests/hardening/hardening_timer_burst
+
 # ---- bench: tests/bench (issue 6), Release builds; never part of make test.
 # make bench         every workload, ~10 min; tables on stdout and in build/bench/results.md
 # make bench-smoke   every workload briefly; fails only if a client produced no number

@@ -8,6 +8,14 @@
  * Threading: every function in this header must be called from one thread, the game thread. Callbacks
  * are delivered on that thread too.
  *
+ * fork(): tasks belong to the process that created them. In a forked child (native build) the first call
+ * into the library starts the runtime over: every task inherited from the parent fails at the next
+ * tt_runtime_poll() with onError "connection failed" (detail "fork: the connection belongs to the parent
+ * process") and onClose 1006, without a byte sent on the parent's connections or a change to the
+ * parent's event loop; the child's mask keys and Sec-WebSocket-Key nonces are drawn afresh, never shared
+ * with the parent. The child may open tasks of its own and call tt_runtime_shutdown(). Fork only from the
+ * game thread, outside callbacks; the parent's tasks go on unaffected.
+ *
  * Delivery: callbacks are never delivered inside the call that caused them. tt_connect_socket(),
  * tt_socket_task_send() and tt_socket_task_close() return first; their success/fail/complete callbacks
  * and every event arrive later, in order, from the runtime's dispatch point. In the native build that is

@@ -54,9 +54,11 @@ static void fill_random(uint8_t *buf, size_t n) {
 static uint8_t random_pool[RANDOM_POOL];
 static size_t random_left; /* unused bytes at the end of random_pool */
 
+/* In a forked child: both this pool and the core's small one (src/util.c) start empty. */
 static void random_pool_drop(void) {
     OPENSSL_cleanse(random_pool, sizeof random_pool);
     random_left = 0;
+    tt__random_reset();
 }
 
 static void native_random(void *ud, uint8_t *buf, size_t n) {

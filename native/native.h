@@ -53,6 +53,14 @@ void tt__resolver_cancel(tt__resolve_req *req);
  */
 int tt__resolver_collect(void (*done)(void *user, int gai_error, struct addrinfo *result));
 
+/*
+ * Replaces getaddrinfo() in the workers (NULL restores it); it runs on a worker thread and its result is
+ * freed with freeaddrinfo(). Tests use it to make a name resolve to addresses that do not answer.
+ */
+typedef int tt__lookup_fn(const char *node, const char *service, const struct addrinfo *hints,
+                          struct addrinfo **result);
+void tt__resolver_set_lookup(tt__lookup_fn *fn);
+
 /* ---- TLS (tls.c) ------------------------------------------------------------------------------- */
 
 typedef struct ssl_st tt__ssl;

@@ -6,7 +6,7 @@
  * thread-safe). A request lives on exactly one list: pending (not taken yet), running (a worker is in
  * getaddrinfo), done (result ready). Workers move requests pending -> running -> done under the mutex
  * and read only the immutable host/port of a request; the game thread owns the `cancelled` and `user`
- * fields. Workers and the eventfd live for the rest of the process once started: a lookup in flight at
+ * fields. (A running request is also on `running`, so that a forked child can find it.) Workers and the eventfd live for the rest of the process once started: a lookup in flight at
  * runtime shutdown is simply dropped when it completes.
  */
 #define _GNU_SOURCE
@@ -43,9 +43,14 @@ typedef struct req_list {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
-static req_list pending, done;
+static req_list pending, running, done;
 static int workers, idle_workers;
 static int event_fd = -1;
+
+/* Tests replace getaddrinfo() to hand out address lists a real resolver would not (tt__resolver_set_lookup). */
+static tt__lookup_fn *lookup;
+
+void tt__resolver_set_lookup(tt__lookup_fn *fn) { lookup = fn; }
 
 static void list_push(req_list *l, tt__resolve_req *r) {
     r->next = NULL;
@@ -95,6 +100,7 @@ static void *worker_main(void *arg) {
             idle_workers--;
             continue;
         }
+        list_push(&running, r);
         pthread_mutex_unlock(&lock);
 
         struct addrinfo hints;
@@ -104,9 +110,10 @@ static void *worker_main(void *arg) {
         hints.ai_protocol = IPPROTO_TCP;
         hints.ai_flags = AI_NUMERICSERV;
         struct addrinfo *result = NULL;
-        int err = getaddrinfo(r->host, r->service, &hints, &result);
+        int err = (lookup ? lookup : getaddrinfo)(r->host, r->service, &hints, &result);
 
         pthread_mutex_lock(&lock);
+        (void)list_remove(&running, r);
         r->gai_error = err;
         r->result = err == 0 ? result : NULL;
         list_push(&done, r);
@@ -115,9 +122,37 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
+/*
+ * fork(): the lock is held across it, so the child's copy of the lists is consistent. The child has no
+ * workers (threads do not survive fork) and must not share the eventfd with its parent, whose workers
+ * would wake it: it starts workers and a new eventfd on demand. Lookups a parent's worker was running
+ * never finish in the child: they are finished there as failed (EAI_AGAIN), so that collect() hands them
+ * back and frees them; their connections fail in the child anyway (see the transport's fork rule).
+ */
+static void fork_prepare(void) { pthread_mutex_lock(&lock); }
+static void fork_parent(void) { pthread_mutex_unlock(&lock); }
+static void fork_child(void) {
+    workers = idle_workers = 0;
+    for (tt__resolve_req *r; (r = list_pop(&running)) != NULL;) {
+        r->gai_error = EAI_AGAIN;
+        r->result = NULL;
+        r->on_done = 1;
+        list_push(&done, r);
+    }
+    if (event_fd >= 0) close(event_fd);
+    event_fd = -1;
+    pthread_mutex_unlock(&lock);
+}
+static void register_fork_handlers(void) { (void)pthread_atfork(fork_prepare, fork_parent, fork_child); }
+
 int tt__resolver_fd(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, register_fork_handlers);
     pthread_mutex_lock(&lock);
-    if (event_fd < 0) event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (event_fd < 0) {
+        event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (event_fd >= 0 && done.head) signal_done_locked();  /* lookups finished in a forked child */
+    }
     int fd = event_fd;
     pthread_mutex_unlock(&lock);
     return fd;

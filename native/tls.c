@@ -82,6 +82,32 @@ static BIO_METHOD *get_socket_method(void) {
     return socket_method;
 }
 
+/*
+ * Called by OpenSSL for each verification step. When the host check fails on a certificate that names no
+ * host in subjectAltName at all (a CN-only certificate older clients accepted), it notes that on the
+ * session (its app data) so that the detail can say why; the verdict itself is left unchanged.
+ */
+static char no_san_marker; /* the app data of a session whose certificate has no subjectAltName */
+
+static int verify_callback(int ok, X509_STORE_CTX *store) {
+    int err = X509_STORE_CTX_get_error(store);
+    if (!ok && (err == X509_V_ERR_HOSTNAME_MISMATCH || err == X509_V_ERR_IP_ADDRESS_MISMATCH)) {
+        X509 *cert = X509_STORE_CTX_get_current_cert(store);
+        SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+        if (ssl && cert && X509_get_ext_by_NID(cert, NID_subject_alt_name, -1) < 0)
+            SSL_set_app_data(ssl, &no_san_marker);
+    }
+    return ok;
+}
+
+/* "certificate verify failed: <reason>", plus why when the certificate has no subjectAltName. */
+static void verify_detail(SSL *ssl, long verify, char *detail, size_t cap) {
+    const char *why = SSL_get_app_data(ssl) == &no_san_marker
+                          ? " (the certificate has no subjectAltName; its subject CN is not used)"
+                          : "";
+    snprintf(detail, cap, "tls: certificate verify failed: %s%s", X509_verify_cert_error_string(verify), why);
+}
+
 /* ---- Context ------------------------------------------------------------------------------------ */
 
 static void openssl_detail(const char *prefix, char *detail, size_t cap) {
@@ -101,7 +127,7 @@ static SSL_CTX *get_ctx(const char *ca_file, char *detail, size_t cap) {
         return NULL;
     }
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_callback);
     /* Idle connections hold no record buffers; partial writes let the loop write what the socket takes. */
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
@@ -174,7 +200,9 @@ tt__ssl *tt__tls_new(int fd, const char *host, const char *ca_file, char *detail
     } else {
         /* SNI is only for DNS names (RFC 6066 section 3), which it sends without a trailing dot; a
          * certificate names hosts without one too, so "good.example." is checked as "good.example", as a
-         * browser does. Partial wildcards are not accepted. */
+         * browser does. Partial wildcards are not accepted. Like Chromium (RFC 6125 section 6.4.4), only
+         * subjectAltName names the host: OpenSSL would otherwise fall back to the subject CN of a
+         * certificate without DNS names. */
         char name[TT__DNS_NAME_MAX + 1];
         size_t len = strlen(host);
         if (len > 0 && host[len - 1] == '.') len--;
@@ -182,7 +210,8 @@ tt__ssl *tt__tls_new(int fd, const char *host, const char *ca_file, char *detail
         if (ok) {
             memcpy(name, host, len);
             name[len] = '\0';
-            X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+            X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+                                                       X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
             ok = X509_VERIFY_PARAM_set1_host(param, name, len) == 1 && SSL_set_tlsext_host_name(ssl, name) == 1;
         }
     }
@@ -223,7 +252,7 @@ static int classify(SSL *ssl, int ret, const char *what, char *detail, size_t ca
     default: {
         long verify = SSL_get_verify_result(ssl);
         if (!SSL_is_init_finished(ssl) && verify != X509_V_OK) {
-            snprintf(detail, cap, "tls: certificate verify failed: %s", X509_verify_cert_error_string(verify));
+            verify_detail(ssl, verify, detail, cap);
         } else {
             unsigned long e = ERR_peek_last_error();
             const char *reason = e ? ERR_reason_error_string(e) : NULL;

@@ -5,8 +5,14 @@
  *
  * The life of a connection (phase):
  *   RESOLVING  a worker thread looks the host up (skipped for IP literals)
- *   WAITING    another connection to the same IP:port is still connecting (see "Endpoint locks")
- *   CONNECTING a non-blocking connect() to one resolved address; on failure the next one is tried
+ *   CONNECTING connection attempts to the resolved addresses, raced as RFC 8305 (Happy Eyeballs v2)
+ *              describes: the address list alternates between IPv6 and IPv4 (starting with the family
+ *              the resolver put first), one attempt starts, and every TT__ATTEMPT_DELAY_MS without a
+ *              success (or at once when an attempt fails) the next address gets its own attempt while
+ *              the earlier ones go on. The first socket to connect wins and the others are closed. An
+ *              attempt whose IP:port is locked by another connection waits for it (see "Endpoint
+ *              locks") without holding up the next address. The tt connect timeout, kept by the core,
+ *              bounds the whole phase.
  *   TLS        the TLS handshake (wss:// only)
  *   WS         bytes flow between the socket and the engine: opening handshake, messages, Close frames
  *   LINGER     both Close frames are exchanged and ours is written; like Chromium we let the server close
@@ -22,6 +28,12 @@
  * the connection dirty; each dirty connection is flushed once per poll pass (or at once when its output
  * passes TT__EAGER_FLUSH bytes). A partial write arms EPOLLOUT until the output is drained.
  *
+ * fork(): the child shares its parent's sockets and epoll instance, so it must never read, write or
+ * change the interest of one of them. The first call into the transport after fork() in the child
+ * therefore starts over (leave_parent): a new epoll instance, and every inherited connection failed
+ * without a byte sent (its socket closed in the child only; the parent's stays open and registered),
+ * reported at the next pass as onError "connection failed" with detail "fork: ..." + onClose 1006.
+ *
  * Up-calls happen only inside tt__transport_poll(). A failure or an end found elsewhere (a refused
  * connect() inside tt__transport_open(), a broken pipe while flushing from tt__transport_send()) is
  * parked on the connection and reported at the start of the next pass. A connection is released *before* its final
@@ -35,6 +47,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -42,6 +55,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "heap.h"
 #include "native.h"
 #include "transport.h"
 #include "tt_internal.h"
@@ -67,12 +81,19 @@
 /* An open connection's spare large buffers (see tt__ws_trim()) go back at most this long after use. */
 #define TT__TRIM_MS 1000
 #define TT__MAX_EVENTS 256
+/* RFC 8305 section 5: the Connection Attempt Delay, 250 ms recommended. */
+#define TT__ATTEMPT_DELAY_MS 250
 #define TT__DETAIL_MAX 320
 
-enum { PH_RESOLVING, PH_WAITING, PH_CONNECTING, PH_TLS, PH_WS, PH_LINGER };
-enum { TIMER_NONE, TIMER_CLOSE, TIMER_LINGER, TIMER_TRIM };
+enum { PH_RESOLVING, PH_CONNECTING, PH_TLS, PH_WS, PH_LINGER };
+enum { TIMER_NONE, TIMER_CLOSE, TIMER_LINGER, TIMER_TRIM, TIMER_ATTEMPT };
+/* What an epoll event's data points to: the first byte of a connection and of an attempt says which. */
+enum { IO_CONN, IO_ATTEMPT };
+
+typedef struct tt__attempt tt__attempt;
 
 struct tt__conn {
+    uint8_t io_kind;           /* IO_CONN */
     uint32_t id;
     int fd;
     uint32_t events;           /* epoll interest currently registered; 0 = not registered */
@@ -86,8 +107,7 @@ struct tt__conn {
     uint8_t read_again;        /* TLS holds decrypted bytes that epoll cannot signal */
     uint8_t tls_read_wants_write;
     uint8_t tls_write_wants_read;
-    uint8_t ep_waiting;        /* queued on ep, not its holder */
-    uint8_t ep_wake;           /* ep was handed over: connect at the next pass */
+    uint8_t ep_wake;           /* an attempt was handed its endpoint lock: it connects at the next pass */
     uint16_t port;
     uint16_t peer_reason_len;
     uint16_t peer_code;        /* the peer's Close code, 0-65535 (1005 when it had none) */
@@ -103,36 +123,56 @@ struct tt__conn {
     char *peer_reason;
     struct addrinfo *addrs, *next_addr;
     tt__resolve_req *resolve;
-    uint64_t deadline;
+    tt__heap_node timer_node;  /* in `timers` while timer != TIMER_NONE */
     unsigned attempts;         /* addresses tried */
+    tt__attempt *att_head;     /* attempts under way (connecting, or waiting for their endpoint lock) */
+    tt__attempt *won;          /* the attempt that connected: it holds the endpoint lock until open */
+    char *connect_error;       /* why the last attempt failed, for the detail when all have */
     tt__conn *all_prev, *all_next;
     tt__conn *dirty_prev, *dirty_next;
-    tt__conn *timer_prev, *timer_next;
+    tt__conn *grave_next;      /* on the graveyard */
+};
+
+/* One connection attempt to one address (see CONNECTING above). */
+struct tt__attempt {
+    uint8_t io_kind;           /* IO_ATTEMPT */
+    uint8_t ep_waiting;        /* queued on ep, not its holder */
+    uint8_t ep_wake;           /* ep was handed over: connect at the next pass */
+    uint8_t dead;              /* given up; freed at the end of the pass */
+    int fd;
+    uint32_t events;           /* epoll interest registered (EPOLLOUT while connecting) */
+    tt__conn *conn;
+    const struct addrinfo *ai;
+    tt__attempt *prev, *next;  /* in conn->att_head, or the graveyard */
     struct tt__endpoint *ep;   /* the endpoint lock held or waited for, NULL when none */
-    tt__conn *ep_next;         /* the next waiter of ep */
+    tt__attempt *ep_prev, *ep_next; /* neighbours in ep's queue of waiters */
 };
 
 /*
  * Endpoint locks. Like Chromium (RFC 6455 section 4.1, step 2), at most one connection per IP:port is
  * in its opening phase at a time: from connect() until the opening handshake has succeeded or the
- * connection is gone. A connection whose address is locked waits (PH_WAITING, no socket yet) in FIFO
- * order; the lock passes to the first waiter, which connects at the next pass. The tt timeout keeps
- * running in the core meanwhile. A lock exists only while it is held.
+ * connection is gone. Locks are taken by attempts: an attempt whose address is locked waits (no socket
+ * yet) in FIFO order; the lock passes to the first waiter, which connects at the next pass. A waiting
+ * attempt is an attempt under way, so the connection's next address still gets its turn after the
+ * attempt delay: a black-holed address holds up only the attempts to that very address. The winning
+ * attempt keeps its lock until the opening handshake is over. The tt timeout keeps running in the core
+ * meanwhile. A lock exists only while it is held.
  */
 typedef struct tt__endpoint {
     struct tt__endpoint *next;
     uint8_t key[1 + 2 + 16];   /* family, port, address */
     uint8_t key_len;
-    tt__conn *holder;
-    tt__conn *wait_head, *wait_tail;
+    tt__attempt *holder;
+    tt__attempt *wait_head, *wait_tail;
 } tt__endpoint;
 static tt__endpoint *endpoints;
 
 static int epfd = -1;
 static uint8_t *read_buf;
 static tt__conn *all_head;
-static tt__conn *timer_head;
-static tt__conn *graveyard;    /* husks released during a pass, chained through timer_next */
+static tt__heap timers;        /* every connection's timer (room reserved for each live connection) */
+static tt__conn *graveyard;    /* husks released during a pass, chained through grave_next */
+static tt__attempt *attempt_graveyard; /* attempts given up during a pass, chained through next */
 static size_t live_count;
 static int in_poll;            /* inside tt__transport_poll() */
 /*
@@ -146,6 +186,7 @@ static char resolver_tag;      /* epoll data of the resolver's eventfd */
 static char fmt_buf[TT__DETAIL_MAX];
 static char upcall_buf[TT__DETAIL_MAX];
 static int limits_raised;
+static volatile int forked_child; /* set in a child by the pthread_atfork handler */
 
 /* ---- Lists ------------------------------------------------------------------------------------ */
 
@@ -188,21 +229,14 @@ static void mark_dirty(tt__conn *c) {
 
 static void timer_stop(tt__conn *c) {
     if (c->timer == TIMER_NONE) return;
-    if (c->timer_prev) c->timer_prev->timer_next = c->timer_next;
-    else timer_head = c->timer_next;
-    if (c->timer_next) c->timer_next->timer_prev = c->timer_prev;
-    c->timer_prev = c->timer_next = NULL;
+    tt__heap_remove(&timers, &c->timer_node);
     c->timer = TIMER_NONE;
 }
 
+/* Room for one timer per live connection is reserved in open_conn(), so this cannot fail. */
 static void timer_start(tt__conn *c, int kind, uint64_t delay_ms) {
-    timer_stop(c);
     c->timer = (uint8_t)kind;
-    c->deadline = tt__now_ms() + delay_ms;
-    c->timer_prev = NULL;
-    c->timer_next = timer_head;
-    if (timer_head) timer_head->timer_prev = c;
-    timer_head = c;
+    tt__heap_insert(&timers, &c->timer_node, tt__now_ms() + delay_ms);
 }
 
 /* While the engine holds spare buffers, a timer gives them back: at most one reallocation a second while
@@ -228,12 +262,13 @@ static uint8_t endpoint_key(const struct addrinfo *ai, uint8_t *key) {
     return 7;
 }
 
-/* 1 when c holds (or now takes) the lock of ai's endpoint; 0 when it must wait (it is queued). */
-static int ep_acquire(tt__conn *c, const struct addrinfo *ai) {
+/* 1 when a holds (or now takes) the lock of its address's endpoint; 0 when it must wait (it is queued). */
+static int ep_acquire(tt__attempt *a) {
+    const struct addrinfo *ai = a->ai;
     if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) return 1;
+    if (a->ep && !a->ep_waiting) return 1;
     uint8_t key[sizeof ((tt__endpoint *)0)->key];
     uint8_t len = endpoint_key(ai, key);
-    if (c->ep && !c->ep_waiting && c->ep->key_len == len && memcmp(c->ep->key, key, len) == 0) return 1;
     tt__endpoint *ep = endpoints;
     while (ep && !(ep->key_len == len && memcmp(ep->key, key, len) == 0)) ep = ep->next;
     if (ep == NULL) {
@@ -244,51 +279,82 @@ static int ep_acquire(tt__conn *c, const struct addrinfo *ai) {
         ep->next = endpoints;
         endpoints = ep;
     }
-    c->ep = ep;
+    a->ep = ep;
     if (ep->holder == NULL) {
-        ep->holder = c;
+        ep->holder = a;
         return 1;
     }
-    c->ep_waiting = 1;
-    c->ep_next = NULL;
-    if (ep->wait_tail) ep->wait_tail->ep_next = c;
-    else ep->wait_head = c;
-    ep->wait_tail = c;
+    a->ep_waiting = 1;
+    a->ep_next = NULL;
+    a->ep_prev = ep->wait_tail;
+    if (ep->wait_tail) ep->wait_tail->ep_next = a;
+    else ep->wait_head = a;
+    ep->wait_tail = a;
     return 0;
 }
 
 static void mark_dirty(tt__conn *c);
 
-/* Lets go of c's lock (or its place in the queue); the next waiter gets the lock. */
-static void ep_release(tt__conn *c) {
-    tt__endpoint *ep = c->ep;
+/* Lets go of a's lock (or its place in the queue); the next waiter gets the lock. */
+static void ep_release(tt__attempt *a) {
+    tt__endpoint *ep = a->ep;
     if (ep == NULL) return;
-    c->ep = NULL;
-    if (c->ep_waiting) {
-        c->ep_waiting = 0;
-        tt__conn *prev = NULL;
-        for (tt__conn *w = ep->wait_head; w && w != c; w = w->ep_next) prev = w;
-        if (prev) prev->ep_next = c->ep_next;
-        else if (ep->wait_head == c) ep->wait_head = c->ep_next;
-        if (ep->wait_tail == c) ep->wait_tail = prev;
-    } else if (ep->holder == c) {
+    a->ep = NULL;
+    if (a->ep_waiting) {
+        a->ep_waiting = 0;
+        if (a->ep_prev) a->ep_prev->ep_next = a->ep_next;
+        else ep->wait_head = a->ep_next;
+        if (a->ep_next) a->ep_next->ep_prev = a->ep_prev;
+        else ep->wait_tail = a->ep_prev;
+    } else if (ep->holder == a) {
         ep->holder = ep->wait_head;
         if (ep->holder) {
-            tt__conn *w = ep->holder;
+            tt__attempt *w = ep->holder;
             ep->wait_head = w->ep_next;
-            if (ep->wait_head == NULL) ep->wait_tail = NULL;
+            if (ep->wait_head) ep->wait_head->ep_prev = NULL;
+            else ep->wait_tail = NULL;
+            w->ep_next = NULL;
             w->ep_waiting = 0;
             w->ep_wake = 1;
-            mark_dirty(w);
+            w->conn->ep_wake = 1;
+            mark_dirty(w->conn);
         }
     }
-    c->ep_next = NULL;
+    a->ep_prev = a->ep_next = NULL;
     if (ep->holder == NULL && ep->wait_head == NULL) {
         tt__endpoint **pp = &endpoints;
         while (*pp != ep) pp = &(*pp)->next;
         *pp = ep->next;
         tt__free(ep);
     }
+}
+
+/* ---- Attempts --------------------------------------------------------------------------------- */
+
+/* Gives an attempt up: socket closed, lock released; the struct goes now or at the end of the pass. */
+static void attempt_free(tt__attempt *a) {
+    tt__conn *c = a->conn;
+    if (a->prev) a->prev->next = a->next;
+    else if (c->att_head == a) c->att_head = a->next;
+    if (a->next) a->next->prev = a->prev;
+    a->prev = a->next = NULL;
+    if (c->won == a) c->won = NULL;
+    ep_release(a);
+    if (a->fd >= 0) close(a->fd);
+    a->fd = -1;
+    a->dead = 1;
+    if (in_poll) {
+        a->next = attempt_graveyard;
+        attempt_graveyard = a;
+    } else {
+        tt__free(a);
+    }
+}
+
+/* Every attempt of c, and the lock its winner holds. */
+static void attempts_free(tt__conn *c) {
+    while (c->att_head) attempt_free(c->att_head);
+    if (c->won) attempt_free(c->won);
 }
 
 /* ---- Release ---------------------------------------------------------------------------------- */
@@ -312,7 +378,7 @@ static void conn_release(tt__conn *c) {
         c->all_prev = c->all_next = NULL;
         unlink_dirty(c);
         timer_stop(c);
-        ep_release(c);
+        attempts_free(c);
         if (c->resolve) tt__resolver_cancel(c->resolve);
         c->resolve = NULL;
         if (c->ssl) tt__tls_free(c->ssl);
@@ -323,13 +389,14 @@ static void conn_release(tt__conn *c) {
         tt__free(c->host);
         tt__free(c->pending_detail);
         tt__free(c->peer_reason);
-        c->host = c->pending_detail = c->peer_reason = NULL;
+        tt__free(c->connect_error);
+        c->host = c->pending_detail = c->peer_reason = c->connect_error = NULL;
     }
     if (c->busy) return;  /* the engine is on the stack; the reader finishes the job */
     if (c->ws) tt__ws_free(c->ws);
     c->ws = NULL;
     if (in_poll) {
-        c->timer_next = graveyard;
+        c->grave_next = graveyard;
         graveyard = c;
     } else {
         tt__free(c);
@@ -337,9 +404,14 @@ static void conn_release(tt__conn *c) {
 }
 
 static void free_graveyard(void) {
+    while (attempt_graveyard) {
+        tt__attempt *a = attempt_graveyard;
+        attempt_graveyard = a->next;
+        tt__free(a);
+    }
     while (graveyard) {
         tt__conn *c = graveyard;
-        graveyard = c->timer_next;
+        graveyard = c->grave_next;
         tt__free(c);
     }
 }
@@ -369,6 +441,8 @@ static void conn_fail(tt__conn *c, int error, const char *detail) {
         }
         if (c->ssl) tt__tls_free(c->ssl);
         c->ssl = NULL;
+        timer_stop(c);
+        attempts_free(c);
         close_fd(c);
         mark_dirty(c);
         return;
@@ -423,7 +497,6 @@ static void update_interest(tt__conn *c, uint32_t tls_want) {
     if (c->fd < 0 || c->dead) return;
     uint32_t ev = 0;
     switch (c->phase) {
-    case PH_CONNECTING: ev = EPOLLOUT; break;
     case PH_TLS: ev = tls_want; break;
     case PH_WS:
         ev = EPOLLIN;
@@ -674,7 +747,7 @@ static void conn_readable(tt__conn *c) {
 static void ws_on_open(void *ud, const char *protocol, const char *extensions) {
     tt__conn *c = ud;
     if (c->dead) return;
-    ep_release(c);  /* the opening handshake is over: the next connection to this endpoint may start */
+    if (c->won) attempt_free(c->won); /* the opening handshake is over: the endpoint's next may start */
     upcalls++;
     tt__core_on_open(c->id, protocol ? protocol : "", extensions ? extensions : "");
 }
@@ -723,13 +796,14 @@ static void format_address(const struct addrinfo *ai, char *out, size_t cap) {
     }
 }
 
-static char last_connect_error[160];
-
 static void record_connect_error(tt__conn *c, const struct addrinfo *ai, int err) {
-    char addr[INET6_ADDRSTRLEN + 16];
+    char addr[INET6_ADDRSTRLEN + 16], text[160];
     format_address(ai, addr, sizeof addr);
-    snprintf(last_connect_error, sizeof last_connect_error, "%s (%s)", strerror(err), addr);
-    (void)c;
+    snprintf(text, sizeof text, "%s (%s)", strerror(err), addr);
+    char *copy = tt__strdup(text);
+    if (copy == NULL) return;  /* keep the previous reason rather than none */
+    tt__free(c->connect_error);
+    c->connect_error = copy;
 }
 
 static void start_ws(tt__conn *c) {
@@ -752,6 +826,8 @@ static void tls_step(tt__conn *c) {
 static void on_connected(tt__conn *c) {
     freeaddrinfo(c->addrs);
     c->addrs = c->next_addr = NULL;
+    tt__free(c->connect_error);  /* an earlier address's failure no longer matters */
+    c->connect_error = NULL;
     if (!c->secure) {
         start_ws(c);
         return;
@@ -765,67 +841,169 @@ static void on_connected(tt__conn *c) {
     tls_step(c);
 }
 
-/* Tries the remaining addresses in order until a connect() is under way or none is left. */
-static void try_connect(tt__conn *c) {
-    while (c->next_addr) {
-        struct addrinfo *ai = c->next_addr;
-        if (!ep_acquire(c, ai)) {
-            c->phase = PH_WAITING;  /* another connection to this IP:port is opening; ep_release wakes us */
-            return;
+/*
+ * RFC 8305 section 4: the resolver's order, but alternating between address families, starting with the
+ * family of the first address. Relinks the list in place (freeaddrinfo still frees every node).
+ */
+static struct addrinfo *interleave_families(struct addrinfo *list) {
+    if (list == NULL) return NULL;
+    int first = list->ai_family;
+    struct addrinfo *same = NULL, **same_end = &same, *other = NULL, **other_end = &other;
+    for (struct addrinfo *ai = list, *next; ai; ai = next) {
+        next = ai->ai_next;
+        ai->ai_next = NULL;
+        if (ai->ai_family == first) {
+            *same_end = ai;
+            same_end = &ai->ai_next;
+        } else {
+            *other_end = ai;
+            other_end = &ai->ai_next;
         }
-        c->next_addr = ai->ai_next;
-        c->attempts++;
-        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-        if (fd < 0) {
-            record_connect_error(c, ai, errno);
-            ep_release(c);
-            continue;
-        }
-        int one = 1;
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        c->fd = fd;
-        c->events = 0;
-        int r;
-        do r = connect(fd, ai->ai_addr, ai->ai_addrlen); while (r < 0 && errno == EINTR);
-        if (r == 0) {
-            on_connected(c);
-            return;
-        }
-        if (errno == EINPROGRESS) {
-            c->phase = PH_CONNECTING;
-            update_interest(c, 0);
-            return;
-        }
-        record_connect_error(c, ai, errno);
-        close_fd(c);
-        ep_release(c);
     }
+    struct addrinfo *head = NULL, **end = &head;
+    for (int turn = 0; same || other; turn ^= 1) {
+        struct addrinfo **from = (turn == 0 && same) || other == NULL ? &same : &other;
+        struct addrinfo *ai = *from;
+        *from = ai->ai_next;
+        ai->ai_next = NULL;
+        *end = ai;
+        end = &ai->ai_next;
+    }
+    return head;
+}
+
+static void connect_next(tt__conn *c);
+
+/* No attempt is under way and no address is left: the connection fails with the last reason. */
+static void connect_exhausted(tt__conn *c) {
+    const char *why = c->connect_error ? c->connect_error : "no usable address";
     if (c->attempts > 1) {
-        snprintf(fmt_buf, sizeof fmt_buf, "connect: %s; %u addresses tried", last_connect_error, c->attempts);
+        snprintf(fmt_buf, sizeof fmt_buf, "connect: %s; %u addresses tried", why, c->attempts);
     } else if (c->attempts == 1) {
-        snprintf(fmt_buf, sizeof fmt_buf, "connect: %s", last_connect_error);
+        snprintf(fmt_buf, sizeof fmt_buf, "connect: %s", why);
     } else {
         snprintf(fmt_buf, sizeof fmt_buf, "connect: no address for %s", c->host ? c->host : "host");
     }
     conn_fail(c, TT_ECONNECT, fmt_buf);
 }
 
-/* The current address's connect() finished: success, or on to the next address. */
-static void connect_done(tt__conn *c) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
-    if (err == 0) {
-        on_connected(c);
+/* The attempt connected: its socket becomes the connection's, every other attempt is given up. */
+static void attempt_won(tt__attempt *a) {
+    tt__conn *c = a->conn;
+    if (a->prev) a->prev->next = a->next;
+    else c->att_head = a->next;
+    if (a->next) a->next->prev = a->prev;
+    a->prev = a->next = NULL;
+    c->won = a;
+    a->ai = NULL;  /* the address list goes in on_connected(); the lock needs only a->ep */
+    while (c->att_head) attempt_free(c->att_head);
+    timer_stop(c);
+    c->fd = a->fd;
+    a->fd = -1;
+    c->events = 0;
+    if (a->events) {
+        /* The socket stays in the epoll set; from now on its events belong to the connection. */
+        struct epoll_event e;
+        memset(&e, 0, sizeof e);
+        e.data.ptr = c;
+        e.events = a->events;
+        if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &e) == 0) c->events = a->events;
+    }
+    on_connected(c);
+}
+
+/* The attempt failed (err): the next address is tried at once; with none left, the last one out fails. */
+static void attempt_failed(tt__attempt *a, int err) {
+    tt__conn *c = a->conn;
+    record_connect_error(c, a->ai, err);
+    attempt_free(a);
+    if (c->next_addr) connect_next(c);
+    else if (c->att_head == NULL) connect_exhausted(c);
+}
+
+/* socket() and connect() for an attempt that holds its endpoint lock. */
+static void attempt_connect(tt__attempt *a) {
+    const struct addrinfo *ai = a->ai;
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0) {
+        attempt_failed(a, errno);
         return;
     }
-    /* The address that just failed is the one before next_addr. */
-    struct addrinfo *ai = c->addrs;
-    while (ai && ai->ai_next != c->next_addr) ai = ai->ai_next;
-    if (ai) record_connect_error(c, ai, err);
-    close_fd(c);
-    ep_release(c);
-    try_connect(c);
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    a->fd = fd;
+    int r;
+    do r = connect(fd, ai->ai_addr, ai->ai_addrlen); while (r < 0 && errno == EINTR);
+    if (r == 0) {
+        attempt_won(a);
+        return;
+    }
+    if (errno != EINPROGRESS) {
+        attempt_failed(a, errno);
+        return;
+    }
+    struct epoll_event e;
+    memset(&e, 0, sizeof e);
+    e.events = EPOLLOUT;
+    e.data.ptr = a;
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e) < 0) {
+        attempt_failed(a, errno);
+        return;
+    }
+    a->events = EPOLLOUT;
+}
+
+/*
+ * Starts an attempt to the next address, and arms the attempt delay for the one after it. An attempt that
+ * fails at once (no route, no socket) moves on to the next address at once.
+ */
+static void connect_next(tt__conn *c) {
+    if (c->next_addr == NULL) return;
+    struct addrinfo *ai = c->next_addr;
+    c->next_addr = ai->ai_next;
+    c->attempts++;
+    tt__attempt *a = tt__calloc(1, sizeof *a);
+    if (a == NULL) {
+        conn_fail(c, TT_ENOMEM, "out of memory");
+        return;
+    }
+    a->io_kind = IO_ATTEMPT;
+    a->fd = -1;
+    a->conn = c;
+    a->ai = ai;
+    a->next = c->att_head;
+    if (c->att_head) c->att_head->prev = a;
+    c->att_head = a;
+    if (c->next_addr) timer_start(c, TIMER_ATTEMPT, TT__ATTEMPT_DELAY_MS);
+    else timer_stop(c);
+    if (ep_acquire(a)) attempt_connect(a);  /* else another connection to this IP:port is opening */
+}
+
+/* An attempt's socket became writable: connected, or failed (SO_ERROR). */
+static void attempt_event(tt__attempt *a) {
+    if (a->dead || a->fd < 0 || a->conn->dead || parked(a->conn)) return;
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+    if (err == 0) attempt_won(a);
+    else attempt_failed(a, err);
+}
+
+/* Attempts that were handed their endpoint lock since the last pass connect now. */
+static void attempts_wake(tt__conn *c) {
+    c->ep_wake = 0;
+    for (tt__attempt *a = c->att_head, *next; a && !c->dead && c->phase == PH_CONNECTING; a = next) {
+        next = a->next;
+        if (!a->ep_wake) continue;
+        a->ep_wake = 0;
+        attempt_connect(a);
+    }
+}
+
+static void start_connecting(tt__conn *c, struct addrinfo *list) {
+    c->addrs = c->next_addr = interleave_families(list);
+    c->phase = PH_CONNECTING;
+    connect_next(c);
 }
 
 static void on_resolved(void *user, int gai_error, struct addrinfo *result) {
@@ -843,8 +1021,7 @@ static void on_resolved(void *user, int gai_error, struct addrinfo *result) {
         conn_fail(c, TT_ERESOLVE, fmt_buf);
         return;
     }
-    c->addrs = c->next_addr = result;
-    try_connect(c);
+    start_connecting(c, result);
 }
 
 /* ---- Events ------------------------------------------------------------------------------------ */
@@ -852,7 +1029,6 @@ static void on_resolved(void *user, int gai_error, struct addrinfo *result) {
 static void conn_event(tt__conn *c, uint32_t ev) {
     if (c->dead || parked(c)) return;
     switch (c->phase) {
-    case PH_CONNECTING: connect_done(c); break;
     case PH_TLS: tls_step(c); break;
     case PH_WS:
         if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) || (c->tls_read_wants_write && (ev & EPOLLOUT)))
@@ -884,9 +1060,8 @@ static void process_dirty(void) {
             continue;
         }
         if (c->ep_wake) {
-            c->ep_wake = 0;
-            if (c->phase == PH_WAITING) try_connect(c);
-            continue;
+            attempts_wake(c);  /* a no-op when another attempt has won meanwhile */
+            if (c->dead) continue;
         }
         if (c->read_again && c->phase == PH_WS) {
             conn_readable(c);
@@ -896,36 +1071,61 @@ static void process_dirty(void) {
     }
 }
 
+static tt__conn *timer_first(void) {
+    tt__heap_node *n = tt__heap_min(&timers);
+    return n ? TT__HEAP_OWNER(n, tt__conn, timer_node) : NULL;
+}
+
+/* Every timer that is due, earliest first; each expiry removes its own timer, so nothing is walked twice. */
 static void process_timers(void) {
     uint64_t now = tt__now_ms();
-    tt__conn *c = timer_head;
-    while (c) {
-        tt__conn *next = c->timer_next;
-        if (c->deadline <= now) {
-            if (c->timer == TIMER_TRIM) {
-                timer_stop(c);
-                if (c->phase == PH_WS && c->ws) tt__ws_trim(c->ws);
-            } else if (c->timer == TIMER_LINGER) {
-                /* The closing handshake completed but the server kept TCP open: Chromium closes it after
-                 * 2 s and reports a clean close (its CloseTimeout with the peer's Close received). */
-                conn_finish(c, c->peer_code, 1);
-            } else {
-                /* The server never finished the closing handshake (Chromium: 1006, not clean). */
-                conn_finish(c, 1006, 0);
-            }
-            next = timer_head;  /* the list changed under us; restart (expired ones are gone) */
+    tt__conn *c;
+    while ((c = timer_first()) != NULL && c->timer_node.deadline <= now) {
+        int kind = c->timer;
+        timer_stop(c);
+        if (kind == TIMER_ATTEMPT) {
+            connect_next(c);  /* the attempts under way go on; the next address joins them */
+        } else if (kind == TIMER_TRIM) {
+            if (c->phase == PH_WS && c->ws) tt__ws_trim(c->ws);
+        } else if (kind == TIMER_LINGER) {
+            /* The closing handshake completed but the server kept TCP open: Chromium closes it after
+             * 2 s and reports a clean close (its CloseTimeout with the peer's Close received). */
+            conn_finish(c, c->peer_code, 1);
+        } else {
+            /* The server never finished the closing handshake (Chromium: 1006, not clean). */
+            conn_finish(c, 1006, 0);
         }
-        c = next;
     }
 }
 
 static int64_t next_timer_delay(void) {
-    if (timer_head == NULL) return -1;
+    tt__conn *c = timer_first();
+    if (c == NULL) return -1;
     uint64_t now = tt__now_ms();
-    uint64_t nearest = UINT64_MAX;
-    for (tt__conn *c = timer_head; c; c = c->timer_next)
-        if (c->deadline < nearest) nearest = c->deadline;
-    return nearest <= now ? 0 : (int64_t)(nearest - now);
+    return c->timer_node.deadline <= now ? 0 : (int64_t)(c->timer_node.deadline - now);
+}
+
+/* ---- fork ------------------------------------------------------------------------------------ */
+
+static void on_fork_child(void) { forked_child = 1; }
+
+/* In a forked child: a new epoll instance, and every inherited connection failed without touching it. */
+static void leave_parent(void) {
+    if (!forked_child) return;
+    forked_child = 0;
+    if (epfd >= 0) close(epfd);  /* the child's reference only: the parent's instance lives on */
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    int rfd = tt__resolver_fd();
+    struct epoll_event e;
+    memset(&e, 0, sizeof e);
+    e.events = EPOLLIN;
+    e.data.ptr = &resolver_tag;
+    if (epfd >= 0 && rfd >= 0) (void)epoll_ctl(epfd, EPOLL_CTL_ADD, rfd, &e);
+    for (tt__conn *c = all_head; c; c = c->all_next) {
+        c->events = 0;  /* the socket was registered with the parent's instance, not this one */
+        for (tt__attempt *a = c->att_head; a; a = a->next) a->events = 0;
+        conn_fail(c, TT_EIO, "fork: the connection belongs to the parent process");
+    }
 }
 
 /* ---- The transport interface ------------------------------------------------------------------- */
@@ -941,7 +1141,10 @@ static void raise_fd_limit(void) {
 }
 
 int tt__transport_init(void) {
+    leave_parent();
     if (epfd >= 0) return 0;
+    static int atfork_done;
+    if (!atfork_done && pthread_atfork(NULL, NULL, on_fork_child) == 0) atfork_done = 1;
     tt__native_install_hooks();
     raise_fd_limit();
     read_buf = tt__malloc(TT__READ_BUFFER_SIZE);
@@ -963,11 +1166,12 @@ int tt__transport_init(void) {
 }
 
 void tt__transport_shutdown(void) {
+    leave_parent();
     while (all_head) conn_release(all_head);
     free_graveyard();
     dirty_list.head = dirty_list.tail = NULL;
     processing_list.head = processing_list.tail = NULL;
-    timer_head = NULL;
+    tt__heap_free(&timers);
     /* Free lookups that already finished; ones still in flight are dropped when they complete. */
     (void)tt__resolver_collect(on_resolved);
     if (epfd >= 0) close(epfd);
@@ -980,6 +1184,7 @@ void tt__transport_shutdown(void) {
 static int open_conn(const tt__open_params *params, tt__conn **conn);
 
 int tt__transport_open(const tt__open_params *params, tt__conn **conn) {
+    leave_parent();
     downcall_depth++;
     int rc = open_conn(params, conn);
     downcall_depth--;
@@ -990,6 +1195,7 @@ static int open_conn(const tt__open_params *params, tt__conn **conn) {
     if (epfd < 0) return TT_EIO;
     const tt__url *url = params->parsed;
     const tt_runtime_config *cfg = tt__core_config();
+    if (tt__heap_reserve(&timers, live_count + 1) != 0) return TT_ENOMEM;
     tt__conn *c = tt__calloc(1, sizeof *c);
     if (c == NULL) return TT_ENOMEM;
     c->id = params->id;
@@ -1040,8 +1246,7 @@ static int open_conn(const tt__open_params *params, tt__conn **conn) {
     hints.ai_protocol = IPPROTO_TCP;
     hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
     if (getaddrinfo(c->host, service, &hints, &numeric) == 0) {
-        c->addrs = c->next_addr = numeric;
-        try_connect(c);  /* a failure here is parked until the next pass */
+        start_connecting(c, numeric);  /* a failure here is parked until the next pass */
     } else {
         c->phase = PH_RESOLVING;
         c->resolve = tt__resolver_start(c->host, host_len, c->port, c);
@@ -1065,6 +1270,7 @@ static int peer_closing(const tt__conn *c) {
 static int send_message(tt__conn *conn, tt_data_type type, const void *data, size_t length);
 
 int tt__transport_send(tt__conn *conn, tt_data_type type, const void *data, size_t length) {
+    leave_parent();
     downcall_depth++;
     int rc = send_message(conn, type, data, length);
     downcall_depth--;
@@ -1090,6 +1296,7 @@ static int send_message(tt__conn *conn, tt_data_type type, const void *data, siz
 }
 
 int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t reason_length) {
+    leave_parent();
     if (conn->dead) return TT_ESTATE;
     if (parked(conn) || peer_closing(conn)) return 0;  /* the outcome is already on its way */
     if (conn->phase != PH_WS) return TT_ESTATE;
@@ -1101,6 +1308,7 @@ int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t rea
 }
 
 void tt__transport_abort(tt__conn *conn) {
+    leave_parent();
     if (conn == NULL || conn->dead) return;
     conn_release(conn);
 }
@@ -1111,6 +1319,7 @@ size_t tt__transport_buffered_amount(const tt__conn *conn) {
 }
 
 int tt__transport_poll(int timeout_ms) {
+    leave_parent();
     if (epfd < 0) return 0;
     static struct epoll_event events[TT__MAX_EVENTS];
     in_poll = 1;
@@ -1134,7 +1343,8 @@ int tt__transport_poll(int timeout_ms) {
             (void)tt__resolver_collect(on_resolved);
             continue;
         }
-        conn_event(events[i].data.ptr, events[i].events);
+        if (*(const uint8_t *)events[i].data.ptr == IO_ATTEMPT) attempt_event(events[i].data.ptr);
+        else conn_event(events[i].data.ptr, events[i].events);
     }
     process_dirty();
     process_timers();

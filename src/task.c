@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "errmsg.h"
+#include "heap.h"
 #include "transport.h"
 #include "tt_internal.h"
 #include "utf8.h"
@@ -38,9 +39,7 @@ struct tt__task {
     int transport_open;         /* the transport reported open (the connect timer is disarmed) */
     int final_queued;           /* onError/onClose are queued: nothing more is queued for this task */
     int abort_pending;          /* the core failed the task while the transport was busy: abort later */
-    uint64_t deadline;          /* connect timeout, absolute ms; valid while on the timer list */
-    tt__task *timer_prev, *timer_next;
-    int on_timer_list;
+    tt__heap_node timer;        /* the connect timeout, while in rt.timers */
     tt__task *abort_next;
     tt_open_cb on_open;
     void *on_open_ud;
@@ -92,7 +91,7 @@ static struct {
     tt__event *free_events;     /* recycled nodes, so steady traffic does not allocate */
     size_t free_event_count;
 
-    tt__task *timers_head, *timers_tail; /* connect deadlines, sorted ascending */
+    tt__heap timers;            /* connect deadlines (room reserved for every task) */
     tt__task *aborts;           /* tasks whose transport abort waits for the transport to return */
 
     int callback_depth;         /* > 0 while a game callback runs */
@@ -107,7 +106,7 @@ static struct {
 
     int results_first;          /* a queued entry is being delivered: results go ahead of the rest */
     tt__event *results_last;    /* the last result put ahead during that delivery */
-} rt = {NULL, 0, 0, 1, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0,
+} rt = {NULL, 0, 0, 1, NULL, NULL, NULL, 0, {NULL, 0, 0, 0}, NULL, 0, 0, 0, 0, 0,
         {NULL, 0, 0, TT__DEFAULT_CONNECT_TIMEOUT_MS, 0, TT__DEFAULT_MAX_MESSAGE, NULL,
          TT__DEFAULT_CLOSE_TIMEOUT_MS, 0, 0, {NULL}},
         NULL, NULL, 0, NULL};
@@ -168,30 +167,21 @@ static void table_remove(tt__task *t) {
 
 /* ---- Timers ------------------------------------------------------------------------------------ */
 
-static void timer_remove(tt__task *t) {
-    if (!t->on_timer_list) return;
-    if (t->timer_prev) t->timer_prev->timer_next = t->timer_next; else rt.timers_head = t->timer_next;
-    if (t->timer_next) t->timer_next->timer_prev = t->timer_prev; else rt.timers_tail = t->timer_prev;
-    t->timer_prev = t->timer_next = NULL;
-    t->on_timer_list = 0;
-}
+static void timer_remove(tt__task *t) { tt__heap_remove(&rt.timers, &t->timer); }
 
-/* Inserted from the tail: tasks mostly share one timeout, so deadlines arrive in order. */
-static void timer_add(tt__task *t, uint64_t deadline) {
-    t->deadline = deadline;
-    tt__task *after = rt.timers_tail;
-    while (after && after->deadline > deadline) after = after->timer_prev;
-    t->timer_prev = after;
-    t->timer_next = after ? after->timer_next : rt.timers_head;
-    if (t->timer_next) t->timer_next->timer_prev = t; else rt.timers_tail = t;
-    if (after) after->timer_next = t; else rt.timers_head = t;
-    t->on_timer_list = 1;
+/* Room for the task's timer is reserved when the task is created (tt_connect_socket), so this cannot fail. */
+static void timer_add(tt__task *t, uint64_t deadline) { tt__heap_insert(&rt.timers, &t->timer, deadline); }
+
+static tt__task *timer_first(void) {
+    tt__heap_node *n = tt__heap_min(&rt.timers);
+    return n ? TT__HEAP_OWNER(n, tt__task, timer) : NULL;
 }
 
 int64_t tt__core_next_timer_ms(void) {
-    if (rt.timers_head == NULL) return -1;
+    tt__task *t = timer_first();
+    if (t == NULL) return -1;
     uint64_t now = tt__now_ms();
-    return rt.timers_head->deadline > now ? (int64_t)(rt.timers_head->deadline - now) : 0;
+    return t->timer.deadline > now ? (int64_t)(t->timer.deadline - now) : 0;
 }
 
 /* ---- Queue ------------------------------------------------------------------------------------- */
@@ -482,10 +472,10 @@ static void transport_leave(void) {
 }
 
 static void run_timers(void) {
-    if (rt.timers_head == NULL) return;
+    tt__task *t = timer_first();
+    if (t == NULL) return;
     uint64_t now = tt__now_ms();
-    while (rt.timers_head && rt.timers_head->deadline <= now) {
-        tt__task *t = rt.timers_head;
+    for (; t && t->timer.deadline <= now; t = timer_first()) {
         timer_remove(t);
         fail_task(t, TT_ETIMEOUT, "connect: timed out");
     }
@@ -665,7 +655,8 @@ tt_socket_task tt_connect_socket(const tt_connect_socket_options *o) {
     }
     if (rc == 0) {
         t->id = (uint32_t)rt.next_id;
-        rc = table_insert(t);
+        rc = tt__heap_reserve(&rt.timers, rt.count + 1);
+        if (rc == 0) rc = table_insert(t);
         if (rc != 0) tt__free(t);
     }
     if (rc != 0) {
@@ -904,7 +895,7 @@ static void shutdown_now(void) {
     tt__free(rt.slots);
     rt.slots = NULL;
     rt.capacity = rt.count = 0;
-    rt.timers_head = rt.timers_tail = NULL;
+    tt__heap_free(&rt.timers);
     rt.aborts = NULL;
     while (rt.free_events) {
         tt__event *ev = rt.free_events;

@@ -9,6 +9,7 @@
 #   selfsigned.{pem,key}   self-signed, for 127.0.0.1, ::1 and localhost (trusted only as its own ca_file)
 #   clientonly.{pem,key}   signed by the test CA, extendedKeyUsage=clientAuth only
 #   badku.{pem,key}        signed by the test CA, keyUsage=keyCertSign only (no digitalSignature etc.)
+#   cnonly.{pem,key}       signed by the test CA, subject CN=localhost and no subjectAltName at all
 # Usage: gen-certs.sh DIR
 set -euo pipefail
 dir=$1
@@ -31,6 +32,10 @@ leaf wronghost "DNS:wrong.example" ca
 leaf unknownca "IP:127.0.0.1,IP:::1,DNS:localhost" other-ca
 leaf clientonly "IP:127.0.0.1,IP:::1,DNS:localhost" ca digitalSignature clientAuth
 leaf badku "IP:127.0.0.1,IP:::1,DNS:localhost" ca keyCertSign serverAuth
+# Only the subject names the host: Chromium (and RFC 6125 clients) look at subjectAltName alone.
+printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n' > cnonly.ext
+quiet openssl req "${newkey[@]}" -keyout cnonly.key -out cnonly.csr -subj "/CN=localhost"
+quiet openssl x509 -req -in cnonly.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -out cnonly.pem -extfile cnonly.ext
 quiet openssl req -x509 "${newkey[@]}" -keyout selfsigned.key -out selfsigned.pem -days 30 -subj "/CN=selfsigned" \
   -addext "basicConstraints=critical,CA:FALSE" -addext "keyUsage=digitalSignature" \
   -addext "extendedKeyUsage=serverAuth" -addext "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost"

@@ -701,6 +701,12 @@ TLS_REFUSED(test_tls_client_auth_only, .listener = "CLIENTONLY",
 TLS_REFUSED(test_tls_bad_key_usage, .listener = "BADKU",
             .failure = "tls: certificate verify failed: uns* certificate purpose"); /* OpenSSL 3: unsuitable */
 
+/* A certificate that names the host only in its subject CN, with no subjectAltName: Chromium refuses it
+ * (the CN fallback is gone since Chrome 58), and so must the native build, saying why. */
+TLS_REFUSED(test_tls_cn_only, .listener = "CNONLY", .host = "localhost",
+            .failure = "tls: certificate verify failed: hostname mismatch (the certificate has no "
+                       "subjectAltName; its subject CN is not used)");
+
 static void echo_once(const char *url);
 
 /* ca_file naming the given fixture (in TT_IT_CERTS) instead of the test CA. */
@@ -905,6 +911,7 @@ int main(void) {
         CASE(test_tls_self_signed),
         CASE(test_tls_client_auth_only),
         CASE(test_tls_bad_key_usage),
+        CASE(test_tls_cn_only),
         cmocka_unit_test_setup_teardown(test_tls_self_signed_trusted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tls_unknown_ca_trusted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_localhost, setup, teardown),

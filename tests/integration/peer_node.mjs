@@ -3,7 +3,7 @@
 // Listens on 127.0.0.1 (random free ports) and prints one line "LISTEN <name> <port>" per listener, then
 // "READY". Listeners: ws (plain), wss (server cert for 127.0.0.1/localhost from the test CA), and wss
 // listeners whose certificate must be refused (see gen-certs.sh): expired, wronghost, unknownca, notyet,
-// selfsigned, clientonly, badku. When ::1 is usable, "ws6" listens
+// selfsigned, clientonly, badku, cnonly. When ::1 is usable, "ws6" listens
 // there too. The behaviour is chosen by the request path (same paths as peer_python.py):
 //
 //   /echo              echo every message with its type
@@ -182,6 +182,7 @@ const servers = [
   [createHttpsServer(tls('selfsigned')), 'selfsigned', '127.0.0.1'],
   [createHttpsServer(tls('clientonly')), 'clientonly', '127.0.0.1'],
   [createHttpsServer(tls('badku')), 'badku', '127.0.0.1'],
+  [createHttpsServer(tls('cnonly')), 'cnonly', '127.0.0.1'],
 ];
 for (const [server, name, host] of servers) await listen(server, name, host);
 try {
