@@ -84,6 +84,16 @@ void tt__ws_free(tt__ws *ws);
 int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length);
 
 /*
+ * The game has had every message handed up so far: the transport calls this after each pass of reads
+ * (delivered at once, or queued ahead of anything read later). A peer's Close that arrived behind more
+ * than about 128 KiB of messages in one pass is held until then, as Chromium holds it until the page took
+ * them; meanwhile the session acts as open (Pings answered, messages dropped) and on_peer_close waits.
+ * Returns 1 when it answered a held Close (state TT__WS_CLOSED now: flush and linger), 0 when nothing was
+ * held, or a negative TT_E* code when the connection must be failed (as tt__ws_recv()).
+ */
+int tt__ws_delivered(tt__ws *ws);
+
+/*
  * Direct reads, for large payloads: when the session is inside the payload of an uncompressed data frame
  * with at least `min` bytes of it still to come, tt__ws_recv_buffer() returns where the next payload bytes
  * belong in the message buffer and sets *room (> 0, never past the end of the frame); else NULL. The
