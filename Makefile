@@ -49,8 +49,9 @@ test-web: deps
 	@tests/web/run.sh
 
 # Autobahn|Testsuite's core cases (1-10) against the native build and the web build in headless Chromium
-# (tests/conformance; the selftest first checks the judge with the npm ws client). The full table is in
-# build/conformance/report.md.
+# (tests/conformance; the selftest first checks the judge with the npm ws client). Strict: a case also
+# fails when the game saw an onError / close code / wasClean no recorded Chromium run saw, or when the
+# client's own report disagrees with what the server saw. The full table is in build/conformance/report.md.
 test-conformance: deps
 	@echo "== conformance: Autobahn|Testsuite core cases, native and web (Chromium is the reference)"
 	@node tests/conformance/selftest.mjs
