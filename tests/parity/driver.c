@@ -467,6 +467,8 @@ int main(int argc, char **argv) {
         free(actions[i].reason);
     }
     tt_trace_free(&trace);
+    /* A deliberately broken driver, to see run.mjs fail a run that crashes after its trace is complete. */
+    if (getenv("TT_PARITY_DRIVER_CRASH")) abort();
     return 0;
 #endif
 }

@@ -77,7 +77,7 @@ function runNative(argv, deadline) {
       if (lines[lines.length - 1] === 'end') lines.pop();
       else lines.push(`(driver did not end: ${signal || `exit ${code}`})`);
       if (code !== 0 || signal) stderr.push(`exit ${signal || code}`);
-      resolve({ lines, stderr });
+      resolve({ lines, stderr, exit: signal || code });
     });
   });
 }
@@ -113,7 +113,7 @@ async function main() {
     }
     if (!SCENARIOS.some((s) => s.name === name)) configErrors.push(`exceptions.json: no scenario named ${name}`);
     const allow = new Set(e.allow || ['trace', 'wire', 'reference']);
-    exceptions[name] = { why: `README '${e.readme_row}': ${e.reason}`, allow };
+    exceptions[name] = { why: `README '${e.readme_row}': ${e.reason}`, allow, expect: e.expect || null };
   }
   for (const e of configErrors) console.error(e);
   const pending = exceptionsDoc.pending || {};
@@ -219,8 +219,24 @@ async function main() {
       n && w && !same(n.wire, w.wire) && !exc.allow.has('wire') && 'native vs web wire',
       webVsRef === false && !exc.allow.has('reference') && 'web vs reference',
     ].filter(Boolean);
+    // An exception that pins each build's result: anything else (a hang, a crash, another code) fails.
+    if (exc && exc.expect) {
+      for (const [build, r] of [['native', n], ['web', w]]) {
+        const want = exc.expect[build];
+        if (!want || !r) continue;
+        if (!same(r.lines, want.trace) || !same(r.wire, want.wire)) {
+          outsideException.push(`${build} is not the expected exception result`);
+          notes.push(`${build} vs the result exceptions.json expects:\n${diffLines(want.trace, r.lines)}` +
+            (same(r.wire, want.wire) ? '' : `\n  wire:\n${diffLines(want.wire, r.wire)}`));
+        }
+      }
+    }
+    // The native driver must exit 0: a crash after the trace was printed is a failure, not a pass.
+    const crashed = n && n.exit !== 0 ? `native driver exited ${n.exit}` : null;
+    if (crashed) notes.push(crashed);
     let status;
-    if (exc && !outsideException.length) status = ok ? 'exception (same now)' : 'exception';
+    if (crashed) status = `different: ${crashed}`;
+    else if (exc && !outsideException.length) status = ok ? 'exception (same now)' : 'exception';
     else if (exc) status = `different: ${outsideException.join(', ')} (outside the exception)`;
     else if (pendingFeature && webVsRef !== false) status = 'skipped';
     else if (ok && nativeVsWeb !== null) status = 'same';
