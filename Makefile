@@ -105,7 +105,7 @@ soak: build-native
 
 # ---- bench: tests/bench (issue 6), Release builds; never part of make test.
 # make bench         every workload, ~10 min; tables on stdout and in build/bench/results.md
-# make bench-smoke   every workload briefly; fails only if a client produced no number
+# make bench-smoke   every workload briefly; fails only if a client produced no number (0 msg/s is none)
 # make bench-readme  copy build/bench/results.md into README.md's Benchmarks section
 .PHONY: bench bench-smoke bench-readme
 bench bench-smoke bench-readme:
