@@ -156,7 +156,7 @@ static void test_server_stops_reading(void **s) {
     assert_true(max_memory <= limit + 64 * 1024); /* the output buffer is bounded by the limit */
     EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
            "result sendSocketMessage:fail WebSocket is not connected",
-           "error onSocketError: WebSocket send buffer full | * rs=3", "close 1006  not-clean rs=3");
+           "error onSocketError: WebSocket send buffer full | send buffer limit exceeded rs=3", "close 1006  not-clean rs=3");
 }
 
 /* A frame announcing 2^63 bytes (the top bit of the 64-bit length set) is a protocol error: 1002. */
@@ -177,7 +177,7 @@ static void test_length_2_63_minus_1(void **s) {
     start(&r, url("ws", "FAULT", "/huge"));
     run_until_closed(&r, 10000);
     EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
-           "error onSocketError: WebSocket message too large | * rs=3", "close 1006  not-clean rs=3");
+           "error onSocketError: WebSocket message too large | message exceeds max_message_size rs=3", "close 1006  not-clean rs=3");
     expect_last_close("1009");
 }
 

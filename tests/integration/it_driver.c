@@ -472,7 +472,7 @@ static void test_message_too_large(void **s) {
     SKIP_UNLESS_NODE();
     configure_plain(NULL, 1000);
     run_it_case(&(it_case){.path = "/big?n=1001",
-                           .expect = {OPENED, "error onSocketError: WebSocket message too large | * rs=3", DROPPED}});
+                           .expect = {OPENED, "error onSocketError: WebSocket message too large | message exceeds max_message_size rs=3", DROPPED}});
 }
 
 /* More unsent data than the transport's 64 MiB send buffer limit fails the connection. */
@@ -489,7 +489,7 @@ static void test_send_buffer_full(void **s) {
     run_until_closed(all, 1, 10000);
     EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
            "result sendSocketMessage:fail WebSocket is not connected",
-           "error onSocketError: WebSocket send buffer full | * rs=3", "close 1006  not-clean rs=3");
+           "error onSocketError: WebSocket send buffer full | send buffer limit exceeded rs=3", "close 1006  not-clean rs=3");
     free(big);
 }
 
@@ -673,7 +673,7 @@ static void test_handshake_timeout(void **s) {
     snprintf(url, sizeof url, "ws://127.0.0.1:%d/", loopback_socket(1, &fd));
     uint64_t t0 = tt_now_ms();
     run_it_case(&(it_case){.url = url, .timeout_ms = 500,
-                           .expect = {"error onSocketError: WebSocket connection timed out | * rs=3", DROPPED}});
+                           .expect = {"error onSocketError: WebSocket connection timed out | connect: timed out rs=3", DROPPED}});
     uint64_t took = tt_now_ms() - t0;
     assert_true(took >= 450 && took < 5000);
     close(fd);
@@ -682,7 +682,7 @@ static void test_handshake_timeout(void **s) {
 /* The same against the peer: it reads the request and never answers (node only). */
 static const it_case test_handshake_timeout_peer_case = {
     .node_only = 1, .path = "/hang", .timeout_ms = 500,
-    .expect = {"error onSocketError: WebSocket connection timed out | * rs=3", DROPPED}};
+    .expect = {"error onSocketError: WebSocket connection timed out | connect: timed out rs=3", DROPPED}};
 
 static const it_case test_status_404_case = {
     .node_only = 1, .path = "/status404", .failure = "handshake: unexpected status 404"};

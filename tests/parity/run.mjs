@@ -98,6 +98,19 @@ function readmeParityRows() {
 
 function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
 
+// onError's detail is compared exactly, except where the README's parity exception "onError detail for
+// network failures" applies: a connection failure whose detail the web build gives as "" (the browser
+// says nothing) while the native build names the cause. Only that pair is made equal before comparing.
+const NETWORK_FAILURE = /^(#\d )?error onSocketError: WebSocket connection failed /;
+function sameNetworkDetail(nl, wl) {
+  for (let i = 1; i < Math.min(nl.length, wl.length); i++) {
+    const prefix = (wl[i].match(/^#\d /) || [''])[0];
+    if (wl[i] !== `${prefix}detail=` || !nl[i].startsWith(`${prefix}detail=`) || nl[i] === wl[i]) continue;
+    if (nl[i - 1] !== wl[i - 1] || !NETWORK_FAILURE.test(wl[i - 1])) continue;
+    nl[i] = wl[i] = `${prefix}detail=(a network failure: the native build's own diagnostic)`;
+  }
+}
+
 async function main() {
   const started = Date.now();
   const scenarios = only ? SCENARIOS.filter((s) => only.split(',').includes(s.name)) : SCENARIOS;
@@ -187,6 +200,7 @@ async function main() {
       [...r.lines, ...(r.wire || []).map((l) => `wire: ${l}`), ...(r.stderr || []).map((l) => `stderr: ${l}`)].join('\n') + '\n');
     write('native', n);
     write('web', w);
+    if (n && w) sameNetworkDetail(n.lines, w.lines);
     if (refRaw) write('reference', { lines: refRaw.trace, wire: refRaw.wire });
 
     const notes = [];
