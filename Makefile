@@ -60,6 +60,8 @@ test-conformance: deps
 # Parity (tests/parity): every edge case through the native driver and the web build in headless Chromium,
 # compared with the recorded plain-JS Chromium reference; run.mjs builds both drivers itself
 # (build/parity/{native,web}) and fails on any difference not explained in tests/parity/exceptions.json.
+# When this Chromium is not the version tests/parity/reference/chromium.json was recorded with, it also
+# re-records every scenario (about 30 s, once per Chromium version) and fails if the reference changed.
 test-parity: deps
 	@echo "== parity: native and web build vs the recorded Chromium reference"
 	@node tests/parity/run.mjs

@@ -7,12 +7,21 @@
 //
 // --with FEATURE             also compares the rows that need a feature exceptions.json lists as "pending"
 //                            (otherwise skipped with the reason given there); PARITY_WITH works too
-// --live-reference           also runs the plain JS client in this Chromium and reports where it no longer
-//                            matches the committed reference (a Chromium update); never changes the verdict
+// --live-reference           also runs the plain JS client in this Chromium and compares it with the
+//                            committed reference (done by itself when Chromium's version is not the one the
+//                            reference was recorded with: see "Reference drift" below)
+//
+// Reference drift: when this Chromium is not the version reference/chromium.json names, every scenario is
+// also re-recorded with a plain JS WebSocket (written to build/parity/reference-live.json, same format), and
+// any scenario whose re-recorded trace or wire log differs from the committed reference fails the run:
+// Chromium changed what it does, so the reference must be re-recorded (record-browser.mjs) and committed
+// with a message that says what changed and why the builds follow. When nothing differs, the check is
+// remembered per (Chromium version, committed reference) in build/parity/drift-checked.json.
 // Builds what it needs under build/parity/ (its own CMake build dirs, so it never disturbs build/native or
 // build/web), writes every trace to build/parity/traces/ and a summary to build/parity/results.json, and exits
 // non-zero on any difference that exceptions.json does not explain.
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SCENARIOS, driverArgs, DEFAULT_DEADLINE_MS } from './scenarios.mjs';
@@ -150,7 +159,11 @@ async function main() {
   const native = {};
   const web = {};
   const live = {};
-  const liveReference = flag('--live-reference');
+  const refHash = crypto.createHash('sha256').update(fs.readFileSync(path.join(HERE, 'reference/chromium.json'))).digest('hex');
+  const driftChecked = loadJson(path.join(OUT, 'drift-checked.json'), {});
+  const versionDrift = !!(browser && reference.chromium && reference.chromium !== browser.version);
+  const driftCheck = versionDrift && !(driftChecked.chromium === browser.version && driftChecked.reference === refHash);
+  const liveReference = flag('--live-reference') || driftCheck;
   try {
     await Promise.all([
       nativeOk && pool(scenarios, nativeWorkers, async (s, w) => {
@@ -283,9 +296,10 @@ async function main() {
 
   // ---- Is the committed reference still what this Chromium does? ------------------------------------------
   const drift = [];
-  if (browser && reference.chromium && reference.chromium !== browser.version) {
-    drift.push(`reference/chromium.json was recorded with Chromium ${reference.chromium}; this is ${browser.version}` +
-      (liveReference ? '' : ' (run with --live-reference to compare, or re-record)'));
+  if (versionDrift) {
+    console.log(`\nreference/chromium.json was recorded with Chromium ${reference.chromium}; this is ${browser.version}: ` +
+      (driftCheck ? 're-recorded every scenario to compare (build/parity/reference-live.json)'
+        : 'already checked against this reference (build/parity/drift-checked.json)'));
   }
   for (const s of scenarios) {
     const l = live[s.name];
@@ -310,13 +324,21 @@ async function main() {
   fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ chromium: browser?.version, counts, buildErrors,
     rows: rows.map(({ notes, ...r }) => ({ ...r, notes: notes.join('\n') })) }, null, 1) + '\n');
   if (report) console.log(`\n${report}`);
-  if (drift.length) console.log(`\nReference drift (not counted; re-record with record-browser.mjs if Chromium changed):\n${drift.join('\n')}`);
+  if (Object.keys(live).length) {
+    fs.writeFileSync(path.join(OUT, 'reference-live.json'), JSON.stringify({ chromium: browser.version, scenarios: live }, null, 1) + '\n');
+  }
+  if (drift.length) {
+    console.log(`\nReference drift: this Chromium no longer does what reference/chromium.json says. Re-record it ` +
+      `(node tests/parity/record-browser.mjs --repeat 3) and commit it with a message saying what changed:\n${drift.join('\n')}`);
+  } else if (driftCheck && !only) {
+    fs.writeFileSync(path.join(OUT, 'drift-checked.json'), JSON.stringify({ chromium: browser.version, reference: refHash }) + '\n');
+  }
   for (const e of buildErrors) console.log(`\n${e.split('\n')[0]} (see above)`);
   const secs = (t) => ((t) / 1000).toFixed(1);
   console.log(`\n${scenarios.length} scenarios: ${counts.same} same, ${counts.exception} exception, ${counts.skipped} skipped, ` +
     `${counts.different} different (${counts.wireOnly} of them only in what the server received); native ${nativeOk ? 'ran' : 'NOT RUN'}, web ${webOk ? 'ran' : 'NOT RUN'}; ` +
     `build ${secs(builtAt - started)} s, run ${secs(Date.now() - builtAt)} s. Traces in ${path.relative(ROOT, traceDir)}/`);
-  const failed = counts.different > 0 || buildErrors.length > 0 || configErrors.length > 0 || (!nativeOk && !flag('--skip-native')) ||
+  const failed = counts.different > 0 || drift.length > 0 || buildErrors.length > 0 || configErrors.length > 0 || (!nativeOk && !flag('--skip-native')) ||
     (!webOk && !flag('--skip-web'));
   process.exit(failed ? 1 : 0);
 }
