@@ -94,11 +94,21 @@ struct tt__ws {
     size_t ctl_len;
 
     /* The peer's Close held back behind messages the game has not taken yet (see WS_CLOSE_HOLD_BYTES). */
+    size_t close_hold;   /* WS_CLOSE_HOLD_BYTES unless the options set another (tests) */
     size_t handed_up;    /* message bytes handed up since tt__ws_delivered() */
     uint8_t *held_close; /* its payload while held (may be empty: then held_close_set says it is there) */
     size_t held_close_len;
     int held_close_set;
 };
+
+/*
+ * Chromium answers the server's Close only once the page has taken every message that came before it.
+ * Messages reach the page through a buffer the page empties between tasks; measured against Chromium
+ * (the after-close-* parity scenarios), a Close that follows more than this many message bytes in one
+ * burst waits. Until it is answered the connection works as if open: a Ping is answered, a Pong ignored,
+ * a data message dropped. Once answered, any further frame fails the connection (ws_after_peer_close).
+ */
+#define WS_CLOSE_HOLD_BYTES ((size_t)131000)
 
 /* ---- Failing ------------------------------------------------------------------------------------ */
 
@@ -409,6 +419,7 @@ tt__ws *tt__ws_new(const tt__ws_options *options) {
     ws->cb = options->callbacks;
     ws->ud = options->user_data;
     ws->max_message_size = options->max_message_size;
+    ws->close_hold = options->close_hold_bytes ? options->close_hold_bytes : WS_CLOSE_HOLD_BYTES;
     ws->offer_deflate = options->offer_deflate && tt__deflate_available(); /* builds without zlib: no offer */
     ws->state = TT__WS_HANDSHAKE;
     ws->detail = "";
@@ -531,14 +542,6 @@ static int ws_deliver(tt__ws *ws, const uint8_t *data, size_t length) {
     return 0;
 }
 
-/*
- * Chromium answers the server's Close only once the page has taken every message that came before it.
- * Messages reach the page through a buffer the page empties between tasks; measured against Chromium
- * (the after-close-* parity scenarios), a Close that follows more than this many message bytes in one
- * burst waits. Until it is answered the connection works as if open: a Ping is answered, a Pong ignored,
- * a data message dropped. Once answered, any further frame fails the connection (ws_after_peer_close).
- */
-#define WS_CLOSE_HOLD_BYTES ((size_t)131000)
 
 static int ws_hold_close(tt__ws *ws, const uint8_t *payload, size_t n) {
     if (n) {
@@ -558,7 +561,7 @@ static int ws_on_close_frame(tt__ws *ws, const uint8_t *payload, size_t n) {
     int rc = tt__close_payload_parse(payload, n, &code, &reason, &reason_len, &detail);
     if (rc) return ws_fail(ws, rc, detail, 1002);
     if (ws->held_close_set) return 0; /* the first Close stands */
-    if (!ws->close_sent && ws->handed_up > WS_CLOSE_HOLD_BYTES) return ws_hold_close(ws, payload, n);
+    if (!ws->close_sent && ws->handed_up > ws->close_hold) return ws_hold_close(ws, payload, n);
     /* Chromium answers with the peer's code and reason, even a code the RFC forbids (0, 999, 5000 ...);
      * an empty Close with an empty one. */
     if (!ws->close_sent && ws_queue_close(ws, n == 0 ? -1 : code, reason, reason_len)) return ws_fail_nomem(ws);
