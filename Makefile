@@ -80,8 +80,9 @@ test-readme: deps
 	@node --test tests/readme/readme.test.mjs
 
 # Autobahn|Testsuite's core cases (1-10) against the native build and the web build in headless Chromium
-# (tests/conformance; the selftest first checks the judge with the npm ws client). The full table is in
-# build/conformance/report.md.
+# (tests/conformance; the selftest first checks the judge with the npm ws client). Strict: a case also
+# fails when the game saw an onError / close code / wasClean no recorded Chromium run saw, or when the
+# client's own report disagrees with what the server saw. The full table is in build/conformance/report.md.
 test-conformance: deps
 	@echo "== conformance: Autobahn|Testsuite core cases, native and web (Chromium is the reference)"
 	@node tests/conformance/selftest.mjs
@@ -90,6 +91,8 @@ test-conformance: deps
 # Parity (tests/parity): every edge case through the native driver and the web build in headless Chromium,
 # compared with the recorded plain-JS Chromium reference; run.mjs builds both drivers itself
 # (build/parity/{native,web}) and fails on any difference not explained in tests/parity/exceptions.json.
+# When this Chromium is not the version tests/parity/reference/chromium.json was recorded with, it also
+# re-records every scenario (about 30 s, once per Chromium version) and fails if the reference changed.
 test-parity: deps
 	@echo "== parity: native and web build vs the recorded Chromium reference"
 	@node tests/parity/run.mjs
@@ -142,7 +145,7 @@ bench-timers: build-native
 
 # ---- bench: tests/bench (issue 6), Release builds; never part of make test.
 # make bench         every workload, ~10 min; tables on stdout and in build/bench/results.md
-# make bench-smoke   every workload briefly; fails only if a client produced no number
+# make bench-smoke   every workload briefly; fails only if a client produced no number (0 msg/s is none)
 # make bench-readme  copy build/bench/results.md into README.md's Benchmarks section
 .PHONY: bench bench-smoke bench-readme
 bench bench-smoke bench-readme:

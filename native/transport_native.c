@@ -742,6 +742,19 @@ static void conn_readable(tt__conn *c) {
     }
 }
 
+/*
+ * After a pass of reads the game has had every message of it (delivered at once, or queued ahead of
+ * anything read later): a Close the engine held behind them is answered now (tt__ws_delivered()).
+ */
+static void conn_pass_done(tt__conn *c) {
+    if (c->dead || c->phase != PH_WS || c->ws == NULL) return;
+    c->busy = 1;
+    int rc = tt__ws_delivered(c->ws);
+    c->busy = 0;
+    if (rc < 0) engine_fail(c);
+    else if (rc > 0) mark_dirty(c); /* flush the answer, then linger */
+}
+
 /* ---- Engine callbacks (made from inside tt__ws_recv, so always within a pass) ------------------- */
 
 static void ws_on_open(void *ud, const char *protocol, const char *extensions) {
@@ -1033,6 +1046,7 @@ static void conn_event(tt__conn *c, uint32_t ev) {
     case PH_WS:
         if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) || (c->tls_read_wants_write && (ev & EPOLLOUT)))
             conn_readable(c);
+        conn_pass_done(c);
         if (!c->dead && ((ev & EPOLLOUT) || c->tls_write_wants_read)) conn_flush(c);
         if (!c->dead) arm_trim(c);
         break;
@@ -1065,6 +1079,7 @@ static void process_dirty(void) {
         }
         if (c->read_again && c->phase == PH_WS) {
             conn_readable(c);
+            conn_pass_done(c);
             if (c->dead) continue;
         }
         conn_flush(c);

@@ -28,6 +28,7 @@
 #define TT__DEFAULT_MAX_MESSAGE ((size_t)64 * 1024 * 1024)
 /* The last socketTaskId: ids are 32-bit, start at 1 and are never reused, so this many tasks can exist. */
 #define TT__TASK_ID_MAX UINT32_MAX
+#define TT__DETAIL_TOO_BIG "message exceeds max_message_size" /* onError's detail for TT_ETOOBIG */
 
 /* ---- Types ------------------------------------------------------------------------------------- */
 
@@ -529,7 +530,7 @@ void tt__core_on_message(uint32_t id, tt_data_type type, const void *data, size_
     transport_enter();
     if (length > rt.config.max_message_size) {
         /* The native engine refuses this from the frame header; the web build only learns it here. */
-        fail_task(t, TT_ETOOBIG, "message exceeds max_message_size");
+        fail_task(t, TT_ETOOBIG, TT__DETAIL_TOO_BIG);
     } else if (can_deliver_now()) {
         rt.callback_depth++;
         deliver_message(t, type, data, length);
@@ -568,7 +569,9 @@ static tt__task *upcall_end(uint32_t id) {
 void tt__core_on_fail(uint32_t id, int error, const char *detail) {
     tt__task *t = upcall_end(id);
     if (t == NULL) return;
-    queue_failure(t, error, detail);
+    /* The size limit is the core's setting, so its failure reads the same on both builds, whichever side
+     * (the native engine from the frame header, the core for the web build) noticed it first. */
+    queue_failure(t, error, error == TT_ETOOBIG ? TT__DETAIL_TOO_BIG : detail);
 }
 
 void tt__core_on_close(uint32_t id, int code, const char *reason, size_t reason_length, int was_clean) {

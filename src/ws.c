@@ -98,7 +98,23 @@ struct tt__ws {
     tt__utf8 utf8;
     uint8_t ctl[125];
     size_t ctl_len;
+
+    /* The peer's Close held back behind messages the game has not taken yet (see WS_CLOSE_HOLD_BYTES). */
+    size_t close_hold;   /* WS_CLOSE_HOLD_BYTES unless the options set another (tests) */
+    size_t handed_up;    /* message bytes handed up since tt__ws_delivered() */
+    uint8_t *held_close; /* its payload while held (may be empty: then held_close_set says it is there) */
+    size_t held_close_len;
+    int held_close_set;
 };
+
+/*
+ * Chromium answers the server's Close only once the page has taken every message that came before it.
+ * Messages reach the page through a buffer the page empties between tasks; measured against Chromium
+ * (the after-close-* parity scenarios), a Close that follows more than this many message bytes in one
+ * burst waits. Until it is answered the connection works as if open: a Ping is answered, a Pong ignored,
+ * a data message dropped. Once answered, any further frame fails the connection (ws_after_peer_close).
+ */
+#define WS_CLOSE_HOLD_BYTES ((size_t)131000)
 
 /* ---- Failing ------------------------------------------------------------------------------------ */
 
@@ -451,6 +467,7 @@ tt__ws *tt__ws_new(const tt__ws_options *options) {
     ws->cb = options->callbacks;
     ws->ud = options->user_data;
     ws->max_message_size = options->max_message_size;
+    ws->close_hold = options->close_hold_bytes ? options->close_hold_bytes : WS_CLOSE_HOLD_BYTES;
     ws->offer_deflate = options->offer_deflate && tt__deflate_available(); /* builds without zlib: no offer */
     ws->state = TT__WS_HANDSHAKE;
     ws->detail = "";
@@ -468,6 +485,7 @@ void tt__ws_free(tt__ws *ws) {
     tt__free(ws->out);
     tt__free(ws->spans);
     tt__free(ws->msg);
+    tt__free(ws->held_close);
     tt__deflater_free(ws->deflater);
     tt__inflater_free(ws->inflater);
     tt__free(ws);
@@ -565,7 +583,21 @@ static int ws_deliver(tt__ws *ws, const uint8_t *data, size_t length) {
     ws->msg_active = 0;
     ws->msg_compressed = 0;
     ws->msg_len = 0;
+    if (ws->held_close_set) return 0; /* behind a held Close a message is dropped, as Chromium drops it */
+    ws->handed_up = length < SIZE_MAX - ws->handed_up ? ws->handed_up + length : SIZE_MAX;
     if (ws->cb.on_message) ws->cb.on_message(ws->ud, type, data, length);
+    return 0;
+}
+
+
+static int ws_hold_close(tt__ws *ws, const uint8_t *payload, size_t n) {
+    if (n) {
+        ws->held_close = tt__malloc(n);
+        if (ws->held_close == NULL) return ws_fail_nomem(ws);
+        memcpy(ws->held_close, payload, n);
+    }
+    ws->held_close_len = n;
+    ws->held_close_set = 1;
     return 0;
 }
 
@@ -575,6 +607,8 @@ static int ws_on_close_frame(tt__ws *ws, const uint8_t *payload, size_t n) {
     size_t reason_len;
     int rc = tt__close_payload_parse(payload, n, &code, &reason, &reason_len, &detail);
     if (rc) return ws_fail(ws, rc, detail, 1002);
+    if (ws->held_close_set) return 0; /* the first Close stands */
+    if (!ws->close_sent && ws->handed_up > ws->close_hold) return ws_hold_close(ws, payload, n);
     /* Chromium answers with the peer's code and reason, even a code the RFC forbids (0, 999, 5000 ...);
      * an empty Close with an empty one. */
     if (!ws->close_sent && ws_queue_close(ws, n == 0 ? -1 : code, reason, reason_len)) return ws_fail_nomem(ws);
@@ -956,5 +990,18 @@ int tt__ws_peer_closed(const tt__ws *ws) { return ws->peer_closed; }
 
 size_t tt__ws_memory(const tt__ws *ws) {
     return sizeof *ws + ws->protocol_block_size + ws->hs_cap + ws->out_cap + ws->span_cap * sizeof(ws_span) +
-           ws->msg_cap + tt__deflater_memory(ws->deflater) + tt__inflater_memory(ws->inflater);
+           ws->msg_cap + ws->held_close_len + tt__deflater_memory(ws->deflater) + tt__inflater_memory(ws->inflater);
+}
+
+int tt__ws_delivered(tt__ws *ws) {
+    ws->handed_up = 0;
+    if (!ws->held_close_set) return 0;
+    uint8_t *payload = ws->held_close;
+    size_t n = ws->held_close_len;
+    ws->held_close = NULL;
+    ws->held_close_len = 0;
+    ws->held_close_set = 0;
+    int rc = ws_receiving(ws) ? ws_on_close_frame(ws, payload, n) : 0;
+    tt__free(payload);
+    return rc ? rc : ws->state == TT__WS_CLOSED;
 }

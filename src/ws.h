@@ -46,6 +46,7 @@ typedef struct tt__ws_options {
     const char *const *protocols;    /* copied by tt__ws_new */
     size_t protocol_count;
     size_t max_message_size;         /* 0 = unlimited; for compressed messages, the inflated size */
+    size_t close_hold_bytes;         /* 0 = Chromium's (see tt__ws_delivered); tests set a small one */
     int offer_deflate;               /* offer permessage-deflate like Chromium; ignored in builds
                                         without zlib (tt__deflate_available() == 0) */
     tt__ws_callbacks callbacks;
@@ -87,6 +88,17 @@ void tt__ws_free(tt__ws *ws);
  * and no second Close, as Chromium does; a partial header there waits.
  */
 int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length);
+
+/*
+ * The game has had every message handed up so far: the transport calls this after each pass of reads
+ * (delivered at once, or queued ahead of anything read later). A peer's Close that arrived behind more
+ * than 131000 bytes of messages (close_hold_bytes) in one pass is held until then, as Chromium holds it
+ * until the page took them; meanwhile the session acts as open (Pings answered, messages dropped) and
+ * on_peer_close waits.
+ * Returns 1 when it answered a held Close (state TT__WS_CLOSED now: flush and linger), 0 when nothing was
+ * held, or a negative TT_E* code when the connection must be failed (as tt__ws_recv()).
+ */
+int tt__ws_delivered(tt__ws *ws);
 
 /*
  * Direct reads, for large payloads: when the session is inside the payload of an uncompressed data frame

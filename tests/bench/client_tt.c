@@ -61,8 +61,12 @@ static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
     c->open = 0;
 }
 
+/* TT_BENCH_COUNT_NOTHING: a deliberately broken client that counts no echo (bench-smoke must fail). */
+static int count_nothing;
+
 static void on_message_tput(tt_socket_task t, const tt_message_event *e, void *ud) {
     (void)e;
+    if (count_nothing) return;
     ((bconn *)ud)->msgs++;
     send_one(t);
 }
@@ -101,6 +105,7 @@ static int wait_open(int n, double limit_s) {
 }
 
 int main(int argc, char **argv) {
+    count_nothing = getenv("TT_BENCH_COUNT_NOTHING") != NULL;
     A = bench_parse(argc, argv);
     tt_runtime_config cfg;
     memset(&cfg, 0, sizeof cfg);

@@ -8,7 +8,7 @@ spread (min-max) and the ratio ttsocket / peer of the medians of this same run. 
 the issue and the machine description go to OUT/results.md (and every raw sample to OUT/results.json).
 
 Numbers never make this script fail. With --smoke every workload runs briefly and the exit status says
-only whether every client ran and produced numbers.
+only whether every client ran and produced numbers; a throughput of 0 (no echo at all) is no number.
 
 Pinning (2 cores or more): server on CPU 1, client on CPU 0 for throughput, memory and the
 "different cores" latency; both on CPU 0 for "same core".
@@ -337,7 +337,10 @@ class Bench:
                     data[c]['err'] = err
                     continue
                 v = res['msgs'] / res['secs'] if unit == 'msg/s' else res['bytes'] / res['secs'] / MB
-                if v <= 0 and not a.smoke:  # a stalled run (seen under load on loopback): keep it out of the median
+                if v <= 0 and a.smoke:  # a client that echoes nothing produced no number (never a threshold)
+                    data[c]['err'] = f'0 {unit}: no echo in the measured window'
+                    continue
+                if v <= 0:  # a stalled run (seen under load on loopback): keep it out of the median
                     data[c]['stalled'] = data[c].get('stalled', 0) + 1
                     log(f'bench: {key}: {c}: no echo in the measured window (run {rep + 1})')
                     continue

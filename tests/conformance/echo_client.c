@@ -11,6 +11,9 @@
  *
  *   echo_client <ws://127.0.0.1:port> <case> [agent] [deadline_ms]
  *
+ * TT_ECHO_BREAK (native only) makes a deliberately broken client, to see run.mjs's checks of the game's side
+ * fail: "exit" exits 3, "summary" prints no summary, "code" reports every close code one too high.
+ *
  * The same file is built natively and with Emscripten (tests/conformance/CMakeLists.txt); in the browser
  * the page calls main through callMain and the event loop delivers the callbacks.
  */
@@ -27,6 +30,7 @@
 #endif
 
 static int case_no, opened, errored, done, deadline_ms = 60000;
+static const char *broken = ""; /* TT_ECHO_BREAK */
 static unsigned long messages, echo_failures;
 static char detail[256];
 
@@ -72,6 +76,8 @@ static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) {
 }
 
 static void print_summary(int code, const char *reason, int clean, int deadline) {
+    if (strcmp(broken, "summary") == 0) return;
+    if (strcmp(broken, "code") == 0) code++;
     printf("summary case=%d open=%d messages=%lu echo_fail=%lu error=%d close=%d clean=%d reason=", case_no, opened,
            messages, echo_failures, errored, code, clean);
     put_escaped(reason, strlen(reason));
@@ -112,6 +118,9 @@ int main(int argc, char **argv) {
         return 2;
     }
     case_no = atoi(argv[2]);
+#ifndef __EMSCRIPTEN__
+    if (getenv("TT_ECHO_BREAK")) broken = getenv("TT_ECHO_BREAK");
+#endif
     const char *agent = argc > 3 ? argv[3] : "ttsocket";
     if (argc > 4) deadline_ms = atoi(argv[4]);
     char url[512];
@@ -155,6 +164,6 @@ int main(int argc, char **argv) {
         }
     }
     tt_runtime_shutdown();
-    return 0;
+    return strcmp(broken, "exit") == 0 ? 3 : 0;
 #endif
 }

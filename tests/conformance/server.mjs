@@ -163,6 +163,7 @@ class CaseConnection {
   // Writes go through one queue, so chopped and synchronous frames keep their order with later ones.
   enqueue(buf, { chop = 0, sync = false } = {}) {
     if (this.serverEnded || this.sock.destroyed) return;
+    if (this.sentClose !== undefined) this.sentAfterClose = true; // anything after our Close fails the client
     this.queue.push({ buf, chop, sync });
     if (!this.writing) this.pump();
   }
@@ -231,6 +232,7 @@ class CaseConnection {
       this.closedByMe = !this.closeReceived;
     }
     this.closeSent = true;
+    if (this.sentClose === undefined) this.sentClose = payload;
     this.note(`send close ${payload.length >= 2 ? payload.readUInt16BE(0) : `(${payload.length} bytes)`}`);
     this.enqueue(Buffer.concat([frameHeader(8, payload.length), payload]));
   }
@@ -531,6 +533,9 @@ export function judge(c) {
     wasClean,
     closeCode: c.remoteCloseCode,
     closeReason: c.remoteCloseReason,
+    closeReceived: !!c.closeReceived,
+    sentClose: c.sentClose === undefined ? null : c.sentClose.toString('hex'),
+    sentAfterClose: !!c.sentAfterClose,
     tcp: c.tcp,
     violations: c.violations,
     durationMs: Date.now() - c.openedAt,

@@ -17,6 +17,9 @@
  *   readyState CLOSED during onError and onClose; exactly one onClose per created task by the end of
  *   the run, and nothing after it;
  * - tt_runtime_poll returns the number of callbacks it delivered (TT_EINCALLBACK inside a callback);
+ * - each send and close result carries the errMsg a small model of the call predicts from its arguments
+ *   and the readyState before it (model_send, model_close: validation order as the README's errMsg table
+ *   describes it; a send on an OPEN task may still find the connection gone or out of memory);
  * - after tt_runtime_shutdown nothing is live in the loopback and tt__alloc_live() is back where it began.
  */
 #include <stdint.h>
@@ -45,6 +48,7 @@ typedef struct call_rec {
     uint32_t task_id; /* connect: the id returned (0 when refused) */
     int success, fail, complete;
     int last_was_result; /* success/fail just delivered, complete must follow */
+    const char *expect[3]; /* send / close: the errMsgs the model allows (NULL-padded); none: not checked */
 } call_rec;
 
 static struct {
@@ -117,6 +121,11 @@ static void result_cb(const tt_result *r, void *ud, int success) {
         FUZZ_CHECK(strncmp(r->err_msg, prefix, strlen(prefix)) == 0, "result says %s", r->err_msg);
         FUZZ_CHECK(success == (strstr(r->err_msg, ":ok") != NULL), "%s delivered as %s", r->err_msg,
                    success ? "success" : "fail");
+        if (c->expect[0]) {
+            int allowed = 0;
+            for (int i = 0; i < 3 && c->expect[i]; i++) allowed |= strcmp(r->err_msg, c->expect[i]) == 0;
+            FUZZ_CHECK(allowed, "%s: the model expects %s", r->err_msg, c->expect[0]);
+        }
     }
     S.expect_complete = c;
     do_armed();
@@ -288,6 +297,36 @@ static void api_connect(fuzz_reader *r) {
     S.in_api--;
 }
 
+/* An id this process never handed out (pick_task's 0 and 0x7fffffff); every other id it picks was issued. */
+static int never_issued(uint32_t id) { return id == 0 || id == 0x7fffffffu; }
+
+/* The errMsgs a send may get, from its arguments and the readyState before the call. */
+static void model_send(call_rec *c, uint32_t id, const tt_send_options *o, tt_ready_state before) {
+    if (never_issued(id)) c->expect[0] = "sendSocketMessage:fail invalid socketTaskId";
+    else if ((o->data == NULL && o->length > 0) || (o->type != TT_DATA_TEXT && o->type != TT_DATA_BINARY))
+        c->expect[0] = "sendSocketMessage:fail invalid data";
+    else if (o->type == TT_DATA_TEXT && !ref_utf8_valid(o->data, o->length))
+        c->expect[0] = "sendSocketMessage:fail invalid utf-8 text";
+    else if (before != TT_OPEN) c->expect[0] = "sendSocketMessage:fail WebSocket is not connected";
+    else {
+        c->expect[0] = "sendSocketMessage:ok";
+        c->expect[1] = "sendSocketMessage:fail WebSocket is not connected"; /* gone, or the buffer full */
+        c->expect[2] = "sendSocketMessage:fail out of memory";
+    }
+}
+
+/* The errMsg a close gets: code, then reason length, then reason UTF-8, then the task, then its state. */
+static void model_close(call_rec *c, uint32_t id, int code, const char *reason, tt_ready_state before) {
+    size_t len = reason ? strlen(reason) : 0;
+    if (code == 0) code = 1000;
+    if (!(code == 1000 || code == 1001 || (code >= 3000 && code <= 4999))) c->expect[0] = "closeSocket:fail invalid code";
+    else if (len > 123) c->expect[0] = "closeSocket:fail reason too long";
+    else if (!ref_utf8_valid((const uint8_t *)reason, len)) c->expect[0] = "closeSocket:fail invalid utf-8 reason";
+    else if (never_issued(id)) c->expect[0] = "closeSocket:fail invalid socketTaskId";
+    else if (before == TT_CLOSING || before == TT_CLOSED) c->expect[0] = "closeSocket:fail WebSocket is not connected";
+    else c->expect[0] = "closeSocket:ok";
+}
+
 static void api_send(fuzz_reader *r) {
     uint8_t sel = fuzz_u8(r), len = fuzz_u8(r);
     size_t n;
@@ -309,6 +348,7 @@ static void api_send(fuzz_reader *r) {
     S.in_api++;
     tt_ready_state before = tt_socket_task_ready_state(t);
     size_t buffered = tt_socket_task_buffered_amount(t);
+    if (c) model_send(c, t.id, &o, before);
     tt_socket_task_send(t, (sel & 0xF0) == 0xF0 ? NULL : &o);
     if (before != TT_OPEN && task_by_id(t.id) && before != TT_CONNECTING && (sel & 0xF0) != 0xF0)
         FUZZ_CHECK(tt_socket_task_buffered_amount(t) >= buffered, "bufferedAmount shrank on a dropped send");
@@ -338,6 +378,7 @@ static void api_close(fuzz_reader *r) {
         o.user_data = c;
     }
     S.in_api++;
+    if (c) model_close(c, t.id, code, o.reason, tt_socket_task_ready_state(t));
     tt_socket_task_close(t, (sel & 0xF0) == 0xF0 ? NULL : &o);
     S.in_api--;
     if ((sel & 0xF0) == 0xF0 && c) c->kind = 3; /* defaults: no callbacks expected */

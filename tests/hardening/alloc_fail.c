@@ -20,6 +20,7 @@
 #include "ttsocket.h"
 
 #define MAX_LINES 32
+#define SEND_OOM "sendSocketMessage:fail out of memory"
 
 typedef struct rec {
     tt_socket_task task;
@@ -148,6 +149,8 @@ static int check(const rec *r, int configure_rc, char *why, size_t cap) {
             if (i != r->n - 1) return snprintf(why, cap, "onClose is not last"), 1;
             error_before_close = i > 0 && strncmp(r->lines[i - 1], "error ", 6) == 0;
         }
+        if (strncmp(r->lines[i], "sendfail ", 9) == 0 && strcmp(r->lines[i], "sendfail " SEND_OOM) != 0)
+            return snprintf(why, cap, "send failed with another errMsg: %s", r->lines[i] + 9), 1;
         /* The detail may be "": the core does not fail over a detail it cannot copy (src/task.c). */
         if (strncmp(r->lines[i], "error onSocketError: ", 21) == 0) errors++;
         else if (strncmp(r->lines[i], "error ", 6) == 0) return snprintf(why, cap, "unknown onError errMsg"), 1;
@@ -180,7 +183,7 @@ static int run(const char *label, const char *url) {
         fprintf(stderr, "%s: %ld block(s) leaked by the plain cycle\n", label, tt__alloc_live() - base);
         return 1;
     }
-    int failures = 0, oom_fail = 0, oom_open = 0, clean = 0;
+    int failures = 0, oom_fail = 0, oom_open = 0, clean = 0, oom_send = 0;
     for (unsigned long k = 1; k <= total; k++) {
         tt__alloc_set_fail_after(k);
         char why[160] = "";
@@ -201,13 +204,16 @@ static int run(const char *label, const char *url) {
             for (int i = 0; i < r.n; i++) fprintf(stderr, " [%s]", r.lines[i]);
             fprintf(stderr, "%s\n", crc ? " [configure: out of memory]" : "");
         }
+        for (int i = 0; i < r.n; i++) oom_send += strcmp(r.lines[i], "sendfail " SEND_OOM) == 0;
         if (crc == TT_ENOMEM || (r.n && strncmp(r.lines[0], "fail ", 5) == 0)) oom_fail++;
         else if (r.n && strcmp(r.lines[r.n - 1], "close 1000 done clean") == 0) clean++;
         else oom_open++;
     }
     printf("%s: %lu allocations per cycle; each failed in turn: %d refused at connect, %d failed after "
-           "connectSocket:ok (onError + onClose), %d still clean; %d bad\n",
-           label, total, oom_fail, oom_open, clean, failures);
+           "connectSocket:ok (onError + onClose), %d still clean, %d send(s) refused with \"" SEND_OOM "\"; %d bad\n",
+           label, total, oom_fail, oom_open, clean, oom_send, failures);
+    /* Some allocation of the send path must have failed and been reported to the game as such. */
+    if (oom_send == 0) fprintf(stderr, "%s: no run reported \"" SEND_OOM "\"\n", label), failures++;
     return failures != 0;
 }
 

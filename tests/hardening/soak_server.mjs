@@ -32,7 +32,9 @@ function echoer(socket) {
 }
 
 function behave(socket, ok) {
-  const kind = pick(['echo', 'echo', 'closeok', 'closebad', 'drop', 'reset', 'badframe', 'badhs']);
+  // TT_SOAK_HOLD=1: a deliberately broken server that keeps some connections open forever (soak.c must fail).
+  const kind = pick(['echo', 'echo', 'closeok', 'closebad', 'drop', 'reset', 'badframe', 'badhs',
+    ...(process.env.TT_SOAK_HOLD ? ['hold'] : [])]);
   counts[kind] = (counts[kind] || 0) + 1;
   const later = (ms, f) => setTimeout(() => { if (!socket.destroyed) f(); }, ms);
   switch (kind) {
@@ -40,6 +42,9 @@ function behave(socket, ok) {
       socket.write(ok);
       socket.on('data', echoer(socket));
       later(50 + rnd(200), () => socket.writableEnded || socket.write(closeFrame(1000, 'soak over')));
+      break;
+    case 'hold':
+      socket.write(ok);
       break;
     case 'closeok': {
       const msgs = [];

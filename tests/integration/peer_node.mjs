@@ -23,6 +23,10 @@
 //   /badframe          send a frame with the reserved opcode 0x3
 //   /big?n=N           send one text message of N bytes
 //   /lastclose         send the close code the last /badutf8 client sent, as text
+//   /headers           send one text message: every request header whose name starts with "x-" (any
+//                      case), as received (name case, order and value kept): "Name: value | Name: value"
+//   /unrequested-protocol  a hand-made 101 that names the subprotocol "chat" whatever the client offered
+//                      (the ws server cannot send one the client did not offer)
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createHash } from 'node:crypto';
@@ -116,6 +120,14 @@ wss.on('connection', (ws, request) => {
       // What the client sent: the TLS server name (none for an IP address) and the Host header.
       ws.send(`sni=${ws._socket.servername || ''} host=${request.headers.host}`);
       break;
+    case '/headers': {
+      const lines = [];
+      for (let i = 0; i < request.rawHeaders.length; i += 2) {
+        if (/^x-/i.test(request.rawHeaders[i])) lines.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
+      }
+      ws.send(lines.join(' | '));
+      break;
+    }
     default:
       ws.close(1011, 'unknown path');
   }
@@ -132,14 +144,16 @@ function onUpgrade(request, socket, head) {
       held.add(socket);
       socket.on('close', () => held.delete(socket));
       return;
+    case '/unrequested-protocol':
     case '/badaccept':
     case '/deaf': {
       let accept = createHash('sha1')
         .update(request.headers['sec-websocket-key'] + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
         .digest('base64');
       if (url.pathname === '/badaccept') accept = 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+      const protocol = url.pathname === '/unrequested-protocol' ? 'Sec-WebSocket-Protocol: chat\r\n' : '';
       socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-                   'Sec-WebSocket-Accept: ' + accept + '\r\n\r\n');
+                   'Sec-WebSocket-Accept: ' + accept + '\r\n' + protocol + '\r\n');
       held.add(socket);
       socket.on('data', () => {});
       socket.on('close', () => held.delete(socket));

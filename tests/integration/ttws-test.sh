@@ -30,6 +30,10 @@ check wss-domain-default 0 $'open protocol= extensions=\nclose 1000 clean' '' --
 check wss-domain-refused 2 'error connectSocket:fail url not in domain list' '' -- --ca "$TT_IT_CA" --domain example.com "$wss/echo"
 check ws-needs-dev 2 'error connectSocket:fail url scheme must be wss' '' -- "$ws/echo"
 check protocol 0 $'open protocol=chat extensions=\nclose 1000 clean' '' -- --dev --protocol chat --protocol x "$ws/protocol"
+# --header: the peer answers with the x-* request headers it received, as received.
+check header 0 $'open protocol= extensions=\nmessage text 49 X-Tt-One: first value | x-two: Two;  spaced value\nclose 1000 clean' \
+  '' -- --dev --header 'X-Tt-One: first value' --header 'x-two: Two;  spaced value' "$ws/headers"
+check header-forbidden 2 'error connectSocket:fail header not allowed' '' -- --dev --header 'Origin: http://x' "$ws/headers"
 check server-close 0 $'open protocol= extensions=\nclose 4001 bye clean' '' -- --dev "$ws/close?code=4001&reason=bye"
 check refused 1 $'error onSocketError: WebSocket connection failed (connect: Connection refused (127.0.0.1:1))\nclose 1006 not-clean' \
   '' -- --dev "ws://127.0.0.1:1/"

@@ -145,8 +145,9 @@ export function bounded(promise, ms, fallback) {
   ]);
 }
 
-// tt-only lines: results of connectSocket / send / close, which a plain JS WebSocket has no equivalent of.
-export const isTtOnly = (line) => /^(#\d )?(success|fail|complete) /.test(line);
+// tt-only lines: results of connectSocket / send / close and onError's detail, which a plain JS WebSocket has
+// no equivalent of.
+export const isTtOnly = (line) => /^(#\d )?((success|fail|complete) |detail=)/.test(line);
 
 export function summarize(lines) {
   if (!lines) return '-';

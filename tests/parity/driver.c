@@ -10,7 +10,7 @@
  *   close 1000 done clean=1 state=3
  *   end
  *
- * plus, with --print-text, a "text <payload>" line after each text message (bytes below 0x20, 0x7f and
+ * plus "detail=<onError's detail>" after each error line (tt-only, like the result lines), plus, with --print-text, a "text <payload>" line after each text message (bytes below 0x20, 0x7f and
  * '\' as \xHH), and "deadline state=<readyState>" when the driver-side deadline ends the run before
  * onClose. Every run ends with "end": after onClose and a 100 ms grace period (so a stray callback after
  * onClose would show), or at the deadline. At the deadline the driver stops recording and exits; exiting
@@ -262,8 +262,10 @@ static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) {
     trace.prefix = ((task_ctx *)ud)->prefix;
     trace.errors++;
     tt_trace_addf(&trace, "error %s state=%d", e->err_msg, (int)tt_socket_task_ready_state(t));
+    /* A tt-only line: details the core decides must be the same on both builds (run.mjs compares them;
+     * only a network failure's detail is the native build's own, see the README's parity exceptions). */
+    tt_trace_addf(&trace, "detail=%s", e->detail ? e->detail : "(null)");
     flush_trace();
-    if (e->detail && e->detail[0]) fprintf(stderr, "driver: error detail: %s\n", e->detail); /* not compared */
 }
 
 static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
@@ -467,6 +469,8 @@ int main(int argc, char **argv) {
         free(actions[i].reason);
     }
     tt_trace_free(&trace);
+    /* A deliberately broken driver, to see run.mjs fail a run that crashes after its trace is complete. */
+    if (getenv("TT_PARITY_DRIVER_CRASH")) abort();
     return 0;
 #endif
 }

@@ -7,12 +7,21 @@
 //
 // --with FEATURE             also compares the rows that need a feature exceptions.json lists as "pending"
 //                            (otherwise skipped with the reason given there); PARITY_WITH works too
-// --live-reference           also runs the plain JS client in this Chromium and reports where it no longer
-//                            matches the committed reference (a Chromium update); never changes the verdict
+// --live-reference           also runs the plain JS client in this Chromium and compares it with the
+//                            committed reference (done by itself when Chromium's version is not the one the
+//                            reference was recorded with: see "Reference drift" below)
+//
+// Reference drift: when this Chromium is not the version reference/chromium.json names, every scenario is
+// also re-recorded with a plain JS WebSocket (written to build/parity/reference-live.json, same format), and
+// any scenario whose re-recorded trace or wire log differs from the committed reference fails the run:
+// Chromium changed what it does, so the reference must be re-recorded (record-browser.mjs) and committed
+// with a message that says what changed and why the builds follow. When nothing differs, the check is
+// remembered per (Chromium version, committed reference) in build/parity/drift-checked.json.
 // Builds what it needs under build/parity/ (its own CMake build dirs, so it never disturbs build/native or
 // build/web), writes every trace to build/parity/traces/ and a summary to build/parity/results.json, and exits
 // non-zero on any difference that exceptions.json does not explain.
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SCENARIOS, driverArgs, DEFAULT_DEADLINE_MS } from './scenarios.mjs';
@@ -77,7 +86,7 @@ function runNative(argv, deadline) {
       if (lines[lines.length - 1] === 'end') lines.pop();
       else lines.push(`(driver did not end: ${signal || `exit ${code}`})`);
       if (code !== 0 || signal) stderr.push(`exit ${signal || code}`);
-      resolve({ lines, stderr });
+      resolve({ lines, stderr, exit: signal || code });
     });
   });
 }
@@ -98,6 +107,19 @@ function readmeParityRows() {
 
 function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
 
+// onError's detail is compared exactly, except where the README's parity exception "onError detail for
+// network failures" applies: a connection failure whose detail the web build gives as "" (the browser
+// says nothing) while the native build names the cause. Only that pair is made equal before comparing.
+const NETWORK_FAILURE = /^(#\d )?error onSocketError: WebSocket connection failed /;
+function sameNetworkDetail(nl, wl) {
+  for (let i = 1; i < Math.min(nl.length, wl.length); i++) {
+    const prefix = (wl[i].match(/^#\d /) || [''])[0];
+    if (wl[i] !== `${prefix}detail=` || !nl[i].startsWith(`${prefix}detail=`) || nl[i] === wl[i]) continue;
+    if (nl[i - 1] !== wl[i - 1] || !NETWORK_FAILURE.test(wl[i - 1])) continue;
+    nl[i] = wl[i] = `${prefix}detail=(a network failure: the native build's own diagnostic)`;
+  }
+}
+
 async function main() {
   const started = Date.now();
   const scenarios = only ? SCENARIOS.filter((s) => only.split(',').includes(s.name)) : SCENARIOS;
@@ -113,7 +135,7 @@ async function main() {
     }
     if (!SCENARIOS.some((s) => s.name === name)) configErrors.push(`exceptions.json: no scenario named ${name}`);
     const allow = new Set(e.allow || ['trace', 'wire', 'reference']);
-    exceptions[name] = { why: `README '${e.readme_row}': ${e.reason}`, allow };
+    exceptions[name] = { why: `README '${e.readme_row}': ${e.reason}`, allow, expect: e.expect || null };
   }
   for (const e of configErrors) console.error(e);
   const pending = exceptionsDoc.pending || {};
@@ -137,7 +159,11 @@ async function main() {
   const native = {};
   const web = {};
   const live = {};
-  const liveReference = flag('--live-reference');
+  const refHash = crypto.createHash('sha256').update(fs.readFileSync(path.join(HERE, 'reference/chromium.json'))).digest('hex');
+  const driftChecked = loadJson(path.join(OUT, 'drift-checked.json'), {});
+  const versionDrift = !!(browser && reference.chromium && reference.chromium !== browser.version);
+  const driftCheck = versionDrift && !(driftChecked.chromium === browser.version && driftChecked.reference === refHash);
+  const liveReference = flag('--live-reference') || driftCheck;
   try {
     await Promise.all([
       nativeOk && pool(scenarios, nativeWorkers, async (s, w) => {
@@ -187,6 +213,7 @@ async function main() {
       [...r.lines, ...(r.wire || []).map((l) => `wire: ${l}`), ...(r.stderr || []).map((l) => `stderr: ${l}`)].join('\n') + '\n');
     write('native', n);
     write('web', w);
+    if (n && w) sameNetworkDetail(n.lines, w.lines);
     if (refRaw) write('reference', { lines: refRaw.trace, wire: refRaw.wire });
 
     const notes = [];
@@ -219,8 +246,24 @@ async function main() {
       n && w && !same(n.wire, w.wire) && !exc.allow.has('wire') && 'native vs web wire',
       webVsRef === false && !exc.allow.has('reference') && 'web vs reference',
     ].filter(Boolean);
+    // An exception that pins each build's result: anything else (a hang, a crash, another code) fails.
+    if (exc && exc.expect) {
+      for (const [build, r] of [['native', n], ['web', w]]) {
+        const want = exc.expect[build];
+        if (!want || !r) continue;
+        if (!same(r.lines, want.trace) || !same(r.wire, want.wire)) {
+          outsideException.push(`${build} is not the expected exception result`);
+          notes.push(`${build} vs the result exceptions.json expects:\n${diffLines(want.trace, r.lines)}` +
+            (same(r.wire, want.wire) ? '' : `\n  wire:\n${diffLines(want.wire, r.wire)}`));
+        }
+      }
+    }
+    // The native driver must exit 0: a crash after the trace was printed is a failure, not a pass.
+    const crashed = n && n.exit !== 0 ? `native driver exited ${n.exit}` : null;
+    if (crashed) notes.push(crashed);
     let status;
-    if (exc && !outsideException.length) status = ok ? 'exception (same now)' : 'exception';
+    if (crashed) status = `different: ${crashed}`;
+    else if (exc && !outsideException.length) status = ok ? 'exception (same now)' : 'exception';
     else if (exc) status = `different: ${outsideException.join(', ')} (outside the exception)`;
     else if (pendingFeature && webVsRef !== false) status = 'skipped';
     else if (ok && nativeVsWeb !== null) status = 'same';
@@ -253,9 +296,10 @@ async function main() {
 
   // ---- Is the committed reference still what this Chromium does? ------------------------------------------
   const drift = [];
-  if (browser && reference.chromium && reference.chromium !== browser.version) {
-    drift.push(`reference/chromium.json was recorded with Chromium ${reference.chromium}; this is ${browser.version}` +
-      (liveReference ? '' : ' (run with --live-reference to compare, or re-record)'));
+  if (versionDrift) {
+    console.log(`\nreference/chromium.json was recorded with Chromium ${reference.chromium}; this is ${browser.version}: ` +
+      (driftCheck ? 're-recorded every scenario to compare (build/parity/reference-live.json)'
+        : 'already checked against this reference (build/parity/drift-checked.json)'));
   }
   for (const s of scenarios) {
     const l = live[s.name];
@@ -280,13 +324,21 @@ async function main() {
   fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ chromium: browser?.version, counts, buildErrors,
     rows: rows.map(({ notes, ...r }) => ({ ...r, notes: notes.join('\n') })) }, null, 1) + '\n');
   if (report) console.log(`\n${report}`);
-  if (drift.length) console.log(`\nReference drift (not counted; re-record with record-browser.mjs if Chromium changed):\n${drift.join('\n')}`);
+  if (Object.keys(live).length) {
+    fs.writeFileSync(path.join(OUT, 'reference-live.json'), JSON.stringify({ chromium: browser.version, scenarios: live }, null, 1) + '\n');
+  }
+  if (drift.length) {
+    console.log(`\nReference drift: this Chromium no longer does what reference/chromium.json says. Re-record it ` +
+      `(node tests/parity/record-browser.mjs --repeat 3) and commit it with a message saying what changed:\n${drift.join('\n')}`);
+  } else if (driftCheck && !only) {
+    fs.writeFileSync(path.join(OUT, 'drift-checked.json'), JSON.stringify({ chromium: browser.version, reference: refHash }) + '\n');
+  }
   for (const e of buildErrors) console.log(`\n${e.split('\n')[0]} (see above)`);
   const secs = (t) => ((t) / 1000).toFixed(1);
   console.log(`\n${scenarios.length} scenarios: ${counts.same} same, ${counts.exception} exception, ${counts.skipped} skipped, ` +
     `${counts.different} different (${counts.wireOnly} of them only in what the server received); native ${nativeOk ? 'ran' : 'NOT RUN'}, web ${webOk ? 'ran' : 'NOT RUN'}; ` +
     `build ${secs(builtAt - started)} s, run ${secs(Date.now() - builtAt)} s. Traces in ${path.relative(ROOT, traceDir)}/`);
-  const failed = counts.different > 0 || buildErrors.length > 0 || configErrors.length > 0 || (!nativeOk && !flag('--skip-native')) ||
+  const failed = counts.different > 0 || drift.length > 0 || buildErrors.length > 0 || configErrors.length > 0 || (!nativeOk && !flag('--skip-native')) ||
     (!webOk && !flag('--skip-web'));
   process.exit(failed ? 1 : 0);
 }

@@ -282,6 +282,36 @@ add(C, 'close-server-data-after', 'a text frame right after the server\'s Close'
   { server: [{ close: { code: 1000, reason: 'first' } }, { send: 'text', data: 'late' }] });
 add(C, 'close-server-data-later', 'Close 1000; after the client\'s Close arrives, a text frame in a later write',
   { server: [{ close: { code: 1000, reason: 'first' } }, { await: 'close' }, { send: 'text', data: 'late' }] });
+// What Chromium does with a frame that follows the server's Close depends on whether the frame is a control
+// frame with a payload (always fails), a data frame (fails) or an empty control frame, and on when it arrives.
+// The matrix below records each combination: right after open or after a 256 KiB message, in the same write
+// as the Close or after the client's Close came back.
+const AFTER_CLOSE = [
+  ['ping-empty', 'an empty Ping', { frame: { op: 9, data: '' } }],
+  ['ping-data', 'a Ping "p"', { frame: { op: 9, data: 'p' } }],
+  ['pong-empty', 'an empty Pong', { frame: { op: 10, data: '' } }],
+  ['pong-data', 'a Pong "p"', { frame: { op: 10, data: 'p' } }],
+  ['text-empty', 'an empty text frame', { send: 'text', data: '' }],
+  ['text-data', 'a text frame "late"', { send: 'text', data: 'late' }],
+];
+const LARGE = [{ send: 'text', data: { textPattern: 256 * 1024 } }, { send: 'text', data: 'Hello World!' }];
+for (const [tag, what, frame] of AFTER_CLOSE) {
+  const close = { close: { code: 1000, reason: 'first' } };
+  add(C, `after-close-${tag}-at-once`, `Close 1000 and ${what} in one write, right after open`,
+    { server: [close, frame] });
+  add(C, `after-close-${tag}-after-large`, `a 256 KiB text message, "Hello World!", Close 1000 and ${what} in one write`,
+    { server: [...LARGE, close, frame] });
+  add(C, `after-close-${tag}-later`, `Close 1000; once the client's Close arrived, ${what} in a later write`,
+    { server: [close, { await: 'close' }, frame] });
+  add(C, `after-close-${tag}-large-later`, `a 256 KiB text message, "Hello World!", Close 1000; once the client's Close arrived, ${what}`,
+    { server: [...LARGE, close, { await: 'close' }, frame] });
+}
+// Where the hold starts: a Close behind 131000 message bytes is answered at once, behind 131001 it waits.
+for (const n of [131000, 131001]) {
+  add(C, `after-close-ping-data-behind-${n}`, `a ${n}-byte text message, Close 1000 and a Ping "p" in one write`,
+    { server: [{ send: 'text', data: { textPattern: n } }, { close: { code: 1000, reason: 'first' } },
+      { frame: { op: 9, data: 'p' } }] });
+}
 add(C, 'close-server-messages-before', 'three messages and a Close in one write',
   { server: [{ send: 'text', data: 'one' }, { send: 'binary', data: { binPattern: 2 } },
     { send: 'text', data: 'three' }, { close: { code: 3002, reason: 'after three' } }] });

@@ -118,21 +118,32 @@ static void test_errmsg_table_shape_and_readme(void **state) {
     size_t n = fread(readme, 1, sizeof readme - 1, f);
     readme[n] = '\0';
     fclose(f);
+    /* Both ways, within the "## errMsg table" section: every row of the README's table is a row of the
+     * code's table (a stale README row fails), and every row of the code's table is in the README once. */
+    char *section = strstr(readme, "\n## errMsg table\n");
+    if (section == NULL) {
+        fail_msg("README.md has no \"## errMsg table\" section");
+        return;
+    }
+    section++;
+    char *next = strstr(section, "\n## ");
+    if (next) next[1] = '\0';
+    int seen[TT__MSG_COUNT] = {0};
     int rows_in_readme = 0;
-    for (const char *p = readme; (p = strstr(p, "| `")) != NULL; p += 3) {
-        const char *end = strchr(p + 3, '`');
-        if (end == NULL) break;
-        size_t len = (size_t)(end - (p + 3));
-        int found = 0;
+    for (const char *line = section; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        if (strncmp(line, "| `", 3) != 0) continue;
+        const char *end = strchr(line + 3, '`');
+        if (end == NULL) fail_msg("README.md: unterminated errMsg cell");
+        size_t len = (size_t)(end - (line + 3));
+        int found = -1;
         for (int i = 0; i < TT__MSG_COUNT; i++)
-            if (strlen(tt__errmsg((tt__msg)i)) == len && strncmp(p + 3, tt__errmsg((tt__msg)i), len) == 0) found = 1;
-        if (found) rows_in_readme++;
+            if (strlen(tt__errmsg((tt__msg)i)) == len && strncmp(line + 3, tt__errmsg((tt__msg)i), len) == 0) found = i;
+        if (found < 0) fail_msg("README.md's errMsg table has a row the code does not: %.*s", (int)len, line + 3);
+        if (seen[found]++) fail_msg("README.md lists the errMsg %s twice", tt__errmsg((tt__msg)found));
+        rows_in_readme++;
     }
-    for (int i = 0; i < TT__MSG_COUNT; i++) {
-        char needle[128];
-        snprintf(needle, sizeof needle, "| `%s`", tt__errmsg((tt__msg)i));
-        if (strstr(readme, needle) == NULL) fail_msg("README.md lacks the errMsg row %s", needle);
-    }
+    for (int i = 0; i < TT__MSG_COUNT; i++)
+        if (!seen[i]) fail_msg("README.md lacks the errMsg row `%s`", tt__errmsg((tt__msg)i));
     assert_int_equal(rows_in_readme, TT__MSG_COUNT);
 }
 

@@ -1081,6 +1081,61 @@ static void test_direct_reads(void **state) {
     tt__ws_free(ws);
 }
 
+/* Feeds a whole binary message of n bytes ('m') in one frame with a 64-bit length. */
+static void feed_binary(tt__ws *ws, size_t n) {
+    uint8_t h[10] = {0x82, 127};
+    for (int i = 0; i < 8; i++) h[2 + i] = (uint8_t)((uint64_t)n >> (56 - 8 * i));
+    uint8_t *p = malloc(n);
+    assert_non_null(p);
+    memset(p, 'm', n);
+    assert_int_equal(tt__ws_recv(ws, h, sizeof h), 0);
+    assert_int_equal(tt__ws_recv(ws, p, n), 0);
+    free(p);
+}
+
+/*
+ * Chromium answers the server's Close only once the page took the messages before it: behind more than
+ * 131000 message bytes handed up in one pass the Close waits for tt__ws_delivered(). Meanwhile a Ping is
+ * answered, a Pong ignored and a message dropped; then the echo goes out and a later frame fails.
+ */
+static void test_peer_close_held_behind_messages(void **state) {
+    (void)state;
+    static const uint8_t tail[] = {0x88, 0x07, 0x03, 0xE8, 'f', 'i', 'r', 's', 't', 0x89, 0x01, 'p',
+                                   0x8A, 0x00, 0x81, 0x04, 'l', 'a', 't', 'e'};
+    recorder r;
+    tt__ws *ws = session_open(&r, 0);
+    feed_binary(ws, 131001);
+    assert_int_equal(tt__ws_recv(ws, tail, sizeof tail), 0);
+    assert_int_equal(r.messages, 1); /* "late" was dropped */
+    assert_int_equal(r.closes, 0);
+    assert_int_equal(tt__ws_get_state(ws), TT__WS_OPEN);
+    uint8_t payload[200];
+    size_t len;
+    assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_PONG);
+    assert_int_equal(len, 1);
+    assert_int_equal(take_client_frame(ws, payload, &len), -1);
+    assert_int_equal(tt__ws_delivered(ws), 1);
+    assert_int_equal(r.closes, 1);
+    assert_int_equal(r.close_code, 1000);
+    assert_string_equal(r.close_reason, "first");
+    assert_int_equal(tt__ws_get_state(ws), TT__WS_CLOSED);
+    assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_CLOSE);
+    assert_memory_equal(payload, "\x03\xE8" "first", 7);
+    assert_int_equal(tt__ws_delivered(ws), 0);
+    assert_int_equal(tt__ws_recv(ws, tail + 9, 3), TT_EFRAME); /* a Ping now fails the connection */
+    tt__ws_free(ws);
+
+    /* 131000 bytes, or a delivery point between the message and the Close: answered at once. */
+    for (int variant = 0; variant < 2; variant++) {
+        ws = session_open(&r, 0);
+        feed_binary(ws, variant ? 131001 : 131000);
+        if (variant) assert_int_equal(tt__ws_delivered(ws), 0);
+        assert_int_equal(tt__ws_recv(ws, tail, 12), TT_EFRAME);
+        assert_int_equal(r.closes, 1);
+        tt__ws_free(ws);
+    }
+}
+
 /* Failing while our Close is already out sends no second Close. */
 static void test_failure_after_our_close_sends_nothing(void **state) {
     (void)state;
@@ -1121,6 +1176,7 @@ int main(void) {
         cmocka_unit_test_setup(test_utf8_fails_fast, setup),
         cmocka_unit_test_setup(test_direct_reads, setup),
         cmocka_unit_test_setup(test_frame_after_peer_close, setup),
+        cmocka_unit_test_setup(test_peer_close_held_behind_messages, setup),
         cmocka_unit_test_setup(test_failure_after_our_close_sends_nothing, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,13 +58,14 @@ async function runWasm(base, n, agent, deadlineMs, moduleUrl) {
   const mod = await factories.get(moduleUrl)({
     print: (l) => { lines.push(l); if (l.startsWith('summary ')) done(); },
     printErr: (l) => stderr.push(l),
-    onExit: () => done(),
+    onExit: (status) => { if (status) stderr.push(`exit ${status}`); done(); },
     onAbort: (what) => { stderr.push(`abort: ${what}`); done(); },
   });
   try {
     mod.callMain([base, String(n), agent, String(deadlineMs)]);
   } catch (e) {
     if (!(e && e.name === 'ExitStatus')) stderr.push(`callMain threw: ${e}`);
+    else if (e.status) stderr.push(`exit ${e.status}`);
   }
   const guard = new Promise((r) => setTimeout(() => { stderr.push('harness: echo client never ended'); r(); }, deadlineMs + 5000));
   await Promise.race([finished, guard]);
