@@ -6,8 +6,8 @@
  * ttsocket runtime; sends are spread evenly over each period, so 10,000 bots at 1 Hz make a steady 10,000
  * messages a second, not a burst every second.
  *
- *   ttbots --url ws://127.0.0.1:PORT/room/NAME [--bots N] [--duration S] [--rate HZ] [--json] [--quiet]
- *          [--protocol NAME] [--bad text|oversized|malformed] [--seed N] [--connect-timeout MS]
+ *   ttbots --url ws://127.0.0.1:PORT/room/NAME [--bots N] [--duration S] [--hold S] [--wait-all]
+ *          [--rate HZ] [--json] [--quiet] [--protocol NAME] [--bad text|oversized|malformed] [--seed N] [--connect-timeout MS]
  *
  * Progress goes to stderr once a second; the final table (or with --json one JSON object) to stdout.
  * Exit status: 0 if every bot connected and nothing failed, 1 otherwise, 2 for bad arguments.
@@ -177,24 +177,30 @@ static int start_bots(bots_run *r) {
     return 0;
 }
 
-/* The main loop: send #g goes to bot g % N at t0 + g * period / N; progress once a second. */
+/*
+ * The main loop: send #g goes to bot g % N at base + g * period / N; progress once a second. base is the
+ * start, or with --wait-all the moment the last bot opened (until then nobody sends).
+ */
 static void run_bots(bots_run *r) {
     double period = 1000.0 / r->rate_hz, step = period / r->bots;
     double end = r->duration_s > 0 ? r->t0 + r->duration_s * 1000.0 : INFINITY;
     double next_progress = r->t0 + PROGRESS_EVERY_MS, last_progress = r->t0;
     uint64_t g = 0, last_sent = 0, last_recv = 0;
     for (;;) {
-        double now = bots_now_ms();
+        double now = bots_now_ms(), all_open = r->at_all_open.at;
+        if (r->hold_s > 0 && all_open > 0) end = fmin(end, all_open + r->hold_s * 1000.0);
         if (now >= end || interrupted || r->closed == r->bots) break;
-        if (now - (r->t0 + g * step) > period) g = (uint64_t)((now - r->t0) / step); /* fell behind: skip */
-        for (; r->t0 + g * step <= now; g++) send_one(r, (int)(g % (uint64_t)r->bots), now);
+        int sending = !r->wait_all || all_open > 0;
+        double base = r->wait_all ? all_open : r->t0;
+        if (sending && now - (base + g * step) > period) g = (uint64_t)((now - base) / step); /* fell behind: skip */
+        for (; sending && base + g * step <= now; g++) send_one(r, (int)(g % (uint64_t)r->bots), now);
         if (now >= next_progress) {
             bots_count(r);
             report_progress(r, now, r->sent - last_sent, r->received - last_recv, (now - last_progress) / 1000.0);
             last_sent = r->sent, last_recv = r->received, last_progress = now;
             next_progress += PROGRESS_EVERY_MS;
         }
-        double wait = fmin(r->t0 + g * step, next_progress) - now;
+        double wait = fmin(sending ? base + g * step : INFINITY, next_progress) - now;
         tt_runtime_poll(wait <= 0 ? 0 : wait >= POLL_MAX_WAIT_MS ? POLL_MAX_WAIT_MS : (int)ceil(wait));
     }
     bots_snapshot(r, &r->at_end);
@@ -227,10 +233,12 @@ static void raise_fd_limit(bots_run *r) {
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: ttbots --url ws://HOST:PORT/room/NAME [--bots N] [--duration S] [--rate HZ] [--json]\n"
-            "              [--quiet] [--protocol NAME] [--bad text|oversized|malformed] [--seed N]\n"
+            "usage: ttbots --url ws://HOST:PORT/room/NAME [--bots N] [--duration S] [--hold S] [--wait-all]\n"
+            "              [--rate HZ] [--json] [--quiet] [--protocol NAME] [--bad text|oversized|malformed] [--seed N]\n"
             "              [--connect-timeout MS]\n"
             "  --bots N        players (default 8)       --duration S  seconds, 0 = until Ctrl-C (default 10)\n"
+            "  --hold S        end S seconds after the last bot opened (or at --duration, if that comes first)\n"
+            "  --wait-all      nobody sends until every bot is open: a connect phase, then the load\n"
             "  --rate HZ       positions per second per bot (default 5)\n"
             "  --json          progress lines and the final report as JSON\n"
             "  --protocol      offer this subprotocol instead of " GAME_SUBPROTOCOL "\n"
@@ -243,9 +251,11 @@ static int parse_args(bots_run *r, int argc, char **argv) {
         int takes = 1;
         if (strcmp(a, "--json") == 0) r->json = 1, takes = 0;
         else if (strcmp(a, "--quiet") == 0) r->quiet = 1, takes = 0;
+        else if (strcmp(a, "--wait-all") == 0) r->wait_all = 1, takes = 0;
         else if (!v) return -1;
         else if (strcmp(a, "--bots") == 0) r->bots = atoi(v);
         else if (strcmp(a, "--duration") == 0) r->duration_s = atof(v);
+        else if (strcmp(a, "--hold") == 0) r->hold_s = atof(v);
         else if (strcmp(a, "--url") == 0) r->url = v;
         else if (strcmp(a, "--rate") == 0) r->rate_hz = atof(v);
         else if (strcmp(a, "--protocol") == 0) r->protocol = v;
@@ -255,7 +265,7 @@ static int parse_args(bots_run *r, int argc, char **argv) {
         else return -1;
         i += takes;
     }
-    if (!r->url || r->bots < 1 || r->duration_s < 0 || !(r->rate_hz > 0) || r->connect_timeout_ms < 0) return -1;
+    if (!r->url || r->bots < 1 || r->duration_s < 0 || r->hold_s < 0 || !(r->rate_hz > 0) || r->connect_timeout_ms < 0) return -1;
     if (r->bad && strcmp(r->bad, "text") && strcmp(r->bad, "oversized") && strcmp(r->bad, "malformed")) return -1;
     return 0;
 }

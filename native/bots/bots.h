@@ -39,6 +39,8 @@ typedef struct bots_run {
     /* options */
     int bots;
     double duration_s;
+    double hold_s;           /* > 0: end this long after every bot opened */
+    int wait_all;            /* nobody sends before every bot is open */
     const char *url;
     double rate_hz;
     int json;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static int room_players(const bots_run *r) {
@@ -43,6 +44,7 @@ static int cmp_double(const void *a, const void *b) {
 typedef struct summary {
     int connected;
     double connect_p50, connect_p99, connect_max, all_open_s;
+    long max_rss_kb;
     double secs, cpu_s, steady_secs, steady_cpu_s, cpu_us_per_msg;
     uint64_t steady_msgs;
 } summary;
@@ -62,6 +64,8 @@ static void summarize(const bots_run *r, summary *s) {
     s->all_open_s = r->at_all_open.at > 0 ? (r->at_all_open.at - r->t0) / 1000.0 : -1;
     s->secs = (r->at_end.at - r->t0) / 1000.0;
     s->cpu_s = bots_cpu_seconds();
+    struct rusage ru;
+    s->max_rss_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
     /* CPU per message in the steady state (every bot open, sending): connects and closes left out. */
     const bots_mark *a = &r->at_all_open, *b = &r->at_end;
     int steady = a->at > 0 && b->at > a->at;
@@ -92,12 +96,12 @@ static void final_json(const bots_run *r, const summary *s) {
            "\"sent\":%llu,\"received\":%llu,\"sent_per_s\":%.1f,\"received_per_s\":%.1f,"
            "\"rtt_ms\":{\"count\":%llu,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
            "\"cpu_s\":%.3f,\"steady\":{\"secs\":%.3f,\"msgs\":%llu,\"cpu_s\":%.3f,\"cpu_us_per_msg\":%.3f},"
-           "\"fd_limit\":%ld,\"errors\":{",
+           "\"max_rss_kb\":%ld,\"fd_limit\":%ld,\"errors\":{",
            r->rate_hz, s->secs, s->connected, s->all_open_s, s->connect_p50, s->connect_p99, s->connect_max,
            (unsigned long long)e->sent, (unsigned long long)e->received, e->sent / s->secs, e->received / s->secs,
            (unsigned long long)h->count, hist_quantile(h, 0.5), hist_quantile(h, 0.9), hist_quantile(h, 0.99),
            h->max_ms, s->cpu_s, s->steady_secs, (unsigned long long)s->steady_msgs, s->steady_cpu_s,
-           s->cpu_us_per_msg, r->fd_limit);
+           s->cpu_us_per_msg, s->max_rss_kb, r->fd_limit);
     for (int i = 0; i < r->error_kinds; i++) {
         printf(i ? "," : "");
         json_string(r->errors[i].what);
@@ -122,7 +126,7 @@ static void final_table(const bots_run *r, const summary *s) {
            (unsigned long long)h->count);
     printf("  %-14s %.2f s in all", "cpu", s->cpu_s);
     if (s->steady_msgs) printf("; %.2f us per message with every bot open", s->cpu_us_per_msg);
-    printf("\n");
+    printf("; peak RSS %.1f MB\n", s->max_rss_kb / 1024.0);
     if (r->fd_note[0]) printf("  %-14s %s\n", "fd limit", r->fd_note);
     if (!r->error_kinds) printf("  %-14s none\n", "errors");
     for (int i = 0; i < r->error_kinds; i++)
