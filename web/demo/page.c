@@ -108,6 +108,9 @@ static void draw_player(const game_player *p) {
     int x = p->x - SPRITE / 2, y = p->y - SPRITE / 2;
     if (p->id == me.id) page_rect(x - 3, y - 3, SPRITE + 6, SPRITE + 6, 0xffffff); /* you */
     page_rect(x, y, SPRITE, SPRITE, kind_colour[p->kind < GAME_KIND_COUNT ? p->kind : 0]);
+    char label[16];
+    snprintf(label, sizeof label, "#%u", (unsigned)p->id);
+    page_text(x, y + SPRITE + 13, 0x687890, label);
 }
 
 static EM_BOOL frame(double now, void *ud) {
