@@ -27,7 +27,7 @@
 #define POLL_MAX_WAIT_MS 20
 #define STOP_GRACE_MS 5000.0
 /* What a bot needs besides its socket: stdio, epoll, the resolver's pipe, and some slack. */
-#define FD_RESERVE 64
+#define FD_RESERVE 16
 
 static volatile sig_atomic_t interrupted;
 static void on_signal(int sig) { interrupted = 1; }

@@ -223,7 +223,7 @@ async function play(port) {
 
 async function main() {
   const { port } = await startServer();
-  if (opt.play) return play(port) && 0;
+  if (opt.play) { await play(port); return 0; }
   fs.mkdirSync(opt.out, { recursive: true });
   const roomUrl = `ws://127.0.0.1:${port}/room/${opt.room}`;
   const browser = await launchChromium();
