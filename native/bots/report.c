@@ -117,13 +117,19 @@ static void final_table(const bots_run *r, const summary *s) {
     printf("ttbots: %d bot(s) -> %s, %.1f s, %g position(s)/s each\n", r->bots, r->url, s->secs, r->rate_hz);
     printf("  %-14s %d of %d", "connected", s->connected, r->bots);
     if (s->all_open_s >= 0) printf(" (all open after %.2f s)", s->all_open_s);
-    printf("\n  %-14s p50 %.2f ms   p99 %.2f ms   max %.2f ms\n", "connect time", s->connect_p50, s->connect_p99,
-           s->connect_max);
+    if (s->connected)
+        printf("\n  %-14s p50 %.2f ms   p99 %.2f ms   max %.2f ms\n", "connect time", s->connect_p50, s->connect_p99,
+               s->connect_max);
+    else
+        printf("\n  %-14s -\n", "connect time");
     printf("  %-14s sent %llu (%.0f/s)   received %llu (%.0f/s)\n", "messages", (unsigned long long)e->sent,
            e->sent / s->secs, (unsigned long long)e->received, e->received / s->secs);
-    printf("  %-14s p50 %.2f ms   p90 %.2f ms   p99 %.2f ms   max %.2f ms   (%llu timed)\n", "round trip",
-           hist_quantile(h, 0.5), hist_quantile(h, 0.9), hist_quantile(h, 0.99), h->max_ms,
-           (unsigned long long)h->count);
+    if (h->count)
+        printf("  %-14s p50 %.2f ms   p90 %.2f ms   p99 %.2f ms   max %.2f ms   (%llu timed)\n", "round trip",
+               hist_quantile(h, 0.5), hist_quantile(h, 0.9), hist_quantile(h, 0.99), h->max_ms,
+               (unsigned long long)h->count);
+    else
+        printf("  %-14s -\n", "round trip");
     printf("  %-14s %.2f s in all", "cpu", s->cpu_s);
     if (s->steady_msgs) printf("; %.2f us per message with every bot open", s->cpu_us_per_msg);
     printf("; peak RSS %.1f MB\n", s->max_rss_kb / 1024.0);
