@@ -22,6 +22,10 @@
 #define TICK_MS 100
 #define SPEED_PER_TICK 8.0
 #define SPRITE 12
+/* The unattended player's circle: radii in field units, angular speed in radians per second. */
+#define AUTOPILOT_RX 140.0
+#define AUTOPILOT_RY 110.0
+#define AUTOPILOT_SPEED 0.8
 #define CANVAS "#game"
 
 static const int kind_colour[GAME_KIND_COUNT] = {0xf0a030, 0x40c8f0, 0x70e070};
@@ -86,8 +90,8 @@ static void on_rtt(game_client *c, double ms) {
 static void steer(void) {
     if (autopilot) {
         double t = emscripten_get_now() / 1000.0;
-        px = GAME_FIELD_W / 2.0 + cos(t * 0.8) * 140;
-        py = GAME_FIELD_H / 2.0 + sin(t * 0.8) * 110;
+        px = GAME_FIELD_W / 2.0 + cos(t * AUTOPILOT_SPEED) * AUTOPILOT_RX;
+        py = GAME_FIELD_H / 2.0 + sin(t * AUTOPILOT_SPEED) * AUTOPILOT_RY;
         return;
     }
     double dx = key_dx, dy = key_dy;
