@@ -85,11 +85,13 @@ demo-play: demo-build
 	@node web/demo/run-demo.mjs --native-dir build/native/native --web-dir build/web/web/demo \
 	  --bots $(DEMO_BOTS) --play
 
-# The room server against npm ws clients, then what make demo shows: the summary it prints and writes, and
-# the bots on its screenshot. (The game's C parts have ctest tests, demo.*, in test-native and test-asan.)
+# The room server against npm ws clients, ttbots as a load tool, then what make demo shows: the summary it
+# prints and writes, and the bots on its screenshot. (The game's C parts have ctest tests, demo.*, in
+# test-native and test-asan.)
 test-demo: demo-build
-	@echo "== demo: the room server, then make demo's summary and screenshot"
+	@echo "== demo: the room server, ttbots, then make demo's summary and screenshot"
 	@node --test --test-reporter=dot tests/demo/room.test.mjs
+	@TTBOTS=build/native/native/ttbots node --test --test-reporter=dot tests/demo/ttbots.test.mjs
 	@node tests/demo/check.mjs build/native/native build/web/web/demo
 
 test: test-native test-asan test-wasi install-check test-web test-conformance fuzz-smoke test-parity bench-smoke test-demo

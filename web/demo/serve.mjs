@@ -60,7 +60,8 @@ function stop() {
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
-if (fs.fstatSync(0).isFIFO()) process.stdin.on('end', stop).resume();
+const stdin = fs.fstatSync(0);
+if (stdin.isFIFO() || stdin.isSocket()) process.stdin.on('end', stop).resume();
 
 server.listen(port, '127.0.0.1', 511 * 8, () => {
   const p = server.address().port;
