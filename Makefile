@@ -97,17 +97,38 @@ test-parity: deps
 	@echo "== parity: native and web build vs the recorded Chromium reference"
 	@node tests/parity/run.mjs
 
-# The main job: the sample game client natively and in headless Chromium, side by side.
-demo: deps
-	@echo "== demo: building the sample game client natively and for the web (log: build/demo-build.log)"
+# The main job: the demo game's room with native bots (ttbots) and the browser player (headless Chromium),
+# a live summary, the server refusing bad input, a screenshot (build/demo/screenshot.png); first the trace
+# client natively and in Chromium, side by side. make demo-play: the room and its bots until Ctrl-C.
+DEMO_BOTS ?= 8
+DEMO_SECONDS ?= 5
+DEMO_OUT ?= build/demo
+.PHONY: demo-build demo-play test-demo
+demo-build: deps
+	@echo "== demo: building the game natively (ttbots) and for the web (log: build/demo-build.log)"
 	@mkdir -p build
-	@{ cmake --preset native && cmake --build --preset native -j$(JOBS) --target tt_demo_client && \
+	@{ cmake --preset native && cmake --build --preset native -j$(JOBS) --target tt_demo_client ttbots && \
 	   cmake --preset web && cmake --build --preset web -j$(JOBS) --target ttsocket_demo_client ttsocket_demo; \
 	 } > build/demo-build.log 2>&1 || { cat build/demo-build.log; exit 1; }
-	@node web/demo/run-demo.mjs build/native/native/tt_demo_client build/web/web/demo
-	@echo "(the interactive demo page: NODE_PATH=tests/node_modules node web/demo/serve.mjs, then open the printed URL)"
 
-test: test-native test-asan test-wasi install-check test-packaging test-web test-readme test-conformance fuzz-smoke test-parity bench-smoke
+demo: demo-build
+	@node web/demo/run-demo.mjs --native-dir build/native/native --web-dir build/web/web/demo \
+	  --bots $(DEMO_BOTS) --seconds $(DEMO_SECONDS) --out $(DEMO_OUT)
+
+demo-play: demo-build
+	@node web/demo/run-demo.mjs --native-dir build/native/native --web-dir build/web/web/demo \
+	  --bots $(DEMO_BOTS) --play
+
+# The room server against npm ws clients, ttbots as a load tool, then what make demo shows: the summary it
+# prints and writes, and the bots on its screenshot. (The game's C parts have ctest tests, demo.*, in
+# test-native and test-asan.)
+test-demo: demo-build
+	@echo "== demo: the room server, ttbots, then make demo's summary and screenshot"
+	@node --test --test-reporter=dot tests/demo/room.test.mjs
+	@TTBOTS=build/native/native/ttbots node --test --test-reporter=dot tests/demo/ttbots.test.mjs
+	@node tests/demo/check.mjs build/native/native build/web/web/demo
+
+test: test-native test-asan test-wasi install-check test-packaging test-web test-readme test-demo test-conformance fuzz-smoke test-parity bench-smoke
 	@echo "make test: all suites passed"
 
 clean:

@@ -495,6 +495,81 @@ class Bench:
                          f'{fmt_num(o, "s")} | {d["conns"]:,} | {cc} | {sc} |')
         self.add_table('\n'.join(lines))
 
+    # ---- the demo game's bots as a load tool ------------------------------------------------------------
+    def start_room_server(self):
+        """web/demo/serve.mjs on a free port (it prints the port on its first line), on the server core."""
+        cmd = (['taskset', '-c', self.server_cpu] if self.server_cpu is not None else []) + \
+            ['node', os.path.join(ROOT, 'web/demo/serve.mjs'), self.out, '0']
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
+        m = re.search(r'127\.0\.0\.1:(\d+)/', p.stdout.readline())
+        if not m:
+            p.kill()
+            raise RuntimeError('web/demo/serve.mjs did not start')
+        return p, int(m.group(1))
+
+    def run_bots(self, cmd, timeout):
+        """ttbots exits 1 when some bot failed, but its JSON report still holds the numbers (and the errors)."""
+        full = (['taskset', '-c', self.client_cpu] if self.client_cpu is not None else []) + cmd
+        try:
+            p = subprocess.run(full, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None, 'timed out'
+        lines = [l for l in p.stdout.splitlines() if l.startswith('{')]
+        if p.returncode not in (0, 1) or not lines:
+            return None, ((p.stderr.strip().splitlines() or [f'exit status {p.returncode}'])[-1])[:160]
+        return json.loads(lines[-1]), ''
+
+    def bots(self):
+        a = self.a
+        server, port = self.start_room_server()
+        data = {'vals': [], 'runs': [], 'err': ''}
+        try:
+            for rep in range(a.bots_reps):
+                cmd = [os.path.join(self.bin, 'ttbots'), '--url', f'ws://127.0.0.1:{port}/room/bench-{rep}',
+                       '--bots', str(a.bots_count), '--rate', str(a.bots_rate), '--hold', str(a.bots_hold),
+                       '--wait-all', '--duration', '120', '--json']
+                s0 = proc_cpu_seconds(server.pid)
+                res, err = self.run_bots(cmd, timeout=180)
+                s1 = proc_cpu_seconds(server.pid)
+                if res is None:
+                    data['err'] = err
+                    continue
+                res['server_cpu_s'] = s1 - s0 if s0 is not None and s1 is not None else None
+                data['runs'].append(res)
+                data['vals'].append(res['steady']['cpu_us_per_msg'])
+                time.sleep(0.5)  # let the server reap the previous run's connections
+        finally:
+            server.stdin.close()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        self.results['bots'] = {'title': 'Bot load tool', 'unit': 'us', 'kind': 'bots', 'data': data}
+        lines = [f'### Bot load tool: {a.bots_count:,} bots in one process', '',
+                 f'`ttbots` (native/bots: the demo game\'s networking layer web/demo/game.c, natively) against the '
+                 f'demo\'s room server (web/demo/serve.mjs, npm ws, one Node process on the server core); every bot '
+                 f'sends {a.bots_rate:g} position(s) a second and gets the room state back, from the moment the last '
+                 f'one opened (`--wait-all`), for {a.bots_hold:g} s; {a.bots_reps} run(s). Connects are one at a time per IP:port (RFC 6455 '
+                 f'section 4.1). CPU per bot message: the ttbots process\'s CPU while every bot was open, divided by '
+                 f'the messages sent and received in that time.', '',
+                 '| bots per process | time to open all (s) | msgs/s (sent + received) | round trip p50 ms | p99 ms | '
+                 'client CPU per bot message | peak RSS | server CPU s | errors |',
+                 '|---:|---:|---:|---:|---:|---:|---:|---:|---|']
+        for r in data['runs']:
+            st = r['steady']
+            rate = st['msgs'] / st['secs'] if st['secs'] else 0
+            errs = ', '.join(f'{k}: {v}' for k, v in r['errors'].items()) or 'none'
+            srv = f'{r["server_cpu_s"]:.2f}' if r.get('server_cpu_s') is not None else 'n/a'
+            opened = f'{r["all_open_s"]:.2f}' if r['all_open_s'] >= 0 else 'not all opened'
+            cost = f'{st["cpu_us_per_msg"] * 1000:,.0f} ns' if st['msgs'] else 'n/a'
+            lines.append(f'| {r["connected"]:,} of {r["bots"]:,} | {opened} | {rate:,.0f} | '
+                         f'{r["rtt_ms"]["p50"]:.2f} | {r["rtt_ms"]["p99"]:.2f} | {cost} | '
+                         f'{r["max_rss_kb"] / 1024:.1f} MB | {srv} | {errs} |')
+        if not data['runs']:
+            lines.append(f'| failed: {data["err"]} | | | | | | | | |')
+            self.failures.append(f'bots: {data["err"]}')
+        self.add_table('\n'.join(lines))
+
     # ---- web -----------------------------------------------------------------------------------------
     def sizes(self):
         pkg = os.path.join(self.a.web_build, 'ttsocket', 'web', 'package')
@@ -685,14 +760,16 @@ def main():
     ap.add_argument('--mib-window', dest='mib_window', type=int, default=4)
     ap.add_argument('--servers', type=int, default=int(os.environ.get('BENCH_SERVERS', 2)),
                     help='libwebsockets echo server processes sharing the ports (default 2)')
-    ap.add_argument('--only', default='', help='comma list: msg1,msg10,mib,wss,deflate,lat,idle,web')
+    ap.add_argument('--only', default='', help='comma list: msg1,msg10,mib,wss,deflate,lat,idle,bots,web')
     a = ap.parse_args()
     a.lat_count, a.lat_reps, a.idle_conns, a.idle_reps = 20000, 3, 10000, 1
     a.web_count, a.web_reps, a.web_windows = 10000, 9, [1, 32]
+    a.bots_count, a.bots_rate, a.bots_hold, a.bots_reps = 10000, 1, 10, 1
     if a.smoke:
         a.reps, a.secs, a.warmup = 1, 0.2, 0.05
         a.lat_count, a.lat_reps, a.idle_conns = 1000, 1, 200
         a.web_count, a.web_reps = 300, 1
+        a.bots_count, a.bots_hold = 200, 1
         a.out = os.path.join(a.out, 'smoke')
     only = set(filter(None, a.only.split(',')))
     want = lambda k: not only or k in only
@@ -734,6 +811,8 @@ def main():
                 b.latency('lat_diff', 'Round-trip latency, different cores', lat_clients, False)
         if want('idle'):
             b.idle(['ttsocket', 'libwebsockets', 'node ws', 'python websockets', 'raw TCP'])
+        if want('bots'):
+            b.bots()
         if want('web'):
             b.sizes()
             b.web()

@@ -1,171 +1,154 @@
 /*
- * The ttsocket demo mini-game: a canvas with a ping meter and a chat box, written in C against the
- * public API only. One task to the echo server; a ping every second (RTT shown as bars); chat lines
- * typed in the page are sent as text and come back through the echo.
- *
- * The page passes the server with ?ws=ws://127.0.0.1:PORT/echo (web/demo/serve.mjs prints the URL).
+ * The demo game's networking layer (see game.h): connect to a room, send positions, read the room's
+ * state, time round trips. Public ttsocket API only, so the page and the native bots compile this same file.
  */
+#include "game.h"
+
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <emscripten/emscripten.h>
-#include <emscripten/html5.h>
-
-#include "ttsocket.h"
-
-#define PING_HISTORY 40
-#define CHAT_LINES 8
-
-static tt_socket_task task;
-static double rtt[PING_HISTORY];
-static int rtt_count;
-static char chat[CHAT_LINES][128];
-static int chat_count;
-static char status[128] = "connecting";
-static unsigned ping_seq;
-static int pong_total;
-
-EM_JS(void, demo_get_server, (char *out, int cap), {
-    var q = new URLSearchParams(location.search).get('ws');
-    var def = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/echo';
-    stringToUTF8(q || def, out, cap);
-});
-
-EM_JS(void, demo_draw_begin, (void), {
-    var c = document.getElementById('game');
-    var g = c.getContext('2d');
-    g.fillStyle = '#10141c';
-    g.fillRect(0, 0, c.width, c.height);
-    Module.g = g;
-});
-EM_JS(void, demo_rect, (int x, int y, int w, int h, int rgb), {
-    Module.g.fillStyle = '#' + ('00000' + rgb.toString(16)).slice(-6);
-    Module.g.fillRect(x, y, w, h);
-});
-EM_JS(void, demo_text, (int x, int y, int rgb, const char *s), {
-    Module.g.fillStyle = '#' + ('00000' + rgb.toString(16)).slice(-6);
-    Module.g.font = '14px monospace';
-    Module.g.fillText(UTF8ToString(s), x, y);
-});
-EM_JS(void, demo_publish, (double last_rtt, int ready_state, int pongs, int chat_lines), {
-    // For people and for the smoke test: the latest numbers as data attributes.
-    var c = document.getElementById('game');
-    c.dataset.rtt = last_rtt.toFixed(1);
-    c.dataset.readyState = ready_state;
-    c.dataset.pongs = pongs;
-    c.dataset.chat = chat_lines;
-});
-
-static void add_chat(const char *line) {
-    if (chat_count == CHAT_LINES) {
-        memmove(chat[0], chat[1], sizeof chat[0] * (CHAT_LINES - 1));
-        chat_count--;
-    }
-    snprintf(chat[chat_count++], sizeof chat[0], "%s", line);
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t get32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static void put16(uint8_t *p, unsigned v) {
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static void put32(uint8_t *p, uint32_t v) {
+    put16(p, v & 0xffff);
+    put16(p + 2, v >> 16);
 }
 
-static EM_BOOL frame(double now, void *ud) {
-    (void)now; (void)ud;
-    demo_draw_begin();
-    char line[160];
-    snprintf(line, sizeof line, "ttsocket %s  task %u  readyState %d  %s", tt_version(), (unsigned)task.id,
-             (int)tt_socket_task_ready_state(task), status);
-    demo_text(12, 22, 0xd0d8e8, line);
-    /* Ping meter: one bar per ping, height = RTT (capped at 100 ms). */
-    demo_text(12, 50, 0x8fa0b8, "ping (ms)");
-    for (int i = 0; i < rtt_count; i++) {
-        double v = rtt[i] > 100 ? 100 : rtt[i];
-        int h = 2 + (int)(v * 1.2);
-        int color = rtt[i] < 20 ? 0x3ad07a : rtt[i] < 60 ? 0xe0c040 : 0xe05050;
-        demo_rect(12 + i * 12, 180 - h, 9, h, color);
+static void problem(game_client *c, const char *what) {
+    snprintf(c->status, sizeof c->status, "%s", what);
+    if (c->hooks.on_problem) c->hooks.on_problem(c, what);
+}
+
+static void take_rtt(game_client *c, uint32_t seq, double now) {
+    int slot = (int)(seq % GAME_RTT_SLOTS);
+    if (seq == 0 || c->sent_seq[slot] != seq) return; /* not ours, or older than the ring */
+    c->sent_seq[slot] = 0;
+    if (c->hooks.on_rtt) c->hooks.on_rtt(c, now - c->sent_at[slot]);
+}
+
+static int parse_state(game_client *c, const uint8_t *d, size_t n, double now) {
+    if (n < GAME_STATE_HEADER_SIZE) return -1;
+    unsigned count = get16(d + 2);
+    if (count > GAME_MAX_VIEW || n != GAME_STATE_HEADER_SIZE + (size_t)count * GAME_STATE_ENTRY_SIZE) return -1;
+    c->room_players = get32(d + 8);
+    if (c->view) {
+        for (unsigned i = 0; i < count; i++) {
+            const uint8_t *e = d + GAME_STATE_HEADER_SIZE + i * GAME_STATE_ENTRY_SIZE;
+            c->view[i] = (game_player){get32(e), get16(e + 4), get16(e + 6), e[8]};
+        }
+        c->view_count = (int)count;
     }
-    if (rtt_count) {
-        snprintf(line, sizeof line, "last %.1f ms", rtt[rtt_count - 1]);
-        demo_text(12 + PING_HISTORY * 12 + 8, 180, 0xd0d8e8, line);
+    take_rtt(c, get32(d + 4), now);
+    return 0;
+}
+
+int game_client_parse(game_client *c, const uint8_t *d, size_t n, double now) {
+    if (n < 1) return -1;
+    switch (d[0]) {
+    case GAME_MSG_WELCOME:
+        if (n != GAME_WELCOME_SIZE) return -1;
+        c->id = get32(d + 6);
+        return 0;
+    case GAME_MSG_STATE: return parse_state(c, d, n, now);
+    default: return -1;
     }
-    demo_text(12, 212, 0x8fa0b8, "chat (echo)");
-    for (int i = 0; i < chat_count; i++) demo_text(12, 236 + i * 18, 0xd0d8e8, chat[i]);
-    demo_publish(rtt_count ? rtt[rtt_count - 1] : -1, (int)tt_socket_task_ready_state(task), pong_total, chat_count);
-    return EM_TRUE;
 }
 
 static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
-    (void)t; (void)e; (void)ud;
-    snprintf(status, sizeof status, "open");
+    game_client *c = ud;
+    snprintf(c->status, sizeof c->status, "open");
+    if (c->hooks.on_open) c->hooks.on_open(c);
 }
 
 static void on_message(tt_socket_task t, const tt_message_event *m, void *ud) {
-    (void)t; (void)ud;
-    if (m->type != TT_DATA_TEXT) return;
-    const char *s = m->data;
-    double sent;
-    if (sscanf(s, "ping %*u %lf", &sent) == 1) {
-        if (rtt_count == PING_HISTORY) {
-            memmove(rtt, rtt + 1, sizeof rtt[0] * (PING_HISTORY - 1));
-            rtt_count--;
-        }
-        rtt[rtt_count++] = emscripten_get_now() - sent;
-        pong_total++;
-    } else {
-        char line[128];
-        snprintf(line, sizeof line, "< %.*s", (int)(m->length > 100 ? 100 : m->length), s);
-        add_chat(line);
-    }
+    game_client *c = ud;
+    c->received++;
+    if (m->type == TT_DATA_BINARY && game_client_parse(c, m->data, m->length, c->now_ms()) == 0) return;
+    /* A server this client cannot understand: say so on the wire and in the counts, then leave. */
+    problem(c, "malformed message from the server");
+    tt_close_options o = {0};
+    o.code = GAME_CLOSE_SERVER_MALFORMED;
+    o.reason = "malformed message";
+    c->closing = 1;
+    tt_socket_task_close(c->task, &o);
 }
 
 static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) {
-    (void)t; (void)ud;
-    snprintf(status, sizeof status, "%s", e->err_msg);
+    problem(ud, e->err_msg);
 }
 
 static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
-    (void)t; (void)ud;
-    snprintf(status, sizeof status, "closed %d %s", e->code, e->reason);
-}
-
-static void ping(void *ud) {
-    (void)ud;
-    if (tt_socket_task_ready_state(task) == TT_OPEN) {
-        char msg[64];
-        int n = snprintf(msg, sizeof msg, "ping %u %.3f", ++ping_seq, emscripten_get_now());
-        tt_send_options o = {0};
-        o.type = TT_DATA_TEXT;
-        o.data = msg;
-        o.length = (size_t)n;
-        tt_socket_task_send(task, &o);
+    game_client *c = ud;
+    c->closed = 1;
+    c->close_code = e->code;
+    if (!c->closing) {
+        /* The server sent us away (or the connection dropped): that is the line the player sees. */
+        char what[sizeof c->status];
+        snprintf(what, sizeof what, "onClose %d %s", e->code, e->reason);
+        problem(c, what);
+    } else {
+        snprintf(c->status, sizeof c->status, "left the room");
     }
-    if (tt_socket_task_ready_state(task) != TT_CLOSED) emscripten_async_call(ping, NULL, 1000);
+    if (c->hooks.on_close) c->hooks.on_close(c, e->code, e->reason);
 }
 
-/* Called by the page's chat box. */
-EMSCRIPTEN_KEEPALIVE void demo_send_chat(const char *text) {
-    tt_send_options o = {0};
-    o.type = TT_DATA_TEXT;
-    o.data = text;
-    o.length = strlen(text);
-    tt_socket_task_send(task, &o);
-    char line[128];
-    snprintf(line, sizeof line, "> %s", text);
-    add_chat(line);
+/* Options refused (connectSocket:fail): no event will follow, so this is the player's end. */
+static void on_connect_fail(const tt_result *r, void *ud) {
+    game_client *c = ud;
+    problem(c, r->err_msg);
+    c->closed = 1;
+    if (c->hooks.on_close) c->hooks.on_close(c, 0, r->err_msg);
 }
 
-int main(void) {
-    char url[256];
-    demo_get_server(url, sizeof url);
-    tt_runtime_config cfg = {0};
-    cfg.skip_domain_check = 1; /* development: ws:// on 127.0.0.1 */
-    tt_runtime_configure(&cfg);
-
+int game_client_start(game_client *c, const char *url) {
+    const char *protocols[1] = {c->protocol ? c->protocol : GAME_SUBPROTOCOL};
     tt_connect_socket_options o = {0};
     o.url = url;
-    task = tt_connect_socket(&o);
-    tt_socket_task_on_open(task, on_open, NULL);
-    tt_socket_task_on_message(task, on_message, NULL);
-    tt_socket_task_on_error(task, on_error, NULL);
-    tt_socket_task_on_close(task, on_close, NULL);
-
-    emscripten_async_call(ping, NULL, 200);
-    emscripten_request_animation_frame_loop(frame, NULL);
+    o.protocols = protocols;
+    o.protocol_count = 1;
+    o.fail = on_connect_fail;
+    o.user_data = c;
+    snprintf(c->status, sizeof c->status, "connecting");
+    c->task = tt_connect_socket(&o);
+    if (c->task.id == 0) return -1; /* on_connect_fail reports why, from the dispatch point */
+    tt_socket_task_on_open(c->task, on_open, c);
+    tt_socket_task_on_message(c->task, on_message, c);
+    tt_socket_task_on_error(c->task, on_error, c);
+    tt_socket_task_on_close(c->task, on_close, c);
     return 0;
+}
+
+int game_client_send_position(game_client *c, int x, int y) {
+    if (c->closing || tt_socket_task_ready_state(c->task) != TT_OPEN) return 0;
+    uint8_t msg[GAME_POS_SIZE];
+    if (++c->seq == 0) c->seq = 1; /* 0 means "no round trip to time" */
+    msg[0] = GAME_MSG_POS;
+    msg[1] = c->kind;
+    put16(msg + 2, (unsigned)(x < 0 ? 0 : x >= GAME_FIELD_W ? GAME_FIELD_W - 1 : x));
+    put16(msg + 4, (unsigned)(y < 0 ? 0 : y >= GAME_FIELD_H ? GAME_FIELD_H - 1 : y));
+    put32(msg + 6, c->seq);
+    int slot = (int)(c->seq % GAME_RTT_SLOTS);
+    c->sent_seq[slot] = c->seq;
+    c->sent_at[slot] = c->now_ms();
+    tt_send_options o = {0};
+    o.type = TT_DATA_BINARY;
+    o.data = msg;
+    o.length = sizeof msg;
+    tt_socket_task_send(c->task, &o);
+    c->sent++;
+    return 1;
+}
+
+void game_client_stop(game_client *c) {
+    if (c->closing || c->closed) return;
+    c->closing = 1;
+    tt_close_options o = {0};
+    o.reason = "bye";
+    tt_socket_task_close(c->task, &o);
 }

@@ -1,59 +1,98 @@
-// `make demo`: starts the bundled echo server, runs the sample game client (web/demo/client.c) natively
-// and in headless Chromium against it, and prints both event traces side by side with a verdict.
-//   node web/demo/run-demo.mjs <native tt_demo_client> <web demo dir (holds client.html, client.js)>
+// `make demo`: the demo game's room with every build of its one networking layer (web/demo/game.c) in it.
+//
+// Starts the room server (web/demo/serve.mjs) on 127.0.0.1, N native bots (ttbots, native/bots), and
+// headless Chromium with the player's page (the web build); prints a live summary once a second (players in
+// the room, messages per second and round-trip p50/p99 per backend), shows how the server refuses bad input
+// and what each client shows for it, writes a screenshot of the page and summary.json, and prints the URL
+// to open the same room in a real browser. Before that, the trace client (web/demo/client.c) runs natively
+// and in Chromium against the echo endpoint, and the two event traces must match line for line.
+//
+//   node web/demo/run-demo.mjs --native-dir build/native/native --web-dir build/web/web/demo
+//        [--bots 8] [--seconds 5] [--out build/demo] [--play] [--verbose]
+// --play: start the server and the bots, print the URL and keep going until Ctrl-C (no Chromium).
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../../tests/web/chromium.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const [nativeClient, webDir] = process.argv.slice(2);
-if (!nativeClient || !webDir) {
-  console.error('usage: node web/demo/run-demo.mjs <tt_demo_client> <build/web/web/demo>');
+const opt = { bots: 8, seconds: 5, out: 'build/demo', room: 'demo', rate: 5 };
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i];
+  const key = a.replace(/^--/, '').replace(/-(\w)/g, (_, c) => c.toUpperCase());
+  if (a === '--play' || a === '--verbose') opt[key] = true;
+  else if (a.startsWith('--') && i + 1 < process.argv.length) opt[key] = process.argv[++i];
+  else { console.error(`run-demo: unknown argument ${a}`); process.exit(2); }
+}
+if (!opt.nativeDir || !opt.webDir) {
+  console.error('usage: node web/demo/run-demo.mjs --native-dir DIR --web-dir DIR [--bots N] [--seconds S] [--out DIR] [--play]');
   process.exit(2);
 }
-const DEADLINE_MS = 30000;
+opt.bots = Number(opt.bots);
+opt.seconds = Number(opt.seconds);
+const TTBOTS = path.join(opt.nativeDir, 'ttbots');
+const TRACE_CLIENT = path.join(opt.nativeDir, 'tt_demo_client');
+const DEADLINE_MS = 20000;
+const CONTAINER_WHY = 'not built yet: ttsocket has no mini-game container backend; page.c backend_kind() is the seam';
 
-// The echo server (and static page server) of web/demo/serve.mjs, on a free port of 127.0.0.1.
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const children = new Set();
+function track(child) { children.add(child); child.on('exit', () => children.delete(child)); return child; }
+
 function startServer() {
-  const child = spawn(process.execPath, [path.join(here, 'serve.mjs'), path.resolve(webDir), '0'],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = track(spawn(process.execPath, [path.join(here, 'serve.mjs'), path.resolve(opt.webDir), '0'],
+    { stdio: ['pipe', 'pipe', 'inherit'] }));
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error('echo server did not start')), 10000);
+    const timer = setTimeout(() => reject(new Error('room server did not start')), 10000);
     child.stdout.on('data', (d) => {
       out += d;
       const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
       if (m) { clearTimeout(timer); resolve({ child, port: Number(m[1]) }); }
     });
-    child.on('exit', (code) => reject(new Error(`echo server exited (${code})`)));
+    child.on('exit', (code) => reject(new Error(`room server exited (${code})`)));
   });
 }
 
-function runNative(url) {
+// ttbots with --json: its progress objects (stderr) feed the live summary; its report (stdout) the end.
+function startBots(url, extra = []) {
+  const child = track(spawn(TTBOTS, ['--url', url, '--json', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const bots = { child, progress: null, report: null, stderr: [] };
+  readline.createInterface({ input: child.stderr }).on('line', (line) => {
+    if (line.startsWith('{')) bots.progress = JSON.parse(line);
+    else bots.stderr.push(line);
+  });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  bots.done = new Promise((resolve) => child.on('close', (code) => {
+    const line = out.split('\n').find((l) => l.startsWith('{'));
+    bots.report = line ? JSON.parse(line) : null;
+    resolve(code);
+  }));
+  return bots;
+}
+
+// ---- the trace client: native and Chromium must print the same events -------------------------------
+function runNativeTrace(url) {
   return new Promise((resolve) => {
-    const child = spawn(nativeClient, [url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = track(spawn(TRACE_CLIENT, [url], { stdio: ['ignore', 'pipe', 'inherit'] }));
     let out = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS);
     child.stdout.on('data', (d) => { out += d; });
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, lines: out.split('\n').filter(Boolean) }); });
+    child.on('close', () => { clearTimeout(timer); resolve(out.split('\n').filter(Boolean)); });
   });
 }
 
-async function runChromium(port) {
-  const browser = await launchChromium();
-  try {
-    const page = await browser.context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`http://127.0.0.1:${port}/client.html`);
-    await page.waitForFunction(() => window.demoLines && window.demoLines.includes('[demo] done'), null,
-      { timeout: DEADLINE_MS }).catch(() => {});
-    const lines = await page.evaluate(() => window.demoLines || []);
-    return { lines, errors };
-  } finally {
-    await browser.close();
-  }
+async function runWebTrace(browser, port) {
+  const page = await browser.context.newPage();
+  await page.goto(`http://127.0.0.1:${port}/client.html`);
+  await page.waitForFunction(() => window.demoLines && window.demoLines.includes('[demo] done'), null,
+    { timeout: DEADLINE_MS }).catch(() => {});
+  const lines = await page.evaluate(() => window.demoLines || []);
+  await page.close();
+  return lines;
 }
 
 // Lines of different players may interleave differently; each player's own sequence must not.
@@ -68,44 +107,176 @@ function byPlayer(lines) {
   return groups;
 }
 
-function clip(s, n) { return s.length > n ? s.slice(0, n - 1) + '…' : s.padEnd(n); }
-
-const { child: server, port } = await startServer();
-let exitCode = 1;
-try {
+async function traceParity(browser, port) {
   const url = `ws://127.0.0.1:${port}/echo`;
-  console.log(`ttsocket demo: one C game client (web/demo/client.c), built natively and for the browser,`);
-  console.log(`against the bundled echo server ${url}\n`);
-  const native = await runNative(url);
-  const web = await runChromium(port);
-  const a = byPlayer(native.lines);
-  const b = byPlayer(web.lines);
+  const [native, web] = [await runNativeTrace(url), await runWebTrace(browser, port)];
+  const a = byPlayer(native), b = byPlayer(web);
   const players = [...new Set([...a.keys(), ...b.keys()])];
-  const W = 64;
-  console.log(`${'player'.padEnd(6)}  ${clip('native (epoll + OpenSSL)', W)}  ${clip('headless Chromium (wasm)', W)}  same`);
-  console.log('-'.repeat(6 + 2 + W + 2 + W + 6));
-  let same = 0, total = 0, playersSame = 0;
+  let same = 0, total = 0;
+  const rows = [];
   for (const p of players) {
     const x = a.get(p) || [], y = b.get(p) || [];
-    let all = true;
     for (let i = 0; i < Math.max(x.length, y.length); i++) {
-      const eq = x[i] === y[i];
-      all &&= eq;
       total++;
-      if (eq) same++;
-      console.log(`${p.padEnd(6)}  ${clip(x[i] ?? '(missing)', W)}  ${clip(y[i] ?? '(missing)', W)}  ${eq ? 'yes' : 'NO'}`);
+      if (x[i] === y[i]) same++;
+      rows.push(`  ${p.padEnd(5)} ${x[i] === y[i] ? 'same' : 'DIFF'}  native: ${x[i] ?? '(missing)'}\n` +
+        (x[i] === y[i] ? '' : `              web:    ${y[i] ?? '(missing)'}\n`));
     }
-    if (all) playersSame++;
   }
-  const nativeDone = native.lines.includes('[demo] done');
-  const webDone = web.lines.includes('[demo] done');
-  console.log('');
-  if (web.errors.length) console.log(`page errors: ${web.errors.join('; ')}`);
-  console.log(`native finished: ${nativeDone ? 'yes' : 'NO'} (exit ${native.code}); chromium finished: ${webDone ? 'yes' : 'NO'}`);
-  const ok = nativeDone && webDone && same === total && players.length === 3 && web.errors.length === 0;
-  console.log(`demo: ${playersSame}/${players.length} players identical, ${same}/${total} lines the same -> ${ok ? 'MATCH' : 'MISMATCH'}`);
-  exitCode = ok ? 0 : 1;
-} finally {
-  server.kill('SIGTERM');
+  const ok = native.includes('[demo] done') && web.includes('[demo] done') && same === total && players.length === 3;
+  return { ok, players: players.length, same, total, rows };
 }
-process.exit(exitCode);
+
+// ---- the live summary ---------------------------------------------------------------------------------
+const pct = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+const ms = (v) => (Number.isFinite(v) ? `${v.toFixed(2)} ms` : '-');
+const sortNum = (a) => [...a].sort((x, y) => x - y);
+
+async function webSample(page) {
+  return page.evaluate(() => {
+    const rtts = window.gameRtts || [];
+    window.gameRtts = [];
+    return { stats: window.gameStats || null, rtts };
+  });
+}
+
+async function serverStats(port) {
+  return (await fetch(`http://127.0.0.1:${port}/stats`)).json();
+}
+
+function row(t, players, name, open, out, inn, p50, p99) {
+  return `${t.padEnd(6)} ${String(players).padEnd(8)} ${name.padEnd(22)} ${String(open).padEnd(7)} ` +
+    `${String(out).padStart(6)} ${String(inn).padStart(6)}  ${p50.padStart(9)}  ${p99.padStart(9)}`;
+}
+
+async function liveSummary(port, bots, page) {
+  console.log(row('t', 'players', 'backend', 'open', 'out/s', 'in/s', 'rtt p50', 'rtt p99'));
+  const live = [];
+  const webAll = [];
+  let prev = (await webSample(page)).stats, prevAt = Date.now();
+  for (let s = 1; s <= opt.seconds; s++) {
+    await sleep(1000 - ((Date.now() - prevAt) % 1000));
+    const [w, st] = [await webSample(page), await serverStats(port)];
+    const now = Date.now(), secs = (now - prevAt) / 1000;
+    const room = st.rooms[opt.room] || { players: 0, kinds: {} };
+    const n = bots.progress || {};
+    const rtts = sortNum(w.rtts);
+    webAll.push(...w.rtts);
+    const web = { open: w.stats?.open ? 1 : 0, out: (w.stats.sent - prev.sent) / secs,
+      in: (w.stats.received - prev.received) / secs, p50: pct(rtts, 0.5), p99: pct(rtts, 0.99) };
+    const native = { open: n.open ?? 0, out: n.out_per_s ?? 0, in: n.in_per_s ?? 0, p50: n.rtt_p50_ms, p99: n.rtt_p99_ms };
+    live.push({ t: s, players: room.players, kinds: room.kinds, native, web });
+    console.log(row(`${s} s`, room.players, `native (${opt.bots} ttbots)`, `${native.open}/${opt.bots}`,
+      native.out.toFixed(0), native.in.toFixed(0), ms(native.p50), ms(native.p99)));
+    console.log(row('', '', 'web (Chromium, wasm)', `${web.open}/1`, web.out.toFixed(0), web.in.toFixed(0),
+      ms(web.p50), ms(web.p99)));
+    prev = w.stats, prevAt = now;
+  }
+  console.log(`${''.padEnd(15)} ${'container'.padEnd(22)} ${CONTAINER_WHY}`);
+  const all = sortNum(webAll);
+  return { live, webRtt: { count: all.length, p50: pct(all, 0.5), p99: pct(all, 0.99) } };
+}
+
+// ---- bad input: what the server answers and what each client shows --------------------------------------
+const BAD_INPUT = [
+  { what: 'wrong subprotocol', args: ['--protocol', 'tt-room.v0'], query: 'protocol=tt-room.v0', code: 4001 },
+  { what: 'bad room name', url: 'room/no%20spaces', query: 'room=no%20spaces', code: 4000 },
+  { what: 'text message', args: ['--bad', 'text'], code: 1003 },
+  { what: 'oversized message', args: ['--bad', 'oversized'], code: 1009 },
+  { what: 'malformed message', args: ['--bad', 'malformed'], code: 4002 },
+];
+
+async function badInput(browser, port) {
+  const results = await Promise.all(BAD_INPUT.map(async (b) => {
+    const url = `ws://127.0.0.1:${port}/${b.url || `room/${opt.room}-refusals`}`;
+    const bots = startBots(url, ['--bots', '1', '--duration', '3', ...(b.args || [])]);
+    await bots.done;
+    let web = null;
+    if (b.query) {
+      const page = await browser.context.newPage();
+      await page.goto(`http://127.0.0.1:${port}/?${b.query}`);
+      await page.waitForFunction(() => window.gameStats && /^onClose/.test(window.gameStats.status), null,
+        { timeout: 5000 }).catch(() => {});
+      web = await page.evaluate(() => window.gameStats?.status ?? '(no status)');
+      await page.close();
+    }
+    const native = Object.keys(bots.report?.errors || {})[0] || '(no error reported)';
+    return { ...b, native, web, ok: native.startsWith(`onClose ${b.code} `) && (!b.query || web.startsWith(`onClose ${b.code} `)) };
+  }));
+  console.log('\nbad input is refused with a Close code, and each client shows it (native ttbots | web page):');
+  for (const r of results) {
+    console.log(`  ${r.what.padEnd(18)} ${r.ok ? 'ok  ' : 'FAIL'} native: ${r.native}${r.web ? `  | web: ${r.web}` : ''}`);
+  }
+  return results.map(({ what, code, native, web, ok }) => ({ what, code, native, web, ok }));
+}
+
+async function play(port) {
+  const bots = startBots(`ws://127.0.0.1:${port}/room/${opt.room}`, ['--bots', String(opt.bots), '--duration', '0',
+    '--rate', String(opt.rate)]);
+  console.log(`${opt.bots} bots in room "${opt.room}". Open http://127.0.0.1:${port}/?room=${opt.room} (Ctrl-C ends).`);
+  setInterval(() => {
+    const p = bots.progress;
+    if (p) console.log(`bots open ${p.open}/${p.bots}  out ${p.out_per_s}/s  rtt p50 ${ms(p.rtt_p50_ms)} p99 ${ms(p.rtt_p99_ms)}  room ${p.room_players}`);
+  }, 5000);
+  await new Promise((r) => process.once('SIGINT', r));
+}
+
+async function main() {
+  const { port } = await startServer();
+  if (opt.play) { await play(port); return 0; }
+  fs.mkdirSync(opt.out, { recursive: true });
+  const roomUrl = `ws://127.0.0.1:${port}/room/${opt.room}`;
+  const browser = await launchChromium();
+  try {
+    console.log(`ttsocket demo: one C game, web/demo/game.c, built natively (ttbots) and for the browser (wasm)`);
+    const parity = await traceParity(browser, port);
+    if (opt.verbose || !parity.ok) process.stdout.write(parity.rows.join(''));
+    console.log(`trace client (web/demo/client.c) natively and in Chromium: ${parity.same}/${parity.total} lines ` +
+      `the same for ${parity.players} players -> ${parity.ok ? 'MATCH' : 'MISMATCH'}\n`);
+
+    const bots = startBots(roomUrl, ['--bots', String(opt.bots), '--duration', '0', '--rate', String(opt.rate)]);
+    const page = await browser.context.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await page.goto(`http://127.0.0.1:${port}/?room=${opt.room}`);
+    await page.waitForFunction((n) => window.gameStats && window.gameStats.open && window.gameStats.seen.bot >= n,
+      opt.bots, { timeout: DEADLINE_MS }).catch(() => {});
+    console.log(`room "${opt.room}" at ${roomUrl} — open it in a browser: http://127.0.0.1:${port}/?room=${opt.room}`);
+    const { live, webRtt } = await liveSummary(port, bots, page);
+    const shot = path.join(opt.out, 'screenshot.png');
+    await page.locator('#game').screenshot({ path: shot });
+    const web = (await webSample(page)).stats;
+    bots.child.kill('SIGINT');
+    await bots.done;
+    const server = await serverStats(port);
+    const refusals = await badInput(browser, port);
+
+    const n = bots.report;
+    console.log(`\nover the whole run: native ${n ? `${n.connected}/${n.bots} connected, ${n.sent} sent, ${n.received} received, ` +
+      `rtt p50 ${ms(n.rtt_ms.p50)} p99 ${ms(n.rtt_ms.p99)}, ${Object.keys(n.errors).length ? 'errors: ' +
+      JSON.stringify(n.errors) : 'no errors'}` : 'no report'}; web ${web.sent} sent, ${web.received} received, ` +
+      `rtt p50 ${ms(webRtt.p50)} p99 ${ms(webRtt.p99)} (${webRtt.count} timed); the page drew ${web.seen.bot} bots`);
+    if (pageErrors.length) console.log(`page errors: ${pageErrors.join('; ')}`);
+    console.log(`screenshot: ${shot}`);
+    console.log(`to play in this room with bots: make demo-play (or node web/demo/run-demo.mjs ... --play)`);
+    const ok = parity.ok && n && n.connected === opt.bots && web.open && refusals.every((r) => r.ok) && !pageErrors.length;
+    const summary = { ok, bots: opt.bots, seconds: opt.seconds, room: opt.room, url: roomUrl, parity: { ...parity, rows: undefined },
+      live, native: n, web: { ...web, rtt: webRtt }, container: { available: false, why: CONTAINER_WHY },
+      server, refusals, screenshot: shot, pageErrors };
+    fs.writeFileSync(path.join(opt.out, 'summary.json'), JSON.stringify(summary, null, 1));
+    console.log(`demo: ${ok ? 'OK' : 'FAILED'}`);
+    return ok ? 0 : 1;
+  } finally {
+    await browser.close();
+  }
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (e) {
+  console.error(`run-demo: ${e.stack || e}`);
+} finally {
+  for (const c of children) c.kill('SIGTERM');
+}
+process.exit(code);
