@@ -44,9 +44,17 @@ test-wasi: build-wasi
 install-check: build-native
 	@tests/install-check.sh
 
+# The web side is built twice: with the host's Emscripten (Debian 12: 3.1.6) and with Debian 13's (3.1.69)
+# from the cached trixie root of tests/web/trixie-emscripten.sh; both builds run under the host's Node and
+# Chromium. test-web, test-parity and test-conformance each run against both.
+TRIXIE_EMSCRIPTEN := tests/web/trixie-emscripten.sh
+
 test-web: deps
-	@echo "== web: Node 20, headless Chromium, Vite bundle, installed web preset"
+	@echo "== web: Node 20, headless Chromium, Vite bundle, installed web preset (Emscripten 3.1.6)"
 	@tests/web/run.sh
+	@$(TRIXIE_EMSCRIPTEN) setup
+	@echo "== web: the same, built with Debian 13's Emscripten (3.1.69)"
+	@TT_EMSCRIPTEN=trixie tests/web/run.sh
 
 # Autobahn|Testsuite's core cases (1-10) against the native build and the web build in headless Chromium
 # (tests/conformance; the selftest first checks the judge with the npm ws client). The full table is in

@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { startPeer, refusedPort } from './peer.mjs';
 import { scenarios, checkTrace } from './scenarios.mjs';
 import { launchChromium } from './chromium.mjs';
+import { WEB_BUILD_DIR } from './toolchain.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
-const buildDir = process.env.TT_WEB_BUILD || path.join(root, 'build/web/web/tests');
+const buildDir = process.env.TT_WEB_BUILD || path.join(WEB_BUILD_DIR, 'web/tests');
 
 let peer, browser, page, ctx;
 const consoleErrors = [];

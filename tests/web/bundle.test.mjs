@@ -10,15 +10,16 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startPeer } from './peer.mjs';
 import { launchChromium } from './chromium.mjs';
+import { WEB_BUILD_DIR } from './toolchain.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
-const outDir = path.join(root, 'build/web/bundle');
+const outDir = path.join(WEB_BUILD_DIR, 'bundle');
 const vite = path.join(root, 'tests/node_modules/.bin/vite');
 
 let peer, browser;
 before(async () => {
-  const env = { ...process.env, TT_BUNDLE_OUT: outDir, NODE_PATH: '' };
+  const env = { ...process.env, TT_BUNDLE_OUT: outDir, TT_WEB_PACKAGE: path.join(WEB_BUILD_DIR, 'web/package'), NODE_PATH: '' };
   await promisify(execFile)(vite, ['build', '--config', path.join(here, 'bundle/vite.config.mjs')], { env });
   peer = await startPeer({ staticRoots: { '/': outDir } });
   browser = await launchChromium();

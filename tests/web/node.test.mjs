@@ -8,9 +8,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPeer, refusedPort } from './peer.mjs';
 import { scenarios, checkTrace } from './scenarios.mjs';
+import { WEB_BUILD_DIR } from './toolchain.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const buildDir = process.env.TT_WEB_BUILD || path.join(root, 'build/web/web/tests');
+const buildDir = process.env.TT_WEB_BUILD || path.join(WEB_BUILD_DIR, 'web/tests');
 const driver = path.join(buildDir, 'driver_node.cjs');
 
 function runDriver(args, timeoutMs = 60000) {

@@ -7,15 +7,24 @@
 #   demo.test.mjs     the demo mini-game page in Chromium
 #   install.test.mjs  cmake --install of the web preset; pkg-config and find_package consumers
 # Usage: tests/web/run.sh [test files...]   (default: all of the above)
+# TT_EMSCRIPTEN=trixie builds with Debian 13's Emscripten (tests/web/trixie-emscripten.sh) into
+# build/web-trixie instead of build/web; the tests run on the host either way (tests/web/toolchain.mjs).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 export NODE_PATH=/usr/share/nodejs
 cd "$root"
 
-cmake --preset web >/dev/null
+preset=web
+wrap=()
+if [ "${TT_EMSCRIPTEN:-host}" = trixie ]; then
+  preset=web-trixie
+  wrap=("$here/trixie-emscripten.sh" run)
+  echo "web: built with $("$here/trixie-emscripten.sh" version)"
+fi
+"${wrap[@]}" cmake --preset "$preset" >/dev/null
 # Only the web targets: the library, the npm package, the demo and the test drivers.
-cmake --build --preset web -j"$(nproc)" --target ttsocket ttsocket_web_package ttsocket_demo \
+"${wrap[@]}" cmake --build --preset "$preset" -j"$(nproc)" --target ttsocket ttsocket_web_package ttsocket_demo \
   tt_web_driver_node tt_web_driver_browser
 
 cd "$here"

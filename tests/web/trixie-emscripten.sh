@@ -15,8 +15,9 @@ src="$(cd "$here/../.." && pwd)"
 root="${TT_TRIXIE_ROOT:-/var/cache/ttsocket/trixie-emscripten}"
 # The host's mirror (Debian 12's /etc/apt/sources.list.d/debian.sources names the same one).
 mirror="${TT_TRIXIE_MIRROR:-http://deb.debian.org/debian}"
-packages=(emscripten cmake make)
-# The root is ready when this file holds what was asked for; a change of the list rebuilds it.
+packages=(emscripten cmake make pkgconf)
+# The root is ready when this file holds what was asked for. A changed package list is installed into
+# the existing root; a changed suite or mirror makes a new root.
 want="trixie ${mirror} ${packages[*]}"
 stamp="$root/.ttsocket-ready"
 
@@ -25,18 +26,30 @@ if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
 setup() {
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
   command -v debootstrap >/dev/null || { echo "trixie-emscripten: debootstrap missing (run tests/deps.sh)" >&2; exit 1; }
-  local start=$SECONDS tmp="$root.partial"
-  echo "trixie-emscripten: making a Debian 13 root with emscripten in $root (once; a few minutes)"
-  $sudo rm -rf "$tmp"
+  # One setup at a time; whoever waited finds the root ready.
   $sudo mkdir -p "$(dirname "$root")"
-  $sudo debootstrap --variant=minbase trixie "$tmp" "$mirror" > "$root.log" 2>&1 ||
-    { tail -20 "$root.log" >&2; exit 1; }
+  exec 9>"$root.lock"
+  flock 9
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  local start=$SECONDS tmp="$root.partial"
+  if [ -f "$stamp" ] && [ "$(cut -d' ' -f1-2 "$stamp")" = "trixie ${mirror}" ]; then
+    echo "trixie-emscripten: installing ${packages[*]} into $root"
+    tmp="$root"
+  else
+    echo "trixie-emscripten: making a Debian 13 root with emscripten in $root (once; a minute or two)"
+    $sudo rm -rf "$tmp"
+    $sudo mkdir -p "$(dirname "$root")"
+    $sudo debootstrap --variant=minbase trixie "$tmp" "$mirror" > "$root.log" 2>&1 ||
+      { tail -20 "$root.log" >&2; exit 1; }
+  fi
   in_root "$tmp" / sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -qq --no-install-recommends ${packages[*]} && apt-get clean" >> "$root.log" 2>&1 ||
     { tail -20 "$root.log" >&2; exit 1; }
   echo "$want" | $sudo tee "$tmp/.ttsocket-ready" >/dev/null
-  $sudo rm -rf "$root"
-  $sudo mv "$tmp" "$root"
+  if [ "$tmp" != "$root" ]; then
+    $sudo rm -rf "$root"
+    $sudo mv "$tmp" "$root"
+  fi
   echo "trixie-emscripten: ready in $((SECONDS - start)) s ($(version))"
 }
 
