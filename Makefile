@@ -63,6 +63,9 @@ test-conformance: deps
 	@echo "== conformance: Autobahn|Testsuite core cases, native and web (Chromium is the reference)"
 	@node tests/conformance/selftest.mjs
 	@node tests/conformance/run.mjs --quiet
+	@$(TRIXIE_EMSCRIPTEN) setup
+	@echo "== conformance: the web client built with Debian 13's Emscripten (3.1.69): every case as above"
+	@TT_EMSCRIPTEN=trixie node tests/conformance/run.mjs --quiet --skip-native
 
 # Parity (tests/parity): every edge case through the native driver and the web build in headless Chromium,
 # compared with the recorded plain-JS Chromium reference; run.mjs builds both drivers itself
@@ -70,6 +73,9 @@ test-conformance: deps
 test-parity: deps
 	@echo "== parity: native and web build vs the recorded Chromium reference"
 	@node tests/parity/run.mjs
+	@$(TRIXIE_EMSCRIPTEN) setup
+	@echo "== parity: the web driver built with Debian 13's Emscripten (3.1.69): every scenario as above"
+	@TT_EMSCRIPTEN=trixie node tests/parity/run.mjs
 
 # The main job: the sample game client natively and in headless Chromium, side by side.
 demo: deps
