@@ -89,14 +89,15 @@ extern "C" {
     XX(EBUFFER, -26, "send buffer is full")                                     \
     XX(ETIMEOUTARG, -27, "invalid timeout")                                     \
     XX(EEXTENSION, -28, "invalid extension")                                    \
-    XX(EINSECURE, -29, "wss:// is required outside development mode")
+    XX(EINSECURE, -29, "wss:// is required outside development mode")           \
+    XX(EWOULDBLOCK, -33, "cannot wait here: return to the browser's event loop")
 
 typedef enum tt_errno {
     TT_OK = 0,
 #define TT__ERRNO_ENUM(name, value, text) TT_##name = (value),
     TT_ERRNO_MAP(TT__ERRNO_ENUM)
 #undef TT__ERRNO_ENUM
-    TT__ERRNO_LAST = -29
+    TT__ERRNO_LAST = -33
 } tt_errno;
 
 /* Returns a static English sentence for a TT_E* code (or "success" for 0, "unknown error" otherwise). */
@@ -309,6 +310,12 @@ TT_EXTERN int tt_runtime_configure(const tt_runtime_config *config);
  * -1 = wait until at least one callback was delivered or nothing is left to wait for, otherwise
  * the longest wait in milliseconds. Returns the number of callbacks delivered, or a negative TT_E* code.
  * Must not be called from inside a callback (returns TT_ESTATE).
+ *
+ * The web build cannot wait: the browser delivers every event only after the game's code has returned
+ * to its event loop. There tt_runtime_poll(-1) delivers what is already pending and, when that is
+ * nothing while tasks are live, returns TT_EWOULDBLOCK at once, so that a native wait loop such as
+ * `while (!done && tt_runtime_poll(-1) >= 0) {}` ends instead of spinning forever; a positive
+ * timeout_ms returns at once with the count. The README shows the loop for each build.
  */
 TT_EXTERN int tt_runtime_poll(int timeout_ms);
 

@@ -282,6 +282,10 @@ static void queue_result(tt__msg msg, uint32_t result_id, tt_result_cb cb, tt_re
     else event_push(ev);
 }
 
+void tt__queue_no_memory(int msg, tt_result_cb fail, tt_result_cb complete, void *user_data) {
+    queue_result((tt__msg)msg, 0, fail, complete, user_data);
+}
+
 /* Queues the end of a failed task: onError, then onClose 1006 / not clean. */
 static void queue_failure(tt__task *t, int error, const char *detail) {
     if (t->final_queued) return;
@@ -862,6 +866,10 @@ int tt_runtime_poll(int timeout_ms) {
             if (rc < 0) return rc;
         }
         tt__core_service();
+        /* An endless wait that this transport cannot do (the browser's event loop delivers only after
+         * we return): say so, rather than return 0 to a wait loop that would spin forever. */
+        if (timeout_ms == -1 && rt.delivered == before && live_work() && !tt__transport_can_block())
+            return TT_EWOULDBLOCK;
         if (rt.delivered != before || timeout_ms == 0 || !live_work() || !tt__transport_can_block() ||
             !rt.transport_ready)
             break;
