@@ -13,6 +13,8 @@
 
 #include <emscripten/emscripten.h>
 
+#include "errmsg.h"
+#include "tt_internal.h"
 #include "ttsocket.h"
 
 EM_JS(void, ttjs_emit_result, (int req, int kind, const char *err_msg, uint32_t id), {
@@ -27,8 +29,9 @@ EM_JS(void, ttjs_emit_message, (uint32_t id, int type, const void *data, size_t 
 EM_JS(void, ttjs_emit_error, (uint32_t id, const char *err_msg, const char *detail), {
     Module['__ttjs'].error(id, UTF8ToString(err_msg), UTF8ToString(detail));
 });
+/* The reason goes as bytes: index.js decodes it keeping a leading U+FEFF (UTF8ToString drops it). */
 EM_JS(void, ttjs_emit_close, (uint32_t id, int code, const char *reason, int was_clean), {
-    Module['__ttjs'].close(id, code, UTF8ToString(reason), was_clean);
+    Module['__ttjs'].close(id, code, reason, was_clean);
 });
 
 enum { RESULT_SUCCESS = 0, RESULT_FAIL = 1, RESULT_COMPLETE = 2 };
@@ -136,5 +139,21 @@ EMSCRIPTEN_KEEPALIVE int ttjs_ready_state(uint32_t id) { return (int)tt_socket_t
 EMSCRIPTEN_KEEPALIVE double ttjs_buffered_amount(uint32_t id) {
     return (double)tt_socket_task_buffered_amount((tt_socket_task){id});
 }
+
+/*
+ * index.js could not allocate a call's arguments in the wasm heap: the call's out-of-memory result, in
+ * its place among the callbacks, as if the library itself had run out (req as for the call).
+ */
+EMSCRIPTEN_KEEPALIVE void ttjs_connect_no_memory(int req) {
+    tt__queue_no_memory(TT__MSG_CONNECT_NO_MEMORY, on_fail, on_complete, (void *)(intptr_t)req);
+}
+EMSCRIPTEN_KEEPALIVE void ttjs_send_no_memory(int req) {
+    tt__queue_no_memory(TT__MSG_SEND_NO_MEMORY, on_fail, on_complete, (void *)(intptr_t)req);
+}
+EMSCRIPTEN_KEEPALIVE void ttjs_close_no_memory(int req) {
+    tt__queue_no_memory(TT__MSG_CLOSE_NO_MEMORY, on_fail, on_complete, (void *)(intptr_t)req);
+}
+/* What configure returns when its arguments could not be allocated. */
+EMSCRIPTEN_KEEPALIVE int ttjs_configure_no_memory(void) { return TT_ENOMEM; }
 
 /* The package has no main(): the game's own code (or index.js) drives it. */

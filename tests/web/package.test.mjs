@@ -1,0 +1,58 @@
+// The npm package (build/web/web/package) in Chromium, driven from tests/web/package-page: text with a
+// leading U+FEFF as the browser's own WebSocket has it, listeners that throw, and an out-of-memory send.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startPeer } from './peer.mjs';
+import { launchChromium } from './chromium.mjs';
+import { WEB_BUILD_DIR } from './toolchain.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+let peer, browser, page;
+const pageErrors = [];
+before(async () => {
+  peer = await startPeer({ staticRoots: { '/pkg/': path.join(WEB_BUILD_DIR, 'web/package'),
+    '/': path.join(here, 'package-page') } });
+  browser = await launchChromium();
+  page = await browser.context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await page.goto(`${peer.httpUrl}/index.html`);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
+});
+after(async () => {
+  await browser?.close();
+  await peer?.close();
+});
+
+test('a leading U+FEFF in a sent text message and in the client close reason is kept, as by WebSocket', async () => {
+  const r = await page.evaluate((u) => window.checks.bomEcho(u), `${peer.url}/echo?tag=bom`);
+  assert.deepEqual(r.pkg, ['message "\uFEFFhi"', 'close 4000 "\uFEFFbye" true']);
+  assert.deepEqual(r.pkg, r.ref);
+  assert.deepEqual(peer.log.bom, { code: 4000, reason: '\uFEFFbye' });
+});
+
+test('a leading U+FEFF in the server close reason is kept, as by WebSocket', async () => {
+  const r = await page.evaluate((u) => window.checks.bomServerClose(u),
+    `${peer.url}/close?code=4000&reason=${encodeURIComponent('\uFEFFbye')}`);
+  assert.deepEqual(r.pkg, ['close 4000 "\uFEFFbye" true']);
+  assert.deepEqual(r.pkg, r.ref);
+});
+
+test('listeners that throw are reported and every later callback is still delivered in order', async () => {
+  const r = await page.evaluate((u) => window.checks.throwing(u), `${peer.url}/echo`);
+  assert.deepEqual(r.first, ['connect:connectSocket:ok', 'connect:complete', 'open', 'send:success', 'send:complete',
+    'message "x"', 'close 1000 "done" true']);
+  assert.deepEqual(r.thrown, ['in connect success', 'in onOpen', 'in second onOpen', 'in success', 'in onMessage']);
+  assert.deepEqual(r.second, ['connect:connectSocket:ok', 'connect:complete', 'open', 'message "y"',
+    'close 1000 "done" true']);
+});
+
+test('a send whose data cannot be allocated fails with "out of memory"; the next send works', async () => {
+  pageErrors.length = 0;
+  const r = await page.evaluate((u) => window.checks.oomSend(u), `${peer.url}/echo`);
+  assert.deepEqual(r, ['connect:connectSocket:ok', 'connect:complete', 'open', 'heap[0..16] unchanged: true',
+    'send:fail sendSocketMessage:fail out of memory', 'send:complete', 'send:sendSocketMessage:ok',
+    'message "kept"', 'close 1000 "done" true']);
+  assert.deepEqual(pageErrors, []);
+});
