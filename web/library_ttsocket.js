@@ -101,10 +101,10 @@
       var n = text ? lengthBytesUTF8(d) : d.length, own = [false];
       var p = n ? TTWEB.stage(d, text, n, own) : 0;
       if (n && !p) {
-        // Out of memory: fail the connection as the browser would (error, then close 1006).
-        call(@TT__WEB_EV_ERROR@, 0, 0, 0, 0, 0);
-        try { socket.close(); } catch (e) { /* nothing left to do */ }
-        return;
+        // No room in the wasm heap: a message fails its task (C closes the socket); a close reason, at
+        // most 123 bytes, is dropped rather than lose the close.
+        if (kind !== @TT__WEB_EV_CLOSE@) return call(@TT__WEB_EV_NO_MEMORY@, 0, n, 0, 0, 0);
+        n = 0;
       }
       TTWEB.busy++;
       try {

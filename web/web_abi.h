@@ -25,6 +25,8 @@
 #define TT__WEB_EV_MESSAGE 2
 #define TT__WEB_EV_ERROR 3
 #define TT__WEB_EV_CLOSE 4
+/* A message arrived that could not be copied into the wasm heap (tt__web_malloc refused it). */
+#define TT__WEB_EV_NO_MEMORY 5
 
 /* Results of tt__web_new (a socket id is > 0). */
 #define TT__WEB_NEW_EURL -1
