@@ -70,7 +70,7 @@
   // tt__web_event *, void *)). url: NUL-terminated; protocols: NUL-terminated comma-separated list or 0.
   // Returns the id (> 0), or TT__WEB_NEW_EURL when the constructor threw, TT__WEB_NEW_ENOWS without
   // WebSocket, TT__WEB_NEW_ENOMEM out of memory.
-  tt__web_new__deps: ['$TTWEB', 'tt__web_malloc', 'tt__web_free'],
+  tt__web_new__deps: ['$TTWEB', 'tt__web_malloc', 'tt__web_free', 'tt__web_recover'],
   tt__web_new: function(url, protocols, userData, onEvent) {
     if (typeof WebSocket === 'undefined') return @TT__WEB_NEW_ENOWS@;
     if (!TTWEB.ev && !(TTWEB.ev = _tt__web_malloc(@TT__WEB_EVENT_SIZE@))) return @TT__WEB_NEW_ENOMEM@;
@@ -94,7 +94,13 @@
       HEAP32[ev + @TT__WEB_EVENT_TEXT@ >> 2] = text;
       HEAP32[ev + @TT__WEB_EVENT_CODE@ >> 2] = code;
       HEAP32[ev + @TT__WEB_EVENT_WAS_CLEAN@ >> 2] = wasClean;
-      {{{ makeDynCall('vii', 'onEvent') }}}(ev, userData);
+      try {
+        {{{ makeDynCall('vii', 'onEvent') }}}(ev, userData);
+      } catch (e) {
+        // A game callback left by an exception: the core forgets it, then the browser reports it.
+        _tt__web_recover();
+        throw e;
+      }
     }
     // A message or close reason: its bytes go to the heap for the duration of the callback.
     function deliver(kind, d, text, code, wasClean) {
@@ -139,7 +145,7 @@
   tt__web_send__deps: ['$TTWEB'],
   tt__web_send: function(id, text, ptr, len) {
     var socket = TTWEB.sockets[id];
-    if (!socket || socket.readyState === WebSocket.CONNECTING) return @TT__WEB_FAIL@;
+    if (!socket || socket.readyState === 0 /* CONNECTING */) return @TT__WEB_FAIL@;
     try {
       socket.send(text ? TTWEB.decode(ptr, len) : HEAPU8.subarray(ptr, ptr + len));
     } catch (e) {
@@ -184,7 +190,8 @@
 
   // A one-shot timer that keeps the runtime alive while pending. Returns a small integer handle (Node's
   // setTimeout returns an object, which cannot cross into wasm).
-  tt__web_timer_set__deps: ['$TTWEB', '$callUserCallback', '$runtimeKeepalivePush', '$runtimeKeepalivePop'],
+  tt__web_timer_set__deps: ['$TTWEB', '$callUserCallback', '$runtimeKeepalivePush', '$runtimeKeepalivePop',
+                            'tt__web_recover'],
   tt__web_timer_set: function(cb, ms, userData) {
     var handle = ++TTWEB.nextTimer;
     runtimeKeepalivePush();
@@ -192,7 +199,12 @@
       delete TTWEB.timers[handle];
       runtimeKeepalivePop();
       callUserCallback(function() {
-        {{{ makeDynCall('vi', 'cb') }}}(userData);
+        try {
+          {{{ makeDynCall('vi', 'cb') }}}(userData);
+        } catch (e) {
+          _tt__web_recover();
+          throw e;
+        }
       });
     }, ms);
     return handle;

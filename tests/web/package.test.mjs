@@ -56,3 +56,9 @@ test('a send whose data cannot be allocated fails with "out of memory"; the next
     'message "kept"', 'close 1000 "done" true']);
   assert.deepEqual(pageErrors, []);
 });
+
+test('connectSocket and configure whose arguments cannot be allocated report out of memory', async () => {
+  const r = await page.evaluate((u) => window.checks.oomConnect(u), `${peer.url}/echo`);
+  assert.equal(r.rc, -2, 'configure: TT_ENOMEM');
+  assert.deepEqual(r.log, ['returned null', 'connect:fail connectSocket:fail out of memory', 'connect:complete']);
+});

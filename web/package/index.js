@@ -142,8 +142,9 @@ export class TTSocketRuntime {
     const domains = (config.socketDomains || []).map((d) => this._str(String(d)));
     const arr = this._ptrs(domains);
     if (!arr || domains.includes(null)) {
+      // Out of memory: no array with a count makes the bridge return TT_ENOMEM.
       this._freeAll([arr, ...domains]);
-      return m._ttjs_configure_no_memory();
+      return m._ttjs_configure(0, 0, domains.length || 1, 0, 0, 0);
     }
     const rc = m._ttjs_configure(config.skipDomainCheck ? 1 : 0, arr, domains.length,
       config.connectTimeout | 0, config.maxConnections | 0, Number(config.maxMessageSize) || 0);
@@ -164,8 +165,9 @@ export class TTSocketRuntime {
     const hdrArr = this._ptrs(hdrs);
     const all = [url, protoArr, hdrArr, ...protos, ...hdrs];
     if (all.some((p) => !p)) {
+      // Out of memory: without a URL the bridge reports connectSocket:fail out of memory.
       this._freeAll(all);
-      m._ttjs_connect_no_memory(req);
+      m._ttjs_connect(0, 0, 0, 0, 0, 0, req);
       return null;
     }
     const id = m._ttjs_connect(url, protoArr, protos.length, hdrArr, hdrs.length / 2, options.timeout | 0, req);
