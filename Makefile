@@ -68,9 +68,17 @@ package: deps
 abi-baseline: build-native
 	@tests/packaging/abi-check.sh --write build/native/libttsocket.so
 
+# The web side is built twice: with the host's Emscripten (Debian 12: 3.1.6) and with Debian 13's (3.1.69)
+# from the cached trixie root of tests/web/trixie-emscripten.sh; both builds run under the host's Node and
+# Chromium. test-web, test-parity and test-conformance each run against both.
+TRIXIE_EMSCRIPTEN := tests/web/trixie-emscripten.sh
+
 test-web: deps
-	@echo "== web: Node 20, headless Chromium, Vite bundle, installed web preset"
+	@echo "== web: Node 20, headless Chromium, Vite bundle, installed web preset (Emscripten 3.1.6)"
 	@tests/web/run.sh
+	@$(TRIXIE_EMSCRIPTEN) setup
+	@echo "== web: the same, built with Debian 13's Emscripten (3.1.69)"
+	@TT_EMSCRIPTEN=trixie tests/web/run.sh
 
 # The README's recipes, copied from README.md and web/package/README.md and run as written (tests/readme):
 # an out-of-tree build and install of both builds, the sample game natively, under Node and in Chromium,
@@ -87,6 +95,9 @@ test-conformance: deps
 	@echo "== conformance: Autobahn|Testsuite core cases, native and web (Chromium is the reference)"
 	@node tests/conformance/selftest.mjs
 	@node tests/conformance/run.mjs --quiet
+	@$(TRIXIE_EMSCRIPTEN) setup
+	@echo "== conformance: the web client built with Debian 13's Emscripten (3.1.69): every case as above"
+	@TT_EMSCRIPTEN=trixie node tests/conformance/run.mjs --quiet --skip-native
 
 # Parity (tests/parity): every edge case through the native driver and the web build in headless Chromium,
 # compared with the recorded plain-JS Chromium reference; run.mjs builds both drivers itself
@@ -96,6 +107,9 @@ test-conformance: deps
 test-parity: deps
 	@echo "== parity: native and web build vs the recorded Chromium reference"
 	@node tests/parity/run.mjs
+	@$(TRIXIE_EMSCRIPTEN) setup
+	@echo "== parity: the web driver built with Debian 13's Emscripten (3.1.69): every scenario as above"
+	@TT_EMSCRIPTEN=trixie node tests/parity/run.mjs
 
 # The main job: the demo game's room with native bots (ttbots) and the browser player (headless Chromium),
 # a live summary, the server refusing bad input, a screenshot (build/demo/screenshot.png); first the trace

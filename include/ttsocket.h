@@ -112,14 +112,15 @@ extern "C" {
     XX(EINSECURE, -29, "wss:// is required outside development mode")           \
     XX(EIDLE, -30, "nothing to wait for: no live task and no pending callback") \
     XX(EINCALLBACK, -31, "not allowed inside a ttsocket callback")              \
-    XX(ENOWEBSOCKET, -32, "no global WebSocket in this JavaScript environment")
+    XX(ENOWEBSOCKET, -32, "no global WebSocket in this JavaScript environment") \
+    XX(EWOULDBLOCK, -33, "cannot wait here: return to the browser's event loop")
 
 typedef enum tt_errno {
     TT_OK = 0,
 #define TT__ERRNO_ENUM(name, value, text) TT_##name = (value),
     TT_ERRNO_MAP(TT__ERRNO_ENUM)
 #undef TT__ERRNO_ENUM
-    TT__ERRNO_LAST = -32
+    TT__ERRNO_LAST = -33
 } tt_errno;
 
 /* Returns a static English sentence for a TT_E* code (or "success" for 0, "unknown error" otherwise). */
@@ -350,6 +351,17 @@ typedef struct tt_runtime_config {
 TT_EXTERN int tt_runtime_configure(const tt_runtime_config *config);
 
 /*
+ * What a callback may not do: leave by any way other than returning. A C++ exception thrown out of a
+ * callback or a longjmp() out of it skips the library's own frames. In the native build they then still
+ * count the callback as running: no task gets another event, and tt_runtime_poll() and
+ * tt_runtime_shutdown() refuse to work. The web build sees such an exception reach the browser (as an
+ * uncaught error, reported like one from an event listener) and recovers: every later callback is still
+ * delivered. Either way the game's own state is whatever the exception left; catch inside the callback
+ * (a C++ game: wrap its body in try/catch). Callbacks may call every function of this header except
+ * tt_runtime_poll(); tt_runtime_shutdown() from a callback runs once the callback has returned.
+ */
+
+/*
  * Runs I/O for every task and delivers pending callbacks in order. timeout_ms: 0 = do not wait,
  * -1 = wait until at least one callback was delivered, otherwise the longest wait in milliseconds (with
  * no live task and nothing pending it returns 0 at once). Both builds return:
@@ -360,6 +372,12 @@ TT_EXTERN int tt_runtime_configure(const tt_runtime_config *config);
  * - TT_EINCALLBACK: called from inside a ttsocket callback; nothing was done;
  * - TT_EINVAL: timeout_ms is below -1;
  * - another negative TT_E* code if the native event loop itself failed (e.g. TT_EIO).
+ *
+ * The web build cannot wait: the browser delivers every event only after the game's code has returned
+ * to its event loop. There tt_runtime_poll(-1) delivers what is already pending and, when that is
+ * nothing while tasks are live, returns TT_EWOULDBLOCK at once (so the same wait loop ends instead of
+ * spinning forever); a positive timeout_ms returns at once with the count. The README shows the loop
+ * for each build.
  */
 TT_EXTERN int tt_runtime_poll(int timeout_ms);
 

@@ -35,6 +35,7 @@
     XX(CLOSE_INVALID_REASON, "closeSocket:fail invalid utf-8 reason")                        \
     XX(CLOSE_NOT_CONNECTED, "closeSocket:fail WebSocket is not connected")                   \
     XX(CLOSE_INVALID_TASK, "closeSocket:fail invalid socketTaskId")                          \
+    XX(CLOSE_NO_MEMORY, "closeSocket:fail out of memory")                                    \
     /* onError (the browser tells script nothing more; the native build adds a detail) */    \
     XX(ERROR_CONNECTION, "onSocketError: WebSocket connection failed")                      \
     XX(ERROR_TIMEOUT, "onSocketError: WebSocket connection timed out")                      \

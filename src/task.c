@@ -107,10 +107,11 @@ static struct {
 
     int results_first;          /* a queued entry is being delivered: results go ahead of the rest */
     tt__event *results_last;    /* the last result put ahead during that delivery */
-} rt = {NULL, 0, 0, 1, NULL, NULL, NULL, 0, {NULL, 0, 0, 0}, NULL, 0, 0, 0, 0, 0,
-        {NULL, 0, 0, TT__DEFAULT_CONNECT_TIMEOUT_MS, 0, TT__DEFAULT_MAX_MESSAGE, NULL,
-         TT__DEFAULT_CLOSE_TIMEOUT_MS, 0, 0, {NULL}},
-        NULL, NULL, 0, NULL};
+    tt__event *delivering;      /* the queued entry being delivered (for tt__core_recover) */
+} rt = {.next_id = 1,
+        .config = {.connect_timeout_ms = TT__DEFAULT_CONNECT_TIMEOUT_MS,
+                   .max_message_size = TT__DEFAULT_MAX_MESSAGE,
+                   .close_timeout_ms = TT__DEFAULT_CLOSE_TIMEOUT_MS}};
 
 static void dispatch_pending_shutdown(void);
 
@@ -274,6 +275,10 @@ static void queue_result(tt__msg msg, uint32_t result_id, tt_result_cb cb, tt_re
     else event_push(ev);
 }
 
+void tt__queue_no_memory(int msg, tt_result_cb fail, tt_result_cb complete, void *user_data) {
+    queue_result((tt__msg)msg, 0, fail, complete, user_data);
+}
+
 /* Queues the end of a failed task: onError, then onClose 1006 / not clean. */
 static void queue_failure(tt__task *t, int error, const char *detail) {
     if (t->final_queued) return;
@@ -398,7 +403,9 @@ static void deliver_queued(int results_only) {
         int pair = ev->kind == TT__EV_ERROR && rt.head && rt.head->kind == TT__EV_CLOSE &&
                    rt.head->task_id == ev->task_id;
         rt.results_last = pair ? rt.head : NULL;
+        rt.delivering = ev;
         deliver(ev);
+        rt.delivering = NULL;
         rt.results_first = 0;
         rt.results_last = NULL;
         event_free(ev);
@@ -470,6 +477,25 @@ static void transport_enter(void) { rt.transport_depth++; }
 static void transport_leave(void) {
     rt.transport_depth--;
     if (rt.transport_depth == 0) run_pending_aborts();
+}
+
+void tt__core_recover(void) {
+    if (rt.callback_depth == 0 && rt.transport_depth == 0) return;
+    tt__event *ev = rt.delivering;
+    rt.delivering = NULL;
+    rt.callback_depth = 0;
+    rt.transport_depth = 0;
+    rt.results_first = 0;
+    rt.results_last = NULL;
+    if (ev) {
+        /* Finish what deliver() would have done after the callback: onClose is a task's last event. */
+        tt__task *t = ev->kind == TT__EV_CLOSE ? task_find(ev->task_id) : NULL;
+        if (t) task_free(t);
+        event_free(ev);
+    }
+    run_pending_aborts();
+    dispatch_pending_shutdown();
+    if (rt.head) tt__transport_schedule(0);
 }
 
 static void run_timers(void) {
@@ -864,6 +890,10 @@ int tt_runtime_poll(int timeout_ms) {
         /* An endless wait with nothing that could ever end it: say so, instead of returning 0 to a
          * `while (!done) tt_runtime_poll(-1);` loop that would then spin (a refused task, for one). */
         if (timeout_ms == -1 && rt.delivered == before && !live_work()) return TT_EIDLE;
+        /* An endless wait that this transport cannot do (the browser's event loop delivers only after
+         * we return): say so, rather than return 0 to a wait loop that would spin forever. */
+        if (timeout_ms == -1 && rt.delivered == before && live_work() && !tt__transport_can_block())
+            return TT_EWOULDBLOCK;
         if (rt.delivered != before || timeout_ms == 0 || !live_work() || !tt__transport_can_block() ||
             !rt.transport_ready)
             break;

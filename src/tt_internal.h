@@ -37,6 +37,13 @@ void tt__alloc_reset_count(void);
  */
 void tt__core_set_next_task_id(uint64_t id);
 
+/*
+ * For a binding that could not even copy a call's arguments into memory the library can read (the web
+ * package's JavaScript side, when _malloc fails): queues that call's out-of-memory result (fail, then
+ * complete) where the call's own result would have gone. msg is a *_NO_MEMORY row of src/errmsg.h.
+ */
+void tt__queue_no_memory(int msg, tt_result_cb fail, tt_result_cb complete, void *user_data);
+
 /* ---- Injected nondeterminism ----------------------------------------------------------------- */
 
 /*

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what ttsocket's build, tests, demo and benchmarks need, from Debian packages and npm only.
 # Idempotent and quiet when everything is present. Usage: tests/deps.sh
+# (The second web toolchain, Debian 13's Emscripten, lives in a cached root made by tests/web/trixie-emscripten.sh
+# with debootstrap and the trixie keys of debian-archive-keyring.)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
 debs=(build-essential cmake pkg-config clang llvm-14 lld-14 libclang-rt-14-dev libclang-rt-14-dev-wasm32
       libssl-dev zlib1g-dev libcmocka-dev openssl ca-certificates
       emscripten wasi-libc nodejs python3 python3-websockets
-      chromium libwebsockets-dev valgrind abigail-tools dpkg-dev file)
+      chromium libwebsockets-dev valgrind abigail-tools dpkg-dev file debootstrap debian-archive-keyring)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

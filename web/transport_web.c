@@ -1,10 +1,12 @@
 /*
  * The web transport: src/transport.h on top of the browser's WebSocket, reached through the helpers in
- * web/library_ttsocket.js, which report events with the event structs and callback types of Emscripten's
- * <emscripten/websocket.h> (its -lwebsocket.js glue is not linked: it costs a malloc and a free per
- * received message and a tenth of the package). The core has validated everything before it calls
- * down; this file only moves bytes, reports events and keeps every call into JavaScript from throwing
- * (an exception there aborts the module). See docs/semantics.md section 3 for the traps handled here.
+ * web/library_ttsocket.js (Emscripten's -lwebsocket.js glue is not linked: it costs a malloc and a free
+ * per received message and a tenth of the package, and its event structs changed layout between
+ * Emscripten releases). The JavaScript half reports each event in this file's own event record; its
+ * offsets, the event kinds and every result code are defined once, in web/web_abi.h, for both. The core
+ * has validated everything before it calls down; this file only moves bytes, reports events and keeps
+ * every call into JavaScript from throwing (an exception there aborts the module). See
+ * docs/semantics.md section 3 for the traps handled here.
  *
  * Event mapping. The browser reports a failed connection as error, then close 1006; a clean close by
  * the server as close alone; and a TCP drop after open as close 1006 alone (no error). So: onerror only
@@ -12,21 +14,47 @@
  * a 1006 arrives before open), and tt__core_on_close otherwise, 1006 included. The core produces the
  * game's onError and onClose itself.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <emscripten/emscripten.h>
-#include <emscripten/websocket.h>
+#include <emscripten/heap.h>
+#include <unistd.h>
 
 #include "transport.h"
 #include "tt_internal.h"
+#include "web_abi.h"
+
+/*
+ * The record web/library_ttsocket.js fills before each call of on_ws_event; it is overwritten by the
+ * next event, so the handler copies what it needs first. Every field is 32 bits wide, so JavaScript
+ * writes each with one aligned store at the offset web_abi.h gives (checked below).
+ */
+typedef struct tt__web_event {
+    int32_t kind;        /* TT__WEB_EV_* (web_abi.h) */
+    const uint8_t *data; /* message: its bytes; close: the reason's UTF-8 bytes (valid during the call) */
+    uint32_t length;     /* their length in bytes */
+    int32_t text;        /* message: 1 = text, 0 = binary */
+    int32_t code;        /* close: the close code */
+    int32_t was_clean;   /* close: 1 when the closing handshake completed */
+} tt__web_event;
+
+/* The layout web_abi.h defines for both halves. */
+_Static_assert(sizeof(const uint8_t *) == 4, "the event record holds 32-bit pointers (wasm32)");
+_Static_assert(offsetof(tt__web_event, kind) == TT__WEB_EVENT_KIND, "web_abi.h: kind");
+_Static_assert(offsetof(tt__web_event, data) == TT__WEB_EVENT_DATA, "web_abi.h: data");
+_Static_assert(offsetof(tt__web_event, length) == TT__WEB_EVENT_LENGTH, "web_abi.h: length");
+_Static_assert(offsetof(tt__web_event, text) == TT__WEB_EVENT_TEXT, "web_abi.h: text");
+_Static_assert(offsetof(tt__web_event, code) == TT__WEB_EVENT_CODE, "web_abi.h: code");
+_Static_assert(offsetof(tt__web_event, was_clean) == TT__WEB_EVENT_WAS_CLEAN, "web_abi.h: was_clean");
+_Static_assert(sizeof(tt__web_event) == TT__WEB_EVENT_SIZE, "web_abi.h: size");
+
+typedef void (*tt__web_event_fn)(const tt__web_event *ev, void *user_data);
 
 /* web/library_ttsocket.js */
-extern int tt__web_new(const char *url, const char *protocols, void *user_data, em_websocket_open_callback_func on_open,
-                       em_websocket_message_callback_func on_message, em_websocket_error_callback_func on_error,
-                       em_websocket_close_callback_func on_close);
-extern int tt__web_close_reason_length(int ws);
+extern int tt__web_new(const char *url, const char *protocols, void *user_data, tt__web_event_fn on_event);
 extern int tt__web_socket_string(int ws, int which, char *buf, int cap);
 extern int tt__web_send(int ws, int text, const void *data, size_t length);
 extern double tt__web_buffered_amount(int ws);
@@ -37,19 +65,34 @@ extern void tt__web_timer_clear(int handle);
 extern int tt__web_random(uint8_t *buf, size_t n);
 extern void tt__web_keepalive(int hold);
 
-/* tt__web_new's results other than a socket id (web/library_ttsocket.js). */
-#define TT__WEB_NEW_THREW (-1)
-#define TT__WEB_NEW_NO_WEBSOCKET (-2)
-#define TT__WEB_NEW_NO_MEMORY (-3)
+/*
+ * A heap that cannot grow (a game linked without -sALLOW_MEMORY_GROWTH, Emscripten's default) aborts
+ * the whole program when malloc needs more memory than it has (ABORTING_MALLOC), instead of returning
+ * NULL. So a large block (a big received message) is asked for only when the heap can grow or the part
+ * sbrk has not handed out yet holds it with room to spare; otherwise the task fails (message too large)
+ * and the game lives on. Small blocks are left to malloc: the heap's free lists usually have them.
+ */
+#define TT__WEB_SMALL_BLOCK (64 * 1024)
+#define TT__WEB_HEAP_SLACK (256 * 1024)
 
-/* The allocator for web/library_ttsocket.js (event struct, receive buffer), exported so that the game's
- * EXPORTED_FUNCTIONS need not name _malloc and _free. */
-EMSCRIPTEN_KEEPALIVE void *tt__web_malloc(size_t n) { return malloc(n ? n : 1); }
+static int heap_has_room(size_t n) {
+    size_t size = emscripten_get_heap_size();
+    if (n <= TT__WEB_SMALL_BLOCK || emscripten_get_heap_max() > size) return 1;
+    uintptr_t top = (uintptr_t)sbrk(0);
+    return top <= size && size - top >= TT__WEB_HEAP_SLACK && n <= size - top - TT__WEB_HEAP_SLACK;
+}
+
+/* The allocator for web/library_ttsocket.js (event record, receive buffer), exported so that the game's
+ * EXPORTED_FUNCTIONS need not name _malloc and _free. NULL when the block does not fit. */
+EMSCRIPTEN_KEEPALIVE void *tt__web_malloc(size_t n) { return heap_has_room(n) ? malloc(n ? n : 1) : NULL; }
 EMSCRIPTEN_KEEPALIVE void tt__web_free(void *p) { free(p); }
+
+/* web/library_ttsocket.js calls this when an exception escaped a call into C (see tt__core_recover). */
+EMSCRIPTEN_KEEPALIVE void tt__web_recover(void) { tt__core_recover(); }
 
 struct tt__conn {
     uint32_t id;           /* the socketTaskId every up-call names */
-    int ws;                /* Emscripten WebSocket handle, > 0 */
+    int ws;                /* the socket id of web/library_ttsocket.js, > 0 */
     int error_seen;        /* the browser fired error: the close that follows is a failure */
     int opened;            /* the browser fired open */
     int grace_timer;       /* armed after error in case no close follows (0 = none) */
@@ -108,7 +151,7 @@ static uint64_t web_now_ms(void *ud) {
 
 static void web_random(void *ud, uint8_t *buf, size_t n) {
     (void)ud;
-    if (tt__web_random(buf, n) != 0) {
+    if (tt__web_random(buf, n) != TT__WEB_OK) {
         /* No crypto object: the web build needs randomness for nothing the peer can check (the browser
          * masks frames and makes the handshake nonce itself), so a weak fill is acceptable here. */
         for (size_t i = 0; i < n; i++) buf[i] = (uint8_t)(emscripten_random() * 256.0);
@@ -128,32 +171,15 @@ static char *read_socket_string(int ws, int which) {
     return s;
 }
 
-static EM_BOOL on_ws_open(int type, const EmscriptenWebSocketOpenEvent *ev, void *ud) {
-    (void)type; (void)ev;
-    tt__conn *c = ud;
+static void on_ws_open(tt__conn *c) {
     uint32_t id = c->id;
     c->opened = 1;
-    char *protocol = read_socket_string(c->ws, 0);
-    char *extensions = read_socket_string(c->ws, 1);
+    char *protocol = read_socket_string(c->ws, TT__WEB_STR_PROTOCOL);
+    char *extensions = read_socket_string(c->ws, TT__WEB_STR_EXTENSIONS);
     /* The conn may be aborted inside the up-call: nothing below touches it. */
     tt__core_on_open(id, protocol ? protocol : "", extensions ? extensions : "");
     tt__free(protocol);
     tt__free(extensions);
-    return EM_TRUE;
-}
-
-static EM_BOOL on_ws_message(int type, const EmscriptenWebSocketMessageEvent *ev, void *ud) {
-    (void)type;
-    tt__conn *c = ud;
-    uint32_t id = c->id;
-    /* Copy out of the shared event struct before anything else can overwrite it. For text, numBytes
-     * counts the NUL that library_websocket.js appends; the buffer is freed when we return. */
-    const uint8_t *data = ev->data;
-    size_t length = ev->numBytes;
-    tt_data_type kind = ev->isText ? TT_DATA_TEXT : TT_DATA_BINARY;
-    if (kind == TT_DATA_TEXT && length > 0) length--;
-    tt__core_on_message(id, kind, length ? data : (const uint8_t *)"", length);
-    return EM_TRUE;
 }
 
 /* Browsers fire close right after error, in the same task. Node 20's WebSocket (undici) fires only
@@ -168,38 +194,58 @@ static void on_error_grace(void *ud) {
     tt__core_on_fail(id, TT_ECONNECT, "");
 }
 
-static EM_BOOL on_ws_error(int type, const EmscriptenWebSocketErrorEvent *ev, void *ud) {
-    (void)type; (void)ev;
-    tt__conn *c = ud;
+static void on_ws_error(tt__conn *c) {
     /* Report from the close that follows, which also carries the final state. */
     c->error_seen = 1;
     if (c->grace_timer == 0) c->grace_timer = tt__web_timer_set(on_error_grace, TT__WEB_ERROR_GRACE_MS, c);
-    return EM_TRUE;
 }
 
-static EM_BOOL on_ws_close(int type, const EmscriptenWebSocketCloseEvent *ev, void *ud) {
-    (void)type;
-    tt__conn *c = ud;
+/* The reason of a close the WebSocket API reports is at most 123 bytes (the frame's limit). */
+#define TT__WEB_CLOSE_REASON_MAX 123
+/* Close codes: what the browser reports for a connection that ended without a closing handshake, and
+ * what WebSocket.close() accepts from script. */
+#define TT__WEB_CLOSE_ABNORMAL 1006
+#define TT__WEB_CLOSE_NORMAL 1000
+#define TT__WEB_CLOSE_APP_MIN 3000
+#define TT__WEB_CLOSE_APP_MAX 4999
+
+static void on_ws_close(tt__conn *c, const tt__web_event *ev) {
     uint32_t id = c->id;
     /* After open, a close 1006 without an error is a dropped connection: Chromium fires no error then. */
-    int failed = c->error_seen || (ev->code == 1006 && !c->opened);
+    int failed = c->error_seen || (ev->code == TT__WEB_CLOSE_ABNORMAL && !c->opened);
     int code = ev->code;
-    int was_clean = ev->wasClean ? 1 : 0;
-    /* The reason is at most 123 bytes; the struct holds 512. Its exact length comes from JavaScript,
-     * because a reason may contain U+0000. */
-    char reason[512];
-    size_t reason_length = (size_t)tt__web_close_reason_length(c->ws);
-    if (reason_length >= sizeof reason) {
-        reason_length = 0;
-        while (reason_length < sizeof reason - 1 && ev->reason[reason_length]) reason_length++;
-    }
-    memcpy(reason, ev->reason, reason_length);
+    int was_clean = ev->was_clean ? 1 : 0;
+    /* Copy the reason out of the event record: the up-call may cause the next event. */
+    char reason[TT__WEB_CLOSE_REASON_MAX + 1];
+    size_t reason_length = ev->length < sizeof reason ? ev->length : sizeof reason - 1;
+    if (reason_length) memcpy(reason, ev->data, reason_length);
     reason[reason_length] = '\0';
 
     conn_release(c, 0);
     if (failed) tt__core_on_fail(id, TT_ECONNECT, "");
     else tt__core_on_close(id, code, reason, reason_length, was_clean);
-    return EM_TRUE;
+}
+
+/* The one entry point for browser events (tt__web_new wires every WebSocket handler to it). */
+static void on_ws_event(const tt__web_event *ev, void *ud) {
+    tt__conn *c = ud;
+    switch (ev->kind) {
+    case TT__WEB_EV_OPEN: on_ws_open(c); break;
+    case TT__WEB_EV_MESSAGE: {
+        tt_data_type kind = ev->text ? TT_DATA_TEXT : TT_DATA_BINARY;
+        tt__core_on_message(c->id, kind, ev->length ? ev->data : (const uint8_t *)"", ev->length);
+        break;
+    }
+    case TT__WEB_EV_ERROR: on_ws_error(c); break;
+    case TT__WEB_EV_CLOSE: on_ws_close(c, ev); break;
+    case TT__WEB_EV_NO_MEMORY: {
+        uint32_t id = c->id;
+        conn_release(c, 1);
+        tt__core_on_fail(id, TT_ETOOBIG, "message does not fit in the wasm heap");
+        break;
+    }
+    default: break;
+    }
 }
 
 /* ---- Down-calls ---------------------------------------------------------------------------------- */
@@ -260,14 +306,14 @@ int tt__transport_open(const tt__open_params *params, tt__conn **conn) {
         tt__free(url);
         return rc;
     }
-    int ws = tt__web_new(url, protocols, c, on_ws_open, on_ws_message, on_ws_error, on_ws_close);
+    int ws = tt__web_new(url, protocols, c, on_ws_event);
     tt__free(url);
     tt__free(protocols);
     if (ws <= 0) {
         tt__free(c);
         /* The core fails the task with tt_strerror() of this code as the error detail. */
-        return ws == TT__WEB_NEW_THREW ? TT_EURL : ws == TT__WEB_NEW_NO_MEMORY ? TT_ENOMEM
-             : ws == TT__WEB_NEW_NO_WEBSOCKET ? TT_ENOWEBSOCKET : TT_ECONNECT;
+        return ws == TT__WEB_NEW_EURL ? TT_EURL : ws == TT__WEB_NEW_ENOMEM ? TT_ENOMEM
+             : ws == TT__WEB_NEW_ENOWS ? TT_ENOWEBSOCKET : TT_ECONNECT;
     }
     c->id = params->id;
     c->ws = ws;
@@ -280,16 +326,18 @@ int tt__transport_send(tt__conn *conn, tt_data_type type, const void *data, size
     /* One call into JS, which refuses a CONNECTING socket (send() would throw) and sends text with an
      * explicit length (so U+0000 survives). */
     static const uint8_t empty[1];
-    return tt__web_send(conn->ws, type == TT_DATA_TEXT, length ? data : empty, length) == 0 ? TT_OK : TT_EIO;
+    return tt__web_send(conn->ws, type == TT_DATA_TEXT, length ? data : empty, length) == TT__WEB_OK ? TT_OK : TT_EIO;
 }
 
 int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t reason_length) {
     /* WebSocket.close() accepts only 1000 and 3000-4999 (InvalidAccessError otherwise). tt's 1001
      * ("going to background") cannot be sent by script: the nearest thing is 1000 with the same reason. */
-    if (code != 1000 && (code < 3000 || code > 4999)) code = 1000;
+    if (code != TT__WEB_CLOSE_NORMAL && (code < TT__WEB_CLOSE_APP_MIN || code > TT__WEB_CLOSE_APP_MAX))
+        code = TT__WEB_CLOSE_NORMAL;
     if (reason == NULL) reason_length = 0;
-    if (reason_length > 123) reason_length = 123; /* validated by the core; SyntaxError otherwise */
-    return tt__web_close(conn->ws, code, reason ? reason : "", reason_length) == 0 ? TT_OK : TT_EIO;
+    /* Validated by the core; the browser throws SyntaxError for a longer one. */
+    if (reason_length > TT__WEB_CLOSE_REASON_MAX) reason_length = TT__WEB_CLOSE_REASON_MAX;
+    return tt__web_close(conn->ws, code, reason ? reason : "", reason_length) == TT__WEB_OK ? TT_OK : TT_EIO;
 }
 
 void tt__transport_abort(tt__conn *conn) {

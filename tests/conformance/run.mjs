@@ -19,7 +19,9 @@
 // server saw (gameProblems below); otherwise the case fails whatever the server's verdict.
 //
 // Builds under build/conformance/{native,web} (never touches build/native or build/web), writes
-// build/conformance/report.json and report.md, and exits 1 if any case fails.
+// build/conformance/report.json and report.md, and exits 1 if any case fails. With TT_EMSCRIPTEN=trixie the
+// web client is built with Debian 13's Emscripten (tests/web/toolchain.mjs) into build/conformance/web-trixie
+// and the reports get the same suffix (report-trixie.json/.md).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { CASES, TIME_SCALE, ROUND_TRIPS } from './cases.mjs';
 import { startFuzzingServer, FAILED, INFORMATIONAL } from './server.mjs';
 import { startStatic, pool, bounded, launchChromium } from '../parity/common.mjs';
+import { BUILD_SUFFIX, TOOLCHAIN, emTool } from '../web/toolchain.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -49,7 +52,7 @@ const nativeWorkers = Number(option('--native-workers', '4'));
 const parallel = flag('--parallel');
 
 const NATIVE_BUILD = path.join(OUT, 'native');
-const WEB_BUILD = path.join(OUT, 'web');
+const WEB_BUILD = path.join(OUT, `web${BUILD_SUFFIX}`);
 const ECHO_NATIVE = path.join(NATIVE_BUILD, 'echo_client');
 const env = { ...process.env, NODE_PATH: '/usr/share/nodejs' };
 const deadlineFor = (c) => (c.perf ? 70000 : 20000);
@@ -62,9 +65,9 @@ function sh(cmd, argv) {
   }
 }
 
-function build(dir, configure) {
-  if (!fs.existsSync(path.join(dir, 'CMakeCache.txt'))) sh(configure[0], configure.slice(1));
-  sh('cmake', ['--build', dir, '--target', 'echo_client', '-j4']);
+function build(dir, configure, tool = (cmd, argv) => [cmd, argv]) {
+  if (!fs.existsSync(path.join(dir, 'CMakeCache.txt'))) sh(...tool(configure[0], configure.slice(1)));
+  sh(...tool('cmake', ['--build', dir, '--target', 'echo_client', '-j4']));
 }
 
 // "summary case=1 open=1 ... reason=<r> detail=<d>" -> object (values unescaped).
@@ -250,7 +253,7 @@ async function main() {
       catch (e) { doNative = false; problems.push(`native build: ${e.message}`); }
     }
     if (doWeb) {
-      try { build(WEB_BUILD, ['emcmake', 'cmake', '-S', 'tests/conformance', '-B', WEB_BUILD, '-DCMAKE_BUILD_TYPE=MinSizeRel']); }
+      try { build(WEB_BUILD, ['emcmake', 'cmake', '-S', 'tests/conformance', '-B', WEB_BUILD, '-DCMAKE_BUILD_TYPE=MinSizeRel'], emTool); }
       catch (e) { doWeb = false; problems.push(`web build: ${e.message}`); }
     }
   }
@@ -404,12 +407,25 @@ async function main() {
     for (const d of divergent) console.log(`  ${d.build} ${d.id}: ${d.divergence}`);
   }
 
+  // Another toolchain's web build must end every case as the default toolchain's did (report.json).
+  const base = BUILD_SUFFIX && doWeb && fs.existsSync(path.join(OUT, 'report.json')) &&
+    JSON.parse(fs.readFileSync(path.join(OUT, 'report.json'), 'utf8'));
+  if (base) {
+    const baseWeb = new Map(base.cases.map((r) => [r.id, r.web?.status]));
+    const diffs = rows.filter((r) => baseWeb.get(r.id) && r.web && baseWeb.get(r.id) !== r.web.status)
+      .map((r) => `${r.id}: web ${r.web.status} with Emscripten ${TOOLCHAIN}, ${baseWeb.get(r.id)} with host`);
+    console.log(`\nEmscripten ${TOOLCHAIN} vs host (build/conformance/report.json): ` +
+      (diffs.length ? `${diffs.length} case(s) differ` : 'every case ends the same'));
+    problems.push(...diffs);
+  }
+
   fs.mkdirSync(OUT, { recursive: true });
-  fs.writeFileSync(path.join(OUT, 'report.json'), JSON.stringify({ chromium: browser?.version || ref?.chromium, timeScale: TIME_SCALE,
+  fs.writeFileSync(path.join(OUT, `report${BUILD_SUFFIX}.json`), JSON.stringify({ chromium: browser?.version || ref?.chromium, timeScale: TIME_SCALE,
     roundTrips: ROUND_TRIPS, counts, durationMs: total, timing, problems, cases: rows }, null, 1) + '\n');
-  fs.writeFileSync(path.join(OUT, 'report.md'), markdown(rows, counts, total, aligned, doNative, doWeb, ref));
+  fs.writeFileSync(path.join(OUT, `report${BUILD_SUFFIX}.md`), markdown(rows, counts, total, aligned, doNative, doWeb, ref));
   if (problems.length) console.log(`\n${problems.join('\n')}`);
-  console.log(`\nreport: ${path.relative(ROOT, path.join(OUT, 'report.md'))}, ${path.relative(ROOT, path.join(OUT, 'report.json'))}`);
+  console.log(`\nreport: ${path.relative(ROOT, path.join(OUT, `report${BUILD_SUFFIX}.md`))}, ` +
+    `${path.relative(ROOT, path.join(OUT, `report${BUILD_SUFFIX}.json`))}`);
   const failed = (doNative && counts.native.FAIL) || (doWeb && counts.web.FAIL) || problems.length;
   process.exitCode = failed ? 1 : 0;
 }

@@ -19,7 +19,10 @@
 // remembered per (Chromium version, committed reference) in build/parity/drift-checked.json.
 // Builds what it needs under build/parity/ (its own CMake build dirs, so it never disturbs build/native or
 // build/web), writes every trace to build/parity/traces/ and a summary to build/parity/results.json, and exits
-// non-zero on any difference that exceptions.json does not explain.
+// non-zero on any difference that exceptions.json does not explain. With TT_EMSCRIPTEN=trixie the web driver
+// is built with Debian 13's Emscripten (tests/web/toolchain.mjs) into build/parity/web-trixie, and traces and
+// results get the same suffix (traces-trixie/, results-trixie.json); when the default toolchain's
+// results.json is there, every scenario must also end with the same status as it did there.
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -27,6 +30,7 @@ import path from 'node:path';
 import { SCENARIOS, driverArgs, DEFAULT_DEADLINE_MS } from './scenarios.mjs';
 import { HERE, ROOT, OUT, startEdgeServer, startStatic, launchChromium, pool, bounded, isTtOnly, summarize, diffLines }
   from './common.mjs';
+import { BUILD_SUFFIX, TOOLCHAIN, emTool } from '../web/toolchain.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -42,7 +46,7 @@ const nativeWorkers = 8;
 const verbose = flag('--verbose');
 
 const NATIVE_BUILD = path.join(OUT, 'native');
-const WEB_BUILD = path.join(OUT, 'web');
+const WEB_BUILD = path.join(OUT, `web${BUILD_SUFFIX}`);
 const NATIVE_DRIVER = path.join(NATIVE_BUILD, 'driver_native');
 const PAGE_BUILD = path.join(WEB_BUILD, 'page');
 const env = { ...process.env, NODE_PATH: '/usr/share/nodejs' };
@@ -66,9 +70,9 @@ function buildNative() {
 
 function buildWeb() {
   if (!fs.existsSync(path.join(WEB_BUILD, 'CMakeCache.txt'))) {
-    sh('emcmake', ['cmake', '-S', 'tests/parity', '-B', WEB_BUILD, '-DCMAKE_BUILD_TYPE=MinSizeRel']);
+    sh(...emTool('emcmake', ['cmake', '-S', 'tests/parity', '-B', WEB_BUILD, '-DCMAKE_BUILD_TYPE=MinSizeRel']));
   }
-  sh('cmake', ['--build', WEB_BUILD, '--target', 'parity_driver', '-j8']);
+  sh(...emTool('cmake', ['--build', WEB_BUILD, '--target', 'parity_driver', '-j8']));
 }
 
 function runNative(argv, deadline) {
@@ -197,7 +201,7 @@ async function main() {
   }
 
   // ---- Compare ------------------------------------------------------------------------------------------
-  const traceDir = path.join(OUT, 'traces');
+  const traceDir = path.join(OUT, `traces${BUILD_SUFFIX}`);
   fs.rmSync(traceDir, { recursive: true, force: true });
   fs.mkdirSync(traceDir, { recursive: true });
   const rows = [];
@@ -320,8 +324,20 @@ async function main() {
     console.log(`${cut(r.scenario, 36)} ${cut(r.native, 34)} ${cut(r.chromium, 34)} ${tag}`);
   }
   const report = problems.join('\n\n');
-  fs.writeFileSync(path.join(OUT, 'differences.txt'), report + '\n');
-  fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ chromium: browser?.version, counts, buildErrors,
+  // Another toolchain's web build must end every scenario as the default toolchain's did.
+  const toolchainDiffs = [];
+  const base = BUILD_SUFFIX && loadJson(path.join(OUT, 'results.json'), null);
+  if (base) {
+    const baseStatus = new Map(base.rows.map((r) => [r.scenario, r.status]));
+    for (const r of rows) {
+      const b = baseStatus.get(r.scenario);
+      if (b !== undefined && b !== r.status) toolchainDiffs.push(`${r.scenario}: ${r.status} with ${TOOLCHAIN}, ${b} with host`);
+    }
+    console.log(`\nEmscripten ${TOOLCHAIN} vs host (build/parity/results.json): ` +
+      (toolchainDiffs.length ? `${toolchainDiffs.length} scenario(s) differ:\n  ${toolchainDiffs.join('\n  ')}` : 'every scenario ends the same'));
+  }
+  fs.writeFileSync(path.join(OUT, `differences${BUILD_SUFFIX}.txt`), report + '\n');
+  fs.writeFileSync(path.join(OUT, `results${BUILD_SUFFIX}.json`), JSON.stringify({ toolchain: TOOLCHAIN, chromium: browser?.version, counts, buildErrors,
     rows: rows.map(({ notes, ...r }) => ({ ...r, notes: notes.join('\n') })) }, null, 1) + '\n');
   if (report) console.log(`\n${report}`);
   if (Object.keys(live).length) {
@@ -338,7 +354,7 @@ async function main() {
   console.log(`\n${scenarios.length} scenarios: ${counts.same} same, ${counts.exception} exception, ${counts.skipped} skipped, ` +
     `${counts.different} different (${counts.wireOnly} of them only in what the server received); native ${nativeOk ? 'ran' : 'NOT RUN'}, web ${webOk ? 'ran' : 'NOT RUN'}; ` +
     `build ${secs(builtAt - started)} s, run ${secs(Date.now() - builtAt)} s. Traces in ${path.relative(ROOT, traceDir)}/`);
-  const failed = counts.different > 0 || drift.length > 0 || buildErrors.length > 0 || configErrors.length > 0 || (!nativeOk && !flag('--skip-native')) ||
+  const failed = counts.different > 0 || drift.length > 0 || toolchainDiffs.length > 0 || buildErrors.length > 0 || configErrors.length > 0 || (!nativeOk && !flag('--skip-native')) ||
     (!webOk && !flag('--skip-web'));
   process.exit(failed ? 1 : 0);
 }

@@ -254,6 +254,13 @@ add(U, 'utf8-noncharacter', 'U+FFFF and U+10FFFF (valid noncharacters)',
   { server: [{ send: 'text', data: { hex: 'efbfbff48fbfbf' } }, done], client: { printText: true } });
 add(U, 'utf8-bom', 'a leading byte-order mark (EF BB BF) must be kept',
   { server: [{ send: 'text', data: { hex: 'efbbbf78' } }, done] });
+add(U, 'utf8-bom-send', 'a text message the client sends with a leading U+FEFF reaches the server with it',
+  { echo: true, client: { printText: true, actions: [{ send: 'text', data: '\uFEFFhi' }, { wait: 'message' },
+    { close: { code: 1000, reason: 'bye' } }] } });
+add(U, 'utf8-bom-close-reason-server', 'a close reason from the server with a leading U+FEFF keeps it',
+  { server: [{ close: { code: 4000, reason: '\uFEFFbye' } }] });
+add(U, 'utf8-bom-close-reason-client', 'a close reason the client sends with a leading U+FEFF keeps it',
+  { client: { actions: [{ close: { code: 4000, reason: '\uFEFFbye' } }] } });
 add(U, 'utf8-nul', 'text containing U+0000', { server: [{ send: 'text', data: { hex: '610062000063' } }, done] });
 add(U, 'utf8-binary-not-checked', 'a binary message with FF FE is not UTF-8 checked',
   { server: [{ send: 'binary', data: { hex: 'fffe' } }, done] });

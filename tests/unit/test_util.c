@@ -86,8 +86,11 @@ static void test_strerror_table(void **state) {
     assert_string_equal(tt_strerror(TT_ENOMEM), "out of memory");
     assert_string_equal(tt_strerror(TT_EINSECURE), "wss:// is required outside development mode");
     assert_string_equal(tt_strerror(12345), "unknown error");
-    for (int code = -1; code >= TT__ERRNO_LAST; code--)
-        assert_string_not_equal(tt_strerror(code), "unknown error");
+    /* Every code of the table, whatever its value (the table need not be dense). */
+#define CHECK_CODE(name, value, text) assert_string_equal(tt_strerror(value), text);
+    TT_ERRNO_MAP(CHECK_CODE)
+#undef CHECK_CODE
+    assert_string_equal(tt_strerror(TT__ERRNO_LAST - 1), "unknown error");
     assert_string_equal(tt_version(), "0.1.0");
 }
 

@@ -16,11 +16,12 @@ import { build as viteBuild } from 'vite';
 import webpack from 'webpack';
 import { startPeer } from './peer.mjs';
 import { launchChromium } from './chromium.mjs';
+import { WEB_BUILD_DIR } from './toolchain.mjs';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
-const pkgDir = path.join(root, 'build/web/web/package');
+const pkgDir = path.join(WEB_BUILD_DIR, 'web/package');
 const tsc = path.join(root, 'tests/node_modules/.bin/tsc');
 const header = fs.readFileSync(path.join(root, 'include/ttsocket.h'), 'utf8');
 const version = ['MAJOR', 'MINOR', 'PATCH'].map((p) => new RegExp(`#define TT_VERSION_${p} (\\d+)`).exec(header)[1]).join('.');

@@ -3,14 +3,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startPeer } from './peer.mjs';
 import { launchChromium } from './chromium.mjs';
+import { WEB_BUILD_DIR } from './toolchain.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let peer, browser;
 before(async () => {
-  peer = await startPeer({ staticRoots: { '/': path.join(root, 'build/web/web/demo') } });
+  peer = await startPeer({ staticRoots: { '/': path.join(WEB_BUILD_DIR, 'web/demo') } });
   browser = await launchChromium();
 });
 after(async () => {

@@ -274,12 +274,14 @@ static void scenario_open(task_ctx *c) {
         close_task(c, 3000, "\xff"); /* not UTF-8 */
         /* The module is still alive and the task still OPEN: an echo proves it, then a valid close. */
         send_data(c, TT_DATA_TEXT, "still-open", 10);
-    } else if (!strcmp(scenario, "send_before_open")) {
+    } else if (!strcmp(scenario, "send_before_open") || !strcmp(scenario, "poll_block")) {
         close_task(c, 0, NULL); /* all defaults: 1000, "" */
     } else if (!strcmp(scenario, "send_after_close")) {
         close_task(c, 1000, "bye");
         send_data(c, TT_DATA_BINARY, "late", 4);
         printf("T%u buffered=%zu\n", (unsigned)c->task.id, tt_socket_task_buffered_amount(c->task));
+    } else if (!strcmp(scenario, "big") && c->index == 1) {
+        send_data(c, TT_DATA_TEXT, "hello", 5);
     } else if (!strcmp(scenario, "many")) {
         char msg[32];
         int n = snprintf(msg, sizeof msg, "hello %u", (unsigned)c->task.id);
@@ -297,7 +299,7 @@ static void scenario_message(task_ctx *c, const tt_message_event *m) {
         printf("T%u nul-text-equal=%d\n", (unsigned)c->task.id,
                m->length == NUL_TEXT_LEN && memcmp(m->data, nul_text, NUL_TEXT_LEN) == 0);
         close_task(c, 1000, "");
-    } else if (!strcmp(scenario, "close_invalid") || !strcmp(scenario, "many")) {
+    } else if (!strcmp(scenario, "close_invalid") || !strcmp(scenario, "many") || !strcmp(scenario, "big")) {
         close_task(c, 1000, "ok");
     }
 }
@@ -339,6 +341,18 @@ int main(int argc, char **argv) {
     } else if (!strcmp(scenario, "close_connecting")) {
         task_ctx *c = connect_task(url, NULL, 0);
         close_task(c, 1000, "never-open");
+    } else if (!strcmp(scenario, "poll_block")) {
+        /* A native wait loop in the page: the first endless poll delivers the pending connect results,
+         * the second has nothing to deliver while the task is CONNECTING and must not wait or spin. */
+        connect_task(url, NULL, 0);
+        for (int i = 0; i < 2; i++) {
+            int rc = tt_runtime_poll(-1);
+            printf("poll(-1) = %d%s%s\n", rc, rc < 0 ? " " : "", rc < 0 ? tt_strerror(rc) : "");
+        }
+    } else if (!strcmp(scenario, "big")) {
+        /* big <url sending a big message> <echo url>: the second task must be unaffected */
+        connect_task(url, NULL, 0);
+        connect_task(argv[3], NULL, 0);
     } else if (!strcmp(scenario, "many")) {
         int n = atoi(argv[3]);
         for (int i = 0; i < n; i++) connect_task(url, NULL, 0);

@@ -1,4 +1,4 @@
-// The installed web preset (cmake --install build/web --prefix P): libttsocket.a (wasm), ttsocket.h,
+// The installed web preset (cmake --install build/web --prefix P; build/web-trixie with TT_EMSCRIPTEN=trixie): libttsocket.a (wasm), ttsocket.h,
 // ttsocket.pc whose Libs carry -lwebsocket.js and the installed --js-library, the CMake package, and the
 // npm package files. A user program is linked both ways and does one echo under Node.
 import { test, before, after } from 'node:test';
@@ -10,17 +10,20 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startPeer } from './peer.mjs';
+import { WEB_BUILD_DIR, BUILD_SUFFIX, emTool } from './toolchain.mjs';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
 const env = { ...process.env, NODE_PATH: '/usr/share/nodejs' };
 let prefix, work, peer;
 
 before(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'ttsocket-install-'));
+  // Inside the source tree when another toolchain's root must see it (tests/web/toolchain.mjs).
+  const tmp = BUILD_SUFFIX ? path.join(WEB_BUILD_DIR, 'tmp') : os.tmpdir();
+  fs.mkdirSync(tmp, { recursive: true });
+  work = fs.mkdtempSync(path.join(tmp, 'ttsocket-install-'));
   prefix = path.join(work, 'prefix');
-  await run('cmake', ['--install', path.join(root, 'build/web'), '--prefix', prefix], { env });
+  await run(...emTool('cmake', ['--install', WEB_BUILD_DIR, '--prefix', prefix]), { env });
   peer = await startPeer();
 });
 after(async () => {
@@ -50,24 +53,24 @@ test('installed web package', async (t) => {
 
   await t.test('pkg-config Libs carry the installed js-library; a program links and echoes', async () => {
     const pc = ['--define-prefix', '--with-path', path.join(prefix, 'lib/pkgconfig')];
-    const { stdout: libs } = await run('pkg-config', [...pc, '--libs', 'ttsocket'], { env });
-    const { stdout: cflags } = await run('pkg-config', [...pc, '--cflags', 'ttsocket'], { env });
+    const { stdout: libs } = await run(...emTool('pkg-config', [...pc, '--libs', 'ttsocket']), { env });
+    const { stdout: cflags } = await run(...emTool('pkg-config', [...pc, '--cflags', 'ttsocket']), { env });
     // library_ttsocket.js owns the sockets; Emscripten's websocket.js glue is not linked.
     assert.doesNotMatch(libs, /-lwebsocket\.js/);
     const jsLib = /--js-library\s+(\S+)/.exec(libs)?.[1];
     assert.ok(jsLib && fs.existsSync(jsLib), `js-library path ${jsLib}`);
     const out = path.join(work, 'pc_consumer.cjs');
-    await run('emcc', [path.join(here, 'consumer/main.c'), ...cflags.trim().split(/\s+/), ...libs.trim().split(/\s+/),
-      '-sENVIRONMENT=node', '-sEXIT_RUNTIME=1', '-sSINGLE_FILE=1', '-o', out], { env });
+    await run(...emTool('emcc', [path.join(here, 'consumer/main.c'), ...cflags.trim().split(/\s+/),
+      ...libs.trim().split(/\s+/), '-sENVIRONMENT=node', '-sEXIT_RUNTIME=1', '-sSINGLE_FILE=1', '-o', out]), { env });
     await echoes(out);
   });
 
   await t.test('CMake package: find_package(ttsocket) + ttsocket::ttsocket links and echoes', async () => {
     const b = path.join(work, 'cmake_consumer');
-    await run('cmake', ['-S', path.join(here, 'consumer'), '-B', b,
+    await run(...emTool('cmake', ['-S', path.join(here, 'consumer'), '-B', b,
       '-DCMAKE_TOOLCHAIN_FILE=/usr/share/emscripten/cmake/Modules/Platform/Emscripten.cmake',
-      `-DCMAKE_PREFIX_PATH=${prefix}`, `-DCMAKE_FIND_ROOT_PATH=${prefix}`, '-DCMAKE_BUILD_TYPE=MinSizeRel'], { env });
-    await run('cmake', ['--build', b], { env });
+      `-DCMAKE_PREFIX_PATH=${prefix}`, `-DCMAKE_FIND_ROOT_PATH=${prefix}`, '-DCMAKE_BUILD_TYPE=MinSizeRel']), { env });
+    await run(...emTool('cmake', ['--build', b]), { env });
     await echoes(path.join(b, 'consumer.cjs'));
   });
 });

@@ -11,9 +11,10 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPeer } from './peer.mjs';
+import { WEB_BUILD_DIR } from './toolchain.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const buildDir = process.env.TT_WEB_BUILD || path.join(root, 'build/web/web/tests');
+const buildDir = process.env.TT_WEB_BUILD || path.join(WEB_BUILD_DIR, 'web/tests');
 const program = path.join(buildDir, 'lifetime_node.cjs');
 const RUNS = 20;
 

@@ -1,88 +1,64 @@
-// The ES-module package (build/web/web/package) imported by a page without a bundler (an import map), in
-// headless Chromium: connectSocket with refused options returns a task object, as tt does, whose
-// listeners can be attached and whose calls fail cleanly; no event ever reaches it, while a good task
-// made after it runs its whole echo-and-close session.
+// The npm package (build/web/web/package) in Chromium, driven from tests/web/package-page: text with a
+// leading U+FEFF as the browser's own WebSocket has it, listeners that throw, and an out-of-memory send.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPeer } from './peer.mjs';
 import { launchChromium } from './chromium.mjs';
+import { WEB_BUILD_DIR } from './toolchain.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const pkg = process.env.TT_WEB_PACKAGE || path.join(root, 'build/web/web/package');
-
-const PAGE = `<!doctype html>
-<meta charset="utf-8">
-<script type="importmap">{ "imports": { "ttsocket-web": "./ttsocket-web/index.js" } }</script>
-<script>window.addEventListener('error', (e) => { window.__failed = String(e.message); });</script>
-<script type="module">
-import createTTSocket from 'ttsocket-web';
-const events = [];
-const log = (s) => events.push(s);
-const tt = await createTTSocket();
-tt.configure({ socketDomains: ['game.example.com'] });
-// Refused: not a legal domain. The README's pattern (listeners right after the call) must not throw.
-const bad = tt.connectSocket({
-  url: 'wss://elsewhere.example/ws',
-  success: (r) => log('bad success ' + r.errMsg),
-  fail: (r) => log('bad fail ' + r.errMsg + ' ' + r.socketTaskId),
-  complete: (r) => log('bad complete ' + r.errMsg),
-});
-bad.onOpen(() => log('bad open'));
-bad.onMessage(() => log('bad message'));
-bad.onError((e) => log('bad error ' + e.errMsg));
-bad.onClose((e) => log('bad close ' + e.code));
-log('bad id=' + bad.socketTaskId + ' readyState=' + bad.readyState + ' buffered=' + bad.bufferedAmount);
-bad.send({ data: 'x', success: () => log('bad send ok'), fail: (r) => log('bad send ' + r.errMsg) });
-bad.close({ success: () => log('bad close ok'), fail: (r) => log('bad close-call ' + r.errMsg) });
-// A good task after it: the session must run to its end, with nothing for the refused one in between.
-tt.configure({ skipDomainCheck: true });
-const good = tt.connectSocket({ url: new URLSearchParams(location.search).get('ws'),
-  success: (r) => log('good success ' + r.errMsg + ' ' + r.socketTaskId) });
-good.onOpen(() => good.send({ data: 'hi' }));
-good.onMessage(({ data }) => { log('good message ' + data); good.close({ code: 4001, reason: 'end' }); });
-good.onClose((e) => {
-  log('good close ' + e.code + ' ' + e.reason);
-  // One more turn of the event loop: anything still queued for the refused task would show up.
-  setTimeout(() => { window.__events = events; }, 50);
-});
-</script>`;
-
-let peer, browser, dir;
+const here = path.dirname(fileURLToPath(import.meta.url));
+let peer, browser, page;
+const pageErrors = [];
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ttsocket-package-'));
-  fs.symlinkSync(pkg, path.join(dir, 'ttsocket-web'));
-  fs.writeFileSync(path.join(dir, 'index.html'), PAGE);
-  peer = await startPeer({ staticRoots: { '/': dir } });
+  peer = await startPeer({ staticRoots: { '/pkg/': path.join(WEB_BUILD_DIR, 'web/package'),
+    '/': path.join(here, 'package-page') } });
   browser = await launchChromium();
+  page = await browser.context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await page.goto(`${peer.httpUrl}/index.html`);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
 });
 after(async () => {
   await browser?.close();
   await peer?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('package: connectSocket with refused options returns a task whose calls fail cleanly', async () => {
-  const page = await browser.context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${peer.httpUrl}/index.html?ws=${encodeURIComponent(peer.url + '/echo')}`);
-  await page.waitForFunction(() => Array.isArray(window.__events) || window.__failed, null, { timeout: 30000 });
-  const events = await page.evaluate(() => window.__events);
-  assert.deepEqual(errors, []);
-  assert.equal(await page.evaluate(() => window.__failed), undefined);
-  assert.deepEqual(events, [
-    'bad id=0 readyState=3 buffered=0',
-    'bad fail connectSocket:fail url not in domain list undefined',
-    'bad complete connectSocket:fail url not in domain list',
-    'bad send sendSocketMessage:fail invalid socketTaskId',
-    'bad close-call closeSocket:fail invalid socketTaskId',
-    'good success connectSocket:ok 1',
-    'good message hi',
-    'good close 4001 end',
-  ]);
-  await page.close();
+test('a leading U+FEFF in a sent text message and in the client close reason is kept, as by WebSocket', async () => {
+  const r = await page.evaluate((u) => window.checks.bomEcho(u), `${peer.url}/echo?tag=bom`);
+  assert.deepEqual(r.pkg, ['message "\uFEFFhi"', 'close 4000 "\uFEFFbye" true']);
+  assert.deepEqual(r.pkg, r.ref);
+  assert.deepEqual(peer.log.bom, { code: 4000, reason: '\uFEFFbye' });
+});
+
+test('a leading U+FEFF in the server close reason is kept, as by WebSocket', async () => {
+  const r = await page.evaluate((u) => window.checks.bomServerClose(u),
+    `${peer.url}/close?code=4000&reason=${encodeURIComponent('\uFEFFbye')}`);
+  assert.deepEqual(r.pkg, ['close 4000 "\uFEFFbye" true']);
+  assert.deepEqual(r.pkg, r.ref);
+});
+
+test('listeners that throw are reported and every later callback is still delivered in order', async () => {
+  const r = await page.evaluate((u) => window.checks.throwing(u), `${peer.url}/echo`);
+  assert.deepEqual(r.first, ['connect:connectSocket:ok', 'connect:complete', 'open', 'send:success', 'send:complete',
+    'message "x"', 'close 1000 "done" true']);
+  assert.deepEqual(r.thrown, ['in connect success', 'in onOpen', 'in second onOpen', 'in success', 'in onMessage']);
+  assert.deepEqual(r.second, ['connect:connectSocket:ok', 'connect:complete', 'open', 'message "y"',
+    'close 1000 "done" true']);
+});
+
+test('a send whose data cannot be allocated fails with "out of memory"; the next send works', async () => {
+  pageErrors.length = 0;
+  const r = await page.evaluate((u) => window.checks.oomSend(u), `${peer.url}/echo`);
+  assert.deepEqual(r, ['connect:connectSocket:ok', 'connect:complete', 'open', 'heap[0..16] unchanged: true',
+    'send:fail sendSocketMessage:fail out of memory', 'send:complete', 'send:sendSocketMessage:ok',
+    'message "kept"', 'close 1000 "done" true']);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('connectSocket and configure whose arguments cannot be allocated report out of memory', async () => {
+  const r = await page.evaluate((u) => window.checks.oomConnect(u), `${peer.url}/echo`);
+  assert.equal(r.rc, -2, 'configure: TT_ENOMEM');
+  assert.deepEqual(r.log, ['returned a task', 'connect:fail connectSocket:fail out of memory', 'connect:complete']);
 });

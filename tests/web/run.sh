@@ -6,24 +6,35 @@
 #   browser.test.mjs  the same scenarios and exact traces in headless Debian Chromium (playwright-core)
 #   bundle.test.mjs   npm pack; the tarball in fresh Vite 7 and webpack 5 apps run in Chromium; tsc
 #                     checks a TypeScript example against the shipped .d.ts
-#   package.test.mjs  the package imported by a page through an import map: a refused connectSocket
+#   package_refused.test.mjs  the package through an import map: connectSocket with refused options
+#   package.test.mjs  the npm package in Chromium: U+FEFF as
+#                     WebSocket has it, throwing listeners, out of memory
 #   demo.test.mjs     the demo mini-game page in Chromium
 #   install.test.mjs  cmake --install of the web preset; pkg-config and find_package consumers
 # Usage: tests/web/run.sh [test files...]   (default: all of the above)
+# TT_EMSCRIPTEN=trixie builds with Debian 13's Emscripten (tests/web/trixie-emscripten.sh) into
+# build/web-trixie instead of build/web; the tests run on the host either way (tests/web/toolchain.mjs).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 export NODE_PATH=/usr/share/nodejs
 cd "$root"
 
-cmake --preset web >/dev/null
+preset=web
+wrap=()
+if [ "${TT_EMSCRIPTEN:-host}" = trixie ]; then
+  preset=web-trixie
+  wrap=("$here/trixie-emscripten.sh" run)
+  echo "web: built with $("$here/trixie-emscripten.sh" version)"
+fi
+"${wrap[@]}" cmake --preset "$preset" >/dev/null
 # Only the web targets: the library, the npm package, the demo and the test drivers.
-cmake --build --preset web -j"$(nproc)" --target ttsocket ttsocket_web_package ttsocket_demo \
-  tt_web_driver_node tt_web_driver_browser tt_web_lifetime_node
+"${wrap[@]}" cmake --build --preset "$preset" -j"$(nproc)" --target ttsocket ttsocket_web_package ttsocket_demo \
+  tt_web_driver_node tt_web_driver_node_fixed tt_web_driver_browser tt_web_driver_throwing tt_web_lifetime_node
 
 cd "$here"
 if [ $# -eq 0 ]; then
-  set -- node.test.mjs lifetime.test.mjs browser.test.mjs bundle.test.mjs package.test.mjs demo.test.mjs install.test.mjs
+  set -- node.test.mjs lifetime.test.mjs browser.test.mjs bundle.test.mjs package.test.mjs package_refused.test.mjs demo.test.mjs install.test.mjs
 fi
 # Test files run one at a time: the Chromium ones are heavy on a 2-core machine.
 exec node --test --test-concurrency=1 "$@"

@@ -185,6 +185,16 @@ export function scenarios(ctx) {
       ...OPEN(), ...CLOSE_CALL(), ...CLOSED(1000, '')],
   });
   list.push({
+    name: 'tt_runtime_poll(-1) cannot wait on the web: pending callbacks, then TT_EWOULDBLOCK at once',
+    args: ['poll_block', `${u}/echo`],
+    expect: ['T1 connect-returned rs=CONNECTING',
+      'T1 connect:success rs=CONNECTING errMsg=connectSocket:ok id=1',
+      'T1 connect:complete rs=CONNECTING errMsg=connectSocket:ok id=1',
+      'poll(-1) = 2',
+      "poll(-1) = -33 cannot wait here: return to the browser's event loop",
+      ...OPEN(), ...CLOSE_CALL(), ...CLOSED(1000, '')],
+  });
+  list.push({
     name: 'send after close(): fail, bufferedAmount unchanged (the refused send never reached the connection)',
     args: ['send_after_close', `${u}/echo`],
     expect: [...CONNECT(), ...OPEN(), 'T1 buffered=0', ...CLOSE_CALL(),

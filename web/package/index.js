@@ -8,9 +8,26 @@ export { createTTSocketModule };
 
 const READY_STATE = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
 
+// Text from the library: ignoreBOM keeps a leading U+FEFF, as a browser's WebSocket and the native build
+// do (the default TextDecoder, and Emscripten's UTF8ToString, drop it).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+// The game's listener runs as a browser runs an event listener: an exception it throws is reported
+// (reportError: the console and window's error event; console.error where there is none) and every
+// later callback is still delivered. Letting it unwind through the library would leave the library
+// inside a callback forever.
+function invoke(fn, res) {
+  if (typeof fn !== 'function') return;
+  try {
+    fn(res);
+  } catch (e) {
+    if (typeof reportError === 'function') reportError(e);
+    else console.error(e);
+  }
+}
+
 function callResult(cbs, kind, res) {
-  const fn = kind === 0 ? cbs.success : kind === 1 ? cbs.fail : cbs.complete;
-  if (typeof fn === 'function') fn(res);
+  invoke(kind === 0 ? cbs.success : kind === 1 ? cbs.fail : cbs.complete, res);
 }
 
 class SocketTask {
@@ -42,6 +59,10 @@ class SocketTask {
       return;
     }
     const p = m._malloc(bytes.length || 1);
+    if (!p) {
+      m._ttjs_send_no_memory(req);
+      return;
+    }
     m.HEAPU8.set(bytes, p);
     m._ttjs_send(this.socketTaskId, type, p, bytes.length, req);
     m._free(p);
@@ -51,6 +72,10 @@ class SocketTask {
     const m = this._rt._m;
     const req = this._rt._request(options);
     const reason = options.reason == null ? 0 : this._rt._str(String(options.reason));
+    if (reason === null) {
+      m._ttjs_close_no_memory(req);
+      return;
+    }
     m._ttjs_close(this.socketTaskId, options.code | 0, reason, req);
     if (reason) m._free(reason);
   }
@@ -70,7 +95,7 @@ class SocketTask {
     else if (i >= 0) l.splice(i, 1);
   }
   _emit(kind, res) {
-    for (const cb of this._listeners[kind].slice()) cb(res);
+    for (const cb of this._listeners[kind].slice()) invoke(cb, res);
   }
 }
 
@@ -93,13 +118,16 @@ export class TTSocketRuntime {
         const t = self._tasks.get(id);
         if (!t) return;
         const view = module.HEAPU8.subarray(ptr, ptr + len);
-        const data = type === 0 ? new TextDecoder().decode(view) : view.slice().buffer;
+        const data = type === 0 ? decoder.decode(view) : view.slice().buffer;
         t._emit('message', { data });
       },
       error(id, errMsg, detail) { self._tasks.get(id)?._emit('error', { errMsg, detail }); },
-      close(id, code, reason, wasClean) {
+      close(id, code, reasonPtr, wasClean) {
         const t = self._tasks.get(id);
         self._tasks.delete(id);
+        const heap = module.HEAPU8;
+        const end = heap.indexOf(0, reasonPtr);
+        const reason = decoder.decode(heap.subarray(reasonPtr, end < 0 ? reasonPtr : end));
         t?._emit('close', { code, reason, wasClean: !!wasClean });
       },
     };
@@ -113,6 +141,11 @@ export class TTSocketRuntime {
     const m = this._m;
     const domains = (config.socketDomains || []).map((d) => this._str(String(d)));
     const arr = this._ptrs(domains);
+    if (!arr || domains.includes(null)) {
+      // Out of memory: no array with a count makes the bridge return TT_ENOMEM.
+      this._freeAll([arr, ...domains]);
+      return m._ttjs_configure(0, 0, domains.length || 1, 0, 0, 0);
+    }
     const rc = m._ttjs_configure(config.skipDomainCheck ? 1 : 0, arr, domains.length,
       config.connectTimeout | 0, config.maxConnections | 0, Number(config.maxMessageSize) || 0);
     domains.forEach((p) => m._free(p));
@@ -133,8 +166,15 @@ export class TTSocketRuntime {
     const hdrs = [];
     for (const [k, v] of Object.entries(options.header || {})) hdrs.push(this._str(k), this._str(String(v)));
     const hdrArr = this._ptrs(hdrs);
+    const all = [url, protoArr, hdrArr, ...protos, ...hdrs];
+    if (all.some((p) => !p)) {
+      // Out of memory: without a URL the bridge reports connectSocket:fail out of memory.
+      this._freeAll(all);
+      m._ttjs_connect(0, 0, 0, 0, 0, 0, req);
+      return new SocketTask(this, 0);
+    }
     const id = m._ttjs_connect(url, protoArr, protos.length, hdrArr, hdrs.length / 2, options.timeout | 0, req);
-    [url, protoArr, hdrArr, ...protos, ...hdrs].forEach((p) => m._free(p));
+    this._freeAll(all);
     const task = new SocketTask(this, id);
     if (id) this._tasks.set(id, task);
     return task;
@@ -147,18 +187,25 @@ export class TTSocketRuntime {
     this._requests.set(req, { success: options.success, fail: options.fail, complete: options.complete });
     return req;
   }
+  // A NUL-terminated copy of s in the wasm heap, or null when out of memory.
   _str(s) {
     const m = this._m;
     const n = m.lengthBytesUTF8(s) + 1;
     const p = m._malloc(n);
+    if (!p) return null;
     m.stringToUTF8(s, p, n);
     return p;
   }
+  // An array of the pointers in list in the wasm heap, or null when out of memory.
   _ptrs(list) {
     const m = this._m;
     const p = m._malloc(4 * list.length || 4);
+    if (!p) return null;
     list.forEach((v, i) => { m.HEAPU32[(p >> 2) + i] = v; });
     return p;
+  }
+  _freeAll(list) {
+    for (const p of list) if (p) this._m._free(p);
   }
 }
 

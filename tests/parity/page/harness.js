@@ -57,7 +57,7 @@ function parseArgs(argv) {
       spec.actions.push({ kind: 'close', code: parseInt(v, 10), reason: i < 0 ? '' : v.slice(i + 1) });
     } else if ((v = val(a, '--send-text=')) !== null) spec.actions.push({ kind: 'send', text: v });
     else if ((v = val(a, '--send-text-hex=')) !== null) {
-      spec.actions.push({ kind: 'send', text: new TextDecoder().decode(hexBytes(v)) });
+      spec.actions.push({ kind: 'send', text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(hexBytes(v)) });
     } else if ((v = val(a, '--send-text-pattern-text=')) !== null) {
       spec.actions.push({ kind: 'send', text: new TextDecoder().decode(pattern(parseInt(v, 10), true)) });
     } else if ((v = val(a, '--send-text-pattern-period=')) !== null) {
@@ -84,7 +84,7 @@ function textLine(s) {
   if (bytes.length === 0) return ['text '];
   const lines = [];
   for (let off = 0; off < bytes.length; off += 400) {
-    lines.push('text ' + new TextDecoder().decode(bytes.subarray(off, off + 400)));
+    lines.push('text ' + new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(off, off + 400)));
   }
   return lines;
 }

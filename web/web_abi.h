@@ -1,0 +1,44 @@
+/*
+ * Every number that crosses between web/transport_web.c and its JavaScript half, web/library_ttsocket.js:
+ * the offsets and size of the event record, event kinds, result codes. This file is their one
+ * definition. The C side includes it (and checks with static assertions that its event record is laid
+ * out exactly so); CMake reads the same lines and writes the values into the JavaScript file where it
+ * names them as @TT__WEB_...@ (web/CMakeLists.txt stops the build when it names one this file does not
+ * define). Nothing depends on the struct layouts of one Emscripten release.
+ *
+ * Format, for CMake's sake: one "#define TT__WEB_NAME <integer>" per line, nothing else on the line.
+ */
+#ifndef TT_WEB_ABI_H
+#define TT_WEB_ABI_H
+
+/* The event record (struct tt__web_event in transport_web.c): six 32-bit fields. */
+#define TT__WEB_EVENT_KIND 0
+#define TT__WEB_EVENT_DATA 4
+#define TT__WEB_EVENT_LENGTH 8
+#define TT__WEB_EVENT_TEXT 12
+#define TT__WEB_EVENT_CODE 16
+#define TT__WEB_EVENT_WAS_CLEAN 20
+#define TT__WEB_EVENT_SIZE 24
+
+/* Event kinds (the record's kind field). */
+#define TT__WEB_EV_OPEN 1
+#define TT__WEB_EV_MESSAGE 2
+#define TT__WEB_EV_ERROR 3
+#define TT__WEB_EV_CLOSE 4
+/* A message arrived that could not be copied into the wasm heap (tt__web_malloc refused it). */
+#define TT__WEB_EV_NO_MEMORY 5
+
+/* Results of tt__web_new (a socket id is > 0). */
+#define TT__WEB_NEW_EURL -1
+#define TT__WEB_NEW_ENOWS -2
+#define TT__WEB_NEW_ENOMEM -3
+
+/* Results of tt__web_send, tt__web_close and tt__web_random. */
+#define TT__WEB_OK 0
+#define TT__WEB_FAIL -1
+
+/* Which string tt__web_socket_string reads. */
+#define TT__WEB_STR_PROTOCOL 0
+#define TT__WEB_STR_EXTENSIONS 1
+
+#endif
