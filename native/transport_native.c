@@ -621,7 +621,8 @@ static const char *error_prefix(int error) {
     switch (error) {
     case TT_EHANDSHAKE:
     case TT_EEXTENSION: return "handshake: ";
-    case TT_ENOMEM: return "";
+    case TT_ENOMEM:
+    case TT_ETOOBIG: return ""; /* the core's own sentence, the same on every build */
     default: return "protocol: ";
     }
 }

@@ -28,7 +28,6 @@
 #define TT__DEFAULT_MAX_MESSAGE ((size_t)64 * 1024 * 1024)
 /* The last socketTaskId: ids are 32-bit, start at 1 and are never reused, so this many tasks can exist. */
 #define TT__TASK_ID_MAX UINT32_MAX
-#define TT__DETAIL_TOO_BIG "message exceeds max_message_size" /* onError's detail for TT_ETOOBIG */
 
 /* ---- Types ------------------------------------------------------------------------------------- */
 
@@ -595,9 +594,7 @@ static tt__task *upcall_end(uint32_t id) {
 void tt__core_on_fail(uint32_t id, int error, const char *detail) {
     tt__task *t = upcall_end(id);
     if (t == NULL) return;
-    /* The size limit is the core's setting, so its failure reads the same on both builds, whichever side
-     * (the native engine from the frame header, the core for the web build) noticed it first. */
-    queue_failure(t, error, error == TT_ETOOBIG ? TT__DETAIL_TOO_BIG : detail);
+    queue_failure(t, error, detail);
 }
 
 void tt__core_on_close(uint32_t id, int code, const char *reason, size_t reason_length, int was_clean) {

@@ -24,6 +24,11 @@ void tt__free(void *ptr);
 char *tt__strndup(const char *s, size_t n);
 char *tt__strdup(const char *s);
 
+/* onError's detail when a message is larger than max_message_size: the core's setting, so the sentence is
+ * the same on every build, whichever side noticed it (the native engine from the frame header, the core
+ * for a message the browser delivered whole). */
+#define TT__DETAIL_TOO_BIG "message exceeds max_message_size"
+
 /* Make allocation number n (1-based, counted from this call) and every later one fail; 0 disables. */
 void tt__alloc_set_fail_after(unsigned long n);
 /* Allocations made since the counter was last reset, and the number of blocks currently live. */

@@ -637,7 +637,7 @@ static int ws_check_text(tt__ws *ws, const uint8_t *p, size_t n) {
 }
 
 static int ws_fail_too_big(tt__ws *ws) {
-    return ws_fail(ws, TT_ETOOBIG, "message: larger than the maximum message size", 1009);
+    return ws_fail(ws, TT_ETOOBIG, TT__DETAIL_TOO_BIG, 1009);
 }
 
 /* The most bytes a message may hold (SIZE_MAX - 1 without a limit, so that a count never wraps). */

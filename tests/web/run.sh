@@ -9,7 +9,6 @@
 #   package_refused.test.mjs  the package through an import map: connectSocket with refused options
 #   package.test.mjs  the npm package in Chromium: U+FEFF as
 #                     WebSocket has it, throwing listeners, out of memory
-#   demo.test.mjs     the demo mini-game page in Chromium
 #   install.test.mjs  cmake --install of the web preset; pkg-config and find_package consumers
 # Usage: tests/web/run.sh [test files...]   (default: all of the above)
 # TT_EMSCRIPTEN=trixie builds with Debian 13's Emscripten (tests/web/trixie-emscripten.sh) into
@@ -34,7 +33,7 @@ fi
 
 cd "$here"
 if [ $# -eq 0 ]; then
-  set -- node.test.mjs lifetime.test.mjs browser.test.mjs bundle.test.mjs package.test.mjs package_refused.test.mjs demo.test.mjs install.test.mjs
+  set -- node.test.mjs lifetime.test.mjs browser.test.mjs bundle.test.mjs package.test.mjs package_refused.test.mjs install.test.mjs
 fi
 # Test files run one at a time: the Chromium ones are heavy on a 2-core machine.
 exec node --test --test-concurrency=1 "$@"
