@@ -42,6 +42,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "deflate.h"
 #include "native.h"
 #include "transport.h"
 #include "tt_internal.h"
@@ -88,6 +89,7 @@ struct tt__conn {
     uint8_t tls_write_wants_read;
     uint8_t ep_waiting;        /* queued on ep, not its holder */
     uint8_t ep_wake;           /* ep was handed over: connect at the next pass */
+    uint8_t request_written;   /* the opening request's last byte is written (reported once) */
     uint16_t port;
     uint16_t peer_reason_len;
     uint16_t peer_code;        /* the peer's Close code, 0-65535 (1005 when it had none) */
@@ -496,6 +498,10 @@ static void conn_flush(tt__conn *c) {
         c->want_out = 0;
         update_interest(c, 0);
     }
+    if (!c->request_written) {
+        c->request_written = 1;
+        tt__core_on_phase(c->id, TT__PHASE_REQUEST_END);
+    }
     if (tt__ws_get_state(c->ws) == TT__WS_CLOSED) enter_linger(c);
     else arm_trim(c);
 }
@@ -675,8 +681,14 @@ static void ws_on_open(void *ud, const char *protocol, const char *extensions) {
     tt__conn *c = ud;
     if (c->dead) return;
     ep_release(c);  /* the opening handshake is over: the next connection to this endpoint may start */
+    tt__core_on_phase(c->id, TT__PHASE_RESPONSE_END);
     upcalls++;
     tt__core_on_open(c->id, protocol ? protocol : "", extensions ? extensions : "");
+}
+
+static void ws_on_response_head(void *ud, const char *head, size_t length) {
+    tt__conn *c = ud;
+    if (!c->dead) tt__core_on_response_head(c->id, head, length);
 }
 
 static void ws_on_message(void *ud, tt_data_type type, const uint8_t *data, size_t length) {
@@ -734,6 +746,7 @@ static void record_connect_error(tt__conn *c, const struct addrinfo *ai, int err
 
 static void start_ws(tt__conn *c) {
     c->phase = PH_WS;
+    tt__core_on_phase(c->id, TT__PHASE_REQUEST_START);
     /* Nothing below needs the name any more; an idle connection should not carry it. */
     tt__free(c->host);
     c->host = NULL;
@@ -743,13 +756,17 @@ static void start_ws(tt__conn *c) {
 
 static void tls_step(tt__conn *c) {
     int r = tt__tls_handshake(c->ssl, fmt_buf, sizeof fmt_buf);
-    if (r == TT__TLS_DONE) start_ws(c);
+    if (r == TT__TLS_DONE) {
+        tt__core_on_phase(c->id, TT__PHASE_TLS_END);
+        start_ws(c);
+    }
     else if (r == TT__TLS_WANT_READ) update_interest(c, EPOLLIN);
     else if (r == TT__TLS_WANT_WRITE) update_interest(c, EPOLLOUT);
     else conn_fail(c, TT_ETLS, fmt_buf);
 }
 
 static void on_connected(tt__conn *c) {
+    tt__core_on_phase(c->id, TT__PHASE_CONNECT_END);
     freeaddrinfo(c->addrs);
     c->addrs = c->next_addr = NULL;
     if (!c->secure) {
@@ -762,6 +779,7 @@ static void on_connected(tt__conn *c) {
         return;
     }
     c->phase = PH_TLS;
+    tt__core_on_phase(c->id, TT__PHASE_TLS_START);
     tls_step(c);
 }
 
@@ -786,6 +804,7 @@ static void try_connect(tt__conn *c) {
         c->fd = fd;
         c->events = 0;
         int r;
+        tt__core_on_phase(c->id, TT__PHASE_CONNECT_START);
         do r = connect(fd, ai->ai_addr, ai->ai_addrlen); while (r < 0 && errno == EINTR);
         if (r == 0) {
             on_connected(c);
@@ -831,6 +850,7 @@ static void connect_done(tt__conn *c) {
 static void on_resolved(void *user, int gai_error, struct addrinfo *result) {
     tt__conn *c = user;
     c->resolve = NULL;
+    tt__core_on_phase(c->id, TT__PHASE_LOOKUP_END);
     if (gai_error != 0 || result == NULL) {
         if (result) freeaddrinfo(result);
         snprintf(fmt_buf, sizeof fmt_buf, "resolve: %s: %s", c->host ? c->host : "",
@@ -935,6 +955,13 @@ static void raise_fd_limit(void) {
     }
 }
 
+uint32_t tt__transport_capabilities(void) {
+    uint32_t caps = TT_CAP_REQUEST_HEADERS | TT_CAP_CLOSE_1001 | TT_CAP_RESPONSE_HEADER | TT_CAP_PROFILE_NETWORK |
+                    TT_CAP_SEND_BUFFER_LIMIT | TT_CAP_WIRE_STATS | TT_CAP_ERROR_DETAIL | TT_CAP_CA_FILE;
+    if (tt__deflate_available()) caps |= TT_CAP_DEFLATE | TT_CAP_DEFLATE_OPTION;
+    return caps;
+}
+
 int tt__transport_init(void) {
     if (epfd >= 0) return 0;
     tt__native_install_hooks();
@@ -1006,7 +1033,9 @@ static int open_conn(const tt__open_params *params, tt__conn **conn) {
     o.callbacks.on_open = ws_on_open;
     o.callbacks.on_message = ws_on_message;
     o.callbacks.on_peer_close = ws_on_peer_close;
+    o.callbacks.on_response_head = ws_on_response_head;
     o.user_data = c;
+    o.stats = params->wire;
     c->ws = c->host ? tt__ws_new(&o) : NULL;
     if (c->ws == NULL) {
         tt__free(c->host);
@@ -1028,7 +1057,9 @@ static int open_conn(const tt__open_params *params, tt__conn **conn) {
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_protocol = IPPROTO_TCP;
     hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    tt__core_on_phase(c->id, TT__PHASE_LOOKUP_START);
     if (getaddrinfo(c->host, service, &hints, &numeric) == 0) {
+        tt__core_on_phase(c->id, TT__PHASE_LOOKUP_END); /* an IP literal: no lookup, as a cached one */
         c->addrs = c->next_addr = numeric;
         try_connect(c);  /* a failure here is parked until the next pass */
     } else {

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stats.h"
 #include "ttsocket.h"
 #include "url.h"
 
@@ -35,6 +36,8 @@ typedef struct tt__open_params {
     size_t header_count;
     const char *const *protocols;   /* validated, duplicate-free subprotocol tokens */
     size_t protocol_count;
+    tt__wire_stats *wire;           /* the task's wire counters: a transport that counts adds to them until
+                                       its final up-call or tt__transport_abort() (see stats.h) */
 } tt__open_params;
 
 /* Opaque per-connection state owned by the transport. */
@@ -85,6 +88,9 @@ size_t tt__transport_buffered_amount(const tt__conn *conn);
  */
 int tt__transport_poll(int timeout_ms);
 
+/* The TT_CAP_* bits of what this transport honours (see tt_runtime_capabilities()). */
+uint32_t tt__transport_capabilities(void);
+
 /* 1 if tt__transport_poll() can wait for I/O; 0 for the web build. */
 int tt__transport_can_block(void);
 
@@ -99,6 +105,19 @@ void tt__transport_schedule(int64_t delay_ms);
 
 /* The opening handshake succeeded. protocol and extensions are "" when none (never NULL). */
 void tt__core_on_open(uint32_t id, const char *protocol, const char *extensions);
+
+/*
+ * A moment of the opening (tt__phase) happened now. It only records the time, so unlike the other
+ * up-calls it may be made anywhere, also inside tt__transport_open(). A transport reports what it can
+ * observe; the rest stays TT_PROFILE_UNKNOWN.
+ */
+void tt__core_on_phase(uint32_t id, tt__phase phase);
+
+/*
+ * The 101 response head (status line and header fields, as received), just before tt__core_on_open.
+ * Borrowed for the call. A transport that cannot see it does not call it.
+ */
+void tt__core_on_response_head(uint32_t id, const char *head, size_t length);
 
 /* One whole message arrived. The data is borrowed for the duration of the call only. */
 void tt__core_on_message(uint32_t id, tt_data_type type, const void *data, size_t length);

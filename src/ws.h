@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stats.h"
 #include "ttsocket.h"
 #include "url.h"
 
@@ -37,6 +38,11 @@ typedef struct tt__ws_callbacks {
      * (tt__ws_state() == TT__WS_CLOSED) and the transport closes TCP and reports a clean close.
      */
     void (*on_peer_close)(void *ud, int code, const char *reason, size_t reason_length);
+    /*
+     * The accepted 101's head (status line and header fields, without the empty line), just before
+     * on_open; valid during the call. Optional.
+     */
+    void (*on_response_head)(void *ud, const char *head, size_t length);
 } tt__ws_callbacks;
 
 typedef struct tt__ws_options {
@@ -50,6 +56,8 @@ typedef struct tt__ws_options {
                                         without zlib (tt__deflate_available() == 0) */
     tt__ws_callbacks callbacks;
     void *user_data;
+    tt__wire_stats *stats;           /* counters the session adds to (bytes, frames, pings, compression);
+                                        NULL: the session keeps its own, unseen */
 } tt__ws_options;
 
 typedef enum tt__ws_state {

@@ -16,6 +16,7 @@ struct tt__conn {
     int opened;             /* auto mode has reported open */
     char protocol[64];      /* what auto mode will choose */
     int close_code;         /* auto mode: close requested */
+    tt__wire_stats *wire;   /* the task's wire counters, lent by the core */
     char close_reason[128];
     struct pending {
         tt_data_type type;
@@ -37,6 +38,7 @@ static struct {
     size_t log_len;
     unsigned long schedules;
     int64_t last_schedule;
+    uint32_t capabilities;
 } loop;
 
 static void logf_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -83,6 +85,7 @@ void tt_loop_reset(void) {
     loop.buffered = 0;
     loop.schedules = 0;
     loop.last_schedule = -1;
+    loop.capabilities = 0;
     tt_loop_clear_log();
 }
 
@@ -127,6 +130,7 @@ int tt__transport_open(const tt__open_params *p, tt__conn **out) {
     if (c == NULL) return TT_ENOMEM;
     c->id = p->id;
     c->live = 1;
+    c->wire = p->wire;
     if (p->protocol_count) snprintf(c->protocol, sizeof c->protocol, "%s", p->protocols[0]);
     loop.conns[loop.count++] = c;
     *out = c;
@@ -203,12 +207,26 @@ int tt__transport_poll(int timeout_ms) {
 
 int tt__transport_can_block(void) { return 1; }
 
+/* Tests set the bits the loopback claims (tt_loop_set_capabilities); it counts nothing on the wire itself. */
+uint32_t tt__transport_capabilities(void) { return loop.capabilities; }
+
 void tt__transport_schedule(int64_t delay_ms) {
     loop.schedules++;
     loop.last_schedule = delay_ms;
 }
 
 /* ---- Manual up-calls --------------------------------------------------------------------------- */
+
+void tt_loop_set_capabilities(uint32_t caps) { loop.capabilities = caps; }
+
+tt__wire_stats *tt_loop_wire(uint32_t id) {
+    tt__conn *c = conn_by_id(id);
+    return c ? c->wire : NULL;
+}
+
+void tt_loop_phase(uint32_t id, int phase) { tt__core_on_phase(id, (tt__phase)phase); }
+
+void tt_loop_response_head(uint32_t id, const char *head) { tt__core_on_response_head(id, head, strlen(head)); }
 
 void tt_loop_open(uint32_t id, const char *protocol, const char *extensions) {
     tt__core_on_open(id, protocol, extensions);
