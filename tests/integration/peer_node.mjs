@@ -23,6 +23,9 @@
 //   /badframe          send a frame with the reserved opcode 0x3
 //   /big?n=N           send one text message of N bytes
 //   /lastclose         send the close code the last /badutf8 client sent, as text
+//   /count             ping "p"; on the pong send "ready"; count every message that follows; on the text
+//                      "count?" answer "rx=R tx=T messages=M bytes=B": the bytes this socket read and wrote
+//                      so far (HTTP upgrade included) and the messages and payload bytes it received
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createHash } from 'node:crypto';
@@ -107,6 +110,21 @@ wss.on('connection', (ws, request) => {
       if (lastClose !== 'none') { ws.send(lastClose); break; }
       const timer = setTimeout(() => ws.send(lastClose), 3000);
       lastCloseWaiters.push(() => { clearTimeout(timer); ws.send(lastClose); });
+      break;
+    }
+    case '/count': {
+      let messages = 0;
+      let bytes = 0;
+      ws.on('pong', () => ws.send('ready'));
+      ws.on('message', (data) => {
+        messages++;
+        bytes += data.length;
+        if (data.toString() === 'count?') {
+          const s = ws._socket;
+          ws.send(`rx=${s.bytesRead} tx=${s.bytesWritten} messages=${messages} bytes=${bytes}`);
+        }
+      });
+      ws.ping('p');
       break;
     }
     case '/big':
