@@ -231,8 +231,8 @@ TT_EXTERN void tt_socket_task_close(tt_socket_task task, const tt_close_options 
  */
 typedef struct tt_open_profile {
     int64_t fetch_start;          /* tt_connect_socket() was called */
-    int64_t domain_lookup_start;  /* name resolution began; = fetch_start's moment when no lookup was needed
-                                     (an IP literal), as WeChat reports a cached lookup */
+    int64_t domain_lookup_start;  /* name resolution began; with no lookup to do (an IP literal) start and
+                                     end are one moment, as WeChat reports a cached lookup */
     int64_t domain_lookup_end;    /* name resolution ended */
     int64_t connect_start;        /* TCP connect() began */
     int64_t tcp_connect_end;      /* TCP connection established */
