@@ -356,7 +356,7 @@ typedef struct tt_task_stats {
     uint64_t compressed_wire_sent;       /*   and their size after compression; ratio = wire / payload */
     uint64_t compressed_payload_received;/* payload bytes of messages that arrived compressed, inflated */
     uint64_t compressed_wire_received;   /*   and their compressed size as received */
-    uint64_t peak_buffered_amount;       /* the highest bufferedAmount seen right after a send */
+    uint64_t peak_buffered_amount;       /* the highest bufferedAmount the connection reached */
     uint64_t open_ms;                    /* time open: from the open report to the end (or to now) */
     uint64_t tasks;                      /* tasks counted: 1 for a task; for the runtime, every task ever */
 } tt_task_stats;
@@ -387,7 +387,8 @@ typedef enum tt_capability {
     TT_CAP_DEFLATE = 1u << 4,           /* permessage-deflate is offered and used */
     TT_CAP_DEFLATE_OPTION = 1u << 5,    /* tt_runtime_config.disable_deflate is honoured */
     TT_CAP_SEND_BUFFER_LIMIT = 1u << 6, /* tt_runtime_config.max_buffered_amount is honoured */
-    TT_CAP_WIRE_STATS = 1u << 7,        /* wire bytes, frames, pings and compression are counted */
+    TT_CAP_WIRE_STATS = 1u << 7,        /* wire bytes, frames, pings, compression and the peak
+                                           bufferedAmount are counted */
     TT_CAP_ERROR_DETAIL = 1u << 8,      /* onError's detail names the cause of network failures */
     TT_CAP_CA_FILE = 1u << 9            /* tt_runtime_config.ca_file is honoured */
 } tt_capability;

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "deflate.h"
+#include "handshake.h"
 #include "native.h"
 #include "transport.h"
 #include "tt_internal.h"
@@ -688,7 +689,14 @@ static void ws_on_open(void *ud, const char *protocol, const char *extensions) {
 
 static void ws_on_response_head(void *ud, const char *head, size_t length) {
     tt__conn *c = ud;
-    if (!c->dead) tt__core_on_response_head(c->id, head, length);
+    if (c->dead) return;
+    tt_header *fields;
+    size_t count;
+    if (tt__handshake_header_fields(head, length, &fields, &count) != 0) {
+        conn_fail(c, TT_ENOMEM, "out of memory");  /* the engine then finds the connection dead */
+        return;
+    }
+    tt__core_on_response_header(c->id, fields, count);
 }
 
 static void ws_on_message(void *ud, tt_data_type type, const uint8_t *data, size_t length) {
@@ -1035,7 +1043,7 @@ static int open_conn(const tt__open_params *params, tt__conn **conn) {
     o.callbacks.on_peer_close = ws_on_peer_close;
     o.callbacks.on_response_head = ws_on_response_head;
     o.user_data = c;
-    o.stats = params->wire;
+    o.stats = params->stats;
     c->ws = c->host ? tt__ws_new(&o) : NULL;
     if (c->ws == NULL) {
         tt__free(c->host);

@@ -336,7 +336,7 @@ static tt__msg error_msg_for(int error) {
 static void task_retire(tt__task *t) {
     tt_task_stats s;
     mark_end(t);
-    tt__observe_stats(&t->obs, tt__now_ms(), wire_counted(), &s);
+    tt__observe_stats(&t->obs, 0, 1, &s); /* ended: no clock needed; raw: unknowns are marked on output */
     tt__stats_add(&finished_stats, &s);
     tt__observe_drop_header(&t->obs);
 }
@@ -359,9 +359,9 @@ static void deliver_open(tt__task *t, const char *protocol, const char *extensio
         rt.delivered++;
         t->on_open((tt_socket_task){t->id}, &e, t->on_open_ud);
     }
-    /* The header fields were borrowed for the callback only; an open task should not carry them. */
-    t = task_find(t->id);
-    if (t) tt__observe_drop_header(&t->obs);
+    /* The header fields were borrowed for the callback only; an open task should not carry them. Nothing
+     * in a callback frees its task (tasks go after onClose), so t is still valid. */
+    tt__observe_drop_header(&t->obs);
 }
 
 static void deliver_message(tt__task *t, tt_data_type type, const void *data, size_t length) {
@@ -546,7 +546,7 @@ void tt__core_on_open(uint32_t id, const char *protocol, const char *extensions)
     if (t == NULL) return;
     transport_enter();
     t->transport_open = 1;
-    t->obs.open = (int64_t)tt__now_ms();
+    t->obs.times.open = (int64_t)tt__now_ms();
     timer_remove(t);
     tt__event *ev = event_new(TT__EV_OPEN, id);
     if (ev) {
@@ -566,8 +566,8 @@ void tt__core_on_open(uint32_t id, const char *protocol, const char *extensions)
 void tt__core_on_message(uint32_t id, tt_data_type type, const void *data, size_t length) {
     tt__task *t = upcall_task(id);
     if (t == NULL) return;
-    t->obs.messages_received++;
-    t->obs.bytes_received += length;
+    t->obs.stats.messages_received++;
+    t->obs.stats.bytes_received += length;
     transport_enter();
     if (length > rt.config.max_message_size) {
         /* The native engine refuses this from the frame header; the web build only learns it here. */
@@ -639,14 +639,10 @@ void tt__core_on_phase(uint32_t id, tt__phase phase) {
     if (t && !t->final_queued) tt__observe_phase(&t->obs, phase, tt__now_ms());
 }
 
-void tt__core_on_response_head(uint32_t id, const char *head, size_t length) {
+void tt__core_on_response_header(uint32_t id, tt_header *fields, size_t count) {
     tt__task *t = upcall_task(id);
-    if (t == NULL) return;
-    if (tt__observe_set_header(&t->obs, head, length) != 0) {
-        transport_enter();
-        fail_task(t, TT_ENOMEM, "out of memory");
-        transport_leave();
-    }
+    if (t == NULL) tt__free(fields);
+    else tt__observe_take_header(&t->obs, fields, count);
 }
 
 int tt__core_service(void) {
@@ -726,7 +722,7 @@ tt_socket_task tt_connect_socket(const tt_connect_socket_options *o) {
     queue_result(TT__MSG_CONNECT_OK, t->id, o->success, o->complete, o->user_data);
 
     tt__open_params p = {t->id, o->url, &url, o->header, o->header_count, o->protocols, o->protocol_count,
-                         &t->obs.wire};
+                         &t->obs.stats};
     tt__conn *conn = NULL;
     transport_enter();
     rc = tt__transport_open(&p, &conn);
@@ -777,10 +773,8 @@ void tt_socket_task_send(tt_socket_task task, const tt_send_options *o) {
         if (rc != 0) {
             msg = TT__MSG_SEND_NO_MEMORY;
         } else {
-            t->obs.messages_sent++;
-            t->obs.bytes_sent += o->length;
-            size_t buffered = tt__transport_buffered_amount(t->conn);
-            if (buffered > t->obs.peak_buffered) t->obs.peak_buffered = buffered;
+            t->obs.stats.messages_sent++;
+            t->obs.stats.bytes_sent += o->length;
         }
     }
     queue_result(msg, 0, msg == TT__MSG_SEND_OK ? o->success : o->fail, o->complete, o->user_data);
@@ -862,13 +856,12 @@ int tt_socket_task_stats(tt_socket_task task, tt_task_stats *stats, size_t stats
 int tt_runtime_stats(tt_task_stats *stats, size_t stats_size) {
     tt_task_stats sum = finished_stats, s;
     uint64_t now = tt__now_ms();
-    int wire = wire_counted();
     for (size_t i = 0; i < rt.capacity; i++) {
         if (rt.slots[i] == NULL) continue;
-        tt__observe_stats(&rt.slots[i]->obs, now, wire, &s);
+        tt__observe_stats(&rt.slots[i]->obs, now, 1, &s);
         tt__stats_add(&sum, &s);
     }
-    if (!wire) tt__stats_wire_unknown(&sum); /* also before the first task */
+    if (!wire_counted()) tt__stats_wire_unknown(&sum); /* also before the first task */
     return tt__stats_copy_out(&sum, stats, stats_size);
 }
 

@@ -36,8 +36,9 @@ typedef struct tt__open_params {
     size_t header_count;
     const char *const *protocols;   /* validated, duplicate-free subprotocol tokens */
     size_t protocol_count;
-    tt__wire_stats *wire;           /* the task's wire counters: a transport that counts adds to them until
-                                       its final up-call or tt__transport_abort() (see stats.h) */
+    tt_task_stats *stats;           /* the task's counters: a transport that counts the wire (TT_CAP_WIRE_STATS)
+                                       adds to its wire fields until its final up-call or
+                                       tt__transport_abort() (see stats.h) */
 } tt__open_params;
 
 /* Opaque per-connection state owned by the transport. */
@@ -114,10 +115,11 @@ void tt__core_on_open(uint32_t id, const char *protocol, const char *extensions)
 void tt__core_on_phase(uint32_t id, tt__phase phase);
 
 /*
- * The 101 response head (status line and header fields, as received), just before tt__core_on_open.
- * Borrowed for the call. A transport that cannot see it does not call it.
+ * The 101 response's header fields, just before tt__core_on_open: one tt__malloc block holding the array
+ * and its strings (tt__handshake_header_fields makes it), which the core takes over and frees. A
+ * transport that cannot see them does not call it.
  */
-void tt__core_on_response_head(uint32_t id, const char *head, size_t length);
+void tt__core_on_response_header(uint32_t id, tt_header *fields, size_t count);
 
 /* One whole message arrived. The data is borrowed for the duration of the call only. */
 void tt__core_on_message(uint32_t id, tt_data_type type, const void *data, size_t length);

@@ -99,8 +99,8 @@ struct tt__ws {
     uint8_t ctl[125];
     size_t ctl_len;
 
-    tt__wire_stats *stats; /* the caller's counters, or own_stats */
-    tt__wire_stats own_stats;
+    tt_task_stats *stats; /* the caller's counters, or own_stats */
+    tt_task_stats own_stats;
 };
 
 /* ---- Failing ------------------------------------------------------------------------------------ */
@@ -243,6 +243,7 @@ static int ws_out_grow(tt__ws *ws) {
 static void ws_span_add(tt__ws *ws, uint64_t start, size_t wire, size_t app, int compressed) {
     ws->spans[ws->span_head + ws->span_count++] = (ws_span){start, start + wire, app, compressed};
     ws->buffered += app;
+    if (ws->buffered > ws->stats->peak_buffered_amount) ws->stats->peak_buffered_amount = ws->buffered;
 }
 
 /* Queues one final, masked frame; counted payload bytes show in tt__ws_buffered_amount(). */
@@ -308,8 +309,8 @@ static int ws_queue_compressed(tt__ws *ws, unsigned opcode, const void *data, si
     ws->out_len += h + n;
     ws_span_add(ws, start, n, length, 1);
     ws->stats->frames_sent++;
-    ws->stats->deflate_in += length;
-    ws->stats->deflate_out += n;
+    ws->stats->compressed_payload_sent += length;
+    ws->stats->compressed_wire_sent += n;
     return 0;
 }
 
@@ -389,7 +390,7 @@ void tt__ws_output_consume(tt__ws *ws, size_t n) {
     size_t pending = ws->out_len - ws->out_pos;
     if (n > pending) n = pending;
     ws_spans_consume(ws, ws->out_abs, ws->out_abs + n);
-    ws->stats->bytes_sent += n;
+    ws->stats->wire_bytes_sent += n;
     ws->out_pos += n;
     ws->out_abs += n;
     /* A waiting pong joins the output once the backlog has drained (out of memory: it waits on). */
@@ -698,7 +699,7 @@ static int ws_frame_end(tt__ws *ws, const uint8_t *inplace) {
         int rc = ws_inflate(ws, tail, sizeof tail);
         if (rc) return rc;
         tt__inflater_end_message(ws->inflater);
-        ws->stats->inflate_out += ws->msg_len;
+        ws->stats->compressed_payload_received += ws->msg_len;
     }
     if (ws->msg_opcode == TT__OP_TEXT && !tt__utf8_at_boundary(&ws->utf8))
         return ws_fail(ws, TT_EUTF8, "text: message ends inside a UTF-8 sequence", 1002);
@@ -812,7 +813,7 @@ static int ws_take_payload(tt__ws *ws, const uint8_t *p, size_t n, size_t *used)
     if (!control && ws->msg_compressed) { /* inflated as it arrives: never delivered in place */
         size_t take = ws->frame_left < n ? (size_t)ws->frame_left : n;
         *used = take;
-        ws->stats->inflate_in += take;
+        ws->stats->compressed_wire_received += take;
         int rc = ws_inflate(ws, p, take);
         if (rc) return rc;
         ws->frame_left -= take;
@@ -906,7 +907,7 @@ void tt__ws_trim(tt__ws *ws) {
 int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length) {
     if (ws->state == TT__WS_FAILED) return ws->error;
     if (length == 0) return 0;
-    ws->stats->bytes_received += length;
+    ws->stats->wire_bytes_received += length;
     size_t used = 0;
     if (ws->state == TT__WS_HANDSHAKE) {
         int rc = ws_recv_handshake(ws, data, length, &used);
@@ -945,7 +946,7 @@ uint8_t *tt__ws_recv_buffer(tt__ws *ws, size_t min, size_t *room) {
 int tt__ws_recv_direct(tt__ws *ws, size_t n) {
     if (ws->state == TT__WS_FAILED) return ws->error;
     if (n == 0) return 0;
-    ws->stats->bytes_received += n;
+    ws->stats->wire_bytes_received += n;
     /* Validated in place, exactly as ws_take_payload() validates before buffering. */
     int rc = ws_check_data(ws, ws->msg + ws->msg_len, n);
     if (rc) return rc;

@@ -13,7 +13,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stats.h"
 #include "ttsocket.h"
 #include "url.h"
 
@@ -56,8 +55,9 @@ typedef struct tt__ws_options {
                                         without zlib (tt__deflate_available() == 0) */
     tt__ws_callbacks callbacks;
     void *user_data;
-    tt__wire_stats *stats;           /* counters the session adds to (bytes, frames, pings, compression);
-                                        NULL: the session keeps its own, unseen */
+    tt_task_stats *stats;            /* counters the session keeps: its wire_*, frames_*, pings_received,
+                                        pongs_sent, compressed_* and peak_buffered_amount fields; NULL: its
+                                        own, unseen */
 } tt__ws_options;
 
 typedef enum tt__ws_state {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "handshake.h"
 #include "test_hooks.h"
 #include "transport.h"
 #include "tt_internal.h"
@@ -16,7 +17,7 @@ struct tt__conn {
     int opened;             /* auto mode has reported open */
     char protocol[64];      /* what auto mode will choose */
     int close_code;         /* auto mode: close requested */
-    tt__wire_stats *wire;   /* the task's wire counters, lent by the core */
+    tt_task_stats *stats;   /* the task's counters, lent by the core */
     char close_reason[128];
     struct pending {
         tt_data_type type;
@@ -130,7 +131,7 @@ int tt__transport_open(const tt__open_params *p, tt__conn **out) {
     if (c == NULL) return TT_ENOMEM;
     c->id = p->id;
     c->live = 1;
-    c->wire = p->wire;
+    c->stats = p->stats;
     if (p->protocol_count) snprintf(c->protocol, sizeof c->protocol, "%s", p->protocols[0]);
     loop.conns[loop.count++] = c;
     *out = c;
@@ -219,14 +220,20 @@ void tt__transport_schedule(int64_t delay_ms) {
 
 void tt_loop_set_capabilities(uint32_t caps) { loop.capabilities = caps; }
 
-tt__wire_stats *tt_loop_wire(uint32_t id) {
+tt_task_stats *tt_loop_stats(uint32_t id) {
     tt__conn *c = conn_by_id(id);
-    return c ? c->wire : NULL;
+    return c ? c->stats : NULL;
 }
 
 void tt_loop_phase(uint32_t id, int phase) { tt__core_on_phase(id, (tt__phase)phase); }
 
-void tt_loop_response_head(uint32_t id, const char *head) { tt__core_on_response_head(id, head, strlen(head)); }
+int tt_loop_response_head(uint32_t id, const char *head) {
+    tt_header *fields;
+    size_t count;
+    int rc = tt__handshake_header_fields(head, strlen(head), &fields, &count);
+    if (rc == 0) tt__core_on_response_header(id, fields, count);
+    return rc;
+}
 
 void tt_loop_open(uint32_t id, const char *protocol, const char *extensions) {
     tt__core_on_open(id, protocol, extensions);

@@ -76,7 +76,7 @@ static size_t make_response(char *buf, size_t cap, const char *extensions) {
 }
 
 /* Counters the next session adds to (NULL: its own). */
-static tt__wire_stats *next_stats;
+static tt_task_stats *next_stats;
 
 static tt__ws *session_new(recorder *r, size_t max_message_size) {
     static tt__url url;
@@ -764,7 +764,7 @@ static void test_allocation_failures(void **state) {
 /* Compression ratio inputs: payload bytes in and compressed bytes out, each way. */
 static void test_compression_counters(void **state) {
     (void)state;
-    tt__wire_stats st;
+    tt_task_stats st;
     memset(&st, 0, sizeof st);
     next_stats = &st;
     recorder r;
@@ -777,8 +777,8 @@ static void test_compression_counters(void **state) {
     size_t plen;
     unsigned rsv;
     assert_int_equal(take_client_frame(ws, payload, sizeof payload, &plen, &rsv), TT__OP_TEXT);
-    assert_int_equal(st.deflate_in, len);
-    assert_int_equal(st.deflate_out, plen);
+    assert_int_equal(st.compressed_payload_sent, len);
+    assert_int_equal(st.compressed_wire_sent, plen);
     assert_true(plen < len / 2);
 
     server_z sz;
@@ -788,8 +788,8 @@ static void test_compression_counters(void **state) {
     size_t fn = server_frame(frame, 1, 4, TT__OP_TEXT, z, zn);
     assert_int_equal(tt__ws_recv(ws, frame, fn), 0);
     assert_int_equal(r.messages, 1);
-    assert_int_equal(st.inflate_in, zn);
-    assert_int_equal(st.inflate_out, len);
+    assert_int_equal(st.compressed_wire_received, zn);
+    assert_int_equal(st.compressed_payload_received, len);
     deflateEnd(&sz.z);
     rec_free(&r);
     tt__ws_free(ws);

@@ -1098,7 +1098,7 @@ static void test_wire_counters_and_response_head(void **state) {
     assert_int_equal(tt__url_parse(s, strlen(s), &url), 0);
     recorder r;
     memset(&r, 0, sizeof r);
-    tt__wire_stats st;
+    tt_task_stats st;
     memset(&st, 0, sizeof st);
     tt__ws_options o;
     memset(&o, 0, sizeof o);
@@ -1113,11 +1113,11 @@ static void test_wire_counters_and_response_head(void **state) {
     assert_non_null(ws);
     size_t request_len;
     tt__ws_output(ws, &request_len);
-    assert_int_equal(st.bytes_sent, 0); /* queued is not written */
+    assert_int_equal(st.wire_bytes_sent, 0); /* queued is not written */
     tt__ws_output_consume(ws, 10);
-    assert_int_equal(st.bytes_sent, 10);
+    assert_int_equal(st.wire_bytes_sent, 10);
     tt__ws_output_consume(ws, request_len - 10);
-    assert_int_equal(st.bytes_sent, request_len);
+    assert_int_equal(st.wire_bytes_sent, request_len);
 
     char resp[512];
     size_t n = make_response(resp, sizeof resp, NULL);
@@ -1127,7 +1127,7 @@ static void test_wire_counters_and_response_head(void **state) {
     static const uint8_t frames[] = {0x81, 2, 'h', 'i', 0x89, 1, 'p'};
     memcpy(in + n, frames, sizeof frames);
     assert_int_equal(tt__ws_recv(ws, in, n + sizeof frames), 0);
-    assert_int_equal(st.bytes_received, n + sizeof frames);
+    assert_int_equal(st.wire_bytes_received, n + sizeof frames);
     assert_int_equal(st.frames_received, 2);
     assert_int_equal(st.pings_received, 1);
     assert_int_equal(st.pongs_sent, 1);
@@ -1140,12 +1140,14 @@ static void test_wire_counters_and_response_head(void **state) {
 
     assert_int_equal(tt__ws_send(ws, TT_DATA_TEXT, "hello", 5), 0);
     assert_int_equal(st.frames_sent, 2);
+    assert_int_equal(st.peak_buffered_amount, 5); /* bufferedAmount counts payload, not the pong */
     size_t pending;
     tt__ws_output(ws, &pending);
     assert_int_equal(pending, (2 + 4 + 1) + (2 + 4 + 5)); /* pong and text, masked */
     tt_test_drain(ws);
-    assert_int_equal(st.bytes_sent, request_len + pending);
-    assert_int_equal(st.deflate_in + st.deflate_out + st.inflate_in + st.inflate_out, 0);
+    assert_int_equal(st.wire_bytes_sent, request_len + pending);
+    assert_int_equal(st.peak_buffered_amount, 5); /* a peak stays */
+    assert_int_equal(st.compressed_payload_sent + st.compressed_wire_sent + st.compressed_wire_received + st.compressed_payload_received, 0);
     tt__ws_free(ws);
 }
 
