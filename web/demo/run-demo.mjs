@@ -97,6 +97,11 @@ try {
     }
     if (all) playersSame++;
   }
+  // How each player's connection opened (tt_open_profile): the one part meant to differ by backend.
+  const profiles = (lines) => lines.filter((l) => l.startsWith('[profile '));
+  console.log('\nhow each connection opened (ms; ? = the backend cannot know it):');
+  for (const l of profiles(native.lines)) console.log(`  native    ${l}`);
+  for (const l of profiles(web.lines)) console.log(`  chromium  ${l}`);
   const nativeDone = native.lines.includes('[demo] done');
   const webDone = web.lines.includes('[demo] done');
   console.log('');
