@@ -35,9 +35,10 @@ typedef struct tt__observe {
     tt_open_profile times;             /* the moments recorded so far, TT_PROFILE_UNKNOWN until reported; the
                                           derived fields are filled by tt__observe_profile() */
     int64_t end;                       /* the final event was queued (TT_PROFILE_UNKNOWN before) */
-    /* The counters: the core adds messages, payload bytes and the peak bufferedAmount; a transport
-     * that counts the wire adds the rest through a pointer the core lends it (tt__open_params.stats),
-     * one add per frame or chunk. open_ms and tasks are filled when read. */
+    /* The counters: the core adds messages and payload bytes; a transport that counts the wire adds the
+     * rest (wire bytes, frames, pings, compression, the peak bufferedAmount) through a pointer the core
+     * lends it (tt__open_params.stats), one add per frame or chunk. open_ms and tasks are filled when
+     * read. */
     tt_task_stats stats;
     tt_header *header;                 /* the 101's fields: one allocation with their strings */
     size_t header_count;
