@@ -242,10 +242,56 @@ typedef struct tt_close_options {
  */
 TT_EXTERN void tt_socket_task_close(tt_socket_task task, const tt_close_options *options);
 
-/* protocol: the subprotocol the server chose, "" if none. extensions: the negotiated extensions, "" if none. */
+/*
+ * A profile time or duration the active backend cannot observe (the browser exposes only when a
+ * WebSocket was created and when it opened). Never a made-up number: check for it before using a field.
+ */
+#define TT_PROFILE_UNKNOWN (-1)
+
+/*
+ * How one connection opened, after WeChat's onOpen `profile` (fetchStart, domainLookUpStart/End,
+ * connectStart/End, rtt, handshakeCost, cost) with the phases a WebSocket adds. Times are milliseconds on
+ * the runtime's monotonic clock (native: CLOCK_MONOTONIC; web: performance.now()), one clock for every
+ * task, so they can be compared across tasks; durations are milliseconds. Each field is >= 0 or
+ * TT_PROFILE_UNKNOWN. The README's "Open profile" table says which backend fills which field. When the
+ * host had to try several addresses, the connect and TLS times are those of the connection that opened.
+ * The struct may grow at its end: read it only through the pointer in tt_open_event.
+ */
+typedef struct tt_open_profile {
+    int64_t fetch_start;          /* tt_connect_socket() was called */
+    int64_t domain_lookup_start;  /* name resolution began; with no lookup to do (an IP literal) start and
+                                     end are one moment, as WeChat reports a cached lookup */
+    int64_t domain_lookup_end;    /* name resolution ended */
+    int64_t connect_start;        /* TCP connect() began */
+    int64_t tcp_connect_end;      /* TCP connection established */
+    int64_t ssl_connection_start; /* TLS handshake began; ws:// has none: = tcp_connect_end */
+    int64_t ssl_connection_end;   /* TLS handshake done; ws:// has none: = tcp_connect_end */
+    int64_t connect_end;          /* WeChat's connectEnd: the connection is established, TLS included */
+    int64_t request_start;        /* the first byte of the HTTP Upgrade request was written */
+    int64_t request_end;          /* its last byte was written */
+    int64_t response_end;         /* the 101 response was received and accepted */
+    int64_t open;                 /* the backend reported the connection open (then onOpen was queued) */
+    int64_t rtt;                  /* WeChat's rtt, "one connection's cost, connect and TLS included":
+                                     connect_end - connect_start */
+    int64_t handshake_cost;       /* WeChat's handshakeCost, the WebSocket opening handshake:
+                                     response_end - request_start */
+    int64_t cost;                 /* WeChat's cost, from the call to the answer: open - fetch_start */
+} tt_open_profile;
+
+/*
+ * protocol: the subprotocol the server chose, "" if none. extensions: the negotiated extensions, "" if none.
+ * header/header_count: the fields of the server's 101 response in the order received, names and values
+ *   as sent (values without surrounding whitespace); NULL/0 where the backend cannot see them (the web
+ *   build: see tt_runtime_capabilities() and the README's parity exceptions). Borrowed for the callback.
+ * profile: never NULL; how the connection opened (see tt_open_profile).
+ * The struct may grow at its end (fields are only ever added there).
+ */
 typedef struct tt_open_event {
     const char *protocol;
     const char *extensions;
+    const tt_header *header;
+    size_t header_count;
+    const tt_open_profile *profile;
 } tt_open_event;
 
 /* One whole message. Text data is valid UTF-8 and is not NUL-terminated: use length. */
@@ -311,6 +357,70 @@ TT_EXTERN tt_ready_state tt_socket_task_ready_state(tt_socket_task task);
 
 /* Bytes of application data queued but not yet written to the network. 0 for an unknown task. */
 TT_EXTERN size_t tt_socket_task_buffered_amount(tt_socket_task task);
+
+/* A statistic the active backend cannot count (the browser does not expose its wire traffic). */
+#define TT_STATS_UNKNOWN UINT64_MAX
+
+/*
+ * Traffic of one task, or of the whole runtime (tt_runtime_stats()). Plain counters, kept at no
+ * measurable cost. Payload bytes are application bytes (before compression); wire bytes are the
+ * WebSocket byte stream (opening handshake, frame headers, masks, compressed payloads; TLS records not
+ * included). Fields the backend cannot count read TT_STATS_UNKNOWN. The struct is zero-initialisable and
+ * may grow at its end: the calls take its size, write only that many bytes and zero the part they do
+ * not know, so an old binary and a new library (or the reverse) agree.
+ */
+typedef struct tt_task_stats {
+    uint64_t messages_sent;              /* messages handed to the connection ("sendSocketMessage:ok") */
+    uint64_t messages_received;          /* whole messages that arrived (also those dropped after close()) */
+    uint64_t bytes_sent;                 /* their payload bytes */
+    uint64_t bytes_received;
+    uint64_t wire_bytes_sent;            /* bytes written to the connection */
+    uint64_t wire_bytes_received;        /* bytes read from it */
+    uint64_t frames_sent;                /* every frame: data, Ping answers (Pong), Close */
+    uint64_t frames_received;
+    uint64_t pings_received;
+    uint64_t pongs_sent;                 /* Pings answered */
+    uint64_t compressed_payload_sent;    /* permessage-deflate: payload bytes of messages sent compressed */
+    uint64_t compressed_wire_sent;       /*   and their size after compression; ratio = wire / payload */
+    uint64_t compressed_payload_received;/* payload bytes of messages that arrived compressed, inflated */
+    uint64_t compressed_wire_received;   /*   and their compressed size as received */
+    uint64_t peak_buffered_amount;       /* the highest bufferedAmount the connection reached */
+    uint64_t open_ms;                    /* time open: from the open report to the end (or to now) */
+    uint64_t tasks;                      /* tasks counted: 1 for a task; for the runtime, every task ever */
+} tt_task_stats;
+
+/*
+ * Fills *stats (stats_size = sizeof *stats) with the task's statistics, also inside its onClose.
+ * Returns 0, TT_ENOTASK for an unknown or finished task, TT_EINVAL for a NULL pointer or a size smaller
+ * than the first field.
+ */
+TT_EXTERN int tt_socket_task_stats(tt_socket_task task, tt_task_stats *stats, size_t stats_size);
+
+/*
+ * The sum over every task the process has had (live and finished; tt_runtime_shutdown() keeps it);
+ * peak_buffered_amount is the highest of any task. Returns 0 or TT_EINVAL as above.
+ */
+TT_EXTERN int tt_runtime_stats(tt_task_stats *stats, size_t stats_size);
+
+/*
+ * What the active backend honours, so that a game can adapt instead of reading the parity-exceptions
+ * table. tt_runtime_capabilities() returns a set of these bits; a bit added later is simply absent in
+ * older libraries.
+ */
+typedef enum tt_capability {
+    TT_CAP_REQUEST_HEADERS = 1u << 0,   /* the header option is sent */
+    TT_CAP_CLOSE_1001 = 1u << 1,        /* close code 1001 goes out as 1001 (else as 1000) */
+    TT_CAP_RESPONSE_HEADER = 1u << 2,   /* tt_open_event.header holds the 101's fields */
+    TT_CAP_PROFILE_NETWORK = 1u << 3,   /* the profile's lookup, connect, TLS, request and response times */
+    TT_CAP_DEFLATE = 1u << 4,           /* permessage-deflate is offered and used */
+    TT_CAP_DEFLATE_OPTION = 1u << 5,    /* tt_runtime_config.disable_deflate is honoured */
+    TT_CAP_SEND_BUFFER_LIMIT = 1u << 6, /* tt_runtime_config.max_buffered_amount is honoured */
+    TT_CAP_WIRE_STATS = 1u << 7,        /* wire bytes, frames, pings, compression and the peak
+                                           bufferedAmount are counted */
+    TT_CAP_ERROR_DETAIL = 1u << 8,      /* onError's detail names the cause of network failures */
+    TT_CAP_CA_FILE = 1u << 9            /* tt_runtime_config.ca_file is honoured */
+} tt_capability;
+TT_EXTERN uint32_t tt_runtime_capabilities(void);
 
 /*
  * Runtime settings. Optional; call before the first tt_connect_socket() or between tasks. Strings are

@@ -56,6 +56,8 @@
 #include <unistd.h>
 
 #include "heap.h"
+#include "deflate.h"
+#include "handshake.h"
 #include "native.h"
 #include "transport.h"
 #include "tt_internal.h"
@@ -108,6 +110,7 @@ struct tt__conn {
     uint8_t tls_read_wants_write;
     uint8_t tls_write_wants_read;
     uint8_t ep_wake;           /* an attempt was handed its endpoint lock: it connects at the next pass */
+    uint8_t request_written;   /* the opening request's last byte is written (reported once) */
     uint16_t port;
     uint16_t peer_reason_len;
     uint16_t peer_code;        /* the peer's Close code, 0-65535 (1005 when it had none) */
@@ -569,6 +572,10 @@ static void conn_flush(tt__conn *c) {
         c->want_out = 0;
         update_interest(c, 0);
     }
+    if (!c->request_written) {
+        c->request_written = 1;
+        tt__core_on_phase(c->id, TT__PHASE_REQUEST_END);
+    }
     if (tt__ws_get_state(c->ws) == TT__WS_CLOSED) enter_linger(c);
     else arm_trim(c);
 }
@@ -762,8 +769,21 @@ static void ws_on_open(void *ud, const char *protocol, const char *extensions) {
     tt__conn *c = ud;
     if (c->dead) return;
     if (c->won) attempt_free(c->won); /* the opening handshake is over: the endpoint's next may start */
+    tt__core_on_phase(c->id, TT__PHASE_RESPONSE_END);
     upcalls++;
     tt__core_on_open(c->id, protocol ? protocol : "", extensions ? extensions : "");
+}
+
+static void ws_on_response_head(void *ud, const char *head, size_t length) {
+    tt__conn *c = ud;
+    if (c->dead) return;
+    tt_header *fields;
+    size_t count;
+    if (tt__handshake_header_fields(head, length, &fields, &count) != 0) {
+        conn_fail(c, TT_ENOMEM, "out of memory");  /* the engine then finds the connection dead */
+        return;
+    }
+    tt__core_on_response_header(c->id, fields, count);
 }
 
 static void ws_on_message(void *ud, tt_data_type type, const uint8_t *data, size_t length) {
@@ -822,6 +842,7 @@ static void record_connect_error(tt__conn *c, const struct addrinfo *ai, int err
 
 static void start_ws(tt__conn *c) {
     c->phase = PH_WS;
+    tt__core_on_phase(c->id, TT__PHASE_REQUEST_START);
     /* Nothing below needs the name any more; an idle connection should not carry it. */
     tt__free(c->host);
     c->host = NULL;
@@ -831,13 +852,17 @@ static void start_ws(tt__conn *c) {
 
 static void tls_step(tt__conn *c) {
     int r = tt__tls_handshake(c->ssl, fmt_buf, sizeof fmt_buf);
-    if (r == TT__TLS_DONE) start_ws(c);
+    if (r == TT__TLS_DONE) {
+        tt__core_on_phase(c->id, TT__PHASE_TLS_END);
+        start_ws(c);
+    }
     else if (r == TT__TLS_WANT_READ) update_interest(c, EPOLLIN);
     else if (r == TT__TLS_WANT_WRITE) update_interest(c, EPOLLOUT);
     else conn_fail(c, TT_ETLS, fmt_buf);
 }
 
 static void on_connected(tt__conn *c) {
+    tt__core_on_phase(c->id, TT__PHASE_CONNECT_END);
     freeaddrinfo(c->addrs);
     c->addrs = c->next_addr = NULL;
     tt__free(c->connect_error);  /* an earlier address's failure no longer matters */
@@ -852,6 +877,7 @@ static void on_connected(tt__conn *c) {
         return;
     }
     c->phase = PH_TLS;
+    tt__core_on_phase(c->id, TT__PHASE_TLS_START);
     tls_step(c);
 }
 
@@ -1017,12 +1043,14 @@ static void attempts_wake(tt__conn *c) {
 static void start_connecting(tt__conn *c, struct addrinfo *list) {
     c->addrs = c->next_addr = interleave_families(list);
     c->phase = PH_CONNECTING;
+    tt__core_on_phase(c->id, TT__PHASE_CONNECT_START);  /* the first attempt; later ones race it */
     connect_next(c);
 }
 
 static void on_resolved(void *user, int gai_error, struct addrinfo *result) {
     tt__conn *c = user;
     c->resolve = NULL;
+    tt__core_on_phase(c->id, TT__PHASE_LOOKUP_END);
     if (gai_error != 0 || result == NULL) {
         if (result) freeaddrinfo(result);
         size_t len = c->host ? strlen(c->host) : 0;
@@ -1156,6 +1184,13 @@ static void raise_fd_limit(void) {
     }
 }
 
+uint32_t tt__transport_capabilities(void) {
+    uint32_t caps = TT_CAP_REQUEST_HEADERS | TT_CAP_CLOSE_1001 | TT_CAP_RESPONSE_HEADER | TT_CAP_PROFILE_NETWORK |
+                    TT_CAP_SEND_BUFFER_LIMIT | TT_CAP_WIRE_STATS | TT_CAP_ERROR_DETAIL | TT_CAP_CA_FILE;
+    if (tt__deflate_available()) caps |= TT_CAP_DEFLATE | TT_CAP_DEFLATE_OPTION;
+    return caps;
+}
+
 int tt__transport_init(void) {
     leave_parent();
     if (epfd >= 0) return 0;
@@ -1239,7 +1274,9 @@ static int open_conn(const tt__open_params *params, tt__conn **conn) {
     o.callbacks.on_open = ws_on_open;
     o.callbacks.on_message = ws_on_message;
     o.callbacks.on_peer_close = ws_on_peer_close;
+    o.callbacks.on_response_head = ws_on_response_head;
     o.user_data = c;
+    o.stats = params->stats;
     c->ws = c->host ? tt__ws_new(&o) : NULL;
     if (c->ws == NULL) {
         tt__free(c->host);
@@ -1261,7 +1298,9 @@ static int open_conn(const tt__open_params *params, tt__conn **conn) {
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_protocol = IPPROTO_TCP;
     hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    tt__core_on_phase(c->id, TT__PHASE_LOOKUP_START);
     if (getaddrinfo(c->host, service, &hints, &numeric) == 0) {
+        tt__core_on_phase(c->id, TT__PHASE_LOOKUP_END); /* an IP literal: no lookup, as a cached one */
         start_connecting(c, numeric);  /* a failure here is parked until the next pass */
     } else {
         c->phase = PH_RESOLVING;

@@ -2,7 +2,7 @@
  * ttws: a command-line WebSocket client built on ttsocket's public API.
  *
  *   ttws [--protocol P]... [--header 'Name: value']... [--domain HOST]... [--ca FILE] [--dev]
- *        [--timeout MS] [--close-timeout MS] [--quiet MS] [--no-deflate] URL
+ *        [--timeout MS] [--close-timeout MS] [--quiet MS] [--no-deflate] [--stats] URL
  *
  * Prints each event on one line of stdout, sends each line of stdin as a text message, and closes with
  * 1000 at the end of stdin. Exit status: 0 after a clean close, 1 after an error or an unclean close,
@@ -10,6 +10,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,8 @@ static const char usage[] =
     "  --quiet MS          at the end of stdin, close once everything is written and no message has\n"
     "                      arrived for MS milliseconds (default 500; messages that arrive after close()\n"
     "                      are dropped, as in the browser)\n"
+    "  --stats             also print how the connection opened (a profile line after the open line)\n"
+    "                      and its traffic at exit (a stats line)\n"
     "  --help              show this text\n"
     "\n"
     "output lines:\n"
@@ -49,6 +52,9 @@ static const char usage[] =
     "  error ERRMSG (DETAIL)\n"
     "  close CODE REASON clean|not-clean\n"
     "  result ERRMSG                (a failed send or close)\n"
+    "  profile NAME=MS ...          (--stats: tt_open_profile; times in ms after fetch_start, durations\n"
+    "                               in ms, unknown where the backend cannot observe them)\n"
+    "  stats NAME=N ...             (--stats, at exit: tt_task_stats of the whole run)\n"
     "\n"
     "exit status: 0 after a clean close, 1 after an error or unclean close, 2 for bad usage.\n";
 
@@ -59,6 +65,7 @@ static int opened;
 static int stdin_open = 1;
 static int close_requested;
 static int quiet_ms = 500;        /* --quiet */
+static int show_stats;            /* --stats */
 static long long last_activity;   /* ms: last message in or line out */
 
 static long long now_ms(void) {
@@ -80,10 +87,67 @@ static void print_escaped(const unsigned char *s, size_t n) {
     }
 }
 
+/* One profile time as milliseconds after fetch_start (durations as they are), or "unknown". */
+static void print_ms(const char *name, int64_t v, int64_t origin) {
+    if (v == TT_PROFILE_UNKNOWN) printf(" %s=unknown", name);
+    else printf(" %s=%" PRId64, name, v - origin);
+}
+
+static void print_profile(const tt_open_profile *p) {
+    int64_t t0 = p->fetch_start;
+    printf("profile");
+    print_ms("domain_lookup_start", p->domain_lookup_start, t0);
+    print_ms("domain_lookup_end", p->domain_lookup_end, t0);
+    print_ms("connect_start", p->connect_start, t0);
+    print_ms("tcp_connect_end", p->tcp_connect_end, t0);
+    print_ms("ssl_connection_start", p->ssl_connection_start, t0);
+    print_ms("ssl_connection_end", p->ssl_connection_end, t0);
+    print_ms("connect_end", p->connect_end, t0);
+    print_ms("request_start", p->request_start, t0);
+    print_ms("request_end", p->request_end, t0);
+    print_ms("response_end", p->response_end, t0);
+    print_ms("open", p->open, t0);
+    print_ms("rtt", p->rtt, 0);
+    print_ms("handshake_cost", p->handshake_cost, 0);
+    print_ms("cost", p->cost, 0);
+    putchar('\n');
+}
+
+static void print_count(const char *name, uint64_t v) {
+    if (v == TT_STATS_UNKNOWN) printf(" %s=unknown", name);
+    else printf(" %s=%" PRIu64, name, v);
+}
+
+static void print_stats(void) {
+    tt_task_stats s;
+    memset(&s, 0, sizeof s);
+    if (tt_runtime_stats(&s, sizeof s) != 0) return;
+    printf("stats");
+    print_count("messages_sent", s.messages_sent);
+    print_count("messages_received", s.messages_received);
+    print_count("bytes_sent", s.bytes_sent);
+    print_count("bytes_received", s.bytes_received);
+    print_count("wire_bytes_sent", s.wire_bytes_sent);
+    print_count("wire_bytes_received", s.wire_bytes_received);
+    print_count("frames_sent", s.frames_sent);
+    print_count("frames_received", s.frames_received);
+    print_count("pings_received", s.pings_received);
+    print_count("pongs_sent", s.pongs_sent);
+    print_count("compressed_payload_sent", s.compressed_payload_sent);
+    print_count("compressed_wire_sent", s.compressed_wire_sent);
+    print_count("compressed_payload_received", s.compressed_payload_received);
+    print_count("compressed_wire_received", s.compressed_wire_received);
+    print_count("peak_buffered_amount", s.peak_buffered_amount);
+    print_count("open_ms", s.open_ms);
+    putchar('\n');
+    fflush(stdout);
+}
+
 static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
     (void)t; (void)ud;
     opened = 1;
     printf("open protocol=%s extensions=%s\n", e->protocol, e->extensions);
+    if (show_stats) print_profile(e->profile);
     fflush(stdout);
 }
 
@@ -207,6 +271,8 @@ int main(int argc, char **argv) {
             cfg.skip_domain_check = 1;
         } else if (!strcmp(a, "--no-deflate")) {
             cfg.disable_deflate = 1;
+        } else if (!strcmp(a, "--stats")) {
+            show_stats = 1;
         } else if (v && !strcmp(a, "--protocol") && nprotocols < MAX_ITEMS) {
             protocols[nprotocols++] = v;
             i++;
@@ -342,6 +408,7 @@ int main(int argc, char **argv) {
         }
     }
     tt_runtime_shutdown();
+    if (show_stats) print_stats(); /* after shutdown: the sum keeps every task, now all finished */
     for (size_t i = 0; i < nheaders; i++) free((char *)headers[i].name);
     free(line_buf);
     return exit_status;

@@ -545,3 +545,70 @@ int tt__handshake_parse_extensions(const tt__handshake_response *response, tt__d
     }
     return 0;
 }
+
+/* ---- The 101's header fields for the game ----------------------------------------------------------------------------- */
+
+/* The next line of p[*at..n): returns its length without CR/LF and moves *at past its end. */
+static size_t next_line(const char *p, size_t n, size_t *at, const char **line) {
+    size_t i = *at;
+    *line = p + i;
+    while (i < n && p[i] != '\n') i++;
+    size_t len = i - *at;
+    if (len > 0 && (*line)[len - 1] == '\r') len--;
+    *at = i < n ? i + 1 : n;
+    return len;
+}
+
+static int is_ows(char c) { return c == ' ' || c == '\t'; }
+
+/* Splits "name: value" (value trimmed of OWS); 0 when the line has no colon or an empty name. */
+static int split_field(const char *line, size_t len, size_t *name_len, const char **value, size_t *value_len) {
+    const char *colon = memchr(line, ':', len);
+    if (colon == NULL || colon == line) return 0;
+    *name_len = (size_t)(colon - line);
+    const char *v = colon + 1, *end = line + len;
+    while (v < end && is_ows(*v)) v++;
+    while (end > v && is_ows(end[-1])) end--;
+    *value = v;
+    *value_len = (size_t)(end - v);
+    return 1;
+}
+
+int tt__handshake_header_fields(const char *head, size_t length, tt_header **fields, size_t *field_count) {
+    *fields = NULL;
+    *field_count = 0;
+    /* First pass: count the fields and their bytes, so that one allocation holds everything. */
+    size_t count = 0, bytes = 0, at = 0, nl, vl;
+    const char *line, *value;
+    (void)next_line(head, length, &at, &line); /* the status line */
+    size_t fields_at = at;
+    while (at < length) {
+        size_t len = next_line(head, length, &at, &line);
+        if (len == 0) break;
+        if (!split_field(line, len, &nl, &value, &vl)) continue;
+        count++;
+        bytes += nl + vl + 2;
+    }
+    if (count == 0) return 0;
+    tt_header *h = tt__malloc(count * sizeof *h + bytes);
+    if (h == NULL) return TT_ENOMEM;
+    char *text = (char *)(h + count);
+    size_t k = 0;
+    for (at = fields_at; at < length && k < count;) {
+        size_t len = next_line(head, length, &at, &line);
+        if (len == 0) break;
+        if (!split_field(line, len, &nl, &value, &vl)) continue;
+        h[k].name = text;
+        memcpy(text, line, nl);
+        text[nl] = '\0';
+        text += nl + 1;
+        h[k].value = text;
+        memcpy(text, value, vl);
+        text[vl] = '\0';
+        text += vl + 1;
+        k++;
+    }
+    *fields = h;
+    *field_count = count;
+    return 0;
+}

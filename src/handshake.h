@@ -103,4 +103,12 @@ typedef struct tt__deflate_params {
 int tt__handshake_parse_extensions(const tt__handshake_response *response, tt__deflate_params *out,
                                    const char **detail);
 
+/*
+ * The header fields of a response head (status line first, CRLF or bare LF line ends, with or without
+ * its empty line), in order, names as sent and values without surrounding whitespace; lines without a
+ * colon are skipped. *fields is one tt__malloc block holding the array and its strings (NULL when there
+ * are none); the caller frees it with tt__free. Returns 0 or TT_ENOMEM.
+ */
+int tt__handshake_header_fields(const char *head, size_t length, tt_header **fields, size_t *field_count);
+
 #endif

@@ -18,6 +18,7 @@
 
 #include "errmsg.h"
 #include "heap.h"
+#include "stats.h"
 #include "transport.h"
 #include "tt_internal.h"
 #include "utf8.h"
@@ -49,6 +50,7 @@ struct tt__task {
     void *on_close_ud;
     tt_error_cb on_error;
     void *on_error_ud;
+    tt__observe obs;            /* profile, response header and counters (stats.c) */
 };
 
 typedef enum tt__event_kind {
@@ -113,6 +115,16 @@ static struct {
                    .close_timeout_ms = TT__DEFAULT_CLOSE_TIMEOUT_MS}};
 
 static void dispatch_pending_shutdown(void);
+
+/* The statistics of every task already gone, for tt_runtime_stats(). */
+static tt_task_stats finished_stats;
+
+static int wire_counted(void) { return (tt__transport_capabilities() & TT_CAP_WIRE_STATS) != 0; }
+
+/* The task's end is when its final event was queued: time open stops counting there. */
+static void mark_end(tt__task *t) {
+    if (t->obs.end == TT_PROFILE_UNKNOWN) t->obs.end = (int64_t)tt__now_ms();
+}
 
 /* ---- Task table -------------------------------------------------------------------------------- */
 
@@ -282,6 +294,7 @@ void tt__queue_no_memory(int msg, tt_result_cb fail, tt_result_cb complete, void
 static void queue_failure(tt__task *t, int error, const char *detail) {
     if (t->final_queued) return;
     t->final_queued = 1;
+    mark_end(t);
     timer_remove(t);
     tt__event *err = event_new(TT__EV_ERROR, t->id);
     tt__event *cls = event_new(TT__EV_CLOSE, t->id);
@@ -314,9 +327,19 @@ static tt__msg error_msg_for(int error) {
     }
 }
 
+/* Adds a task's counters to the runtime's sum of finished tasks and frees what it observed. */
+static void task_retire(tt__task *t) {
+    tt_task_stats s;
+    mark_end(t);
+    tt__observe_stats(&t->obs, 0, 1, &s); /* ended: no clock needed; raw: unknowns are marked on output */
+    tt__stats_add(&finished_stats, &s);
+    tt__observe_drop_header(&t->obs);
+}
+
 static void task_free(tt__task *t) {
     timer_remove(t);
     table_remove(t);
+    task_retire(t);
     tt__free(t);
 }
 
@@ -324,10 +347,16 @@ static void deliver_open(tt__task *t, const char *protocol, const char *extensio
     if (t->state != TT_CONNECTING) return; /* close() while CONNECTING already failed it */
     t->state = TT_OPEN;
     if (t->on_open) {
-        tt_open_event e = {protocol ? protocol : "", extensions ? extensions : ""};
+        tt_open_profile profile;
+        tt__observe_profile(&t->obs, &profile);
+        tt_open_event e = {protocol ? protocol : "", extensions ? extensions : "", t->obs.header,
+                           t->obs.header_count, &profile};
         rt.delivered++;
         t->on_open((tt_socket_task){t->id}, &e, t->on_open_ud);
     }
+    /* The header fields were borrowed for the callback only; an open task should not carry them. Nothing
+     * in a callback frees its task (tasks go after onClose), so t is still valid. */
+    tt__observe_drop_header(&t->obs);
 }
 
 static void deliver_message(tt__task *t, tt_data_type type, const void *data, size_t length) {
@@ -533,6 +562,7 @@ void tt__core_on_open(uint32_t id, const char *protocol, const char *extensions)
     if (t == NULL) return;
     transport_enter();
     t->transport_open = 1;
+    t->obs.times.open = (int64_t)tt__now_ms();
     timer_remove(t);
     tt__event *ev = event_new(TT__EV_OPEN, id);
     if (ev) {
@@ -552,6 +582,8 @@ void tt__core_on_open(uint32_t id, const char *protocol, const char *extensions)
 void tt__core_on_message(uint32_t id, tt_data_type type, const void *data, size_t length) {
     tt__task *t = upcall_task(id);
     if (t == NULL) return;
+    t->obs.stats.messages_received++;
+    t->obs.stats.bytes_received += length;
     transport_enter();
     if (length > rt.config.max_message_size) {
         /* The native engine refuses this from the frame header; the web build only learns it here. */
@@ -601,6 +633,7 @@ void tt__core_on_close(uint32_t id, int code, const char *reason, size_t reason_
     tt__task *t = upcall_end(id);
     if (t == NULL) return;
     t->final_queued = 1;
+    mark_end(t);
     timer_remove(t);
     tt__event *ev = event_new(TT__EV_CLOSE, id);
     char *copy = ev ? tt__strndup(reason ? reason : "", reason ? reason_length : 0) : NULL;
@@ -615,6 +648,17 @@ void tt__core_on_close(uint32_t id, int code, const char *reason, size_t reason_
     ev->data = copy;
     ev->length = reason_length;
     event_push(ev);
+}
+
+void tt__core_on_phase(uint32_t id, tt__phase phase) {
+    tt__task *t = task_find(id);
+    if (t && !t->final_queued) tt__observe_phase(&t->obs, phase, tt__now_ms());
+}
+
+void tt__core_on_response_header(uint32_t id, tt_header *fields, size_t count) {
+    tt__task *t = upcall_task(id);
+    if (t == NULL) tt__free(fields);
+    else tt__observe_take_header(&t->obs, fields, count);
 }
 
 int tt__core_service(void) {
@@ -691,9 +735,11 @@ tt_socket_task tt_connect_socket(const tt_connect_socket_options *o) {
     }
     rt.next_id++;
     t->state = TT_CONNECTING;
+    tt__observe_init(&t->obs, tt__now_ms());
     queue_result(TT__MSG_CONNECT_OK, t->id, o->success, o->complete, o->user_data);
 
-    tt__open_params p = {t->id, o->url, &url, o->header, o->header_count, o->protocols, o->protocol_count};
+    tt__open_params p = {t->id, o->url, &url, o->header, o->header_count, o->protocols, o->protocol_count,
+                         &t->obs.stats};
     tt__conn *conn = NULL;
     transport_enter();
     rc = tt__transport_open(&p, &conn);
@@ -741,7 +787,12 @@ void tt_socket_task_send(tt_socket_task task, const tt_send_options *o) {
             fail_task(t, TT_EBUFFER, "send buffer limit exceeded");
             return;
         }
-        if (rc != 0) msg = TT__MSG_SEND_NO_MEMORY;
+        if (rc != 0) {
+            msg = TT__MSG_SEND_NO_MEMORY;
+        } else {
+            t->obs.stats.messages_sent++;
+            t->obs.stats.bytes_sent += o->length;
+        }
     }
     queue_result(msg, 0, msg == TT__MSG_SEND_OK ? o->success : o->fail, o->complete, o->user_data);
 }
@@ -807,6 +858,31 @@ size_t tt_socket_task_buffered_amount(tt_socket_task task) {
     if (t == NULL) return 0;
     return t->conn ? tt__transport_buffered_amount(t->conn) : 0;
 }
+
+/* ---- Public API: what a game can see ----------------------------------------------------------- */
+
+int tt_socket_task_stats(tt_socket_task task, tt_task_stats *stats, size_t stats_size) {
+    if (stats == NULL) return TT_EINVAL;
+    tt__task *t = task_find(task.id);
+    if (t == NULL) return TT_ENOTASK;
+    tt_task_stats s;
+    tt__observe_stats(&t->obs, tt__now_ms(), wire_counted(), &s);
+    return tt__stats_copy_out(&s, stats, stats_size);
+}
+
+int tt_runtime_stats(tt_task_stats *stats, size_t stats_size) {
+    tt_task_stats sum = finished_stats, s;
+    uint64_t now = tt__now_ms();
+    for (size_t i = 0; i < rt.capacity; i++) {
+        if (rt.slots[i] == NULL) continue;
+        tt__observe_stats(&rt.slots[i]->obs, now, 1, &s);
+        tt__stats_add(&sum, &s);
+    }
+    if (!wire_counted()) tt__stats_wire_unknown(&sum); /* also before the first task */
+    return tt__stats_copy_out(&sum, stats, stats_size);
+}
+
+uint32_t tt_runtime_capabilities(void) { return tt__transport_capabilities(); }
 
 /* ---- Public API: runtime ----------------------------------------------------------------------- */
 
@@ -920,6 +996,7 @@ static void shutdown_now(void) {
     for (size_t i = 0; i < rt.capacity; i++) {
         tt__task *t = rt.slots ? rt.slots[i] : NULL;
         if (t && t->conn) tt__transport_abort(t->conn);
+        if (t) task_retire(t);
         tt__free(t);
     }
     tt__free(rt.slots);

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stats.h"
 #include "ttsocket.h"
 #include "url.h"
 
@@ -36,6 +37,9 @@ typedef struct tt__open_params {
     size_t header_count;
     const char *const *protocols;   /* validated, duplicate-free subprotocol tokens */
     size_t protocol_count;
+    tt_task_stats *stats;           /* the task's counters: a transport that counts the wire (TT_CAP_WIRE_STATS)
+                                       adds to its wire fields until its final up-call or
+                                       tt__transport_abort() (see stats.h) */
 } tt__open_params;
 
 /* Opaque per-connection state owned by the transport. */
@@ -86,6 +90,9 @@ size_t tt__transport_buffered_amount(const tt__conn *conn);
  */
 int tt__transport_poll(int timeout_ms);
 
+/* The TT_CAP_* bits of what this transport honours (see tt_runtime_capabilities()). */
+uint32_t tt__transport_capabilities(void);
+
 /* 1 if tt__transport_poll() can wait for I/O; 0 for the web build. */
 int tt__transport_can_block(void);
 
@@ -100,6 +107,20 @@ void tt__transport_schedule(int64_t delay_ms);
 
 /* The opening handshake succeeded. protocol and extensions are "" when none (never NULL). */
 void tt__core_on_open(uint32_t id, const char *protocol, const char *extensions);
+
+/*
+ * A moment of the opening (tt__phase) happened now. It only records the time, so unlike the other
+ * up-calls it may be made anywhere, also inside tt__transport_open(). A transport reports what it can
+ * observe; the rest stays TT_PROFILE_UNKNOWN.
+ */
+void tt__core_on_phase(uint32_t id, tt__phase phase);
+
+/*
+ * The 101 response's header fields, just before tt__core_on_open: one tt__malloc block holding the array
+ * and its strings (tt__handshake_header_fields makes it), which the core takes over and frees. A
+ * transport that cannot see them does not call it.
+ */
+void tt__core_on_response_header(uint32_t id, tt_header *fields, size_t count);
 
 /* One whole message arrived. The data is borrowed for the duration of the call only. */
 void tt__core_on_message(uint32_t id, tt_data_type type, const void *data, size_t length);

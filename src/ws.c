@@ -105,6 +105,8 @@ struct tt__ws {
     uint8_t *held_close; /* its payload while held (may be empty: then held_close_set says it is there) */
     size_t held_close_len;
     int held_close_set;
+    tt_task_stats *stats; /* the caller's counters, or own_stats */
+    tt_task_stats own_stats;
 };
 
 /*
@@ -256,6 +258,7 @@ static int ws_out_grow(tt__ws *ws) {
 static void ws_span_add(tt__ws *ws, uint64_t start, size_t wire, size_t app, int compressed) {
     ws->spans[ws->span_head + ws->span_count++] = (ws_span){start, start + wire, app, compressed};
     ws->buffered += app;
+    if (ws->buffered > ws->stats->peak_buffered_amount) ws->stats->peak_buffered_amount = ws->buffered;
 }
 
 /* Queues one final, masked frame; counted payload bytes show in tt__ws_buffered_amount(). */
@@ -271,6 +274,7 @@ static int ws_queue_frame(tt__ws *ws, unsigned rsv, unsigned opcode, const void 
     if (length) tt__mask(p + h, data, length, mask, 0); /* copy and mask in one pass */
     uint64_t start = ws->out_abs + (ws->out_len - ws->out_pos) + h;
     ws->out_len += h + length;
+    ws->stats->frames_sent++;
     if (counted) ws_span_add(ws, start, length, length, 0);
     return 0;
 }
@@ -319,6 +323,9 @@ static int ws_queue_compressed(tt__ws *ws, unsigned opcode, const void *data, si
     uint64_t start = ws->out_abs + (ws->out_len - ws->out_pos) + h;
     ws->out_len += h + n;
     ws_span_add(ws, start, n, length, 1);
+    ws->stats->frames_sent++;
+    ws->stats->compressed_payload_sent += length;
+    ws->stats->compressed_wire_sent += n;
     return 0;
 }
 
@@ -355,13 +362,19 @@ static int ws_queue_close(tt__ws *ws, int code, const char *reason, size_t reaso
 static int ws_send_waiting_pong(tt__ws *ws) {
     if (!ws->pong_waiting) return 0;
     int rc = ws_queue_frame(ws, 0, TT__OP_PONG, ws->pong, ws->pong_len, 0);
-    if (rc == 0) ws->pong_waiting = 0;
+    if (rc == 0) {
+        ws->pong_waiting = 0;
+        ws->stats->pongs_sent++;
+    }
     return rc;
 }
 
 static int ws_answer_ping(tt__ws *ws, const uint8_t *payload, size_t n) {
-    if (!ws->pong_waiting && ws->out_len - ws->out_pos < WS_PONG_BACKLOG)
-        return ws_queue_frame(ws, 0, TT__OP_PONG, payload, n, 0);
+    if (!ws->pong_waiting && ws->out_len - ws->out_pos < WS_PONG_BACKLOG) {
+        int rc = ws_queue_frame(ws, 0, TT__OP_PONG, payload, n, 0);
+        if (rc == 0) ws->stats->pongs_sent++;
+        return rc;
+    }
     if (n) memcpy(ws->pong, payload, n);
     ws->pong_len = n;
     ws->pong_waiting = 1;
@@ -392,6 +405,7 @@ void tt__ws_output_consume(tt__ws *ws, size_t n) {
     size_t pending = ws->out_len - ws->out_pos;
     if (n > pending) n = pending;
     ws_spans_consume(ws, ws->out_abs, ws->out_abs + n);
+    ws->stats->wire_bytes_sent += n;
     ws->out_pos += n;
     ws->out_abs += n;
     /* A waiting pong joins the output once the backlog has drained (out of memory: it waits on). */
@@ -466,6 +480,7 @@ tt__ws *tt__ws_new(const tt__ws_options *options) {
     if (ws == NULL) return NULL;
     ws->cb = options->callbacks;
     ws->ud = options->user_data;
+    ws->stats = options->stats ? options->stats : &ws->own_stats;
     ws->max_message_size = options->max_message_size;
     ws->close_hold = options->close_hold_bytes ? options->close_hold_bytes : WS_CLOSE_HOLD_BYTES;
     ws->offer_deflate = options->offer_deflate && tt__deflate_available(); /* builds without zlib: no offer */
@@ -523,6 +538,12 @@ static int ws_hs_append(tt__ws *ws, const uint8_t *p, size_t n) {
     return 0;
 }
 
+/* The head without its empty line (CRLF CRLF, or bare LF line ends). */
+static size_t ws_head_text_length(const char *head, size_t len) {
+    while (len > 0 && (head[len - 1] == '\n' || head[len - 1] == '\r')) len--;
+    return len;
+}
+
 /* Validates a complete head and opens the session. */
 static int ws_accept_head(tt__ws *ws, const char *head, size_t len) {
     tt__handshake_response r;
@@ -553,6 +574,7 @@ static int ws_accept_head(tt__ws *ws, const char *head, size_t len) {
         if (strlen(offered) == r.protocol_len && memcmp(offered, r.protocol, r.protocol_len) == 0) protocol = offered;
     }
     ws->state = TT__WS_OPEN;
+    if (ws->cb.on_response_head) ws->cb.on_response_head(ws->ud, head, ws_head_text_length(head, len));
     if (ws->cb.on_open) ws->cb.on_open(ws->ud, protocol, ext);
     if (ext != ext_small) tt__free(ext);
     ws_release_handshake(ws);
@@ -623,6 +645,7 @@ static int ws_on_close_frame(tt__ws *ws, const uint8_t *payload, size_t n) {
 static int ws_on_control(tt__ws *ws, const uint8_t *payload, size_t n) {
     switch (ws->frame.opcode) {
     case TT__OP_PING: /* answered (see ws_answer_ping); after our Close only the closing handshake goes out */
+        ws->stats->pings_received++;
         if (!ws->close_sent && ws_answer_ping(ws, payload, n)) return ws_fail_nomem(ws);
         return 0;
     case TT__OP_CLOSE: return ws_on_close_frame(ws, payload, n);
@@ -709,6 +732,7 @@ static int ws_frame_end(tt__ws *ws, const uint8_t *inplace) {
         int rc = ws_inflate(ws, tail, sizeof tail);
         if (rc) return rc;
         tt__inflater_end_message(ws->inflater);
+        ws->stats->compressed_payload_received += ws->msg_len;
     }
     if (ws->msg_opcode == TT__OP_TEXT && !tt__utf8_at_boundary(&ws->utf8))
         return ws_fail(ws, TT_EUTF8, "text: message ends inside a UTF-8 sequence", 1002);
@@ -763,6 +787,7 @@ static int ws_frame_begin(tt__ws *ws, const tt__frame_header *h) {
     ws->frame = *h;
     ws->frame_left = h->payload_length;
     ws->in_frame = 1;
+    ws->stats->frames_received++;
     return 0;
 }
 
@@ -821,6 +846,7 @@ static int ws_take_payload(tt__ws *ws, const uint8_t *p, size_t n, size_t *used)
     if (!control && ws->msg_compressed) { /* inflated as it arrives: never delivered in place */
         size_t take = ws->frame_left < n ? (size_t)ws->frame_left : n;
         *used = take;
+        ws->stats->compressed_wire_received += take;
         int rc = ws_inflate(ws, p, take);
         if (rc) return rc;
         ws->frame_left -= take;
@@ -914,6 +940,7 @@ void tt__ws_trim(tt__ws *ws) {
 int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length) {
     if (ws->state == TT__WS_FAILED) return ws->error;
     if (length == 0) return 0;
+    ws->stats->wire_bytes_received += length;
     size_t used = 0;
     if (ws->state == TT__WS_HANDSHAKE) {
         int rc = ws_recv_handshake(ws, data, length, &used);
@@ -952,6 +979,7 @@ uint8_t *tt__ws_recv_buffer(tt__ws *ws, size_t min, size_t *room) {
 int tt__ws_recv_direct(tt__ws *ws, size_t n) {
     if (ws->state == TT__WS_FAILED) return ws->error;
     if (n == 0) return 0;
+    ws->stats->wire_bytes_received += n;
     /* Validated in place, exactly as ws_take_payload() validates before buffering. */
     int rc = ws_check_data(ws, ws->msg + ws->msg_len, n);
     if (rc) return rc;

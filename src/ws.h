@@ -37,6 +37,11 @@ typedef struct tt__ws_callbacks {
      * (tt__ws_state() == TT__WS_CLOSED) and the transport closes TCP and reports a clean close.
      */
     void (*on_peer_close)(void *ud, int code, const char *reason, size_t reason_length);
+    /*
+     * The accepted 101's head (status line and header fields, without the empty line), just before
+     * on_open; valid during the call. Optional.
+     */
+    void (*on_response_head)(void *ud, const char *head, size_t length);
 } tt__ws_callbacks;
 
 typedef struct tt__ws_options {
@@ -51,6 +56,9 @@ typedef struct tt__ws_options {
                                         without zlib (tt__deflate_available() == 0) */
     tt__ws_callbacks callbacks;
     void *user_data;
+    tt_task_stats *stats;            /* counters the session keeps: its wire_*, frames_*, pings_received,
+                                        pongs_sent, compressed_* and peak_buffered_amount fields; NULL: its
+                                        own, unseen */
 } tt__ws_options;
 
 typedef enum tt__ws_state {

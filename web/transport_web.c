@@ -356,6 +356,9 @@ int tt__transport_poll(int timeout_ms) {
 
 int tt__transport_can_block(void) { return 0; }
 
+/* The browser always offers permessage-deflate and reports nothing about the wire or the handshake. */
+uint32_t tt__transport_capabilities(void) { return TT_CAP_DEFLATE; }
+
 /* ---- Service timer ------------------------------------------------------------------------------- */
 
 static void on_service_timer(void *ud) {

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -896,6 +897,148 @@ static void test_scale(void **s) {
     free(tasks);
 }
 
+/* ---- What a game can see: open profile, response header, statistics ------------------------------ */
+
+typedef struct observed {
+    int opened, closed, errors;
+    int close_on_open;
+    tt_open_profile profile;
+    size_t header_count;
+    int has_upgrade, has_accept;
+    int count_messages;      /* /count: messages sent after "ready", before "count?" */
+    size_t count_bytes;      /* their payload bytes */
+    char reply[160];
+    tt_task_stats at_reply;  /* the task's statistics when the server's count arrived */
+    int stats_rc;
+} observed;
+
+static void obs_open(tt_socket_task t, const tt_open_event *e, void *ud) {
+    observed *o = ud;
+    o->opened++;
+    o->profile = *e->profile;
+    o->header_count = e->header_count;
+    for (size_t i = 0; i < e->header_count; i++) {
+        const tt_header *h = &e->header[i];
+        if (strcasecmp(h->name, "Upgrade") == 0 && strcasecmp(h->value, "websocket") == 0) o->has_upgrade = 1;
+        if (strcasecmp(h->name, "Sec-WebSocket-Accept") == 0 && strlen(h->value) == 28) o->has_accept = 1;
+    }
+    if (o->close_on_open) tt_socket_task_close(t, NULL);
+}
+
+static void obs_send(tt_socket_task t, const char *text) {
+    tt_send_options so = {.type = TT_DATA_TEXT, .data = text, .length = strlen(text)};
+    tt_socket_task_send(t, &so);
+}
+
+static void obs_message(tt_socket_task t, const tt_message_event *e, void *ud) {
+    observed *o = ud;
+    if (e->length == 5 && memcmp(e->data, "ready", 5) == 0) {
+        static const char *const words[] = {"a", "bb", "a longer message of the game", ""};
+        for (int i = 0; i < o->count_messages; i++) {
+            obs_send(t, words[i % 4]);
+            o->count_bytes += strlen(words[i % 4]);
+        }
+        obs_send(t, "count?");
+    } else if (e->length < sizeof o->reply && e->length > 3 && memcmp(e->data, "rx=", 3) == 0) {
+        memcpy(o->reply, e->data, e->length);
+        o->reply[e->length] = '\0';
+        o->stats_rc = tt_socket_task_stats(t, &o->at_reply, sizeof o->at_reply);
+        tt_socket_task_close(t, NULL);
+    }
+}
+
+static void obs_error(tt_socket_task t, const tt_error_event *e, void *ud) {
+    (void)t;
+    (void)e;
+    ((observed *)ud)->errors++;
+}
+
+static void obs_close(tt_socket_task t, const tt_close_event *e, void *ud) {
+    (void)t;
+    (void)e;
+    ((observed *)ud)->closed++;
+}
+
+static int obs_done(void *ud) { return ((observed *)ud)->closed > 0; }
+
+static const tt_task_callbacks obs_callbacks = {
+    .open = obs_open, .message = obs_message, .error = obs_error, .close = obs_close};
+
+static void observe_run(const char *url, observed *o) {
+    tt_socket_task t = tt_connect_with((tt_connect_socket_options){.url = url}, &obs_callbacks, o);
+    tt_tasks_track(t);
+    assert_int_equal(tt_poll_until(obs_done, o, 10000, 50), 0);
+    assert_int_equal(o->errors, 0);
+    assert_int_equal(o->opened, 1);
+}
+
+/* Every native profile field is known, the phases come in order and the durations are their spans. */
+static void check_profile(const char *url) {
+    observed o = {.close_on_open = 1};
+    observe_run(url, &o);
+    const tt_open_profile *p = &o.profile;
+    const int64_t order[] = {p->fetch_start,   p->domain_lookup_start,  p->domain_lookup_end,
+                             p->connect_start, p->tcp_connect_end,      p->ssl_connection_start,
+                             p->ssl_connection_end, p->request_start,   p->request_end,
+                             p->response_end,  p->open};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        if (order[i] < 0 || (i > 0 && order[i] < order[i - 1])) {
+            fprintf(stderr, "%s: profile field %zu is %lld after %lld\n", url, i, (long long)order[i],
+                    i ? (long long)order[i - 1] : 0LL);
+            fail();
+        }
+    }
+    assert_int_equal(p->connect_end, p->ssl_connection_end);
+    assert_int_equal(p->rtt, p->connect_end - p->connect_start);
+    assert_int_equal(p->handshake_cost, p->response_end - p->request_start);
+    assert_int_equal(p->cost, p->open - p->fetch_start);
+    /* The 101's own fields, as the server sent them. */
+    assert_true(o.header_count >= 3);
+    assert_true(o.has_upgrade);
+    assert_true(o.has_accept);
+}
+
+static void test_open_profile_ws(void **s) { (void)s; check_profile(WS("/echo")); }
+static void test_open_profile_wss(void **s) { (void)s; check_profile(WSS("/echo")); }
+static void test_open_profile_localhost_wss(void **s) {
+    (void)s;
+    check_profile(url_for("WSS", "wss", "localhost", "/echo")); /* a real name lookup */
+}
+
+/* The task's counters against what the server counted on its socket. */
+static void test_stats_match_server_counts(void **s) {
+    (void)s;
+    SKIP_UNLESS_NODE();
+    observed o = {.count_messages = 25};
+    observe_run(WS("/count"), &o);
+    assert_int_equal(o.stats_rc, 0);
+    unsigned long long rx = 0, tx = 0, messages = 0, bytes = 0;
+    assert_int_equal(sscanf(o.reply, "rx=%llu tx=%llu messages=%llu bytes=%llu", &rx, &tx, &messages, &bytes), 4);
+    const tt_task_stats *st = &o.at_reply;
+    /* Everything the client wrote (the request, the pong, 26 messages) was read by the server. */
+    assert_int_equal(st->wire_bytes_sent, rx);
+    /* The client read all the server wrote before its count, plus the count's own frame. */
+    assert_int_equal(st->wire_bytes_received, tx + 2 + strlen(o.reply));
+    assert_int_equal(messages, (unsigned long long)o.count_messages + 1);
+    assert_int_equal(st->messages_sent, messages);
+    assert_int_equal(st->bytes_sent, bytes);
+    assert_int_equal(bytes, o.count_bytes + strlen("count?"));
+    assert_int_equal(st->messages_received, 2); /* "ready" and the count */
+    assert_int_equal(st->bytes_received, 5 + strlen(o.reply));
+    assert_int_equal(st->frames_sent, messages + 1); /* and the pong */
+    assert_int_equal(st->frames_received, 3);        /* ping, "ready", the count */
+    assert_int_equal(st->pings_received, 1);
+    assert_int_equal(st->pongs_sent, 1);
+    assert_int_equal(st->compressed_payload_sent, 0);
+    /* The 26 sends of one callback wait together for the next write: the peak is at least the longest. */
+    assert_true(st->peak_buffered_amount >= strlen("a longer message of the game") && st->peak_buffered_amount <= bytes);
+    assert_int_equal(st->tasks, 1);
+    tt_task_stats all;
+    assert_int_equal(tt_runtime_stats(&all, sizeof all), 0);
+    assert_true(all.wire_bytes_sent >= st->wire_bytes_sent);
+    assert_true(tt_runtime_capabilities() & TT_CAP_WIRE_STATS);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_echo_text_ws, setup, teardown),
@@ -948,6 +1091,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_localhost_wss, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trailing_dot_wss, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_profile_ws, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_profile_wss, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_profile_localhost_wss, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stats_match_server_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
     };
     /* TT_IT_FILTER / TT_IT_SKIP: cmocka name patterns, for running a subset by hand. */

@@ -27,6 +27,9 @@
 //                      case), as received (name case, order and value kept): "Name: value | Name: value"
 //   /unrequested-protocol  a hand-made 101 that names the subprotocol "chat" whatever the client offered
 //                      (the ws server cannot send one the client did not offer)
+//   /count             ping "p"; on the pong send "ready"; count every message that follows; on the text
+//                      "count?" answer "rx=R tx=T messages=M bytes=B": the bytes this socket read and wrote
+//                      so far (HTTP upgrade included) and the messages and payload bytes it received
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createHash } from 'node:crypto';
@@ -111,6 +114,21 @@ wss.on('connection', (ws, request) => {
       if (lastClose !== 'none') { ws.send(lastClose); break; }
       const timer = setTimeout(() => ws.send(lastClose), 3000);
       lastCloseWaiters.push(() => { clearTimeout(timer); ws.send(lastClose); });
+      break;
+    }
+    case '/count': {
+      let messages = 0;
+      let bytes = 0;
+      ws.on('pong', () => ws.send('ready'));
+      ws.on('message', (data) => {
+        messages++;
+        bytes += data.length;
+        if (data.toString() === 'count?') {
+          const s = ws._socket;
+          ws.send(`rx=${s.bytesRead} tx=${s.bytesWritten} messages=${messages} bytes=${bytes}`);
+        }
+      });
+      ws.ping('p');
       break;
     }
     case '/big':

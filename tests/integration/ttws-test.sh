@@ -41,6 +41,34 @@ check tls-expired 1 $'error onSocketError: WebSocket connection failed (tls: cer
   '' -- --ca "$TT_IT_CA" "wss://127.0.0.1:$TT_IT_PORT_EXPIRED/"
 check timeout 1 $'error onSocketError: WebSocket connection timed out (connect: timed out)\nclose 1006 not-clean' \
   '' -- --dev --timeout 300 "$ws/hang"
+# --stats: a profile line right after the open line (every native field known, times in order from 0) and
+# a stats line at exit whose counts follow from the run: one 5-byte message each way; a data frame and a
+# Close each way.
+stats_check() {
+  local name=$1 url=$2 got status=0
+  shift 2
+  got=$(printf 'hello\n' | timeout 20 "$ttws" --no-deflate --quiet 200 --stats "$@" "$url" 2>&1) || status=$?
+  local n='[0-9]+'
+  local profile="^profile domain_lookup_start=$n domain_lookup_end=$n connect_start=$n tcp_connect_end=$n"
+  profile+=" ssl_connection_start=$n ssl_connection_end=$n connect_end=$n request_start=$n request_end=$n"
+  profile+=" response_end=$n open=$n rtt=$n handshake_cost=$n cost=$n\$"
+  local stats="^stats messages_sent=1 messages_received=1 bytes_sent=5 bytes_received=5 wire_bytes_sent=$n"
+  stats+=" wire_bytes_received=$n frames_sent=2 frames_received=2 pings_received=0 pongs_sent=0"
+  stats+=" compressed_payload_sent=0 compressed_wire_sent=0 compressed_payload_received=0"
+  stats+=" compressed_wire_received=0 peak_buffered_amount=$n open_ms=$n\$"
+  if [ "$status" = 0 ] && [ "$(sed -n 1p <<<"$got")" = "open protocol= extensions=" ] &&
+     sed -n 2p <<<"$got" | grep -Eq "$profile" && [ "$(sed -n 3p <<<"$got")" = "message text 5 hello" ] &&
+     [ "$(sed -n 4p <<<"$got")" = "close 1000 clean" ] && sed -n 5p <<<"$got" | grep -Eq "$stats" &&
+     [ "$(wc -l <<<"$got")" = 5 ]; then
+    echo "ok   $name"
+  else
+    echo "FAIL $name (status $status)"; printf '%s\n' "$got"
+    failures=$((failures + 1))
+  fi
+}
+stats_check stats-ws "$ws/echo" --dev
+stats_check stats-wss "$wss/echo" --ca "$TT_IT_CA"
+
 status=0
 "$ttws" --bogus-option-xyz >/dev/null 2>&1 || status=$?
 if [ "$status" = 2 ]; then echo "ok   usage"; else echo "FAIL usage (status $status)"; failures=$((failures + 1)); fi

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "handshake.h"
 #include "test_hooks.h"
 #include "transport.h"
 #include "tt_internal.h"
@@ -16,6 +17,7 @@ struct tt__conn {
     int opened;             /* auto mode has reported open */
     char protocol[64];      /* what auto mode will choose */
     int close_code;         /* auto mode: close requested */
+    tt_task_stats *stats;   /* the task's counters, lent by the core */
     char close_reason[128];
     struct pending {
         tt_data_type type;
@@ -37,6 +39,7 @@ static struct {
     size_t log_len;
     unsigned long schedules;
     int64_t last_schedule;
+    uint32_t capabilities;
 } loop;
 
 static void logf_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -83,6 +86,7 @@ void tt_loop_reset(void) {
     loop.buffered = 0;
     loop.schedules = 0;
     loop.last_schedule = -1;
+    loop.capabilities = 0;
     tt_loop_clear_log();
 }
 
@@ -127,6 +131,7 @@ int tt__transport_open(const tt__open_params *p, tt__conn **out) {
     if (c == NULL) return TT_ENOMEM;
     c->id = p->id;
     c->live = 1;
+    c->stats = p->stats;
     if (p->protocol_count) snprintf(c->protocol, sizeof c->protocol, "%s", p->protocols[0]);
     loop.conns[loop.count++] = c;
     *out = c;
@@ -203,12 +208,32 @@ int tt__transport_poll(int timeout_ms) {
 
 int tt__transport_can_block(void) { return 1; }
 
+/* Tests set the bits the loopback claims (tt_loop_set_capabilities); it counts nothing on the wire itself. */
+uint32_t tt__transport_capabilities(void) { return loop.capabilities; }
+
 void tt__transport_schedule(int64_t delay_ms) {
     loop.schedules++;
     loop.last_schedule = delay_ms;
 }
 
 /* ---- Manual up-calls --------------------------------------------------------------------------- */
+
+void tt_loop_set_capabilities(uint32_t caps) { loop.capabilities = caps; }
+
+tt_task_stats *tt_loop_stats(uint32_t id) {
+    tt__conn *c = conn_by_id(id);
+    return c ? c->stats : NULL;
+}
+
+void tt_loop_phase(uint32_t id, int phase) { tt__core_on_phase(id, (tt__phase)phase); }
+
+int tt_loop_response_head(uint32_t id, const char *head) {
+    tt_header *fields;
+    size_t count;
+    int rc = tt__handshake_header_fields(head, strlen(head), &fields, &count);
+    if (rc == 0) tt__core_on_response_header(id, fields, count);
+    return rc;
+}
 
 void tt_loop_open(uint32_t id, const char *protocol, const char *extensions) {
     tt__core_on_open(id, protocol, extensions);

@@ -37,6 +37,15 @@ void tt_loop_message(uint32_t id, tt_data_type type, const void *data, size_t le
 void tt_loop_fail(uint32_t id, int error, const char *detail);
 void tt_loop_close(uint32_t id, int code, const char *reason, int was_clean);
 
+/* The TT_CAP_* bits tt__transport_capabilities() reports (0 after tt_loop_reset). */
+void tt_loop_set_capabilities(uint32_t caps);
+/* The counters the core lent to a live connection (NULL when none): a test adds to the wire fields. */
+tt_task_stats *tt_loop_stats(uint32_t id);
+/* Manual up-calls for the profile (a tt__phase) and the 101 head (parsed as the native transport does;
+ * returns the parser's result, and makes no up-call when it failed). */
+void tt_loop_phase(uint32_t id, int phase);
+int tt_loop_response_head(uint32_t id, const char *head);
+
 /* Buffered amount reported for every live connection. */
 void tt_loop_set_buffered(size_t n);
 /* How many times tt__transport_schedule was asked, and the last delay. */

@@ -75,6 +75,9 @@ static size_t make_response(char *buf, size_t cap, const char *extensions) {
     return tt_test_response(buf, cap, "Sec-WebSocket-Extensions", extensions);
 }
 
+/* Counters the next session adds to (NULL: its own). */
+static tt_task_stats *next_stats;
+
 static tt__ws *session_new(recorder *r, size_t max_message_size) {
     static tt__url url;
     const char *s = "ws://example.test/game";
@@ -86,6 +89,7 @@ static tt__ws *session_new(recorder *r, size_t max_message_size) {
     o.url = &url;
     o.max_message_size = max_message_size;
     o.offer_deflate = 1;
+    o.stats = next_stats;
     o.callbacks.on_open = rec_open;
     o.callbacks.on_message = rec_message;
     o.callbacks.on_peer_close = rec_close;
@@ -757,6 +761,40 @@ static void test_allocation_failures(void **state) {
     assert_true(k > 8); /* handshake, zlib states, windows, buffers: many doors were tried */
 }
 
+/* Compression ratio inputs: payload bytes in and compressed bytes out, each way. */
+static void test_compression_counters(void **state) {
+    (void)state;
+    tt_task_stats st;
+    memset(&st, 0, sizeof st);
+    next_stats = &st;
+    recorder r;
+    tt__ws *ws = session_open(&r, "permessage-deflate", 0);
+    next_stats = NULL;
+    char text[2000];
+    size_t len = sample_text(text, sizeof text, 7);
+    assert_int_equal(tt__ws_send(ws, TT_DATA_TEXT, text, len), 0);
+    uint8_t payload[MSG_CAP];
+    size_t plen;
+    unsigned rsv;
+    assert_int_equal(take_client_frame(ws, payload, sizeof payload, &plen, &rsv), TT__OP_TEXT);
+    assert_int_equal(st.compressed_payload_sent, len);
+    assert_int_equal(st.compressed_wire_sent, plen);
+    assert_true(plen < len / 2);
+
+    server_z sz;
+    server_deflate_init(&sz, 15, 0);
+    uint8_t z[4096], frame[4200];
+    size_t zn = server_compress(&sz, text, len, z, sizeof z);
+    size_t fn = server_frame(frame, 1, 4, TT__OP_TEXT, z, zn);
+    assert_int_equal(tt__ws_recv(ws, frame, fn), 0);
+    assert_int_equal(r.messages, 1);
+    assert_int_equal(st.compressed_wire_received, zn);
+    assert_int_equal(st.compressed_payload_received, len);
+    deflateEnd(&sz.z);
+    rec_free(&r);
+    tt__ws_free(ws);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_session_negotiation, setup),
@@ -772,6 +810,7 @@ int main(void) {
         cmocka_unit_test_setup(test_deflater_small_output, setup),
         cmocka_unit_test_setup(test_idle_memory, setup),
         cmocka_unit_test_setup(test_allocation_failures, setup),
+        cmocka_unit_test_setup(test_compression_counters, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

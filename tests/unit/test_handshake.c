@@ -372,6 +372,36 @@ static void test_deflate_negotiation_table(void **state) {
     assert_null(p.descriptor);
 }
 
+/* The 101's fields as a game sees them: in order, names as sent, values trimmed; one block to free. */
+static void test_header_fields(void **state) {
+    (void)state;
+    static const char head[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nX-Two:\t a b \r\n"
+                               "no colon here\r\n: no name\r\nEmpty:\r\n\r\nAfter: the head\r\n";
+    tt_header *f;
+    size_t n;
+    long live = tt__alloc_live();
+    assert_int_equal(tt__handshake_header_fields(head, strlen(head), &f, &n), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(f[0].name, "Upgrade");
+    assert_string_equal(f[0].value, "websocket");
+    assert_string_equal(f[1].name, "X-Two");
+    assert_string_equal(f[1].value, "a b");
+    assert_string_equal(f[2].name, "Empty");
+    assert_string_equal(f[2].value, "");
+    assert_int_equal(tt__alloc_live(), live + 1);
+    tt__free(f);
+    /* No field at all: nothing allocated. */
+    assert_int_equal(tt__handshake_header_fields("HTTP/1.1 101 OK", 15, &f, &n), 0);
+    assert_null(f);
+    assert_int_equal(n, 0);
+    /* Out of memory: an error, nothing kept. */
+    tt__alloc_set_fail_after(1);
+    assert_int_equal(tt__handshake_header_fields(head, strlen(head), &f, &n), TT_ENOMEM);
+    tt__alloc_set_fail_after(0);
+    assert_null(f);
+    assert_int_equal(tt__alloc_live(), live);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_and_accept_rfc_example),
@@ -383,6 +413,7 @@ int main(void) {
         cmocka_unit_test(test_lenient_responses),
         cmocka_unit_test(test_head_limit),
         cmocka_unit_test(test_deflate_negotiation_table),
+        cmocka_unit_test(test_header_fields),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1137,6 +1137,75 @@ static void test_peer_close_held_behind_messages(void **state) {
 }
 
 /* Failing while our Close is already out sends no second Close. */
+/* The counters the session adds to, and the head it hands out before on_open. */
+static char seen_head[512];
+static void rec_head(void *ud, const char *head, size_t length) {
+    (void)ud;
+    assert_true(length < sizeof seen_head);
+    memcpy(seen_head, head, length);
+    seen_head[length] = '\0';
+}
+
+static void test_wire_counters_and_response_head(void **state) {
+    (void)state;
+    static tt__url url;
+    const char *s = "ws://example.test:8080/chat";
+    assert_int_equal(tt__url_parse(s, strlen(s), &url), 0);
+    recorder r;
+    memset(&r, 0, sizeof r);
+    tt_task_stats st;
+    memset(&st, 0, sizeof st);
+    tt__ws_options o;
+    memset(&o, 0, sizeof o);
+    o.url = &url;
+    o.callbacks.on_open = rec_open;
+    o.callbacks.on_message = rec_message;
+    o.callbacks.on_peer_close = rec_close;
+    o.callbacks.on_response_head = rec_head;
+    o.user_data = &r;
+    o.stats = &st;
+    tt__ws *ws = tt__ws_new(&o);
+    assert_non_null(ws);
+    size_t request_len;
+    tt__ws_output(ws, &request_len);
+    assert_int_equal(st.wire_bytes_sent, 0); /* queued is not written */
+    tt__ws_output_consume(ws, 10);
+    assert_int_equal(st.wire_bytes_sent, 10);
+    tt__ws_output_consume(ws, request_len - 10);
+    assert_int_equal(st.wire_bytes_sent, request_len);
+
+    char resp[512];
+    size_t n = make_response(resp, sizeof resp, NULL);
+    /* The 101, a text frame "hi" and a ping "p", in one read. */
+    uint8_t in[600];
+    memcpy(in, resp, n);
+    static const uint8_t frames[] = {0x81, 2, 'h', 'i', 0x89, 1, 'p'};
+    memcpy(in + n, frames, sizeof frames);
+    assert_int_equal(tt__ws_recv(ws, in, n + sizeof frames), 0);
+    assert_int_equal(st.wire_bytes_received, n + sizeof frames);
+    assert_int_equal(st.frames_received, 2);
+    assert_int_equal(st.pings_received, 1);
+    assert_int_equal(st.pongs_sent, 1);
+    assert_int_equal(st.frames_sent, 1);
+    /* The head as received, without its empty line, so a game sees exactly the server's fields. */
+    char want[512];
+    memcpy(want, resp, n - 4);
+    want[n - 4] = '\0';
+    assert_string_equal(seen_head, want);
+
+    assert_int_equal(tt__ws_send(ws, TT_DATA_TEXT, "hello", 5), 0);
+    assert_int_equal(st.frames_sent, 2);
+    assert_int_equal(st.peak_buffered_amount, 5); /* bufferedAmount counts payload, not the pong */
+    size_t pending;
+    tt__ws_output(ws, &pending);
+    assert_int_equal(pending, (2 + 4 + 1) + (2 + 4 + 5)); /* pong and text, masked */
+    tt_test_drain(ws);
+    assert_int_equal(st.wire_bytes_sent, request_len + pending);
+    assert_int_equal(st.peak_buffered_amount, 5); /* a peak stays */
+    assert_int_equal(st.compressed_payload_sent + st.compressed_wire_sent + st.compressed_wire_received + st.compressed_payload_received, 0);
+    tt__ws_free(ws);
+}
+
 static void test_failure_after_our_close_sends_nothing(void **state) {
     (void)state;
     recorder r;
@@ -1178,6 +1247,7 @@ int main(void) {
         cmocka_unit_test_setup(test_frame_after_peer_close, setup),
         cmocka_unit_test_setup(test_peer_close_held_behind_messages, setup),
         cmocka_unit_test_setup(test_failure_after_our_close_sends_nothing, setup),
+        cmocka_unit_test_setup(test_wire_counters_and_response_head, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

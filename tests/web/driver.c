@@ -102,12 +102,56 @@ static void close_complete(const tt_result *r, void *ud) { on_result("close:comp
 static void scenario_open(task_ctx *c);
 static void scenario_message(task_ctx *c, const tt_message_event *m);
 
+/* "k" for a known profile time (>= 0), "u" for TT_PROFILE_UNKNOWN: the exact values vary, what a
+ * backend can know does not. */
+static const char *known(int64_t v) { return v == TT_PROFILE_UNKNOWN ? "u" : v >= 0 ? "k" : "BAD"; }
+
+/* observe: what the web backend can tell about an open, and its capability bits. */
+static void print_profile(tt_socket_task t, const tt_open_event *e) {
+    const tt_open_profile *p = e->profile;
+    printf("T%u profile fetch_start=%s domain_lookup=%s%s connect=%s%s ssl=%s%s connect_end=%s request=%s%s "
+           "response_end=%s open=%s rtt=%s handshake_cost=%s cost=%s cost_is_open_minus_fetch=%d header=%s/%zu "
+           "caps=0x%x\n", (unsigned)t.id, known(p->fetch_start), known(p->domain_lookup_start),
+           known(p->domain_lookup_end), known(p->connect_start), known(p->tcp_connect_end),
+           known(p->ssl_connection_start), known(p->ssl_connection_end), known(p->connect_end),
+           known(p->request_start), known(p->request_end), known(p->response_end), known(p->open), known(p->rtt),
+           known(p->handshake_cost), known(p->cost), p->cost == p->open - p->fetch_start,
+           e->header ? "set" : "null", e->header_count, (unsigned)tt_runtime_capabilities());
+}
+
+/* observe: the counters after one 3-byte echo; wire counts the browser does not expose. */
+static void print_count(const char *name, uint64_t v) {
+    if (v == TT_STATS_UNKNOWN) printf(" %s=unknown", name);
+    else printf(" %s=%llu", name, (unsigned long long)v);
+}
+
+static void print_stats(tt_socket_task t) {
+    tt_task_stats s;
+    int rc = tt_socket_task_stats(t, &s, sizeof s);
+    printf("T%u stats rc=%d", (unsigned)t.id, rc);
+    print_count("messages_sent", s.messages_sent);
+    print_count("messages_received", s.messages_received);
+    print_count("bytes_sent", s.bytes_sent);
+    print_count("bytes_received", s.bytes_received);
+    print_count("wire_bytes_sent", s.wire_bytes_sent);
+    print_count("wire_bytes_received", s.wire_bytes_received);
+    print_count("frames_sent", s.frames_sent);
+    print_count("frames_received", s.frames_received);
+    print_count("pings_received", s.pings_received);
+    print_count("pongs_sent", s.pongs_sent);
+    print_count("compressed_payload_sent", s.compressed_payload_sent);
+    print_count("compressed_wire_received", s.compressed_wire_received);
+    print_count("tasks", s.tasks);
+    printf("\n");
+}
+
 static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
     printf("T%u open rs=%s protocol=", (unsigned)t.id, rs(t));
     put_escaped(e->protocol);
     printf(" extensions=");
     put_escaped(e->extensions);
     printf("\n");
+    if (!strcmp(scenario, "observe")) print_profile(t, e);
     scenario_open(ud);
 }
 
@@ -260,6 +304,8 @@ static void scenario_open(task_ctx *c) {
         echo_next(c);
     } else if (!strcmp(scenario, "echo_nul")) {
         send_data(c, TT_DATA_TEXT, nul_text, NUL_TEXT_LEN);
+    } else if (!strcmp(scenario, "observe")) {
+        send_data(c, TT_DATA_TEXT, "abc", 3);
     } else if (!strcmp(scenario, "client_close")) {
         int code = atoi(argv_g[3]);
         char *reason = make_reason(argc_g > 4 ? argv_g[4] : "");
@@ -300,6 +346,9 @@ static void scenario_message(task_ctx *c, const tt_message_event *m) {
                m->length == NUL_TEXT_LEN && memcmp(m->data, nul_text, NUL_TEXT_LEN) == 0);
         close_task(c, 1000, "");
     } else if (!strcmp(scenario, "close_invalid") || !strcmp(scenario, "many") || !strcmp(scenario, "big")) {
+        close_task(c, 1000, "ok");
+    } else if (!strcmp(scenario, "observe")) {
+        print_stats(c->task);
         close_task(c, 1000, "ok");
     }
 }
@@ -357,7 +406,7 @@ int main(int argc, char **argv) {
         int n = atoi(argv[3]);
         for (int i = 0; i < n; i++) connect_task(url, NULL, 0);
     } else {
-        /* echo_nul, client_close, close_invalid, send_after_close, shutdown_open, too_big */
+        /* echo_nul, client_close, close_invalid, send_after_close, shutdown_open, too_big, observe */
         connect_task(url, NULL, 0);
     }
     emscripten_exit_with_live_runtime();

@@ -43,10 +43,25 @@ bad.close({ success: () => log('bad close ok'), fail: (r) => log('bad close-call
 tt.configure({ skipDomainCheck: true });
 const good = tt.connectSocket({ url: new URLSearchParams(location.search).get('ws'),
   success: (r) => log('good success ' + r.errMsg + ' ' + r.socketTaskId) });
-good.onOpen(() => good.send({ data: 'hi' }));
-good.onMessage(({ data }) => { log('good message ' + data); good.close({ code: 4001, reason: 'end' }); });
+// What a game can see, as plain objects: which profile fields the browser knows, the counters.
+const kinds = (o) => Object.entries(o).map(([k, v]) => k + '=' + (v === null ? 'null' : typeof v)).join(' ');
+good.onOpen((e) => {
+  log('good header ' + JSON.stringify(e.header) + ' cost=open-fetchStart ' + (e.profile.cost === e.profile.open - e.profile.fetchStart));
+  log('good profile ' + kinds(e.profile));
+  good.send({ data: 'hi' });
+});
+good.onMessage(({ data }) => {
+  log('good message ' + data);
+  const s = good.stats();
+  log('good stats sent=' + s.messagesSent + '/' + s.bytesSent + ' received=' + s.messagesReceived + '/' +
+      s.bytesReceived + ' wire=' + s.wireBytesSent + ' frames=' + s.framesReceived + ' tasks=' + s.tasks);
+  good.close({ code: 4001, reason: 'end' });
+});
 good.onClose((e) => {
-  log('good close ' + e.code + ' ' + e.reason);
+  log('good close ' + e.code + ' ' + e.reason + ' stats=' + (good.stats() !== null));
+  setTimeout(() => log('after close stats=' + good.stats() + ' bad stats=' + bad.stats() +
+    ' runtime tasks=' + tt.stats().tasks + ' caps=' +
+    Object.entries(tt.capabilities()).filter(([, v]) => v).map(([k]) => k).join(',')), 0);
   // One more turn of the event loop: anything still queued for the refused task would show up.
   setTimeout(() => { window.__events = events; }, 50);
 });
@@ -82,8 +97,14 @@ test('package: connectSocket with refused options returns a task whose calls fai
     'bad send sendSocketMessage:fail invalid socketTaskId',
     'bad close-call closeSocket:fail invalid socketTaskId',
     'good success connectSocket:ok 1',
+    'good header {} cost=open-fetchStart true',
+    'good profile fetchStart=number domainLookUpStart=null domainLookUpEnd=null connectStart=null ' +
+      'tcpConnectEnd=null SSLconnectionStart=null SSLconnectionEnd=null connectEnd=null requestStart=null ' +
+      'requestEnd=null responseEnd=null open=number rtt=null handshakeCost=null cost=number',
     'good message hi',
-    'good close 4001 end',
+    'good stats sent=1/2 received=1/2 wire=null frames=null tasks=1',
+    'good close 4001 end stats=true',
+    'after close stats=null bad stats=null runtime tasks=1 caps=deflate',
   ]);
   await page.close();
 });

@@ -231,6 +231,20 @@ export function scenarios(ctx) {
       ...CLOSED(1006, '', 0)],
     peer: { tag: 'toobig', code: 1005, reason: '' },
   });
+  // What a game can see on the web backend: the browser reports only when the WebSocket was created and
+  // when it opened, no response header and no wire traffic; each unknown is marked, never made up.
+  list.push({
+    name: 'open profile, response header, statistics and capabilities: the documented unknowns',
+    args: ['observe', `${u}/echo`],
+    expect: [...CONNECT(), ...OPEN(),
+      'T1 profile fetch_start=k domain_lookup=uu connect=uu ssl=uu connect_end=u request=uu response_end=u ' +
+        'open=k rtt=u handshake_cost=u cost=k cost_is_open_minus_fetch=1 header=null/0 caps=0x10',
+      ...SENT(), ...MESSAGE('text', utf8('abc')),
+      'T1 stats rc=0 messages_sent=1 messages_received=1 bytes_sent=3 bytes_received=3 wire_bytes_sent=unknown ' +
+        'wire_bytes_received=unknown frames_sent=unknown frames_received=unknown pings_received=unknown ' +
+        'pongs_sent=unknown compressed_payload_sent=unknown compressed_wire_received=unknown tasks=1',
+      ...CLOSE_CALL(), ...CLOSED(1000, 'ok')],
+  });
   const N = 100;
   list.push({
     name: `${N} tasks at once, each echoes once and closes`,

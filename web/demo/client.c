@@ -78,8 +78,28 @@ static const char hello[] = "hello from the game, \xe4\xbd\xa0\xe5\xa5\xbd";
 static const char with_nul[] = {'a', '\0', 'b'};
 static unsigned char blob[1024];
 
+/* A duration in ms, or "?" where the backend cannot know it (the browser hides everything but start and open). */
+static void put_span(const char *name, int64_t from, int64_t to) {
+    if (from == TT_PROFILE_UNKNOWN || to == TT_PROFILE_UNKNOWN) printf(" %s=?", name);
+    else printf(" %s=%lld", name, (long long)(to - from));
+}
+
+/* How the connection opened, on its own line: it differs by backend, so run-demo.mjs shows it apart. */
+static void say_profile(const player *p, const tt_open_event *e) {
+    const tt_open_profile *pr = e->profile;
+    printf("[profile %s]", p->name);
+    put_span("lookup", pr->domain_lookup_start, pr->domain_lookup_end);
+    put_span("tcp", pr->connect_start, pr->tcp_connect_end);
+    put_span("tls", pr->ssl_connection_start, pr->ssl_connection_end);
+    put_span("handshake", pr->request_start, pr->response_end);
+    put_span("total", pr->fetch_start, pr->open);
+    printf(" header_fields=%zu\n", e->header_count);
+    fflush(stdout);
+}
+
 static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
     player *p = ud;
+    say_profile(p, e);
     say(p, "onOpen protocol='%s' extensions='%s' readyState=%s", e->protocol, e->extensions, state_name(t));
     send_message(p, TT_DATA_TEXT, hello, strlen(hello));
 }

@@ -124,7 +124,10 @@ async function traceParity(browser, port) {
     }
   }
   const ok = native.includes('[demo] done') && web.includes('[demo] done') && same === total && players.length === 3;
-  return { ok, players: players.length, same, total, rows };
+  // How each player's connection opened (tt_open_profile): the one part meant to differ by backend.
+  const profiles = (lines) => lines.filter((l) => l.startsWith('[profile '));
+  const opened = [...profiles(native).map((l) => `  native    ${l}\n`), ...profiles(web).map((l) => `  chromium  ${l}\n`)];
+  return { ok, players: players.length, same, total, rows, opened };
 }
 
 // ---- the live summary ---------------------------------------------------------------------------------
@@ -232,7 +235,9 @@ async function main() {
     const parity = await traceParity(browser, port);
     if (opt.verbose || !parity.ok) process.stdout.write(parity.rows.join(''));
     console.log(`trace client (web/demo/client.c) natively and in Chromium: ${parity.same}/${parity.total} lines ` +
-      `the same for ${parity.players} players -> ${parity.ok ? 'MATCH' : 'MISMATCH'}\n`);
+      `the same for ${parity.players} players -> ${parity.ok ? 'MATCH' : 'MISMATCH'}`);
+    console.log('how each trace connection opened (ms; ? = the backend cannot know it):');
+    process.stdout.write(parity.opened.join('') + '\n');
 
     const bots = startBots(roomUrl, ['--bots', String(opt.bots), '--duration', '0', '--rate', String(opt.rate)]);
     const page = await browser.context.newPage();

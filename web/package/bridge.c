@@ -20,8 +20,8 @@
 EM_JS(void, ttjs_emit_result, (int req, int kind, const char *err_msg, uint32_t id), {
     Module['__ttjs'].result(req, kind, UTF8ToString(err_msg), id);
 });
-EM_JS(void, ttjs_emit_open, (uint32_t id, const char *protocol, const char *extensions), {
-    Module['__ttjs'].open(id, UTF8ToString(protocol), UTF8ToString(extensions));
+EM_JS(void, ttjs_emit_open, (uint32_t id, const char *protocol, const char *extensions, const tt_open_profile *profile), {
+    Module['__ttjs'].open(id, UTF8ToString(protocol), UTF8ToString(extensions), profile);
 });
 EM_JS(void, ttjs_emit_message, (uint32_t id, int type, const void *data, size_t length), {
     Module['__ttjs'].message(id, type, data, length);
@@ -46,9 +46,15 @@ static void on_complete(const tt_result *r, void *ud) {
     ttjs_emit_result((int)(intptr_t)ud, RESULT_COMPLETE, r->err_msg, r->socket_task_id);
 }
 
+/*
+ * The profile and the statistics reach JavaScript as the C structs themselves, which hold nothing but
+ * 64-bit numbers: index.js reads them from wasm memory in their field order and turns the all-ones
+ * pattern (TT_PROFILE_UNKNOWN, TT_STATS_UNKNOWN) into null. No conversion code on this side keeps the
+ * package small.
+ */
 static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
     (void)ud;
-    ttjs_emit_open(t.id, e->protocol, e->extensions);
+    ttjs_emit_open(t.id, e->protocol, e->extensions, e->profile);
 }
 static void on_message(tt_socket_task t, const tt_message_event *e, void *ud) {
     (void)ud;
@@ -141,10 +147,14 @@ EMSCRIPTEN_KEEPALIVE void ttjs_close(uint32_t id, int code, const char *reason, 
     tt_socket_task_close((tt_socket_task){id}, &o);
 }
 
-EMSCRIPTEN_KEEPALIVE int ttjs_ready_state(uint32_t id) { return (int)tt_socket_task_ready_state((tt_socket_task){id}); }
-
-EMSCRIPTEN_KEEPALIVE double ttjs_buffered_amount(uint32_t id) {
-    return (double)tt_socket_task_buffered_amount((tt_socket_task){id});
+/*
+ * What a game can see besides events, in one export (each export costs the package's glue): with out
+ * NULL the capability bits; otherwise the statistics of task id, or with id 0 the runtime's sum, into a
+ * tt_task_stats of size bytes, returning 0 or a TT_E* code.
+ */
+EMSCRIPTEN_KEEPALIVE int ttjs_observe(uint32_t id, tt_task_stats *out, size_t size) {
+    if (out == NULL) return (int)tt_runtime_capabilities();
+    return id ? tt_socket_task_stats((tt_socket_task){id}, out, size) : tt_runtime_stats(out, size);
 }
 
 /*

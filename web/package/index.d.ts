@@ -21,7 +21,30 @@ export interface ConnectSocketOptions extends TTCallbacks {
 export interface SendOptions extends TTCallbacks { data: string | ArrayBuffer | ArrayBufferView }
 export interface CloseOptions extends TTCallbacks { code?: number; reason?: string }
 
-export interface OpenEvent { protocol: string; extensions: string; header: Record<string, string> }
+/** Milliseconds (performance.now() times, or durations); null where the browser cannot tell. */
+export interface OpenProfile {
+  fetchStart: number; domainLookUpStart: number | null; domainLookUpEnd: number | null;
+  connectStart: number | null; tcpConnectEnd: number | null; SSLconnectionStart: number | null;
+  SSLconnectionEnd: number | null; connectEnd: number | null; requestStart: number | null;
+  requestEnd: number | null; responseEnd: number | null; open: number; rtt: number | null;
+  handshakeCost: number | null; cost: number;
+}
+/** header: always {} in a browser, which exposes no response header. */
+export interface OpenEvent { protocol: string; extensions: string; header: Record<string, string>; profile: OpenProfile }
+/** Counters; null where the browser cannot count (wire bytes, frames, pings, compression). */
+export interface SocketStats {
+  messagesSent: number; messagesReceived: number; bytesSent: number; bytesReceived: number;
+  wireBytesSent: number | null; wireBytesReceived: number | null; framesSent: number | null;
+  framesReceived: number | null; pingsReceived: number | null; pongsSent: number | null;
+  compressedPayloadSent: number | null; compressedWireSent: number | null;
+  compressedPayloadReceived: number | null; compressedWireReceived: number | null;
+  peakBufferedAmount: number; openMs: number; tasks: number;
+}
+export interface Capabilities {
+  requestHeaders: boolean; close1001: boolean; responseHeader: boolean; profileNetwork: boolean;
+  deflate: boolean; deflateOption: boolean; sendBufferLimit: boolean; wireStats: boolean;
+  errorDetail: boolean; caFile: boolean;
+}
 export interface MessageEvent { data: string | ArrayBuffer }
 export interface ErrorEvent { errMsg: string; detail: string }
 export interface CloseEvent { code: number; reason: string; wasClean: boolean }
@@ -32,6 +55,8 @@ export declare class SocketTask {
   /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED */
   readonly readyState: number;
   readonly bufferedAmount: number;
+  /** This task's statistics (also inside onClose); null once the task is gone. */
+  stats(): SocketStats | null;
   send(options: SendOptions): void;
   close(options?: CloseOptions): void;
   onOpen(cb: (ev: OpenEvent) => void): void;
@@ -65,6 +90,9 @@ export declare class TTSocketRuntime {
    */
   connectSocket(options: ConnectSocketOptions): SocketTask;
   shutdown(): void;
+  /** The sum over every task so far. */
+  stats(): SocketStats;
+  capabilities(): Capabilities;
 }
 
 export declare function createTTSocket(moduleOptions?: TTSocketModuleOptions): Promise<TTSocketRuntime>;

@@ -26,6 +26,39 @@ function invoke(fn, res) {
   }
 }
 
+// The fields of tt_open_profile and tt_task_stats in their C order (bridge.c hands over the structs, all
+// 64-bit numbers), with WeChat's names where WeChat's onOpen profile has the field. null = the backend
+// cannot know it (all bits set: TT_PROFILE_UNKNOWN, TT_STATS_UNKNOWN).
+const PROFILE_KEYS = ['fetchStart', 'domainLookUpStart', 'domainLookUpEnd', 'connectStart', 'tcpConnectEnd',
+  'SSLconnectionStart', 'SSLconnectionEnd', 'connectEnd', 'requestStart', 'requestEnd', 'responseEnd', 'open',
+  'rtt', 'handshakeCost', 'cost'];
+const STATS_KEYS = ['messagesSent', 'messagesReceived', 'bytesSent', 'bytesReceived', 'wireBytesSent',
+  'wireBytesReceived', 'framesSent', 'framesReceived', 'pingsReceived', 'pongsSent', 'compressedPayloadSent',
+  'compressedWireSent', 'compressedPayloadReceived', 'compressedWireReceived', 'peakBufferedAmount', 'openMs',
+  'tasks'];
+// tt_capability bits, in order from bit 0.
+const CAPABILITY_KEYS = ['requestHeaders', 'close1001', 'responseHeader', 'profileNetwork', 'deflate',
+  'deflateOption', 'sendBufferLimit', 'wireStats', 'errorDetail', 'caFile'];
+
+function int64s(module, ptr, keys) {
+  const out = {};
+  keys.forEach((k, i) => {
+    const lo = module.HEAPU32[(ptr >> 2) + 2 * i], hi = module.HEAPU32[(ptr >> 2) + 2 * i + 1];
+    out[k] = lo === 0xffffffff && hi === 0xffffffff ? null : hi * 4294967296 + lo;
+  });
+  return out;
+}
+
+// A task's statistics (id > 0) or the runtime's sum (id 0) as a plain object; null for an unknown task.
+function readStats(module, id) {
+  const size = 8 * STATS_KEYS.length;
+  const p = module._malloc(size);
+  const rc = module._ttjs_observe(id, p, size);
+  const out = rc === 0 ? int64s(module, p, STATS_KEYS) : null;
+  module._free(p);
+  return out;
+}
+
 function callResult(cbs, kind, res) {
   invoke(kind === 0 ? cbs.success : kind === 1 ? cbs.fail : cbs.complete, res);
 }
@@ -36,8 +69,12 @@ class SocketTask {
     this.socketTaskId = id;
     this._listeners = { open: [], message: [], error: [], close: [] };
   }
-  get readyState() { return this._rt._m._ttjs_ready_state(this.socketTaskId); }
-  get bufferedAmount() { return this._rt._m._ttjs_buffered_amount(this.socketTaskId); }
+  // The C calls take a tt_socket_task, a struct of one uint32_t, which the wasm C ABI passes as that
+  // number; size_t is 32 bits here, so >>> 0 reads it unsigned.
+  get readyState() { return this._rt._m._tt_socket_task_ready_state(this.socketTaskId); }
+  get bufferedAmount() { return this._rt._m._tt_socket_task_buffered_amount(this.socketTaskId) >>> 0; }
+  // This task's statistics (also inside onClose), or null once it is gone or for a refused task.
+  stats() { return this.socketTaskId ? readStats(this._rt._m, this.socketTaskId) : null; }
 
   // data: string (text frame) or ArrayBuffer / typed array (binary frame).
   send(options = {}) {
@@ -113,7 +150,10 @@ export class TTSocketRuntime {
         if (kind === 2) self._requests.delete(req);
         callResult(cbs, kind, id ? { errMsg, socketTaskId: id } : { errMsg });
       },
-      open(id, protocol, extensions) { self._tasks.get(id)?._emit('open', { protocol, extensions, header: {} }); },
+      open(id, protocol, extensions, profile) {
+        // The browser exposes no response header: header stays empty (README: parity exceptions).
+        self._tasks.get(id)?._emit('open', { protocol, extensions, header: {}, profile: int64s(module, profile, PROFILE_KEYS) });
+      },
       message(id, type, ptr, len) {
         const t = self._tasks.get(id);
         if (!t) return;
@@ -181,6 +221,15 @@ export class TTSocketRuntime {
   }
 
   shutdown() { this._m._tt_runtime_shutdown(); }
+
+  // The sum over every task so far (tt_runtime_stats).
+  stats() { return readStats(this._m, 0); }
+
+  // What this backend honours (tt_runtime_capabilities), as booleans.
+  capabilities() {
+    const bits = this._m._ttjs_observe(0, 0, 0);
+    return Object.fromEntries(CAPABILITY_KEYS.map((k, i) => [k, (bits & (1 << i)) !== 0]));
+  }
 
   _request(options) {
     const req = this._nextReq++;

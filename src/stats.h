@@ -1,0 +1,71 @@
+/*
+ * What a game can see about its connections, apart from the events themselves: the open profile, the
+ * 101's header fields and the traffic counters. The core (src/task.c) owns one tt__observe per task and
+ * calls these functions; transports only report moments (tt__core_on_phase) and the engine (src/ws.c)
+ * adds to the wire counters it is lent. Nothing here touches I/O or reads a clock itself: every time is
+ * passed in by the caller, which takes it from the injected clock.
+ */
+#ifndef TT_STATS_H
+#define TT_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ttsocket.h"
+
+/*
+ * The moments a transport can report, in the order they happen on a connection. Each value is the index
+ * of its field in tt_open_profile (whose fields are all int64_t), so recording one is a single store;
+ * stats.c checks that they agree.
+ */
+typedef enum tt__phase {
+    TT__PHASE_LOOKUP_START = 1,  /* domain_lookup_start */
+    TT__PHASE_LOOKUP_END = 2,
+    TT__PHASE_CONNECT_START = 3, /* reported again for each address tried: the last one wins */
+    TT__PHASE_CONNECT_END = 4,   /* tcp_connect_end: TCP established */
+    TT__PHASE_TLS_START = 5,
+    TT__PHASE_TLS_END = 6,
+    TT__PHASE_REQUEST_START = 8, /* first byte of the Upgrade request written (7 is connect_end, derived) */
+    TT__PHASE_REQUEST_END = 9,   /* last byte written */
+    TT__PHASE_RESPONSE_END = 10  /* the 101 was accepted */
+} tt__phase;
+
+/* Everything the core observes about one task. */
+typedef struct tt__observe {
+    tt_open_profile times;             /* the moments recorded so far, TT_PROFILE_UNKNOWN until reported; the
+                                          derived fields are filled by tt__observe_profile() */
+    int64_t end;                       /* the final event was queued (TT_PROFILE_UNKNOWN before) */
+    /* The counters: the core adds messages and payload bytes; a transport that counts the wire adds the
+     * rest (wire bytes, frames, pings, compression, the peak bufferedAmount) through a pointer the core
+     * lends it (tt__open_params.stats), one add per frame or chunk. open_ms and tasks are filled when
+     * read. */
+    tt_task_stats stats;
+    tt_header *header;                 /* the 101's fields: one allocation with their strings */
+    size_t header_count;
+} tt__observe;
+
+/* Starts observing a task created at `now`. */
+void tt__observe_init(tt__observe *o, uint64_t now);
+/* Frees the header fields (after onOpen, or with the task). */
+void tt__observe_drop_header(tt__observe *o);
+void tt__observe_phase(tt__observe *o, tt__phase phase, uint64_t now);
+
+/* Takes over the 101's fields (one tt__malloc block, see tt__handshake_header_fields), replacing any. */
+void tt__observe_take_header(tt__observe *o, tt_header *fields, size_t count);
+
+/* The profile as the game sees it (see tt_open_profile for the meaning of every field). */
+void tt__observe_profile(const tt__observe *o, tt_open_profile *p);
+
+/* The task's statistics at `now`; wire_known is 0 when the backend does not count wire traffic. */
+void tt__observe_stats(const tt__observe *o, uint64_t now, int wire_known, tt_task_stats *s);
+
+/* Marks every counter the transport keeps TT_STATS_UNKNOWN (a backend that does not count the wire). */
+void tt__stats_wire_unknown(tt_task_stats *s);
+
+/* sum += add, field by field (peak: the higher one). Both hold raw counts: unknowns are marked on output. */
+void tt__stats_add(tt_task_stats *sum, const tt_task_stats *add);
+
+/* Copies the first `size` bytes of s to out, zeroing any part of out beyond the struct. */
+int tt__stats_copy_out(const tt_task_stats *s, tt_task_stats *out, size_t size);
+
+#endif
