@@ -384,7 +384,7 @@ static void conn_finish(tt__conn *c, int code, int was_clean) {
     if (c->dead) return;
     uint32_t id = c->id;
     size_t len = 0;
-    if (code != 1006 && c->peer_reason) {
+    if (code != TT_CLOSE_ABNORMAL && c->peer_reason) {
         len = c->peer_reason_len;
         memcpy(upcall_buf, c->peer_reason, len);
     }
@@ -488,7 +488,7 @@ static void conn_flush(tt__conn *c) {
         if (tt__ws_get_state(c->ws) == TT__WS_HANDSHAKE) {
             conn_fail(c, TT_EIO, fmt_buf);
         } else {
-            conn_drop(c, 1006, 0);
+            conn_drop(c, TT_CLOSE_ABNORMAL, 0);
         }
         return;
     }
@@ -589,7 +589,7 @@ static void on_eof(tt__conn *c) {
     } else if (tt__ws_get_state(c->ws) == TT__WS_HANDSHAKE) {
         conn_fail(c, TT_EHANDSHAKE, "handshake: connection closed before the server's response");
     } else {
-        conn_finish(c, 1006, 0);
+        conn_finish(c, TT_CLOSE_ABNORMAL, 0);
     }
 }
 
@@ -620,7 +620,7 @@ static void conn_readable(tt__conn *c) {
             }
             if (tt__ws_error(c->ws) == TT_ECLOSED) {
                 /* A frame announcing 2^31 bytes or more: Chromium drops the channel without an error. */
-                conn_drop(c, peer_close_seen(c) ? c->peer_code : 1006, 0);
+                conn_drop(c, peer_close_seen(c) ? c->peer_code : TT_CLOSE_ABNORMAL, 0);
                 return;
             }
             if (rc < 0 || tt__ws_get_state(c->ws) == TT__WS_FAILED) {
@@ -663,7 +663,7 @@ static void conn_readable(tt__conn *c) {
         } else if (tt__ws_get_state(c->ws) == TT__WS_HANDSHAKE) {
             conn_fail(c, c->ssl ? TT_ETLS : TT_EIO, fmt_buf);
         } else {
-            conn_finish(c, 1006, 0);
+            conn_finish(c, TT_CLOSE_ABNORMAL, 0);
         }
         return;
     }
@@ -911,7 +911,7 @@ static void process_timers(void) {
                 conn_finish(c, c->peer_code, 1);
             } else {
                 /* The server never finished the closing handshake (Chromium: 1006, not clean). */
-                conn_finish(c, 1006, 0);
+                conn_finish(c, TT_CLOSE_ABNORMAL, 0);
             }
             next = timer_head;  /* the list changed under us; restart (expired ones are gone) */
         }
@@ -996,7 +996,7 @@ static int open_conn(const tt__open_params *params, tt__conn **conn) {
     c->fd = -1;
     c->secure = (uint8_t)(url->secure != 0);
     c->port = url->port;
-    c->peer_code = 1005;
+    c->peer_code = TT_CLOSE_NO_STATUS;
     /* The canonical host (lower case, IPv6 compressed): what a browser would connect to and check. */
     size_t host_len = tt__url_host(url, NULL, 0);
     c->host = tt__malloc(host_len + 1);

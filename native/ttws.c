@@ -327,7 +327,7 @@ int main(int argc, char **argv) {
                 } else {
                     tt_close_options c;
                     memset(&c, 0, sizeof c);
-                    c.code = 1000;
+                    c.code = TT_CLOSE_NORMAL;
                     c.fail = on_op_fail;
                     tt_socket_task_close(task, &c);
                     close_requested = 1;

@@ -147,6 +147,7 @@ const char *tt_strerror(int code) {
     case 0: return "success";
 #define TT__STRERROR_CASE(name, value, text) case value: return text;
         TT_ERRNO_MAP(TT__STRERROR_CASE)
+        TT__ERRNO_INTERNAL_MAP(TT__STRERROR_CASE)
 #undef TT__STRERROR_CASE
     default: return "unknown error";
     }

@@ -149,9 +149,10 @@ int tt__validate_protocols(const char *const *protocols, size_t count) {
 /* ---- Close ------------------------------------------------------------------------------------- */
 
 int tt__validate_close(int code, const char *reason, int *code_out, size_t *reason_len) {
-    if (code == 0) code = 1000;
+    if (code == 0) code = TT_CLOSE_NORMAL;
     /* 1001 is tt's "going to background"; the browser itself only allows 1000 and 3000-4999. */
-    if (!(code == 1000 || code == 1001 || (code >= 3000 && code <= 4999))) return TT_ECLOSECODE;
+    if (!(code == TT_CLOSE_NORMAL || code == TT_CLOSE_GOING_AWAY || (code >= TT_CLOSE_APP_MIN && code <= TT_CLOSE_APP_MAX)))
+        return TT_ECLOSECODE;
     size_t len = reason ? strlen(reason) : 0;
     if (len > 123) return TT_EREASON;
     if (len > 0 && !tt__utf8_valid(reason, len)) return TT_EUTF8;

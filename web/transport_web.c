@@ -182,7 +182,7 @@ static EM_BOOL on_ws_close(int type, const EmscriptenWebSocketCloseEvent *ev, vo
     tt__conn *c = ud;
     uint32_t id = c->id;
     /* After open, a close 1006 without an error is a dropped connection: Chromium fires no error then. */
-    int failed = c->error_seen || (ev->code == 1006 && !c->opened);
+    int failed = c->error_seen || (ev->code == TT_CLOSE_ABNORMAL && !c->opened);
     int code = ev->code;
     int was_clean = ev->wasClean ? 1 : 0;
     /* The reason is at most 123 bytes; the struct holds 512. Its exact length comes from JavaScript,
@@ -286,7 +286,7 @@ int tt__transport_send(tt__conn *conn, tt_data_type type, const void *data, size
 int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t reason_length) {
     /* WebSocket.close() accepts only 1000 and 3000-4999 (InvalidAccessError otherwise). tt's 1001
      * ("going to background") cannot be sent by script: the nearest thing is 1000 with the same reason. */
-    if (code != 1000 && (code < 3000 || code > 4999)) code = 1000;
+    if (code != TT_CLOSE_NORMAL && (code < TT_CLOSE_APP_MIN || code > TT_CLOSE_APP_MAX)) code = TT_CLOSE_NORMAL;
     if (reason == NULL) reason_length = 0;
     if (reason_length > 123) reason_length = 123; /* validated by the core; SyntaxError otherwise */
     return tt__web_close(conn->ws, code, reason ? reason : "", reason_length) == 0 ? TT_OK : TT_EIO;

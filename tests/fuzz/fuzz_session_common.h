@@ -225,9 +225,10 @@ static inline int fuzz_output_frame(fuzz_output *o, size_t *pos, tt__frame_heade
 /* Our Close: its payload must parse; nothing may follow it. */
 static inline void fuzz_output_close(fuzz_output *o, const uint8_t *payload, size_t n) {
     int code;
-    const char *reason, *detail;
+    const char *reason;
+    tt__violation why;
     size_t reason_len;
-    FUZZ_CHECK(tt__close_payload_parse(payload, n, &code, &reason, &reason_len, &detail) == 0,
+    FUZZ_CHECK(tt__close_payload_parse(payload, n, &code, &reason, &reason_len, &why) == 0,
                "our Close payload is invalid");
     o->close_seen = 1;
 }

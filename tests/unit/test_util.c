@@ -88,6 +88,18 @@ static void test_strerror_table(void **state) {
     assert_string_equal(tt_strerror(12345), "unknown error");
     for (int code = -1; code >= TT__ERRNO_LAST; code--)
         assert_string_not_equal(tt_strerror(code), "unknown error");
+    assert_string_equal(tt_strerror(TT__ERRNO_LAST - 1), "unknown error");
+    /* TT__ERRNO_LAST is derived from the table: the lowest public code, and no engine-only code below it. */
+    int lowest = 0;
+#define TT__LOWEST(name, value, text) if ((value) < lowest) lowest = (value);
+    TT_ERRNO_MAP(TT__LOWEST)
+    assert_int_equal(lowest, TT__ERRNO_LAST);
+    TT__ERRNO_INTERNAL_MAP(TT__LOWEST)
+#undef TT__LOWEST
+    assert_int_equal(lowest, TT__ERRNO_LAST);
+    /* Engine-only codes keep their values, and tt_strerror() still knows them. */
+    assert_string_equal(tt_strerror(TT_EAGAIN), "more input is needed");
+    assert_string_equal(tt_strerror(TT_EFRAME), "protocol violation in a frame");
     assert_string_equal(tt_version(), "0.1.0");
 }
 
