@@ -125,7 +125,7 @@ fuzz-smoke: fuzz-build
 	@echo "== fuzz: regressions, then 10 s per target"
 	@tests/fuzz/run.sh build/fuzz 10
 
-# ---- soak: tests/hardening/soak.c against a randomly misbehaving server (issue 7). make test runs it for
+# ---- soak: tests/hardening/soak.c against a randomly misbehaving server. make test runs it for
 # at most 20 s (10,000 tasks) in ctest; make soak [SECONDS=N] runs as many tasks as N seconds allow.
 .PHONY: soak
 soak: build-native
@@ -133,7 +133,7 @@ soak: build-native
 	@tests/integration/run-peer.sh tests/hardening/soak_server.mjs env TT_SOAK_SECONDS=$(SECONDS) \
 	  TT_SOAK_TASKS=$$(( $(SECONDS) * 5000 )) build/native/tests/hardening/hardening_soak
 
-# ---- bench: tests/bench (issue 6), Release builds; never part of make test.
+# ---- bench: tests/bench, the performance comparison with other clients; Release builds; never part of make test.
 # make bench         every workload, ~10 min; tables on stdout and in build/bench/results.md
 # make bench-smoke   every workload briefly; fails only if a client produced no number
 # make bench-readme  copy build/bench/results.md into README.md's Benchmarks section

@@ -351,15 +351,17 @@ static void copy_detail(const char *detail) {
     if (detail != upcall_buf) snprintf(upcall_buf, sizeof upcall_buf, "%s", detail);
 }
 
-/*
- * Fails the connection: released, then tt__core_on_fail(). Outside a pass the failure is parked (fd
- * closed at once) and reported by the next tt__transport_poll().
- */
+/* Up-calls into the core are made only from a pass of tt__transport_poll(), never from inside a call the
+ * core made into the transport. */
 static int upcalls_allowed(void) { return in_poll && downcall_depth == 0; }
 
 /* A failure or an end is parked on the connection, waiting for the next pass to report it. */
 static int parked(const tt__conn *c) { return c->pending_error != 0 || c->pending_close; }
 
+/*
+ * Fails the connection: released, then tt__core_on_fail(). Outside a pass the failure is parked (fd
+ * closed at once) and reported by the next tt__transport_poll().
+ */
 static void conn_fail(tt__conn *c, int error, const char *detail) {
     if (c->dead) return;
     if (!upcalls_allowed()) {

@@ -1,7 +1,8 @@
 /*
  * The one errMsg table. Every string a game can see in tt_result.err_msg or tt_error_event.err_msg is
  * a row here, produced by the shared core, so the web and native builds can never disagree. The README's
- * errMsg table is generated from the same rows (tests/test_errmsg.c checks that it matches).
+ * errMsg table lists the same rows (test_errmsg_table_shape_and_readme in tests/unit/test_util.c checks
+ * that it matches).
  */
 #ifndef TT_ERRMSG_H
 #define TT_ERRMSG_H

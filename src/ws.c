@@ -237,18 +237,19 @@ static int ws_queue_frame(tt__ws *ws, unsigned rsv, unsigned opcode, const void 
     return 0;
 }
 
-/*
- * Queues a message compressed (RSV1), as Chromium sends every message once the extension is on, however
- * small or incompressible. The payload is deflated straight into the output after room for the longest
- * header, then moved up against the real header. On failure nothing is queued and the compressor forgets
- * its history, so that no later message refers to bytes the peer never received.
- */
+/* A compressed message could not be queued: the compressor forgets its history, so that no later message
+ * refers to bytes the peer never received. Returns err for tail calls. */
 static int ws_compress_failed(tt__ws *ws, int err) {
     tt__deflater_reset(ws->deflater);
     if (ws->out_pos == ws->out_len) ws_release_output(ws); /* nothing else was pending: stay small */
     return err;
 }
 
+/*
+ * Queues a message compressed (RSV1), as Chromium sends every message once the extension is on, however
+ * small or incompressible. The payload is deflated straight into the output after room for the longest
+ * header, then moved up against the real header. On failure nothing is queued (see ws_compress_failed).
+ */
 static int ws_queue_compressed(tt__ws *ws, unsigned opcode, const void *data, size_t length) {
     /* Chromium's WebSocketDeflater writes an empty message by hand as the single byte 00 (zlib refuses a
      * flush without input); the peer appends 00 00 ff ff and inflates nothing. */

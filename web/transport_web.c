@@ -4,7 +4,8 @@
  * <emscripten/websocket.h> (its -lwebsocket.js glue is not linked: it costs a malloc and a free per
  * received message and a tenth of the package). The core has validated everything before it calls
  * down; this file only moves bytes, reports events and keeps every call into JavaScript from throwing
- * (an exception there aborts the module). See docs/semantics.md section 3 for the traps handled here.
+ * (an exception there aborts the module). For the same reason a failed allocation fails the task with
+ * TT_ENOMEM rather than aborting the module.
  *
  * Event mapping. The browser reports a failed connection as error, then close 1006; a clean close by
  * the server as close alone; and a TCP drop after open as close 1006 alone (no error). So: onerror only

@@ -1,5 +1,5 @@
 /*
- * Allocation failure on the real native path (issue #7): one connect -> echo -> close cycle against the
+ * Allocation failure on the real native path: one connect -> echo -> close cycle against the
  * node peer (native transport, engine with permessage-deflate, core) is run once to count its
  * allocations, then again with allocation 1, 2, ... N failing in turn (tt__alloc_set_fail_after), over
  * ws:// and wss://. Every run must end cleanly:

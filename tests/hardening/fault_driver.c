@@ -1,5 +1,5 @@
 /*
- * Fault injection (issue #7): the native build against tests/hardening/fault_server.mjs, a server on raw
+ * Fault injection: the native build against tests/hardening/fault_server.mjs, a server on raw
  * sockets that misbehaves on purpose (run by run-peer.sh, which exports TT_IT_PORT_FAULT, _TLSRESET and
  * _TLSEOF). Every test records each callback as one line and compares the whole sequence.
  *

@@ -1,5 +1,5 @@
 /*
- * Soak (issue #7): up to TT_SOAK_TASKS tasks (default 10,000), at most 200 at once, for at most
+ * Soak: up to TT_SOAK_TASKS tasks (default 10,000), at most 200 at once, for at most
  * TT_SOAK_SECONDS (default 20) against soak_server.mjs, which gives every connection a random behaviour:
  * echo, valid and invalid Close codes, drops, resets, invalid frames, bad handshakes. The client sends
  * 0-3 messages and sometimes closes first. Checked:
