@@ -12,7 +12,7 @@ export NODE_PATH := /usr/share/nodejs
 CTEST := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: test-packaging abi-baseline package
-.PHONY: demo deps test test-web test-readme test-native test-asan test-wasi test-conformance test-parity build-native build-asan build-wasi cmocka-wasm install-check clean
+.PHONY: demo deps test format-check format test-web test-readme test-native test-asan test-wasi test-conformance test-parity build-native build-asan build-wasi cmocka-wasm install-check clean
 
 deps:
 	@tests/deps.sh
@@ -104,11 +104,18 @@ demo: deps
 	@node web/demo/run-demo.mjs build/native/native/tt_demo_client build/web/web/demo
 	@echo "(the interactive demo page: NODE_PATH=tests/node_modules node web/demo/serve.mjs, then open the printed URL)"
 
-test: test-native test-asan test-wasi install-check test-packaging test-web test-readme test-conformance fuzz-smoke test-parity bench-smoke
+test: format-check test-native test-asan test-wasi install-check test-packaging test-web test-readme test-conformance fuzz-smoke test-parity bench-smoke
 	@echo "make test: all suites passed"
 
 clean:
 	rm -rf build
+
+# ---- format: the C sources follow .clang-format (clang-format 14). format-check is part of make test;
+# make format rewrites the files in place.
+format-check: deps
+	@tests/format-check.sh
+format: deps
+	@tests/format-check.sh --fix
 
 # ---- fuzz: libFuzzer targets in tests/fuzz (clang + ASan/UBSan), built apart from the CMake presets.
 # make fuzz [SECONDS=N]  fuzz every target N seconds (default 60) and print execs and coverage

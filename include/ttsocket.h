@@ -48,17 +48,17 @@ extern "C" {
 #endif
 
 #if defined(TT_STATIC)
-#  define TT_EXTERN
+#    define TT_EXTERN
 #elif defined(_WIN32)
-#  if defined(TT_BUILDING_LIBRARY)
-#    define TT_EXTERN __declspec(dllexport)
-#  else
-#    define TT_EXTERN __declspec(dllimport)
-#  endif
+#    if defined(TT_BUILDING_LIBRARY)
+#        define TT_EXTERN __declspec(dllexport)
+#    else
+#        define TT_EXTERN __declspec(dllimport)
+#    endif
 #elif defined(__GNUC__) || defined(__clang__)
-#  define TT_EXTERN __attribute__((visibility("default")))
+#    define TT_EXTERN __attribute__((visibility("default")))
 #else
-#  define TT_EXTERN
+#    define TT_EXTERN
 #endif
 
 #define TT_VERSION_MAJOR 0
@@ -111,11 +111,12 @@ typedef enum tt_errno {
 #define TT__ERRNO_ENUM(name, value, text) TT_##name = (value),
     TT_ERRNO_MAP(TT__ERRNO_ENUM)
 #undef TT__ERRNO_ENUM
+} tt_errno;
+
 /* The last row's value (each row adds "*0 + value", so only the last one counts): the lowest code. */
 #define TT__ERRNO_LAST_VALUE(name, value, text) *0 + (value)
-    TT__ERRNO_LAST = 0 TT_ERRNO_MAP(TT__ERRNO_LAST_VALUE)
+enum { TT__ERRNO_LAST = 0 TT_ERRNO_MAP(TT__ERRNO_LAST_VALUE) };
 #undef TT__ERRNO_LAST_VALUE
-} tt_errno;
 
 /*
  * Close codes (RFC 6455, section 7.4.1, and the IANA registry) by name, as in tt_close_options.code and tt_close_event.code.

@@ -53,13 +53,13 @@ static const char usage[] =
     "exit status: 0 after a clean close, 1 after an error or unclean close, 2 for bad usage.\n";
 
 static tt_socket_task task;
-static int finished;       /* onClose delivered */
+static int finished; /* onClose delivered */
 static int exit_status = 1;
 static int opened;
 static int stdin_open = 1;
 static int close_requested;
-static int quiet_ms = 500;        /* --quiet */
-static long long last_activity;   /* ms: last message in or line out */
+static int quiet_ms = 500;      /* --quiet */
+static long long last_activity; /* ms: last message in or line out */
 
 static long long now_ms(void) {
     struct timespec ts;
@@ -81,14 +81,16 @@ static void print_escaped(const unsigned char *s, size_t n) {
 }
 
 static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
-    (void)t; (void)ud;
+    (void)t;
+    (void)ud;
     opened = 1;
     printf("open protocol=%s extensions=%s\n", e->protocol, e->extensions);
     fflush(stdout);
 }
 
 static void on_message(tt_socket_task t, const tt_message_event *e, void *ud) {
-    (void)t; (void)ud;
+    (void)t;
+    (void)ud;
     last_activity = now_ms();
     if (e->type == TT_DATA_TEXT) {
         printf("message text %zu ", e->length);
@@ -101,13 +103,15 @@ static void on_message(tt_socket_task t, const tt_message_event *e, void *ud) {
 }
 
 static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) {
-    (void)t; (void)ud;
+    (void)t;
+    (void)ud;
     printf("error %s (%s)\n", e->err_msg, e->detail);
     fflush(stdout);
 }
 
 static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
-    (void)t; (void)ud;
+    (void)t;
+    (void)ud;
     printf("close %d ", e->code);
     print_escaped((const unsigned char *)e->reason, strlen(e->reason));
     printf("%s%s\n", *e->reason ? " " : "", e->was_clean ? "clean" : "not-clean");
@@ -315,7 +319,7 @@ int main(int argc, char **argv) {
 
     while (!finished) {
         if (stdin_open && read_stdin() < 0) stdin_open = 0;
-        int wait = stdin_open ? 20 : -1;  /* while stdin may bring lines, wake up often to read them */
+        int wait = stdin_open ? 20 : -1; /* while stdin may bring lines, wake up often to read them */
         if (opened && !close_requested) {
             send_lines();
             if (!stdin_open) {

@@ -47,8 +47,12 @@ typedef enum tt__msg {
 #define TT__ERRMSG_ENUM(name, text) TT__MSG_##name,
     TT__ERRMSG_MAP(TT__ERRMSG_ENUM)
 #undef TT__ERRMSG_ENUM
-    TT__MSG_COUNT
 } tt__msg;
+
+/* The number of rows. */
+#define TT__ERRMSG_ONE(name, text) +1
+enum { TT__MSG_COUNT = 0 TT__ERRMSG_MAP(TT__ERRMSG_ONE) };
+#undef TT__ERRMSG_ONE
 
 /* The string of one row. */
 const char *tt__errmsg(tt__msg msg);

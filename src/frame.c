@@ -37,9 +37,7 @@ int tt__frame_parse_header(const uint8_t *buf, size_t len, tt__frame_header *out
     return (int)need;
 }
 
-static int frame_opcode_known(unsigned op) {
-    return op <= TT__OP_BINARY || (op >= TT__OP_CLOSE && op <= TT__OP_PONG);
-}
+static int frame_opcode_known(unsigned op) { return op <= TT__OP_BINARY || (op >= TT__OP_CLOSE && op <= TT__OP_PONG); }
 
 int tt__frame_check_server(const tt__frame_header *h, int rsv1_allowed, tt__violation *why) {
     tt__violation v = TT__VIOLATION_NONE;
@@ -54,8 +52,8 @@ int tt__frame_check_server(const tt__frame_header *h, int rsv1_allowed, tt__viol
     return TT_EFRAME;
 }
 
-size_t tt__frame_write_header(uint8_t *out, unsigned fin, unsigned rsv, unsigned opcode,
-                              uint64_t payload_length, const uint8_t mask[4]) {
+size_t tt__frame_write_header(uint8_t *out, unsigned fin, unsigned rsv, unsigned opcode, uint64_t payload_length,
+                              const uint8_t mask[4]) {
     size_t n = 2;
     out[0] = (uint8_t)((fin ? 0x80 : 0) | ((rsv & 7) << 4) | (opcode & 0x0F));
     if (payload_length <= 125) {
@@ -79,7 +77,7 @@ size_t tt__frame_write_header(uint8_t *out, unsigned fin, unsigned rsv, unsigned
  * 64-bit operations elsewhere. The same code either way, so the fallback below is only for other
  * compilers. */
 typedef uint64_t tt__mask_v16 __attribute__((vector_size(16)));
-#define TT__MASK_V16 1
+#    define TT__MASK_V16 1
 #endif
 
 void tt__mask(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t mask[4], size_t offset) {
@@ -134,8 +132,8 @@ int tt__close_code_wire_valid(int code) {
            (code >= TT_CLOSE_APP_MIN && code <= TT_CLOSE_APP_MAX);
 }
 
-int tt__close_payload_parse(const uint8_t *payload, size_t len, int *code, const char **reason,
-                            size_t *reason_len, tt__violation *why) {
+int tt__close_payload_parse(const uint8_t *payload, size_t len, int *code, const char **reason, size_t *reason_len,
+                            tt__violation *why) {
     if (len == 0) {
         *code = TT_CLOSE_NO_STATUS; /* reported, never sent */
         *reason = "";

@@ -26,13 +26,13 @@ enum {
 #define TT__FRAME_PAYLOAD_MAX 0x7FFFFFFFu
 
 typedef struct tt__frame_header {
-    unsigned fin;          /* 1 when this is the final fragment */
-    unsigned rsv;          /* the three RSV bits as a number 0-7 (RSV1 = 4) */
-    unsigned opcode;       /* 0x0 - 0xF */
-    unsigned masked;       /* 1 when a masking key is present */
+    unsigned fin;    /* 1 when this is the final fragment */
+    unsigned rsv;    /* the three RSV bits as a number 0-7 (RSV1 = 4) */
+    unsigned opcode; /* 0x0 - 0xF */
+    unsigned masked; /* 1 when a masking key is present */
     uint8_t mask[4];
     uint64_t payload_length;
-    size_t header_length;  /* 2 - 14 */
+    size_t header_length; /* 2 - 14 */
 } tt__frame_header;
 
 /*
@@ -60,8 +60,8 @@ int tt__frame_check_server(const tt__frame_header *h, int rsv1_allowed, tt__viol
  * Writes a masked client frame header (minimal length encoding) into out, which must hold
  * TT__FRAME_HEADER_MAX bytes. rsv is the RSV bits as in tt__frame_header. Returns the bytes written.
  */
-size_t tt__frame_write_header(uint8_t *out, unsigned fin, unsigned rsv, unsigned opcode,
-                              uint64_t payload_length, const uint8_t mask[4]);
+size_t tt__frame_write_header(uint8_t *out, unsigned fin, unsigned rsv, unsigned opcode, uint64_t payload_length,
+                              const uint8_t mask[4]);
 
 /*
  * dst[i] = src[i] ^ mask[(offset + i) % 4] for i in [0, len). dst may equal src. Word-wise inside.
@@ -75,8 +75,8 @@ void tt__mask(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t mask[4
  * does not allow on the wire, is returned as it came, as Chromium reports and echoes it. On success
  * *reason points into payload.
  */
-int tt__close_payload_parse(const uint8_t *payload, size_t len, int *code, const char **reason,
-                            size_t *reason_len, tt__violation *why);
+int tt__close_payload_parse(const uint8_t *payload, size_t len, int *code, const char **reason, size_t *reason_len,
+                            tt__violation *why);
 
 /* 1 when RFC 6455 allows code in a Close frame (1000-1003, 1007-1014, 3000-4999). */
 int tt__close_code_wire_valid(int code);

@@ -17,7 +17,7 @@
  * for more bytes, and TT_EFRAME names a protocol violation that the engine turns into a Close and an
  * onError with its own detail. They take values the public table leaves free; tt_strerror() knows them.
  */
-#define TT__ERRNO_INTERNAL_MAP(XX)           \
+#define TT__ERRNO_INTERNAL_MAP(XX)         \
     XX(EAGAIN, -3, "more input is needed") \
     XX(EFRAME, -18, "protocol violation in a frame")
 

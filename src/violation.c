@@ -8,15 +8,17 @@ typedef struct violation_row {
     const char *detail, *reason;
 } violation_row;
 
+static const violation_row violation_none = {0, "", ""};
+
 static const violation_row violation_table[TT__VIOLATION_COUNT] = {
-    [TT__VIOLATION_NONE] = {0, "", ""},
 #define TT__VIOLATION_ROW(name, code, detail, reason) [TT__VIOLATION_##name] = {code, detail, reason},
     TT__VIOLATION_MAP(TT__VIOLATION_ROW)
 #undef TT__VIOLATION_ROW
 };
 
 static const violation_row *violation_row_of(tt__violation v) {
-    return (unsigned)v < TT__VIOLATION_COUNT ? &violation_table[v] : &violation_table[TT__VIOLATION_NONE];
+    if (v == TT__VIOLATION_NONE || (unsigned)v >= TT__VIOLATION_COUNT) return &violation_none;
+    return &violation_table[v];
 }
 
 const char *tt__violation_detail(tt__violation v) { return violation_row_of(v)->detail; }

@@ -12,31 +12,30 @@
 #define TT__PROTOCOL_ERROR_REASON "WebSocket Protocol Error"
 
 /* XX(name, close code, detail, reason in our Close) */
-#define TT__VIOLATION_MAP(XX)                                                                                  \
-    XX(MASKED_FRAME, TT_CLOSE_PROTOCOL_ERROR, "frame: the server sent a masked frame", "Masked frame from server") \
-    XX(RESERVED_OPCODE, TT_CLOSE_PROTOCOL_ERROR, "frame: reserved opcode", "Unknown opcode")                     \
-    XX(RESERVED_BITS, TT_CLOSE_PROTOCOL_ERROR, "frame: reserved bits set without a negotiated extension",       \
-       "Invalid reserved bit")                                                                                 \
-    XX(FRAGMENTED_CONTROL, TT_CLOSE_PROTOCOL_ERROR, "frame: fragmented control frame",                          \
-       TT__PROTOCOL_ERROR_REASON)                                                                              \
-    XX(CONTROL_TOO_LONG, TT_CLOSE_PROTOCOL_ERROR, "frame: control frame longer than 125 bytes",                 \
-       TT__PROTOCOL_ERROR_REASON)                                                                              \
-    XX(LENGTH_ENCODING, TT_CLOSE_PROTOCOL_ERROR, "frame: payload length negative or not minimally encoded",     \
-       TT__PROTOCOL_ERROR_REASON)                                                                              \
-    XX(RSV1_ON_CONTROL, TT_CLOSE_PROTOCOL_ERROR, "frame: RSV1 set on a control frame", "Invalid reserved bit")  \
-    XX(RSV1_ON_CONTINUATION, TT_CLOSE_PROTOCOL_ERROR, "frame: RSV1 set on a continuation frame",                \
-       TT__PROTOCOL_ERROR_REASON)                                                                              \
-    XX(UNEXPECTED_CONTINUATION, TT_CLOSE_PROTOCOL_ERROR, "frame: continuation frame without a message in progress", \
-       "Unexpected continuation")                                                                              \
-    XX(UNFINISHED_MESSAGE, TT_CLOSE_PROTOCOL_ERROR, "frame: new data frame inside a fragmented message",        \
-       "Previous data frame unfinished")                                                                       \
-    XX(INVALID_COMPRESSED, TT_CLOSE_PROTOCOL_ERROR, "permessage-deflate: invalid compressed data",              \
-       TT__PROTOCOL_ERROR_REASON)                                                                              \
-    XX(TEXT_UTF8, TT_CLOSE_PROTOCOL_ERROR, "text: invalid UTF-8", "Invalid UTF-8 in text frame")                \
-    XX(TEXT_UTF8_TRUNCATED, TT_CLOSE_PROTOCOL_ERROR, "text: message ends inside a UTF-8 sequence",              \
-       "Invalid UTF-8 in text frame")                                                                          \
-    XX(CLOSE_ONE_BYTE, TT_CLOSE_PROTOCOL_ERROR, "close: one-byte Close payload", "")                            \
-    XX(CLOSE_INVALID_CODE, TT_CLOSE_PROTOCOL_ERROR, "close: invalid close code", "")                            \
+#define TT__VIOLATION_MAP(XX)                                                                                          \
+    XX(MASKED_FRAME, TT_CLOSE_PROTOCOL_ERROR, "frame: the server sent a masked frame", "Masked frame from server")     \
+    XX(RESERVED_OPCODE, TT_CLOSE_PROTOCOL_ERROR, "frame: reserved opcode", "Unknown opcode")                           \
+    XX(RESERVED_BITS, TT_CLOSE_PROTOCOL_ERROR, "frame: reserved bits set without a negotiated extension",              \
+       "Invalid reserved bit")                                                                                         \
+    XX(FRAGMENTED_CONTROL, TT_CLOSE_PROTOCOL_ERROR, "frame: fragmented control frame", TT__PROTOCOL_ERROR_REASON)      \
+    XX(CONTROL_TOO_LONG, TT_CLOSE_PROTOCOL_ERROR, "frame: control frame longer than 125 bytes",                        \
+       TT__PROTOCOL_ERROR_REASON)                                                                                      \
+    XX(LENGTH_ENCODING, TT_CLOSE_PROTOCOL_ERROR, "frame: payload length negative or not minimally encoded",            \
+       TT__PROTOCOL_ERROR_REASON)                                                                                      \
+    XX(RSV1_ON_CONTROL, TT_CLOSE_PROTOCOL_ERROR, "frame: RSV1 set on a control frame", "Invalid reserved bit")         \
+    XX(RSV1_ON_CONTINUATION, TT_CLOSE_PROTOCOL_ERROR, "frame: RSV1 set on a continuation frame",                       \
+       TT__PROTOCOL_ERROR_REASON)                                                                                      \
+    XX(UNEXPECTED_CONTINUATION, TT_CLOSE_PROTOCOL_ERROR, "frame: continuation frame without a message in progress",    \
+       "Unexpected continuation")                                                                                      \
+    XX(UNFINISHED_MESSAGE, TT_CLOSE_PROTOCOL_ERROR, "frame: new data frame inside a fragmented message",               \
+       "Previous data frame unfinished")                                                                               \
+    XX(INVALID_COMPRESSED, TT_CLOSE_PROTOCOL_ERROR, "permessage-deflate: invalid compressed data",                     \
+       TT__PROTOCOL_ERROR_REASON)                                                                                      \
+    XX(TEXT_UTF8, TT_CLOSE_PROTOCOL_ERROR, "text: invalid UTF-8", "Invalid UTF-8 in text frame")                       \
+    XX(TEXT_UTF8_TRUNCATED, TT_CLOSE_PROTOCOL_ERROR, "text: message ends inside a UTF-8 sequence",                     \
+       "Invalid UTF-8 in text frame")                                                                                  \
+    XX(CLOSE_ONE_BYTE, TT_CLOSE_PROTOCOL_ERROR, "close: one-byte Close payload", "")                                   \
+    XX(CLOSE_INVALID_CODE, TT_CLOSE_PROTOCOL_ERROR, "close: invalid close code", "")                                   \
     XX(CLOSE_REASON_UTF8, TT_CLOSE_PROTOCOL_ERROR, "close: reason is not valid UTF-8", "Invalid UTF-8 in Close frame") \
     XX(MESSAGE_TOO_BIG, TT_CLOSE_TOO_BIG, "message: larger than the maximum message size", "")
 
@@ -45,8 +44,12 @@ typedef enum tt__violation {
 #define TT__VIOLATION_ENUM(name, code, detail, reason) TT__VIOLATION_##name,
     TT__VIOLATION_MAP(TT__VIOLATION_ENUM)
 #undef TT__VIOLATION_ENUM
-    TT__VIOLATION_COUNT
 } tt__violation;
+
+/* The number of values, TT__VIOLATION_NONE included. */
+#define TT__VIOLATION_ONE(name, code, detail, reason) +1
+enum { TT__VIOLATION_COUNT = 1 TT__VIOLATION_MAP(TT__VIOLATION_ONE) };
+#undef TT__VIOLATION_ONE
 
 /* The row's detail sentence ("" for TT__VIOLATION_NONE or an unknown value). */
 const char *tt__violation_detail(tt__violation v);

@@ -41,12 +41,12 @@ typedef struct tt__ws_callbacks {
 
 typedef struct tt__ws_options {
     const tt__url *url;
-    const tt_header *headers;        /* sent as given (the core validated them) */
+    const tt_header *headers; /* sent as given (the core validated them) */
     size_t header_count;
-    const char *const *protocols;    /* copied by tt__ws_new */
+    const char *const *protocols; /* copied by tt__ws_new */
     size_t protocol_count;
-    size_t max_message_size;         /* 0 = unlimited; for compressed messages, the inflated size */
-    int offer_deflate;               /* offer permessage-deflate like Chromium; ignored in builds
+    size_t max_message_size; /* 0 = unlimited; for compressed messages, the inflated size */
+    int offer_deflate;       /* offer permessage-deflate like Chromium; ignored in builds
                                         without zlib (tt__deflate_available() == 0) */
     tt__ws_callbacks callbacks;
     void *user_data;

@@ -34,7 +34,8 @@ static void check_header(const uint8_t *buf, size_t len) {
     if (rc == TT_EFRAME) {
         int top = len >= 10 && (buf[1] & 0x7F) == 127 && (buf[2] & 0x80);
         int short16 = len >= 4 && (buf[1] & 0x7F) == 126 && buf[2] == 0 && buf[3] < 126;
-        int short64 = len >= 10 && (buf[1] & 0x7F) == 127 && !buf[2] && !buf[3] && !buf[4] && !buf[5] && !buf[6] && !buf[7];
+        int short64 =
+            len >= 10 && (buf[1] & 0x7F) == 127 && !buf[2] && !buf[3] && !buf[4] && !buf[5] && !buf[6] && !buf[7];
         FUZZ_CHECK(top || short16 || short64, "EFRAME for a legal length");
         return;
     }

@@ -133,8 +133,9 @@ static int recv_checked(session_run *r, const uint8_t *p, size_t n, int direct) 
         FUZZ_CHECK(after == TT__WS_FAILED || state_rank(after) >= state_rank(before), "state went %d -> %d", before,
                    after);
     }
-    if (peer_closes) FUZZ_CHECK(e->opens == opens && e->messages == messages && e->peer_closes == peer_closes,
-                                "callbacks after on_peer_close");
+    if (peer_closes)
+        FUZZ_CHECK(e->opens == opens && e->messages == messages && e->peer_closes == peer_closes,
+                   "callbacks after on_peer_close");
     fuzz_check_recv_code(e->ws, rc, after);
     if (rc) {
         FUZZ_CHECK(tt__ws_recv(e->ws, p, n) == rc, "second recv after failure differs");
@@ -143,8 +144,8 @@ static int recv_checked(session_run *r, const uint8_t *p, size_t n, int direct) 
         FUZZ_CHECK(tt__ws_error(e->ws) == 0 && tt__ws_error_detail(e->ws)[0] == '\0', "error set while healthy");
     }
     if (e->peer_closes)
-        FUZZ_CHECK(after == TT__WS_CLOSED ||
-                       (after == TT__WS_FAILED && (tt__ws_error(e->ws) == TT_EFRAME || tt__ws_error(e->ws) == TT_ECLOSED)),
+        FUZZ_CHECK(after == TT__WS_CLOSED || (after == TT__WS_FAILED &&
+                                              (tt__ws_error(e->ws) == TT_EFRAME || tt__ws_error(e->ws) == TT_ECLOSED)),
                    "peer closed but state %d", after);
     FUZZ_CHECK(tt__ws_peer_closed(e->ws) == (e->peer_closes > 0), "peer_closed disagrees with on_peer_close");
     if (after == TT__WS_OPEN || after == TT__WS_CLOSE_SENT || after == TT__WS_CLOSED)
@@ -212,15 +213,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             static const int codes[4] = {1000, 1001, 3000, 4999};
             int crc = tt__ws_close(ws, codes[s & 3], "bye", (s & 4) ? 3 : 0);
             if (st != TT__WS_OPEN) FUZZ_CHECK(crc == TT_ESTATE, "close in state %d returned %d", st, crc);
-            else FUZZ_CHECK(crc == 0 && tt__ws_get_state(ws) == TT__WS_CLOSE_SENT, "close: rc %d state %d", crc,
-                            tt__ws_get_state(ws));
+            else
+                FUZZ_CHECK(crc == 0 && tt__ws_get_state(ws) == TT__WS_CLOSE_SENT, "close: rc %d state %d", crc,
+                           tt__ws_get_state(ws));
             break;
         }
-        case 7: /* the transport writes some of the output */
-            consume(ws, &oc, (size_t)(s & 31) * 7);
-            break;
-        default:
-            break;
+        case 7: /* the transport writes some of the output */ consume(ws, &oc, (size_t)(s & 31) * 7); break;
+        default: break;
         }
         if (!raw && (opt & 0x80) == 0 && pos == 0) want = head_len + (want < server_len ? want : server_len);
         if (want > stream_len - pos) want = stream_len - pos;

@@ -217,6 +217,7 @@ typedef struct close_case {
     int code;
 } close_case;
 
+/* clang-format off */
 #define C(lit, expect, code) {lit, sizeof(lit) - 1, expect, code}
 static const close_case close_cases[] = {
     C("", 0, 1005),
@@ -246,6 +247,7 @@ static const close_case close_cases[] = {
     C("\x03\xE8" "\xE2\x82", TT_EUTF8, 0), /* truncated at the end of the reason */
 };
 #undef C
+/* clang-format on */
 
 static void test_close_payloads(void **state) {
     (void)state;
@@ -270,8 +272,7 @@ static void test_close_payloads(void **state) {
 static void test_close_code_wire_valid(void **state) {
     (void)state;
     for (int code = -1; code < 70000; code++) {
-        int want = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
-                   (code >= 3000 && code <= 4999);
+        int want = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
         assert_int_equal(tt__close_code_wire_valid(code), want);
     }
     assert_false(tt__close_code_wire_valid(1005));

@@ -55,14 +55,15 @@ static void test_details_unique_and_named(void **state) {
         const char *d = tt__violation_detail((tt__violation)a);
         assert_true(strlen(d) > 0);
         assert_non_null(strchr(d, ':')); /* "<layer>: <what>" */
-        for (int b = a + 1; b < TT__VIOLATION_COUNT; b++) assert_string_not_equal(d, tt__violation_detail((tt__violation)b));
+        for (int b = a + 1; b < TT__VIOLATION_COUNT; b++)
+            assert_string_not_equal(d, tt__violation_detail((tt__violation)b));
     }
 }
 
 /* No row, an unknown value: no Close code, nothing to say. */
 static void test_none_and_out_of_range(void **state) {
     (void)state;
-    const tt__violation outside[] = {TT__VIOLATION_NONE, TT__VIOLATION_COUNT, (tt__violation)-1};
+    const tt__violation outside[] = {TT__VIOLATION_NONE, (tt__violation)TT__VIOLATION_COUNT, (tt__violation)-1};
     for (size_t i = 0; i < sizeof outside / sizeof outside[0]; i++) {
         assert_int_equal(tt__violation_close_code(outside[i]), 0);
         assert_string_equal(tt__violation_detail(outside[i]), "");

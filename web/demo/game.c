@@ -28,7 +28,7 @@ static int pong_total;
 
 EM_JS(void, demo_get_server, (char *out, int cap), {
     var q = new URLSearchParams(location.search).get('ws');
-    var def = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/echo';
+    var def = (location.protocol == = 'https:' ? 'wss://' : 'ws://') + location.host + '/echo';
     stringToUTF8(q || def, out, cap);
 });
 
@@ -66,7 +66,8 @@ static void add_chat(const char *line) {
 }
 
 static EM_BOOL frame(double now, void *ud) {
-    (void)now; (void)ud;
+    (void)now;
+    (void)ud;
     demo_draw_begin();
     char line[160];
     snprintf(line, sizeof line, "ttsocket %s  task %u  readyState %d  %s", tt_version(), (unsigned)task.id,
@@ -91,12 +92,15 @@ static EM_BOOL frame(double now, void *ud) {
 }
 
 static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
-    (void)t; (void)e; (void)ud;
+    (void)t;
+    (void)e;
+    (void)ud;
     snprintf(status, sizeof status, "open");
 }
 
 static void on_message(tt_socket_task t, const tt_message_event *m, void *ud) {
-    (void)t; (void)ud;
+    (void)t;
+    (void)ud;
     if (m->type != TT_DATA_TEXT) return;
     const char *s = m->data;
     double sent;
@@ -115,12 +119,14 @@ static void on_message(tt_socket_task t, const tt_message_event *m, void *ud) {
 }
 
 static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) {
-    (void)t; (void)ud;
+    (void)t;
+    (void)ud;
     snprintf(status, sizeof status, "%s", e->err_msg);
 }
 
 static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
-    (void)t; (void)ud;
+    (void)t;
+    (void)ud;
     snprintf(status, sizeof status, "closed %d %s", e->code, e->reason);
 }
 
