@@ -26,9 +26,10 @@ static char status[128] = "connecting";
 static unsigned ping_seq;
 static int pong_total;
 
+/* clang-format off */
 EM_JS(void, demo_get_server, (char *out, int cap), {
     var q = new URLSearchParams(location.search).get('ws');
-    var def = (location.protocol == = 'https:' ? 'wss://' : 'ws://') + location.host + '/echo';
+    var def = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/echo';
     stringToUTF8(q || def, out, cap);
 });
 
@@ -56,6 +57,7 @@ EM_JS(void, demo_publish, (double last_rtt, int ready_state, int pongs, int chat
     c.dataset.pongs = pongs;
     c.dataset.chat = chat_lines;
 });
+/* clang-format on */
 
 static void add_chat(const char *line) {
     if (chat_count == CHAT_LINES) {

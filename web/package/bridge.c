@@ -15,16 +15,23 @@
 
 #include "ttsocket.h"
 
-EM_JS(void, ttjs_emit_result, (int req, int kind, const char *err_msg, uint32_t id),
-      { Module['__ttjs'].result(req, kind, UTF8ToString(err_msg), id); });
-EM_JS(void, ttjs_emit_open, (uint32_t id, const char *protocol, const char *extensions),
-      { Module['__ttjs'].open(id, UTF8ToString(protocol), UTF8ToString(extensions)); });
-EM_JS(void, ttjs_emit_message, (uint32_t id, int type, const void *data, size_t length),
-      { Module['__ttjs'].message(id, type, data, length); });
-EM_JS(void, ttjs_emit_error, (uint32_t id, const char *err_msg, const char *detail),
-      { Module['__ttjs'].error(id, UTF8ToString(err_msg), UTF8ToString(detail)); });
-EM_JS(void, ttjs_emit_close, (uint32_t id, int code, const char *reason, int was_clean),
-      { Module['__ttjs'].close(id, code, UTF8ToString(reason), was_clean); });
+/* clang-format off */
+EM_JS(void, ttjs_emit_result, (int req, int kind, const char *err_msg, uint32_t id), {
+    Module['__ttjs'].result(req, kind, UTF8ToString(err_msg), id);
+});
+EM_JS(void, ttjs_emit_open, (uint32_t id, const char *protocol, const char *extensions), {
+    Module['__ttjs'].open(id, UTF8ToString(protocol), UTF8ToString(extensions));
+});
+EM_JS(void, ttjs_emit_message, (uint32_t id, int type, const void *data, size_t length), {
+    Module['__ttjs'].message(id, type, data, length);
+});
+EM_JS(void, ttjs_emit_error, (uint32_t id, const char *err_msg, const char *detail), {
+    Module['__ttjs'].error(id, UTF8ToString(err_msg), UTF8ToString(detail));
+});
+EM_JS(void, ttjs_emit_close, (uint32_t id, int code, const char *reason, int was_clean), {
+    Module['__ttjs'].close(id, code, UTF8ToString(reason), was_clean);
+});
+/* clang-format on */
 
 enum { RESULT_SUCCESS = 0, RESULT_FAIL = 1, RESULT_COMPLETE = 2 };
 
