@@ -12,7 +12,7 @@ export NODE_PATH := /usr/share/nodejs
 CTEST := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: test-packaging abi-baseline package
-.PHONY: demo deps test test-web test-readme test-native test-asan test-wasi test-conformance test-parity build-native build-asan build-wasi cmocka-wasm install-check clean
+.PHONY: demo deps test format-check format test-web test-readme test-native test-asan test-wasi test-conformance test-parity build-native build-asan build-wasi cmocka-wasm install-check clean
 
 deps:
 	@tests/deps.sh
@@ -142,11 +142,18 @@ test-demo: demo-build
 	@TTBOTS=build/native/native/ttbots node --test --test-reporter=dot tests/demo/ttbots.test.mjs
 	@node tests/demo/check.mjs build/native/native build/web/web/demo
 
-test: test-native test-asan test-wasi install-check test-packaging test-web test-readme test-demo test-conformance fuzz-smoke test-parity bench-smoke
+test: format-check test-native test-asan test-wasi install-check test-packaging test-web test-readme test-demo test-conformance fuzz-smoke test-parity bench-smoke
 	@echo "make test: all suites passed"
 
 clean:
 	rm -rf build
+
+# ---- format: the C sources follow .clang-format (clang-format 14). format-check is part of make test;
+# make format rewrites the files in place.
+format-check: deps
+	@tests/format-check.sh
+format: deps
+	@tests/format-check.sh --fix
 
 # ---- fuzz: libFuzzer targets in tests/fuzz (clang + ASan/UBSan), built apart from the CMake presets.
 # make fuzz [SECONDS=N]  fuzz every target N seconds (default 60) and print execs and coverage
@@ -163,7 +170,7 @@ fuzz-smoke: fuzz-build
 	@echo "== fuzz: regressions, then 10 s per target"
 	@tests/fuzz/run.sh build/fuzz 10
 
-# ---- soak: tests/hardening/soak.c against a randomly misbehaving server (issue 7). make test runs it for
+# ---- soak: tests/hardening/soak.c against a randomly misbehaving server. make test runs it for
 # at most 20 s (10,000 tasks) in ctest; make soak [SECONDS=N] runs as many tasks as N seconds allow.
 .PHONY: soak
 soak: build-native
@@ -178,7 +185,7 @@ bench-timers: build-native
 	@tests/integration/run-peer.sh node env TT_BURST_COUNTS=$${TT_BURST_COUNTS:-1000,10000} \
 	  build/native/tests/hardening/hardening_timer_burst
 
-# ---- bench: tests/bench (issue 6), Release builds; never part of make test.
+# ---- bench: tests/bench, the performance comparison with other clients; Release builds; never part of make test.
 # make bench         every workload, ~10 min; tables on stdout and in build/bench/results.md
 # make bench-smoke   every workload briefly; fails only if a client produced no number (0 msg/s is none)
 # make bench-readme  copy build/bench/results.md into README.md's Benchmarks section

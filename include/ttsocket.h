@@ -56,17 +56,17 @@ extern "C" {
 #endif
 
 #if defined(TT_STATIC)
-#  define TT_EXTERN
+#    define TT_EXTERN
 #elif defined(_WIN32)
-#  if defined(TT_BUILDING_LIBRARY)
-#    define TT_EXTERN __declspec(dllexport)
-#  else
-#    define TT_EXTERN __declspec(dllimport)
-#  endif
+#    if defined(TT_BUILDING_LIBRARY)
+#        define TT_EXTERN __declspec(dllexport)
+#    else
+#        define TT_EXTERN __declspec(dllimport)
+#    endif
 #elif defined(__GNUC__) || defined(__clang__)
-#  define TT_EXTERN __attribute__((visibility("default")))
+#    define TT_EXTERN __attribute__((visibility("default")))
 #else
-#  define TT_EXTERN
+#    define TT_EXTERN
 #endif
 
 #define TT_VERSION_MAJOR 0
@@ -76,14 +76,15 @@ extern "C" {
 #define TT_VERSION_NUM ((TT_VERSION_MAJOR << 16) | (TT_VERSION_MINOR << 8) | TT_VERSION_PATCH)
 
 /*
- * Error codes returned by tt_runtime_configure(), tt_runtime_poll() and the internal engine. They are
- * negative; 0 means success. tt_strerror() turns one into an English sentence. The table is one
- * X-macro, so the codes and their texts never drift apart.
+ * Error codes. They are negative; 0 means success. tt_strerror() turns one into an English sentence,
+ * and the texts of most of them also appear as the detail of an onError. The table is one X-macro, so
+ * the codes and their texts never drift apart. Codes only keep their values: new ones are added at the
+ * end. -3 and -18 are statuses of the protocol engine that never reach a game; they live in the
+ * library's internal table (tt_strerror() still knows them).
  */
 #define TT_ERRNO_MAP(XX)                                                        \
     XX(EINVAL, -1, "invalid argument")                                          \
     XX(ENOMEM, -2, "out of memory")                                             \
-    XX(EAGAIN, -3, "more input is needed")                                      \
     XX(EURL, -4, "invalid URL")                                                 \
     XX(ESCHEME, -5, "URL scheme is not ws or wss")                              \
     XX(EDOMAIN, -6, "host is not in the legal socket domain list")              \
@@ -98,7 +99,6 @@ extern "C" {
     XX(ESTATE, -15, "WebSocket is not connected")                               \
     XX(ENOTASK, -16, "unknown socket task")                                     \
     XX(EHANDSHAKE, -17, "invalid handshake response")                           \
-    XX(EFRAME, -18, "protocol violation in a frame")                            \
     XX(ETOOBIG, -19, "message exceeds the size limit")                          \
     XX(ETLS, -20, "TLS failure")                                                \
     XX(ECONNECT, -21, "connection failed")                                      \
@@ -120,8 +120,39 @@ typedef enum tt_errno {
 #define TT__ERRNO_ENUM(name, value, text) TT_##name = (value),
     TT_ERRNO_MAP(TT__ERRNO_ENUM)
 #undef TT__ERRNO_ENUM
-    TT__ERRNO_LAST = -33
 } tt_errno;
+
+/* The last row's value (each row adds "*0 + value", so only the last one counts): the lowest code. */
+#define TT__ERRNO_LAST_VALUE(name, value, text) *0 + (value)
+enum { TT__ERRNO_LAST = 0 TT_ERRNO_MAP(TT__ERRNO_LAST_VALUE) };
+#undef TT__ERRNO_LAST_VALUE
+
+/*
+ * Close codes (RFC 6455, section 7.4.1, and the IANA registry) by name, as in tt_close_options.code and tt_close_event.code.
+ * A game may send TT_CLOSE_NORMAL, TT_CLOSE_GOING_AWAY and TT_CLOSE_APP_MIN..TT_CLOSE_APP_MAX. The library
+ * sends TT_CLOSE_PROTOCOL_ERROR and TT_CLOSE_TOO_BIG when it fails a connection, as Chromium does.
+ * TT_CLOSE_NO_STATUS, TT_CLOSE_ABNORMAL and TT_CLOSE_TLS_HANDSHAKE are never sent: they are reported for
+ * a Close without a code, a connection that ended without a Close, and (per the RFC) a TLS failure.
+ */
+typedef enum tt_close_code {
+    TT_CLOSE_NORMAL = 1000,
+    TT_CLOSE_GOING_AWAY = 1001,
+    TT_CLOSE_PROTOCOL_ERROR = 1002,
+    TT_CLOSE_UNSUPPORTED_DATA = 1003,
+    TT_CLOSE_NO_STATUS = 1005,
+    TT_CLOSE_ABNORMAL = 1006,
+    TT_CLOSE_INVALID_PAYLOAD = 1007,
+    TT_CLOSE_POLICY_VIOLATION = 1008,
+    TT_CLOSE_TOO_BIG = 1009,
+    TT_CLOSE_MANDATORY_EXTENSION = 1010,
+    TT_CLOSE_INTERNAL_ERROR = 1011,
+    TT_CLOSE_SERVICE_RESTART = 1012, /* 1012-1014: registered with IANA after RFC 6455 */
+    TT_CLOSE_TRY_AGAIN_LATER = 1013,
+    TT_CLOSE_BAD_GATEWAY = 1014,
+    TT_CLOSE_TLS_HANDSHAKE = 1015,
+    TT_CLOSE_APP_MIN = 3000, /* the range RFC 6455 leaves to applications */
+    TT_CLOSE_APP_MAX = 4999
+} tt_close_code;
 
 /* Returns a static English sentence for a TT_E* code (or "success" for 0, "unknown error" otherwise). */
 TT_EXTERN const char *tt_strerror(int code);

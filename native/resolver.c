@@ -34,7 +34,7 @@ struct tt__resolve_req {
     /* Game thread only. */
     void *user;
     int cancelled;
-    int on_done;             /* 1 once the request is on the done list */
+    int on_done; /* 1 once the request is on the done list */
 };
 
 typedef struct req_list {
@@ -85,7 +85,8 @@ static int list_remove(req_list *l, tt__resolve_req *r) {
 static void signal_done_locked(void) {
     uint64_t one = 1;
     ssize_t n;
-    do n = write(event_fd, &one, sizeof one); while (n < 0 && errno == EINTR);
+    do n = write(event_fd, &one, sizeof one);
+    while (n < 0 && errno == EINTR);
     /* EAGAIN means the counter is already non-zero: the game thread will wake anyway. */
 }
 
@@ -232,7 +233,8 @@ int tt__resolver_collect(void (*done_cb)(void *user, int gai_error, struct addri
     if (event_fd < 0) return 0;
     uint64_t counter;
     ssize_t n;
-    do n = read(event_fd, &counter, sizeof counter); while (n < 0 && errno == EINTR);
+    do n = read(event_fd, &counter, sizeof counter);
+    while (n < 0 && errno == EINTR);
 
     pthread_mutex_lock(&lock);
     tt__resolve_req *list = done.head;

@@ -23,7 +23,7 @@
 #include "tt_internal.h"
 
 static SSL_CTX *shared_ctx;
-static char *shared_ctx_ca;  /* the ca_file shared_ctx was built with, NULL for none */
+static char *shared_ctx_ca; /* the ca_file shared_ctx was built with, NULL for none */
 static BIO_METHOD *socket_method;
 
 /* ---- A socket BIO that never raises SIGPIPE ------------------------------------------------------ */
@@ -32,7 +32,8 @@ static int sock_bio_write(BIO *bio, const char *data, int len) {
     int fd = (int)(intptr_t)BIO_get_data(bio);
     BIO_clear_retry_flags(bio);
     ssize_t n;
-    do n = send(fd, data, (size_t)len, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+    do n = send(fd, data, (size_t)len, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) BIO_set_retry_write(bio);
     return (int)n;
 }
@@ -44,7 +45,8 @@ static int sock_bio_read(BIO *bio, char *data, int len) {
     int fd = (int)(intptr_t)BIO_get_data(bio);
     BIO_clear_retry_flags(bio);
     ssize_t n;
-    do n = recv(fd, data, (size_t)len, 0); while (n < 0 && errno == EINTR);
+    do n = recv(fd, data, (size_t)len, 0);
+    while (n < 0 && errno == EINTR);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) BIO_set_retry_read(bio);
     if (n == 0) BIO_set_flags(bio, BIO_FLAGS_IN_EOF); /* what BIO_CTRL_EOF answers, as OpenSSL's socket BIO */
     bio_read_short = n < len;
@@ -56,7 +58,8 @@ static int sock_bio_read(BIO *bio, char *data, int len) {
  * without close_notify as the peer's close) only when the BIO says it is at its end.
  */
 static long sock_bio_ctrl(BIO *bio, int cmd, long num, void *ptr) {
-    (void)num; (void)ptr;
+    (void)num;
+    (void)ptr;
     switch (cmd) {
     case BIO_CTRL_FLUSH: return 1;
     case BIO_CTRL_EOF: return BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0;
@@ -117,8 +120,8 @@ static void openssl_detail(const char *prefix, char *detail, size_t cap) {
 }
 
 static SSL_CTX *get_ctx(const char *ca_file, char *detail, size_t cap) {
-    int same = (ca_file == NULL && shared_ctx_ca == NULL) ||
-               (ca_file && shared_ctx_ca && strcmp(ca_file, shared_ctx_ca) == 0);
+    int same =
+        (ca_file == NULL && shared_ctx_ca == NULL) || (ca_file && shared_ctx_ca && strcmp(ca_file, shared_ctx_ca) == 0);
     if (shared_ctx && same) return shared_ctx;
 
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -129,8 +132,8 @@ static SSL_CTX *get_ctx(const char *ca_file, char *detail, size_t cap) {
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_callback);
     /* Idle connections hold no record buffers; partial writes let the loop write what the socket takes. */
-    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
-                              SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_CTX_set_mode(ctx,
+                     SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     /* Read ahead: one recv() takes in every record that is there instead of a header and a body each, and
      * a short one tells the transport that the socket is empty (no extra recv() ending in EAGAIN). */
     SSL_CTX_set_read_ahead(ctx, 1);
@@ -157,7 +160,7 @@ static SSL_CTX *get_ctx(const char *ca_file, char *detail, size_t cap) {
             return NULL;
         }
     }
-    SSL_CTX_free(shared_ctx);  /* live sessions hold their own reference */
+    SSL_CTX_free(shared_ctx); /* live sessions hold their own reference */
     tt__free(shared_ctx_ca);
     shared_ctx = ctx;
     shared_ctx_ca = ca_copy;

@@ -426,15 +426,17 @@ static void copy_detail(const char *detail) {
     if (detail != upcall_buf) snprintf(upcall_buf, sizeof upcall_buf, "%s", detail);
 }
 
-/*
- * Fails the connection: released, then tt__core_on_fail(). Outside a pass the failure is parked (fd
- * closed at once) and reported by the next tt__transport_poll().
- */
+/* Up-calls into the core are made only from a pass of tt__transport_poll(), never from inside a call the
+ * core made into the transport. */
 static int upcalls_allowed(void) { return in_poll && downcall_depth == 0; }
 
 /* A failure or an end is parked on the connection, waiting for the next pass to report it. */
 static int parked(const tt__conn *c) { return c->pending_error != 0 || c->pending_close; }
 
+/*
+ * Fails the connection: released, then tt__core_on_fail(). Outside a pass the failure is parked (fd
+ * closed at once) and reported by the next tt__transport_poll().
+ */
 static void conn_fail(tt__conn *c, int error, const char *detail) {
     if (c->dead) return;
     if (!upcalls_allowed()) {
@@ -461,7 +463,7 @@ static void conn_finish(tt__conn *c, int code, int was_clean) {
     if (c->dead) return;
     uint32_t id = c->id;
     size_t len = 0;
-    if (code != 1006 && c->peer_reason) {
+    if (code != TT_CLOSE_ABNORMAL && c->peer_reason) {
         len = c->peer_reason_len;
         memcpy(upcall_buf, c->peer_reason, len);
     }
@@ -564,7 +566,7 @@ static void conn_flush(tt__conn *c) {
         if (tt__ws_get_state(c->ws) == TT__WS_HANDSHAKE) {
             conn_fail(c, TT_EIO, fmt_buf);
         } else {
-            conn_drop(c, 1006, 0);
+            conn_drop(c, TT_CLOSE_ABNORMAL, 0);
         }
         return;
     }
@@ -670,7 +672,7 @@ static void on_eof(tt__conn *c) {
     } else if (tt__ws_get_state(c->ws) == TT__WS_HANDSHAKE) {
         conn_fail(c, TT_EHANDSHAKE, "handshake: connection closed before the server's response");
     } else {
-        conn_finish(c, 1006, 0);
+        conn_finish(c, TT_CLOSE_ABNORMAL, 0);
     }
 }
 
@@ -701,7 +703,7 @@ static void conn_readable(tt__conn *c) {
             }
             if (tt__ws_error(c->ws) == TT_ECLOSED) {
                 /* A frame announcing 2^31 bytes or more: Chromium drops the channel without an error. */
-                conn_drop(c, peer_close_seen(c) ? c->peer_code : 1006, 0);
+                conn_drop(c, peer_close_seen(c) ? c->peer_code : TT_CLOSE_ABNORMAL, 0);
                 return;
             }
             if (rc < 0 || tt__ws_get_state(c->ws) == TT__WS_FAILED) {
@@ -744,7 +746,7 @@ static void conn_readable(tt__conn *c) {
         } else if (tt__ws_get_state(c->ws) == TT__WS_HANDSHAKE) {
             conn_fail(c, c->ssl ? TT_ETLS : TT_EIO, fmt_buf);
         } else {
-            conn_finish(c, 1006, 0);
+            conn_finish(c, TT_CLOSE_ABNORMAL, 0);
         }
         return;
     }
@@ -1137,7 +1139,7 @@ static void process_timers(void) {
             conn_finish(c, c->peer_code, 1);
         } else {
             /* The server never finished the closing handshake (Chromium: 1006, not clean). */
-            conn_finish(c, 1006, 0);
+            conn_finish(c, TT_CLOSE_ABNORMAL, 0);
         }
     }
 }
@@ -1253,7 +1255,7 @@ static int open_conn(const tt__open_params *params, tt__conn **conn) {
     c->fd = -1;
     c->secure = (uint8_t)(url->secure != 0);
     c->port = url->port;
-    c->peer_code = 1005;
+    c->peer_code = TT_CLOSE_NO_STATUS;
     /* The canonical host (lower case, IPv6 compressed): what a browser would connect to and check. */
     size_t host_len = tt__url_host(url, NULL, 0);
     c->host = tt__malloc(host_len + 1);

@@ -59,7 +59,7 @@ static const char usage[] =
     "exit status: 0 after a clean close, 1 after an error or unclean close, 2 for bad usage.\n";
 
 static tt_socket_task task;
-static int finished;       /* onClose delivered */
+static int finished; /* onClose delivered */
 static int exit_status = 1;
 static int opened;
 static int stdin_open = 1;
@@ -144,7 +144,8 @@ static void print_stats(void) {
 }
 
 static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
-    (void)t; (void)ud;
+    (void)t;
+    (void)ud;
     opened = 1;
     printf("open protocol=%s extensions=%s\n", e->protocol, e->extensions);
     if (show_stats) print_profile(e->profile);
@@ -152,7 +153,8 @@ static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
 }
 
 static void on_message(tt_socket_task t, const tt_message_event *e, void *ud) {
-    (void)t; (void)ud;
+    (void)t;
+    (void)ud;
     last_activity = now_ms();
     if (e->type == TT_DATA_TEXT) {
         printf("message text %zu ", e->length);
@@ -165,13 +167,15 @@ static void on_message(tt_socket_task t, const tt_message_event *e, void *ud) {
 }
 
 static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) {
-    (void)t; (void)ud;
+    (void)t;
+    (void)ud;
     printf("error %s (%s)\n", e->err_msg, e->detail);
     fflush(stdout);
 }
 
 static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
-    (void)t; (void)ud;
+    (void)t;
+    (void)ud;
     printf("close %d ", e->code);
     print_escaped((const unsigned char *)e->reason, strlen(e->reason));
     printf("%s%s\n", *e->reason ? " " : "", e->was_clean ? "clean" : "not-clean");
@@ -381,7 +385,7 @@ int main(int argc, char **argv) {
 
     while (!finished) {
         if (stdin_open && read_stdin() < 0) stdin_open = 0;
-        int wait = stdin_open ? 20 : -1;  /* while stdin may bring lines, wake up often to read them */
+        int wait = stdin_open ? 20 : -1; /* while stdin may bring lines, wake up often to read them */
         if (opened && !close_requested) {
             send_lines();
             if (!stdin_open) {
@@ -393,7 +397,7 @@ int main(int argc, char **argv) {
                 } else {
                     tt_close_options c;
                     memset(&c, 0, sizeof c);
-                    c.code = 1000;
+                    c.code = TT_CLOSE_NORMAL;
                     c.fail = on_op_fail;
                     tt_socket_task_close(task, &c);
                     close_requested = 1;

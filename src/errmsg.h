@@ -1,7 +1,8 @@
 /*
  * The one errMsg table. Every string a game can see in tt_result.err_msg or tt_error_event.err_msg is
  * a row here, produced by the shared core, so the web and native builds can never disagree. The README's
- * errMsg table is generated from the same rows (tests/test_errmsg.c checks that it matches).
+ * errMsg table lists the same rows (test_errmsg_table_shape_and_readme in tests/unit/test_util.c checks
+ * that it matches).
  */
 #ifndef TT_ERRMSG_H
 #define TT_ERRMSG_H
@@ -47,8 +48,12 @@ typedef enum tt__msg {
 #define TT__ERRMSG_ENUM(name, text) TT__MSG_##name,
     TT__ERRMSG_MAP(TT__ERRMSG_ENUM)
 #undef TT__ERRMSG_ENUM
-    TT__MSG_COUNT
 } tt__msg;
+
+/* The number of rows. */
+#define TT__ERRMSG_ONE(name, text) +1
+enum { TT__MSG_COUNT = 0 TT__ERRMSG_MAP(TT__ERRMSG_ONE) };
+#undef TT__ERRMSG_ONE
 
 /* The string of one row. */
 const char *tt__errmsg(tt__msg msg);

@@ -37,25 +37,23 @@ int tt__frame_parse_header(const uint8_t *buf, size_t len, tt__frame_header *out
     return (int)need;
 }
 
-static int frame_opcode_known(unsigned op) {
-    return op <= TT__OP_BINARY || (op >= TT__OP_CLOSE && op <= TT__OP_PONG);
-}
+static int frame_opcode_known(unsigned op) { return op <= TT__OP_BINARY || (op >= TT__OP_CLOSE && op <= TT__OP_PONG); }
 
-int tt__frame_check_server(const tt__frame_header *h, int rsv1_allowed, const char **detail) {
-    const char *why = NULL;
+int tt__frame_check_server(const tt__frame_header *h, int rsv1_allowed, tt__violation *why) {
+    tt__violation v = TT__VIOLATION_NONE;
     unsigned rsv_ok = rsv1_allowed ? 4u : 0u;
-    if (h->masked) why = "frame: the server sent a masked frame";
-    else if (!frame_opcode_known(h->opcode)) why = "frame: reserved opcode";
-    else if (h->rsv & ~rsv_ok) why = "frame: reserved bits set without a negotiated extension";
-    else if (h->opcode >= TT__OP_CLOSE && !h->fin) why = "frame: fragmented control frame";
-    else if (h->opcode >= TT__OP_CLOSE && h->payload_length > 125) why = "frame: control frame longer than 125 bytes";
-    if (why == NULL) return 0;
-    if (detail) *detail = why;
+    if (h->masked) v = TT__VIOLATION_MASKED_FRAME;
+    else if (!frame_opcode_known(h->opcode)) v = TT__VIOLATION_RESERVED_OPCODE;
+    else if (h->rsv & ~rsv_ok) v = TT__VIOLATION_RESERVED_BITS;
+    else if (h->opcode >= TT__OP_CLOSE && !h->fin) v = TT__VIOLATION_FRAGMENTED_CONTROL;
+    else if (h->opcode >= TT__OP_CLOSE && h->payload_length > 125) v = TT__VIOLATION_CONTROL_TOO_LONG;
+    if (v == TT__VIOLATION_NONE) return 0;
+    if (why) *why = v;
     return TT_EFRAME;
 }
 
-size_t tt__frame_write_header(uint8_t *out, unsigned fin, unsigned rsv, unsigned opcode,
-                              uint64_t payload_length, const uint8_t mask[4]) {
+size_t tt__frame_write_header(uint8_t *out, unsigned fin, unsigned rsv, unsigned opcode, uint64_t payload_length,
+                              const uint8_t mask[4]) {
     size_t n = 2;
     out[0] = (uint8_t)((fin ? 0x80 : 0) | ((rsv & 7) << 4) | (opcode & 0x0F));
     if (payload_length <= 125) {
@@ -79,7 +77,7 @@ size_t tt__frame_write_header(uint8_t *out, unsigned fin, unsigned rsv, unsigned
  * 64-bit operations elsewhere. The same code either way, so the fallback below is only for other
  * compilers. */
 typedef uint64_t tt__mask_v16 __attribute__((vector_size(16)));
-#define TT__MASK_V16 1
+#    define TT__MASK_V16 1
 #endif
 
 void tt__mask(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t mask[4], size_t offset) {
@@ -129,30 +127,32 @@ void tt__mask(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t mask[4
 }
 
 int tt__close_code_wire_valid(int code) {
-    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+    return (code >= TT_CLOSE_NORMAL && code <= TT_CLOSE_UNSUPPORTED_DATA) ||
+           (code >= TT_CLOSE_INVALID_PAYLOAD && code <= TT_CLOSE_BAD_GATEWAY) ||
+           (code >= TT_CLOSE_APP_MIN && code <= TT_CLOSE_APP_MAX);
 }
 
-int tt__close_payload_parse(const uint8_t *payload, size_t len, int *code, const char **reason,
-                            size_t *reason_len, const char **detail) {
+int tt__close_payload_parse(const uint8_t *payload, size_t len, int *code, const char **reason, size_t *reason_len,
+                            tt__violation *why) {
     if (len == 0) {
-        *code = 1005; /* "no status received": reported, never sent */
+        *code = TT_CLOSE_NO_STATUS; /* reported, never sent */
         *reason = "";
         *reason_len = 0;
         return 0;
     }
     if (len == 1) {
-        if (detail) *detail = "close: one-byte Close payload";
+        if (why) *why = TT__VIOLATION_CLOSE_ONE_BYTE;
         return TT_EFRAME;
     }
     int c = (payload[0] << 8) | payload[1];
     /* Chromium refuses only the three codes that stand for "no Close" (1005, 1006, 1015); any other,
      * even one RFC 6455 forbids on the wire, is reported as it came and echoed. */
-    if (c == 1005 || c == 1006 || c == 1015) {
-        if (detail) *detail = "close: invalid close code";
+    if (c == TT_CLOSE_NO_STATUS || c == TT_CLOSE_ABNORMAL || c == TT_CLOSE_TLS_HANDSHAKE) {
+        if (why) *why = TT__VIOLATION_CLOSE_INVALID_CODE;
         return TT_EFRAME;
     }
     if (!tt__utf8_valid(payload + 2, len - 2)) {
-        if (detail) *detail = "close: reason is not valid UTF-8";
+        if (why) *why = TT__VIOLATION_CLOSE_REASON_UTF8;
         return TT_EUTF8;
     }
     *code = c;

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "violation.h"
+
 enum {
     TT__OP_CONTINUATION = 0x0,
     TT__OP_TEXT = 0x1,
@@ -24,13 +26,13 @@ enum {
 #define TT__FRAME_PAYLOAD_MAX 0x7FFFFFFFu
 
 typedef struct tt__frame_header {
-    unsigned fin;          /* 1 when this is the final fragment */
-    unsigned rsv;          /* the three RSV bits as a number 0-7 (RSV1 = 4) */
-    unsigned opcode;       /* 0x0 - 0xF */
-    unsigned masked;       /* 1 when a masking key is present */
+    unsigned fin;    /* 1 when this is the final fragment */
+    unsigned rsv;    /* the three RSV bits as a number 0-7 (RSV1 = 4) */
+    unsigned opcode; /* 0x0 - 0xF */
+    unsigned masked; /* 1 when a masking key is present */
     uint8_t mask[4];
     uint64_t payload_length;
-    size_t header_length;  /* 2 - 14 */
+    size_t header_length; /* 2 - 14 */
 } tt__frame_header;
 
 /*
@@ -50,16 +52,16 @@ int tt__frame_parse_header(const uint8_t *buf, size_t len, tt__frame_header *out
 /*
  * Checks a header received by a client: unmasked, known opcode, control frames final and <= 125 bytes,
  * RSV bits zero except RSV1 when rsv1_allowed (permessage-deflate on a first data frame). Returns 0 or
- * TT_EFRAME with *detail naming the rule (a static string).
+ * TT_EFRAME with *why naming the rule broken.
  */
-int tt__frame_check_server(const tt__frame_header *h, int rsv1_allowed, const char **detail);
+int tt__frame_check_server(const tt__frame_header *h, int rsv1_allowed, tt__violation *why);
 
 /*
  * Writes a masked client frame header (minimal length encoding) into out, which must hold
  * TT__FRAME_HEADER_MAX bytes. rsv is the RSV bits as in tt__frame_header. Returns the bytes written.
  */
-size_t tt__frame_write_header(uint8_t *out, unsigned fin, unsigned rsv, unsigned opcode,
-                              uint64_t payload_length, const uint8_t mask[4]);
+size_t tt__frame_write_header(uint8_t *out, unsigned fin, unsigned rsv, unsigned opcode, uint64_t payload_length,
+                              const uint8_t mask[4]);
 
 /*
  * dst[i] = src[i] ^ mask[(offset + i) % 4] for i in [0, len). dst may equal src. Word-wise inside.
@@ -69,12 +71,12 @@ void tt__mask(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t mask[4
 /*
  * Parses a Close frame payload. A 0-byte payload gives code 1005 and "". A 1-byte payload, the codes
  * 1005, 1006 and 1015 (which only stand for "no Close"), or a reason that is not valid UTF-8 returns
- * TT_EFRAME (or TT_EUTF8 for the reason) with *detail set. Every other code (0-65535), also one RFC 6455
+ * TT_EFRAME (or TT_EUTF8 for the reason) with *why set. Every other code (0-65535), also one RFC 6455
  * does not allow on the wire, is returned as it came, as Chromium reports and echoes it. On success
  * *reason points into payload.
  */
-int tt__close_payload_parse(const uint8_t *payload, size_t len, int *code, const char **reason,
-                            size_t *reason_len, const char **detail);
+int tt__close_payload_parse(const uint8_t *payload, size_t len, int *code, const char **reason, size_t *reason_len,
+                            tt__violation *why);
 
 /* 1 when RFC 6455 allows code in a Close frame (1000-1003, 1007-1014, 3000-4999). */
 int tt__close_code_wire_valid(int code);

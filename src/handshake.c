@@ -279,8 +279,7 @@ static const char *hs_check_protocol(const hs_seen *s, const char *const *protoc
     return "handshake: server chose a subprotocol that was not offered";
 }
 
-static const char *hs_check_seen(const hs_seen *s, const char *const *protocols, size_t count,
-                                 int extensions_offered) {
+static const char *hs_check_seen(const hs_seen *s, const char *const *protocols, size_t count, int extensions_offered) {
     if (!s->upgrade) return "handshake: missing Upgrade header";
     if (!s->connection_upgrade) return "handshake: Connection header lacks upgrade";
     if (!s->accept) return "handshake: missing Sec-WebSocket-Accept";
@@ -296,9 +295,8 @@ static int hs_fail(const char **detail, const char *why) {
     return TT_EHANDSHAKE;
 }
 
-int tt__handshake_parse_response(const char *buf, size_t len, const char *expected_accept,
-                                 const char *const *protocols, size_t protocol_count,
-                                 int extensions_offered, tt__handshake_response *response,
+int tt__handshake_parse_response(const char *buf, size_t len, const char *expected_accept, const char *const *protocols,
+                                 size_t protocol_count, int extensions_offered, tt__handshake_response *response,
                                  const char **detail) {
     memset(response, 0, sizeof *response);
     size_t scan = len < HS_HEAD_MAX ? len : HS_HEAD_MAX;
@@ -442,14 +440,12 @@ static const char *ext_apply_param(ext_state *st, const ext_param *prm) {
         if (prm->value_len) return "extension: invalid permessage-deflate parameter client_no_context_takeover";
         o->client_no_context_takeover = 1;
     } else if (ext_is(prm->name, prm->name_len, "server_max_window_bits")) {
-        if (st->server_bits_seen++)
-            return "extension: duplicate permessage-deflate parameter server_max_window_bits";
+        if (st->server_bits_seen++) return "extension: duplicate permessage-deflate parameter server_max_window_bits";
         int bits = ext_window_bits(prm);
         if (!bits) return "extension: invalid permessage-deflate parameter server_max_window_bits";
         o->server_max_window_bits = bits;
     } else if (ext_is(prm->name, prm->name_len, "client_max_window_bits")) {
-        if (st->client_bits_seen++)
-            return "extension: duplicate permessage-deflate parameter client_max_window_bits";
+        if (st->client_bits_seen++) return "extension: duplicate permessage-deflate parameter client_max_window_bits";
         if (prm->value_len) { /* without a value it is valid in an offer only: refused after the loop */
             int bits = ext_window_bits(prm);
             if (!bits) return "extension: invalid permessage-deflate parameter client_max_window_bits";

@@ -20,12 +20,12 @@ void tt__handshake_accept(const char key[24], char accept[29]);
 
 typedef struct tt__handshake_request {
     const tt__url *url;
-    const char *key;                 /* 24 characters */
-    const tt_header *headers;        /* already validated */
+    const char *key;          /* 24 characters */
+    const tt_header *headers; /* already validated */
     size_t header_count;
-    const char *const *protocols;    /* joined with ", " into one Sec-WebSocket-Protocol header */
+    const char *const *protocols; /* joined with ", " into one Sec-WebSocket-Protocol header */
     size_t protocol_count;
-    const char *extensions;          /* Sec-WebSocket-Extensions value, or NULL for none */
+    const char *extensions; /* Sec-WebSocket-Extensions value, or NULL for none */
 } tt__handshake_request;
 
 /*
@@ -38,10 +38,10 @@ int tt__handshake_build_request(const tt__handshake_request *req, char *buf, siz
 size_t tt__handshake_request_size(const tt__handshake_request *req);
 
 typedef struct tt__handshake_response {
-    int status;                 /* the HTTP status code */
-    const char *protocol;       /* chosen subprotocol, points into the buffer; NULL when absent */
+    int status;           /* the HTTP status code */
+    const char *protocol; /* chosen subprotocol, points into the buffer; NULL when absent */
     size_t protocol_len;
-    const char *extensions;     /* Sec-WebSocket-Extensions value(s), NULL when absent */
+    const char *extensions; /* Sec-WebSocket-Extensions value(s), NULL when absent */
     size_t extensions_len;
 } tt__handshake_response;
 
@@ -65,9 +65,8 @@ size_t tt__handshake_scan_head_end(unsigned *state, const uint8_t *p, size_t n);
  * no subprotocol when some were offered, an extension when extensions_offered is 0 (when 1 the caller
  * validates response->extensions), or a head longer than 16 KiB.
  */
-int tt__handshake_parse_response(const char *buf, size_t len, const char *expected_accept,
-                                 const char *const *protocols, size_t protocol_count,
-                                 int extensions_offered, tt__handshake_response *response,
+int tt__handshake_parse_response(const char *buf, size_t len, const char *expected_accept, const char *const *protocols,
+                                 size_t protocol_count, int extensions_offered, tt__handshake_response *response,
                                  const char **detail);
 
 /* ---- Extensions (RFC 7692) -------------------------------------------------------------------- */

@@ -310,7 +310,7 @@ static void queue_failure(tt__task *t, int error, const char *detail) {
         if (detail && detail[0] && (err->data2 = tt__strdup(detail)) == NULL) err->was_clean = 1;
         event_push(err);
     }
-    cls->code = 1006;
+    cls->code = TT_CLOSE_ABNORMAL;
     cls->was_clean = 0;
     event_push(cls);
 }
@@ -800,7 +800,7 @@ void tt_socket_task_send(tt_socket_task task, const tt_send_options *o) {
 void tt_socket_task_close(tt_socket_task task, const tt_close_options *o) {
     static const tt_close_options defaults;
     if (o == NULL) o = &defaults;
-    int code = 1000;
+    int code = TT_CLOSE_NORMAL;
     size_t reason_len = 0;
     int unknown;
     tt__task *t = task_for_call(task, &unknown);

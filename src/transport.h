@@ -29,13 +29,13 @@
 
 /* Everything a transport needs to open one connection. All pointers are valid only during the call. */
 typedef struct tt__open_params {
-    uint32_t id;                    /* the socketTaskId, used in every up-call */
-    const char *url;                /* the URL as given, already validated: for messages only, never to
+    uint32_t id;              /* the socketTaskId, used in every up-call */
+    const char *url;          /* the URL as given, already validated: for messages only, never to
                                        connect (tt__url_href gives the canonical URL) */
-    const tt__url *parsed;          /* the same URL parsed */
-    const tt_header *headers;       /* validated user headers */
+    const tt__url *parsed;    /* the same URL parsed */
+    const tt_header *headers; /* validated user headers */
     size_t header_count;
-    const char *const *protocols;   /* validated, duplicate-free subprotocol tokens */
+    const char *const *protocols; /* validated, duplicate-free subprotocol tokens */
     size_t protocol_count;
     tt_task_stats *stats;           /* the task's counters: a transport that counts the wire (TT_CAP_WIRE_STATS)
                                        adds to its wire fields until its final up-call or

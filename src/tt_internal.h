@@ -10,6 +10,23 @@
 
 #include "ttsocket.h"
 
+/* ---- Engine-only codes ------------------------------------------------------------------------ */
+
+/*
+ * Statuses of the protocol engine that never reach a game: TT_EAGAIN tells a parser's caller to wait
+ * for more bytes, and TT_EFRAME names a protocol violation that the engine turns into a Close and an
+ * onError with its own detail. They take values the public table leaves free; tt_strerror() knows them.
+ */
+#define TT__ERRNO_INTERNAL_MAP(XX)         \
+    XX(EAGAIN, -3, "more input is needed") \
+    XX(EFRAME, -18, "protocol violation in a frame")
+
+enum tt__errno_internal {
+#define TT__ERRNO_INTERNAL_ENUM(name, value, text) TT_##name = (value),
+    TT__ERRNO_INTERNAL_MAP(TT__ERRNO_INTERNAL_ENUM)
+#undef TT__ERRNO_INTERNAL_ENUM
+};
+
 /* ---- Allocation through one door ------------------------------------------------------------- */
 
 /*

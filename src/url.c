@@ -25,7 +25,8 @@ static void sink_put(url_sink *k, const char *s, size_t n) {
 static void sink_decimal(url_sink *k, unsigned v) {
     char digits[10];
     size_t i = sizeof digits;
-    do digits[--i] = (char)('0' + v % 10); while (v /= 10);
+    do digits[--i] = (char)('0' + v % 10);
+    while (v /= 10);
     sink_put(k, digits + i, sizeof digits - i);
 }
 
@@ -152,7 +153,11 @@ size_t tt__ipv6_format(const uint16_t addr[8], char out[TT__IPV6_TEXT_MAX + 1]) 
 /* Sets *secure from the scheme and returns the length of "scheme:". http and https, which a browser
  * would map to ws and wss, are refused: tt requires wss (ws in development mode). */
 static int url_parse_scheme(const char *s, size_t len, int *secure) {
-    static const struct { const char *name; size_t len; int secure; } schemes[] = {{"ws:", 3, 0}, {"wss:", 4, 1}};
+    static const struct {
+        const char *name;
+        size_t len;
+        int secure;
+    } schemes[] = {{"ws:", 3, 0}, {"wss:", 4, 1}};
     const char *colon = memchr(s, ':', len);
     if (colon == NULL) return TT_EURL;
     size_t n = (size_t)(colon - s) + 1;
@@ -211,9 +216,7 @@ static int url_ipv4_canonical(const char *h, size_t n) {
     return parts == 4;
 }
 
-static int url_label_is_punycode(const char *label, size_t n) {
-    return n >= 4 && tt__ascii_ieq(label, "xn--", 4);
-}
+static int url_label_is_punycode(const char *label, size_t n) { return n >= 4 && tt__ascii_ieq(label, "xn--", 4); }
 
 /*
  * A host name: letters, digits, '-', '_', '.'; non-empty labels except one trailing dot. A last label

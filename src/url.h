@@ -29,15 +29,15 @@
 #define TT__IPV6_TEXT_MAX 39
 
 typedef struct tt__url {
-    int secure;            /* 1 for wss:// */
-    const char *host;      /* points into the input, as written: the name or IPv4 address, or the IPv6
+    int secure;       /* 1 for wss:// */
+    const char *host; /* points into the input, as written: the name or IPv4 address, or the IPv6
                               literal without its brackets; tt__url_host gives the canonical text */
     size_t host_len;
-    int host_is_ipv6;      /* 1 when the host was a bracketed IPv6 literal (then ipv6 holds it) */
+    int host_is_ipv6; /* 1 when the host was a bracketed IPv6 literal (then ipv6 holds it) */
     uint16_t ipv6[8];
-    uint16_t port;         /* explicit port, or 80 / 443 */
-    int port_explicit;     /* 1 when the URL named a port */
-    const char *path;      /* path and query as written ("/" when the URL had none: then it points to a
+    uint16_t port;     /* explicit port, or 80 / 443 */
+    int port_explicit; /* 1 when the URL named a port */
+    const char *path;  /* path and query as written ("/" when the URL had none: then it points to a
                               static "/"); a query without a path ("ws://h?q") gives "?q" */
     size_t path_len;
 } tt__url;

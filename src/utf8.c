@@ -19,13 +19,13 @@ static uint32_t utf8_pack(uint32_t need, uint32_t lo, uint32_t hi) { return need
 /* The state after a lead byte, or UTF8_FAILED when b can never start a character. */
 static uint32_t utf8_lead(uint8_t b) {
     if (b >= 0xC2 && b <= 0xDF) return utf8_pack(1, 0x80, 0xBF);
-    if (b == 0xE0) return utf8_pack(2, 0xA0, 0xBF);                 /* no overlong 3-byte forms */
-    if (b == 0xED) return utf8_pack(2, 0x80, 0x9F);                 /* no surrogates */
+    if (b == 0xE0) return utf8_pack(2, 0xA0, 0xBF); /* no overlong 3-byte forms */
+    if (b == 0xED) return utf8_pack(2, 0x80, 0x9F); /* no surrogates */
     if (b >= 0xE1 && b <= 0xEF) return utf8_pack(2, 0x80, 0xBF);
-    if (b == 0xF0) return utf8_pack(3, 0x90, 0xBF);                 /* no overlong 4-byte forms */
+    if (b == 0xF0) return utf8_pack(3, 0x90, 0xBF); /* no overlong 4-byte forms */
     if (b >= 0xF1 && b <= 0xF3) return utf8_pack(3, 0x80, 0xBF);
-    if (b == 0xF4) return utf8_pack(3, 0x80, 0x8F);                 /* nothing above U+10FFFF */
-    return UTF8_FAILED; /* 0x80-0xC1 (stray continuation, overlong 2-byte) and 0xF5-0xFF */
+    if (b == 0xF4) return utf8_pack(3, 0x80, 0x8F); /* nothing above U+10FFFF */
+    return UTF8_FAILED;                             /* 0x80-0xC1 (stray continuation, overlong 2-byte) and 0xF5-0xFF */
 }
 
 /* Skips a run of ASCII eight bytes at a time: most text on the wire is ASCII. */

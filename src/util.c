@@ -6,7 +6,7 @@
 
 /* ---- Allocation -------------------------------------------------------------------------------- */
 
-static unsigned long alloc_count;     /* allocations attempted since the last reset */
+static unsigned long alloc_count;      /* allocations attempted since the last reset */
 static unsigned long alloc_fail_after; /* 0 = never fail */
 static long alloc_live;
 
@@ -64,7 +64,10 @@ void tt__alloc_reset_count(void) { alloc_count = 0; }
 
 /* Until a build installs real hooks, time stands still and "randomness" is a counter: visible in tests,
  * never silently weak in production because every build installs its hooks at transport init. */
-static uint64_t default_now(void *ud) { (void)ud; return 0; }
+static uint64_t default_now(void *ud) {
+    (void)ud;
+    return 0;
+}
 static void default_random(void *ud, uint8_t *buf, size_t n) {
     static uint8_t next;
     (void)ud;
@@ -145,8 +148,10 @@ size_t tt__base64_encode(const uint8_t *in, size_t len, char *out) {
 const char *tt_strerror(int code) {
     switch (code) {
     case 0: return "success";
-#define TT__STRERROR_CASE(name, value, text) case value: return text;
+#define TT__STRERROR_CASE(name, value, text) \
+    case value: return text;
         TT_ERRNO_MAP(TT__STRERROR_CASE)
+        TT__ERRNO_INTERNAL_MAP(TT__STRERROR_CASE)
 #undef TT__STRERROR_CASE
     default: return "unknown error";
     }

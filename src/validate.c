@@ -16,7 +16,7 @@ static const char *domain_strip_scheme(const char *d) {
 int tt__domain_match(const char *host, size_t host_len, int port, const char *domain) {
     if (domain == NULL) return 0;
     const char *d = domain_strip_scheme(domain);
-    size_t dlen = strcspn(d, "/");  /* tolerate a trailing path or slash */
+    size_t dlen = strcspn(d, "/"); /* tolerate a trailing path or slash */
     const char *dhost = d;
     size_t dhost_len = dlen;
     int dport = -1, dv6 = dlen > 0 && d[0] == '[';
@@ -88,12 +88,31 @@ int tt__validate_url(const char *url, const char *const *domains, size_t domain_
 
 /* The Fetch standard's forbidden request-header names, which a browser's WebSocket could never send,
  * plus Referer, which the tt platform refuses explicitly. */
+/* clang-format off: a list of names reads best filled to the line */
 static const char *const forbidden_headers[] = {
-    "Accept-Charset", "Accept-Encoding", "Access-Control-Request-Headers",
-    "Access-Control-Request-Method", "Connection", "Content-Length", "Cookie", "Cookie2", "Date", "DNT",
-    "Expect", "Host", "Keep-Alive", "Origin", "Referer", "Set-Cookie", "TE", "Trailer",
-    "Transfer-Encoding", "Upgrade", "Via",
+    "Accept-Charset",
+    "Accept-Encoding",
+    "Access-Control-Request-Headers",
+    "Access-Control-Request-Method",
+    "Connection",
+    "Content-Length",
+    "Cookie",
+    "Cookie2",
+    "Date",
+    "DNT",
+    "Expect",
+    "Host",
+    "Keep-Alive",
+    "Origin",
+    "Referer",
+    "Set-Cookie",
+    "TE",
+    "Trailer",
+    "Transfer-Encoding",
+    "Upgrade",
+    "Via",
 };
+/* clang-format on */
 
 int tt__header_forbidden(const char *name) {
     size_t n = strlen(name);
@@ -149,9 +168,11 @@ int tt__validate_protocols(const char *const *protocols, size_t count) {
 /* ---- Close ------------------------------------------------------------------------------------- */
 
 int tt__validate_close(int code, const char *reason, int *code_out, size_t *reason_len) {
-    if (code == 0) code = 1000;
+    if (code == 0) code = TT_CLOSE_NORMAL;
     /* 1001 is tt's "going to background"; the browser itself only allows 1000 and 3000-4999. */
-    if (!(code == 1000 || code == 1001 || (code >= 3000 && code <= 4999))) return TT_ECLOSECODE;
+    if (!(code == TT_CLOSE_NORMAL || code == TT_CLOSE_GOING_AWAY ||
+          (code >= TT_CLOSE_APP_MIN && code <= TT_CLOSE_APP_MAX)))
+        return TT_ECLOSECODE;
     size_t len = reason ? strlen(reason) : 0;
     if (len > 123) return TT_EREASON;
     if (len > 0 && !tt__utf8_valid(reason, len)) return TT_EUTF8;

@@ -132,34 +132,6 @@ static void ws_release_deflater(tt__ws *ws) {
     ws->deflater = NULL;
 }
 
-/*
- * The reason Chromium's WebSocketChannel puts in the Close it sends when it fails the connection, by our
- * detail sentence (the wire traces in tests/parity/reference/chromium.json show them). Failures it reports
- * as ERR_WS_PROTOCOL_ERROR (malformed frame headers, inflate errors, RSV1 on a continuation frame seen by
- * its deflate stream) all carry "WebSocket Protocol Error"; a malformed Close payload gets no reason.
- */
-static const char *ws_close_reason(const char *detail, int close_code) {
-    static const struct {
-        const char *detail, *reason;
-    } table[] = {
-        {"frame: the server sent a masked frame", "Masked frame from server"},
-        {"frame: reserved opcode", "Unknown opcode"},
-        {"frame: reserved bits set without a negotiated extension", "Invalid reserved bit"},
-        {"frame: RSV1 set on a control frame", "Invalid reserved bit"},
-        {"frame: continuation frame without a message in progress", "Unexpected continuation"},
-        {"frame: new data frame inside a fragmented message", "Previous data frame unfinished"},
-        {"text: invalid UTF-8", "Invalid UTF-8 in text frame"},
-        {"text: message ends inside a UTF-8 sequence", "Invalid UTF-8 in text frame"},
-        {"close: reason is not valid UTF-8", "Invalid UTF-8 in Close frame"},
-        {"close: one-byte Close payload", ""},
-        {"close: invalid close code", ""},
-    };
-    if (close_code != 1002) return "";
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (strcmp(detail, table[i].detail) == 0) return table[i].reason;
-    return "WebSocket Protocol Error";
-}
-
 /* Gives the message buffer back (nothing may be assembled in it). */
 static void ws_release_msg(tt__ws *ws) {
     tt__free(ws->msg);
@@ -177,16 +149,9 @@ static void ws_release_output(tt__ws *ws) {
     ws->span_head = ws->span_count = ws->span_cap = 0;
 }
 
-/*
- * Fails the connection. Once the handshake is done, a Close goes out first (1002 for protocol errors and
- * bad UTF-8 as Chromium sends, with Chromium's reason, 1009 for too big) unless ours already did. Returns
- * err for tail calls.
- */
-static int ws_fail(tt__ws *ws, int err, const char *detail, int close_code) {
-    if (ws->state == TT__WS_OPEN && close_code) {
-        const char *reason = ws_close_reason(detail, close_code);
-        ws_queue_close(ws, close_code, reason, strlen(reason));
-    }
+/* Fails the connection without a Close frame (the handshake failed, or TCP is to be dropped). Returns err
+ * for tail calls. */
+static int ws_fail(tt__ws *ws, int err, const char *detail) {
     ws->state = TT__WS_FAILED;
     ws->error = err;
     ws->detail = detail;
@@ -196,7 +161,20 @@ static int ws_fail(tt__ws *ws, int err, const char *detail, int close_code) {
     return err;
 }
 
-static int ws_fail_nomem(tt__ws *ws) { return ws_fail(ws, TT_ENOMEM, "out of memory", 0); }
+/*
+ * Fails the connection for a protocol violation. Once the handshake is done, a Close goes out first,
+ * with the row's close code and Chromium's reason (src/violation.h), unless ours already did. Returns err
+ * for tail calls.
+ */
+static int ws_fail_violation(tt__ws *ws, int err, tt__violation v) {
+    if (ws->state == TT__WS_OPEN) {
+        const char *reason = tt__violation_close_reason(v);
+        ws_queue_close(ws, tt__violation_close_code(v), reason, strlen(reason));
+    }
+    return ws_fail(ws, err, tt__violation_detail(v));
+}
+
+static int ws_fail_nomem(tt__ws *ws) { return ws_fail(ws, TT_ENOMEM, "out of memory"); }
 
 /*
  * A frame header announcing more than 2^31 - 1 bytes: Chromium's frame parser refuses it with
@@ -204,7 +182,7 @@ static int ws_fail_nomem(tt__ws *ws) { return ws_fail(ws, TT_ENOMEM, "out of mem
  * onClose 1006 (or the peer's code once its Close arrived), not clean. TT_ECLOSED tells the transport so.
  */
 static int ws_drop_too_long(tt__ws *ws) {
-    return ws_fail(ws, TT_ECLOSED, "frame: payload length of 2^31 bytes or more", 0);
+    return ws_fail(ws, TT_ECLOSED, "frame: payload length of 2^31 bytes or more");
 }
 
 /* ---- Output ------------------------------------------------------------------------------------- */
@@ -279,18 +257,19 @@ static int ws_queue_frame(tt__ws *ws, unsigned rsv, unsigned opcode, const void 
     return 0;
 }
 
-/*
- * Queues a message compressed (RSV1), as Chromium sends every message once the extension is on, however
- * small or incompressible. The payload is deflated straight into the output after room for the longest
- * header, then moved up against the real header. On failure nothing is queued and the compressor forgets
- * its history, so that no later message refers to bytes the peer never received.
- */
+/* A compressed message could not be queued: the compressor forgets its history, so that no later message
+ * refers to bytes the peer never received. Returns err for tail calls. */
 static int ws_compress_failed(tt__ws *ws, int err) {
     tt__deflater_reset(ws->deflater);
     if (ws->out_pos == ws->out_len) ws_release_output(ws); /* nothing else was pending: stay small */
     return err;
 }
 
+/*
+ * Queues a message compressed (RSV1), as Chromium sends every message once the extension is on, however
+ * small or incompressible. The payload is deflated straight into the output after room for the longest
+ * header, then moved up against the real header. On failure nothing is queued (see ws_compress_failed).
+ */
 static int ws_queue_compressed(tt__ws *ws, unsigned opcode, const void *data, size_t length) {
     /* Chromium's WebSocketDeflater writes an empty message by hand as the single byte 00 (zlib refuses a
      * flush without input); the peer appends 00 00 ff ff and inflates nothing. */
@@ -556,9 +535,9 @@ static int ws_accept_head(tt__ws *ws, const char *head, size_t len) {
             snprintf(ws->detail_buf, sizeof ws->detail_buf, "handshake: unexpected status %d", r.status);
             detail = ws->detail_buf;
         }
-        return ws_fail(ws, TT_EHANDSHAKE, detail, 0);
+        return ws_fail(ws, TT_EHANDSHAKE, detail);
     }
-    if (tt__handshake_parse_extensions(&r, &ws->pmd, &detail)) return ws_fail(ws, TT_EEXTENSION, detail, 0);
+    if (tt__handshake_parse_extensions(&r, &ws->pmd, &detail)) return ws_fail(ws, TT_EEXTENSION, detail);
     ws->deflate_on = ws->pmd.enabled;
     /* ws.extensions in Chromium is the accepted header value as sent; it needs a NUL here. */
     char ext_small[256], *ext = ext_small;
@@ -586,7 +565,7 @@ static int ws_recv_handshake(tt__ws *ws, const uint8_t *p, size_t n, size_t *use
     size_t end = ws_scan_head_end(ws, p, n);
     size_t take = end ? end : n;
     if (ws->hs_len + take > WS_HEAD_MAX)
-        return ws_fail(ws, TT_EHANDSHAKE, "handshake: response head longer than 16 KiB", 0);
+        return ws_fail(ws, TT_EHANDSHAKE, "handshake: response head longer than 16 KiB");
     *used = take;
     if (end && ws->hs_len == 0) /* the whole head arrived in one chunk: parse it in place */
         return ws_accept_head(ws, (const char *)p, take);
@@ -625,10 +604,11 @@ static int ws_hold_close(tt__ws *ws, const uint8_t *payload, size_t n) {
 
 static int ws_on_close_frame(tt__ws *ws, const uint8_t *payload, size_t n) {
     int code;
-    const char *reason, *detail = "close: invalid Close payload";
+    const char *reason;
     size_t reason_len;
-    int rc = tt__close_payload_parse(payload, n, &code, &reason, &reason_len, &detail);
-    if (rc) return ws_fail(ws, rc, detail, 1002);
+    tt__violation why = TT__VIOLATION_NONE;
+    int rc = tt__close_payload_parse(payload, n, &code, &reason, &reason_len, &why);
+    if (rc) return ws_fail_violation(ws, rc, why);
     if (ws->held_close_set) return 0; /* the first Close stands */
     if (!ws->close_sent && ws->handed_up > ws->close_hold) return ws_hold_close(ws, payload, n);
     /* Chromium answers with the peer's code and reason, even a code the RFC forbids (0, 999, 5000 ...);
@@ -655,12 +635,12 @@ static int ws_on_control(tt__ws *ws, const uint8_t *payload, size_t n) {
 
 static int ws_check_text(tt__ws *ws, const uint8_t *p, size_t n) {
     if (ws->msg_opcode == TT__OP_TEXT && tt__utf8_feed(&ws->utf8, p, n))
-        return ws_fail(ws, TT_EUTF8, "text: invalid UTF-8", 1002);
+        return ws_fail_violation(ws, TT_EUTF8, TT__VIOLATION_TEXT_UTF8);
     return 0;
 }
 
 static int ws_fail_too_big(tt__ws *ws) {
-    return ws_fail(ws, TT_ETOOBIG, TT__DETAIL_TOO_BIG, 1009);
+    return ws_fail_violation(ws, TT_ETOOBIG, TT__VIOLATION_MESSAGE_TOO_BIG);
 }
 
 /* The most bytes a message may hold (SIZE_MAX - 1 without a limit, so that a count never wraps). */
@@ -714,7 +694,7 @@ static int ws_inflate(tt__ws *ws, const uint8_t *p, size_t n) {
         p += used;
         n -= used;
         if (rc == TT_ENOMEM) return ws_fail_nomem(ws);
-        if (rc < 0) return ws_fail(ws, TT_EFRAME, "permessage-deflate: invalid compressed data", 1002);
+        if (rc < 0) return ws_fail_violation(ws, TT_EFRAME, TT__VIOLATION_INVALID_COMPRESSED);
         if (rc == 0) return 0;
     }
 }
@@ -735,7 +715,7 @@ static int ws_frame_end(tt__ws *ws, const uint8_t *inplace) {
         ws->stats->compressed_payload_received += ws->msg_len;
     }
     if (ws->msg_opcode == TT__OP_TEXT && !tt__utf8_at_boundary(&ws->utf8))
-        return ws_fail(ws, TT_EUTF8, "text: message ends inside a UTF-8 sequence", 1002);
+        return ws_fail_violation(ws, TT_EUTF8, TT__VIOLATION_TEXT_UTF8_TRUNCATED);
     if (inplace) return ws_deliver(ws, inplace, (size_t)ws->frame.payload_length);
     return ws_deliver(ws, ws->msg, ws->msg_len);
 }
@@ -743,9 +723,9 @@ static int ws_frame_end(tt__ws *ws, const uint8_t *inplace) {
 /* Fragmentation and size rules for a data frame header; starts a message when this frame opens one. */
 static int ws_data_frame_begin(tt__ws *ws, const tt__frame_header *h) {
     if (h->opcode == TT__OP_CONTINUATION && !ws->msg_active)
-        return ws_fail(ws, TT_EFRAME, "frame: continuation frame without a message in progress", 1002);
+        return ws_fail_violation(ws, TT_EFRAME, TT__VIOLATION_UNEXPECTED_CONTINUATION);
     if (h->opcode != TT__OP_CONTINUATION && ws->msg_active)
-        return ws_fail(ws, TT_EFRAME, "frame: new data frame inside a fragmented message", 1002);
+        return ws_fail_violation(ws, TT_EFRAME, TT__VIOLATION_UNFINISHED_MESSAGE);
     /* The size limit is applied to bytes as they arrive (ws_check_data, ws_inflate), never to what a
      * header announces: Chromium waits for the data of any frame up to 2^31 - 1 bytes. */
     int compressed = ws->msg_active ? ws->msg_compressed : (h->rsv & WS_RSV1) != 0;
@@ -771,13 +751,13 @@ static int ws_data_frame_begin(tt__ws *ws, const tt__frame_header *h) {
 }
 
 static int ws_frame_begin(tt__ws *ws, const tt__frame_header *h) {
-    const char *detail = "frame: protocol violation";
-    if (tt__frame_check_server(h, ws->deflate_on, &detail)) return ws_fail(ws, TT_EFRAME, detail, 1002);
+    tt__violation why = TT__VIOLATION_NONE;
+    if (tt__frame_check_server(h, ws->deflate_on, &why)) return ws_fail_violation(ws, TT_EFRAME, why);
     /* RFC 7692 section 6.1: RSV1 marks a compressed message on its first frame only. */
     if ((h->rsv & WS_RSV1) && ws_is_control(h->opcode))
-        return ws_fail(ws, TT_EFRAME, "frame: RSV1 set on a control frame", 1002);
+        return ws_fail_violation(ws, TT_EFRAME, TT__VIOLATION_RSV1_ON_CONTROL);
     if ((h->rsv & WS_RSV1) && h->opcode == TT__OP_CONTINUATION)
-        return ws_fail(ws, TT_EFRAME, "frame: RSV1 set on a continuation frame", 1002);
+        return ws_fail_violation(ws, TT_EFRAME, TT__VIOLATION_RSV1_ON_CONTINUATION);
     if (ws_is_control(h->opcode)) {
         ws->ctl_len = 0;
     } else {
@@ -819,7 +799,7 @@ static int ws_take_header(tt__ws *ws, const uint8_t *p, size_t n, size_t *used) 
         }
     }
     if (rc == TT_ETOOBIG) return ws_drop_too_long(ws);
-    return ws_fail(ws, TT_EFRAME, "frame: payload length negative or not minimally encoded", 1002);
+    return ws_fail_violation(ws, TT_EFRAME, TT__VIOLATION_LENGTH_ENCODING);
 }
 
 /* Grows the message buffer for `more` bytes; a frame up to WS_PREALLOC_MAX is sized in one step. */
@@ -897,7 +877,7 @@ static int ws_after_peer_close(tt__ws *ws, const uint8_t *p, size_t n) {
     int rc = tt__frame_parse_header(ws->hdr, ws->hdr_len, &h);
     if (rc == TT_EAGAIN) return 0;
     if (rc == TT_ETOOBIG) return ws_drop_too_long(ws);
-    return ws_fail(ws, TT_EFRAME, "frame: a frame after the peer's Close", 0);
+    return ws_fail(ws, TT_EFRAME, "frame: a frame after the peer's Close");
 }
 
 static int ws_recv_frames(tt__ws *ws, const uint8_t *p, size_t n) {

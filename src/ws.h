@@ -46,9 +46,9 @@ typedef struct tt__ws_callbacks {
 
 typedef struct tt__ws_options {
     const tt__url *url;
-    const tt_header *headers;        /* sent as given (the core validated them) */
+    const tt_header *headers; /* sent as given (the core validated them) */
     size_t header_count;
-    const char *const *protocols;    /* copied by tt__ws_new */
+    const char *const *protocols; /* copied by tt__ws_new */
     size_t protocol_count;
     size_t max_message_size;         /* 0 = unlimited; for compressed messages, the inflated size */
     size_t close_hold_bytes;         /* 0 = Chromium's (see tt__ws_delivered); tests set a small one */

@@ -9,7 +9,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 debs=(build-essential cmake pkg-config clang llvm-14 lld-14 libclang-rt-14-dev libclang-rt-14-dev-wasm32
       libssl-dev zlib1g-dev libcmocka-dev openssl ca-certificates
       emscripten wasi-libc nodejs python3 python3-websockets
-      chromium libwebsockets-dev valgrind abigail-tools dpkg-dev file debootstrap debian-archive-keyring)
+      chromium libwebsockets-dev valgrind abigail-tools dpkg-dev file debootstrap debian-archive-keyring clang-format-14)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

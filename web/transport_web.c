@@ -5,8 +5,8 @@
  * Emscripten releases). The JavaScript half reports each event in this file's own event record; its
  * offsets, the event kinds and every result code are defined once, in web/web_abi.h, for both. The core
  * has validated everything before it calls down; this file only moves bytes, reports events and keeps
- * every call into JavaScript from throwing (an exception there aborts the module). See
- * docs/semantics.md section 3 for the traps handled here.
+ * every call into JavaScript from throwing (an exception there aborts the module); for the same reason
+ * an allocation the heap cannot serve fails the task instead of aborting the module.
  *
  * Event mapping. The browser reports a failed connection as error, then close 1006; a clean close by
  * the server as close alone; and a TCP drop after open as close 1006 alone (no error). So: onerror only
@@ -212,7 +212,7 @@ static void on_ws_error(tt__conn *c) {
 static void on_ws_close(tt__conn *c, const tt__web_event *ev) {
     uint32_t id = c->id;
     /* After open, a close 1006 without an error is a dropped connection: Chromium fires no error then. */
-    int failed = c->error_seen || (ev->code == TT__WEB_CLOSE_ABNORMAL && !c->opened);
+    int failed = c->error_seen || (ev->code == TT_CLOSE_ABNORMAL && !c->opened);
     int code = ev->code;
     int was_clean = ev->was_clean ? 1 : 0;
     /* Copy the reason out of the event record: the up-call may cause the next event. */
@@ -332,8 +332,7 @@ int tt__transport_send(tt__conn *conn, tt_data_type type, const void *data, size
 int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t reason_length) {
     /* WebSocket.close() accepts only 1000 and 3000-4999 (InvalidAccessError otherwise). tt's 1001
      * ("going to background") cannot be sent by script: the nearest thing is 1000 with the same reason. */
-    if (code != TT__WEB_CLOSE_NORMAL && (code < TT__WEB_CLOSE_APP_MIN || code > TT__WEB_CLOSE_APP_MAX))
-        code = TT__WEB_CLOSE_NORMAL;
+    if (code != TT_CLOSE_NORMAL && (code < TT_CLOSE_APP_MIN || code > TT_CLOSE_APP_MAX)) code = TT_CLOSE_NORMAL;
     if (reason == NULL) reason_length = 0;
     /* Validated by the core; the browser throws SyntaxError for a longer one. */
     if (reason_length > TT__WEB_CLOSE_REASON_MAX) reason_length = TT__WEB_CLOSE_REASON_MAX;

@@ -40,15 +40,17 @@ typedef struct bench_args {
     int conns, size, window, count, warmup_count;
     double secs, warmup;
     const char *ca;
-    int deflate;      /* ttsocket: offer permessage-deflate */
-    int callbacks;    /* ttsocket: every send passes success and complete callbacks, as games often do */
+    int deflate;   /* ttsocket: offer permessage-deflate */
+    int callbacks; /* ttsocket: every send passes success and complete callbacks, as games often do */
     char host[64];
     int port, secure;
 } bench_args;
 
 static inline void bench_usage(const char *prog) {
-    fprintf(stderr, "usage: %s tput|lat|idle URL [conns=N] [size=N] [window=N] [secs=S] [warmup=S] "
-                    "[count=N] [warmupcount=N] [ca=FILE] [deflate=0|1] [callbacks=0|1]\n", prog);
+    fprintf(stderr,
+            "usage: %s tput|lat|idle URL [conns=N] [size=N] [window=N] [secs=S] [warmup=S] "
+            "[count=N] [warmupcount=N] [ca=FILE] [deflate=0|1] [callbacks=0|1]\n",
+            prog);
     exit(2);
 }
 

@@ -60,8 +60,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         if (c->pending) lws_callback_on_writable(wsi);
         break;
-    default:
-        break;
+    default: break;
     }
     return 0;
 }

@@ -63,11 +63,11 @@ typedef struct rconn {
 } rconn;
 
 static int ws_mode;
-static int tls_mode;       /* tls:// or wss:// */
+static int tls_mode; /* tls:// or wss:// */
 static SSL_CTX *tls_ctx;
-static size_t unit;        /* bytes per message on the wire from us: record or frame */
-static uint8_t *stream;    /* a run of units to write from */
-static size_t stream_len;  /* a multiple of unit, >= 256 KiB */
+static size_t unit;       /* bytes per message on the wire from us: record or frame */
+static uint8_t *stream;   /* a run of units to write from */
+static size_t stream_len; /* a multiple of unit, >= 256 KiB */
 static size_t msg_size;
 
 /* The server's IPv4 address, resolved once. */

@@ -119,7 +119,7 @@ int main(int argc, char **argv) {
     bconn *cs = calloc((size_t)A.conns, sizeof *cs);
 
     if (strcmp(A.mode, "idle") == 0) {
-        tt_runtime_poll(0);            /* runtime initialised before the baseline */
+        tt_runtime_poll(0); /* runtime initialised before the baseline */
         size_t rss0 = bench_rss();
         double t = bench_now_s();
         for (int i = 0; i < A.conns; i++) connect_one(&cs[i], NULL);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The benchmark driver behind `make bench` / `make bench-smoke` (issue 6).
+"""The benchmark driver behind `make bench` / `make bench-smoke`.
 
 Starts the echo servers (server_lws: libwebsockets ws/wss/deflate; server_raw: the raw-TCP ceiling), runs
 every client on every workload several times, interleaved (the client order rotates each repetition, so
@@ -693,7 +693,7 @@ class Bench:
         if size and size[0][3] is not None:
             add('web .wasm + glue ≤ 30 KB raw (package)', size[0][3], lambda x: x <= 30000,
                 f'{size[0][3]:,} B')
-        lines = ['### Targets (issue 6; ratios from this run)', '',
+        lines = ['### Targets (ratios from this run)', '',
                  '"Server ceiling" = the server probe (a client that only writes pre-built frames and skips the '
                  'echoes) ÷ raw TCP: no WebSocket client can beat it through this echo server. "ttsocket '
                  'ceiling" = the raw-TCP client\'s CPU per message (or MB) ÷ ttsocket\'s: what ttsocket would '

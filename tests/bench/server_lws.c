@@ -32,17 +32,17 @@
 #define OUT_PAUSE (8u << 20) /* stop reading a connection whose unsent echoes pass this */
 
 typedef struct pss {
-    uint8_t *out;     /* LWS_PRE headroom, then framed echoes out[LWS_PRE .. LWS_PRE + out_len) */
+    uint8_t *out; /* LWS_PRE headroom, then framed echoes out[LWS_PRE .. LWS_PRE + out_len) */
     size_t out_len, out_cap;
-    size_t hdr_at;    /* deflate off: where the current message's frame header starts in out */
-    size_t hdr_len;   /* its length as written */
-    size_t msg_len;   /* payload bytes of the current message so far */
+    size_t hdr_at;  /* deflate off: where the current message's frame header starts in out */
+    size_t hdr_len; /* its length as written */
+    size_t msg_len; /* payload bytes of the current message so far */
     int binary;
     int paused;
     /* deflate vhost: whole messages, each written with lws_write() */
     uint8_t *msg;
     size_t msg_cap;
-    uint8_t **queue;  /* LWS_PRE + payload each, length prefix in a parallel array */
+    uint8_t **queue; /* LWS_PRE + payload each, length prefix in a parallel array */
     size_t *qlen;
     uint8_t *qbin;
     size_t qhead, qcount, qcap;
@@ -178,8 +178,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (deflate) {
             while (p->qcount && !lws_partial_buffered(wsi)) {
                 size_t i = p->qhead;
-                int n = lws_write(wsi, p->queue[i] + LWS_PRE, p->qlen[i],
-                                  p->qbin[i] ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+                int n =
+                    lws_write(wsi, p->queue[i] + LWS_PRE, p->qlen[i], p->qbin[i] ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
                 free(p->queue[i]);
                 p->qhead++;
                 p->qcount--;
@@ -211,8 +211,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         free(p->qbin);
         memset(p, 0, sizeof *p);
         break;
-    default:
-        break;
+    default: break;
     }
     return 0;
 }
@@ -227,8 +226,7 @@ static struct listener {
 } listeners[3];
 static int nlisteners;
 
-static int listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-                             size_t len) {
+static int listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
     if (reason != LWS_CALLBACK_RAW_RX_FILE) return 0;
     int lfd = (int)lws_get_socket_fd(wsi);
     for (int i = 0; i < nlisteners; i++) {
@@ -279,8 +277,8 @@ static const struct lws_extension extensions[] = {
     {NULL, NULL, NULL},
 };
 
-static struct lws_vhost *vhost(struct lws_context *ctx, const char *name, int port, const char *cert,
-                               const char *key, int deflate) {
+static struct lws_vhost *vhost(struct lws_context *ctx, const char *name, int port, const char *cert, const char *key,
+                               int deflate) {
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.vhost_name = name;
@@ -349,8 +347,7 @@ int main(int argc, char **argv) {
     }
     printf("READY\n");
     fflush(stdout);
-    while (lws_service(ctx, 0) >= 0) {
-    }
+    while (lws_service(ctx, 0) >= 0) {}
     lws_context_destroy(ctx);
     return 0;
 }

@@ -38,12 +38,15 @@ typedef struct conn {
     SSL *ssl;         /* --tls: the session */
     int hs_done;      /* --tls: the handshake is complete */
     uint32_t wr_wait; /* --tls: what the unfinished SSL_write of pend waits for (EPOLLIN or EPOLLOUT) */
-    uint8_t *pend; /* unwritten echo bytes */
+    uint8_t *pend;    /* unwritten echo bytes */
     size_t pend_len, pend_cap;
 } conn;
 
 static volatile sig_atomic_t stop;
-static void on_signal(int s) { (void)s; stop = 1; }
+static void on_signal(int s) {
+    (void)s;
+    stop = 1;
+}
 
 static void drop(int ep, conn *c) {
     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
@@ -212,8 +215,8 @@ int main(int argc, char **argv) {
     int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[1])),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in sa = {
+        .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[1])), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 4096) < 0) {
         perror("server_raw: bind/listen");
         return 1;
@@ -258,7 +261,10 @@ int main(int argc, char **argv) {
             }
             if (evs[i].events & EPOLLOUT) {
                 int r = flush_pending(c);
-                if (r < 0) { drop(ep, c); continue; }
+                if (r < 0) {
+                    drop(ep, c);
+                    continue;
+                }
                 if (r == 0) set_events(ep, c, EPOLLIN);
                 continue;
             }

@@ -24,9 +24,9 @@
 #include "ttsocket.h"
 
 #ifdef __EMSCRIPTEN__
-#include <emscripten/emscripten.h>
+#    include <emscripten/emscripten.h>
 #else
-#include <time.h>
+#    include <time.h>
 #endif
 
 static int case_no, opened, errored, done, deadline_ms = 60000;

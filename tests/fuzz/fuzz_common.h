@@ -12,14 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FUZZ_CHECK(cond, ...)                                                             \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
+#define FUZZ_CHECK(cond, ...)                                                                       \
+    do {                                                                                            \
+        if (!(cond)) {                                                                              \
             fprintf(stderr, "\nFUZZ INVARIANT FAILED at %s:%d: %s\n  ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                                 \
-            fprintf(stderr, "\n");                                                        \
-            abort();                                                                      \
-        }                                                                                 \
+            fprintf(stderr, __VA_ARGS__);                                                           \
+            fprintf(stderr, "\n");                                                                  \
+            abort();                                                                                \
+        }                                                                                           \
     } while (0)
 
 /* ---- Byte reader: takes values from the front of the input, zeros once it runs dry ---------------- */
@@ -59,12 +59,12 @@ static inline const uint8_t *fuzz_bytes(fuzz_reader *r, size_t want, size_t *got
  * meets [smallest code point that needs L bytes, U+10FFFF] minus the surrogates.
  */
 typedef struct ref_utf8 {
-    uint32_t bits;   /* payload bits collected so far */
-    unsigned len;    /* declared sequence length, 0 when between characters */
-    unsigned have;   /* bytes of the sequence seen */
+    uint32_t bits; /* payload bits collected so far */
+    unsigned len;  /* declared sequence length, 0 when between characters */
+    unsigned have; /* bytes of the sequence seen */
     int failed;
-    size_t pos;      /* bytes fed */
-    size_t fail_at;  /* index of the first byte that made it impossible (valid once failed) */
+    size_t pos;     /* bytes fed */
+    size_t fail_at; /* index of the first byte that made it impossible (valid once failed) */
 } ref_utf8;
 
 static inline int ref_utf8_range_ok(uint32_t lo, uint32_t hi, unsigned len) {

@@ -56,16 +56,16 @@ static struct {
     size_t task_count;
     call_rec calls[MAX_CALLS];
     size_t call_count;
-    int in_api;               /* > 0 inside an API call that must not deliver anything */
+    int in_api; /* > 0 inside an API call that must not deliver anything */
     int in_callback;
     call_rec *expect_complete; /* a success/fail was delivered; its complete must come next */
     task_rec *expect_close;    /* an onError was delivered; this task's onClose must come next */
-    unsigned long callbacks;  /* every callback, for checking poll's count */
+    unsigned long callbacks;   /* every callback, for checking poll's count */
     size_t max_message_size;
-    int armed;                /* an action to perform inside the next event callback */
+    int armed; /* an action to perform inside the next event callback */
     uint8_t armed_arg;
     int reentrant_budget;
-    uint32_t first_id;        /* the first id handed out in this run */
+    uint32_t first_id; /* the first id handed out in this run */
 } S;
 
 static task_rec *task_by_id(uint32_t id) {
@@ -196,7 +196,8 @@ static void on_close(tt_socket_task task, const tt_close_event *e, void *ud) {
     FUZZ_CHECK(tt_socket_task_ready_state(task) == TT_CLOSED, "readyState %d in onClose",
                tt_socket_task_ready_state(task));
     FUZZ_CHECK(e && e->reason, "NULL reason");
-    if (t->errors) FUZZ_CHECK(e->code == 1006 && !e->was_clean, "close after error: %d clean %d", e->code, e->was_clean);
+    if (t->errors)
+        FUZZ_CHECK(e->code == 1006 && !e->was_clean, "close after error: %d clean %d", e->code, e->was_clean);
     t->closes++;
     do_armed();
 }
@@ -211,11 +212,13 @@ static call_rec *call_new(int kind) {
     return c;
 }
 
+/* clang-format off */
 static const char *const urls[] = {
     "wss://a.example/",      "ws://a.example/",        "wss://b.example:8443/x?y", "wss://c.example/",
     "https://a.example/",    "ftp://a.example/",       "wss://",                   "wss://a.example/#frag",
     "wss://[::1]:9000/",     "WSS://A.EXAMPLE/chat",   "",                         "wss://a.example:0/",
 };
+/* clang-format on */
 static const char *const domains[] = {"a.example", "wss://b.example:8443", "[::1]:9000"};
 static const char *const protocol_pool[] = {"chat", "superchat", "chat", "bad token", ""};
 static const tt_header header_pool[] = {
@@ -414,8 +417,7 @@ static void poll_checked(int timeout) {
     int n = tt_runtime_poll(timeout);
     FUZZ_CHECK(n >= 0, "poll returned %d", n);
     /* poll counts the callbacks it delivered, which are ours plus none. */
-    FUZZ_CHECK((unsigned long)n == S.callbacks - before, "poll said %d callbacks, we saw %lu", n,
-               S.callbacks - before);
+    FUZZ_CHECK((unsigned long)n == S.callbacks - before, "poll said %d callbacks, we saw %lu", n, S.callbacks - before);
 }
 
 /* An up-call for a task of this run (or a stray id). */
@@ -511,8 +513,7 @@ static int run_step(fuzz_reader *r) {
         if (op & 0x10) {
             tt_runtime_shutdown(); /* forgets the configuration too */
             S.max_message_size = (size_t)64 * 1024 * 1024;
-        }
-        else tt_loop_set_buffered((size_t)(op >> 5) * 100);
+        } else tt_loop_set_buffered((size_t)(op >> 5) * 100);
         break;
     }
     return r->n > 0;

@@ -34,7 +34,8 @@ static void check_header(const uint8_t *buf, size_t len) {
     if (rc == TT_EFRAME) {
         int top = len >= 10 && (buf[1] & 0x7F) == 127 && (buf[2] & 0x80);
         int short16 = len >= 4 && (buf[1] & 0x7F) == 126 && buf[2] == 0 && buf[3] < 126;
-        int short64 = len >= 10 && (buf[1] & 0x7F) == 127 && !buf[2] && !buf[3] && !buf[4] && !buf[5] && !buf[6] && !buf[7];
+        int short64 =
+            len >= 10 && (buf[1] & 0x7F) == 127 && !buf[2] && !buf[3] && !buf[4] && !buf[5] && !buf[6] && !buf[7];
         FUZZ_CHECK(top || short16 || short64, "EFRAME for a legal length");
         return;
     }
@@ -84,15 +85,15 @@ static void check_header(const uint8_t *buf, size_t len) {
 
     /* Server-side rules, restated. */
     for (int allowed = 0; allowed <= 1; allowed++) {
-        const char *detail = NULL;
-        int crc = tt__frame_check_server(&h, allowed, &detail);
+        tt__violation why = TT__VIOLATION_NONE;
+        int crc = tt__frame_check_server(&h, allowed, &why);
         int known = h.opcode <= 2 || (h.opcode >= 8 && h.opcode <= 10);
         int control = h.opcode >= 8;
         int bad = h.masked || !known || (h.rsv & (allowed ? 3u : 7u)) != 0 || (control && !h.fin) ||
                   (control && h.payload_length > 125);
         FUZZ_CHECK(crc == (bad ? TT_EFRAME : 0), "check_server %d, expected bad=%d (op %u rsv %u fin %u)", crc, bad,
                    h.opcode, h.rsv, h.fin);
-        if (bad) FUZZ_CHECK(detail && detail[0], "no detail");
+        if (bad) FUZZ_CHECK(tt__violation_detail(why)[0], "no detail");
     }
 }
 
@@ -109,9 +110,10 @@ static void check_close(const uint8_t *p, size_t len) {
     uint8_t *copy = malloc(len ? len : 1);
     memcpy(copy, p, len);
     int code = -1;
-    const char *reason = NULL, *detail = NULL;
+    const char *reason = NULL;
+    tt__violation why = TT__VIOLATION_NONE;
     size_t reason_len = 99999;
-    int rc = tt__close_payload_parse(copy, len, &code, &reason, &reason_len, &detail);
+    int rc = tt__close_payload_parse(copy, len, &code, &reason, &reason_len, &why);
     int want;
     if (len == 0) want = 0;
     else if (len == 1) want = TT_EFRAME;
@@ -126,7 +128,7 @@ static void check_close(const uint8_t *p, size_t len) {
     if (rc == 0 && len >= 2)
         FUZZ_CHECK(code == ((copy[0] << 8) | copy[1]) && reason == (const char *)copy + 2 && reason_len == len - 2,
                    "close fields");
-    if (rc) FUZZ_CHECK(detail && detail[0], "no detail");
+    if (rc) FUZZ_CHECK(tt__violation_detail(why)[0], "no detail");
     free(copy);
 }
 

@@ -33,8 +33,7 @@ typedef struct outcome {
 static outcome parse(const char *buf, size_t len, size_t protocol_count, int ext) {
     outcome o;
     o.detail = NULL;
-    o.rc = tt__handshake_parse_response(buf, len, EXPECTED_ACCEPT, all_protocols, protocol_count, ext, &o.r,
-                                        &o.detail);
+    o.rc = tt__handshake_parse_response(buf, len, EXPECTED_ACCEPT, all_protocols, protocol_count, ext, &o.r, &o.detail);
     return o;
 }
 
@@ -54,7 +53,8 @@ static int has_head_end(const char *buf, size_t len) { return ref_head_end(buf, 
 static void check_outcome(const outcome *o, const char *buf, size_t len, size_t protocol_count, int ext) {
     if (o->rc > 0) {
         size_t head = (size_t)o->rc;
-        FUZZ_CHECK(head <= len && head == ref_head_end(buf, len), "head %zu, expected %zu", head, ref_head_end(buf, len));
+        FUZZ_CHECK(head <= len && head == ref_head_end(buf, len), "head %zu, expected %zu", head,
+                   ref_head_end(buf, len));
         FUZZ_CHECK(o->r.status == 101, "status %d on success", o->r.status);
         if (o->r.protocol) {
             FUZZ_CHECK(o->r.protocol >= buf && o->r.protocol + o->r.protocol_len <= buf + head, "protocol outside");

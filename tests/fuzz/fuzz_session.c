@@ -153,8 +153,9 @@ static int recv_checked(session_run *r, const uint8_t *p, size_t n, int direct) 
         FUZZ_CHECK(after == TT__WS_FAILED || state_rank(after) >= state_rank(before), "state went %d -> %d", before,
                    after);
     }
-    if (peer_closes) FUZZ_CHECK(e->opens == opens && e->messages == messages && e->peer_closes == peer_closes,
-                                "callbacks after on_peer_close");
+    if (peer_closes)
+        FUZZ_CHECK(e->opens == opens && e->messages == messages && e->peer_closes == peer_closes,
+                   "callbacks after on_peer_close");
     fuzz_check_recv_code(e->ws, rc, after);
     if (rc) {
         FUZZ_CHECK(tt__ws_recv(e->ws, p, n) == rc, "second recv after failure differs");
@@ -163,8 +164,8 @@ static int recv_checked(session_run *r, const uint8_t *p, size_t n, int direct) 
         FUZZ_CHECK(tt__ws_error(e->ws) == 0 && tt__ws_error_detail(e->ws)[0] == '\0', "error set while healthy");
     }
     if (e->peer_closes)
-        FUZZ_CHECK(after == TT__WS_CLOSED ||
-                       (after == TT__WS_FAILED && (tt__ws_error(e->ws) == TT_EFRAME || tt__ws_error(e->ws) == TT_ECLOSED)),
+        FUZZ_CHECK(after == TT__WS_CLOSED || (after == TT__WS_FAILED &&
+                                              (tt__ws_error(e->ws) == TT_EFRAME || tt__ws_error(e->ws) == TT_ECLOSED)),
                    "peer closed but state %d", after);
     FUZZ_CHECK(tt__ws_peer_closed(e->ws) == (e->peer_closes > 0), "peer_closed disagrees with on_peer_close");
     if (after == TT__WS_OPEN || after == TT__WS_CLOSE_SENT || after == TT__WS_CLOSED)

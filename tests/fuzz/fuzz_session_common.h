@@ -22,8 +22,9 @@
 #include "ws.h"
 
 /* Chunk sizes the schedule bits 0-4 choose from. */
-static const size_t fuzz_chunk_sizes[32] = {1,  1,  2,  3,  4,  5,   6,   7,   8,   9,   10,   11,   12,   13,   14,   15,
-                                            16, 17, 24, 31, 32, 33, 64, 100, 127, 128, 200, 256, 512, 1024, 4096, 1u << 20};
+static const size_t fuzz_chunk_sizes[32] = {1,  1,   2,   3,   4,   5,   6,   7,    8,    9,       10,
+                                            11, 12,  13,  14,  15,  16,  17,  24,   31,   32,      33,
+                                            64, 100, 127, 128, 200, 256, 512, 1024, 4096, 1u << 20};
 
 /* ---- What the callbacks saw ------------------------------------------------------------------- */
 
@@ -126,7 +127,7 @@ static inline tt__ws *fuzz_session_start(fuzz_events *e, tt__ws_options *o, size
 }
 
 /* The status line and fixed fields of a valid 101; the caller adds its own fields and the empty line. */
-#define FUZZ_101_HEAD                                                                       \
+#define FUZZ_101_HEAD                                                                   \
     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" \
     "Sec-WebSocket-Accept: %s\r\n"
 
@@ -225,9 +226,10 @@ static inline int fuzz_output_frame(fuzz_output *o, size_t *pos, tt__frame_heade
 /* Our Close: its payload must parse; nothing may follow it. */
 static inline void fuzz_output_close(fuzz_output *o, const uint8_t *payload, size_t n) {
     int code;
-    const char *reason, *detail;
+    const char *reason;
+    tt__violation why;
     size_t reason_len;
-    FUZZ_CHECK(tt__close_payload_parse(payload, n, &code, &reason, &reason_len, &detail) == 0,
+    FUZZ_CHECK(tt__close_payload_parse(payload, n, &code, &reason, &reason_len, &why) == 0,
                "our Close payload is invalid");
     o->close_seen = 1;
 }

@@ -51,7 +51,7 @@ typedef struct expected_msg {
 } expected_msg;
 
 typedef struct session_run {
-    fuzz_events ev; /* first, so the callbacks' user data is also a fuzz_events */
+    fuzz_events ev;              /* first, so the callbacks' user data is also a fuzz_events */
     const char *want_extensions; /* the value the 101 carried */
     /* Compose mode: the messages the server stream carries, in order. */
     const expected_msg *expect;
@@ -64,8 +64,8 @@ static void on_open(void *ud, const char *protocol, const char *extensions) {
     FUZZ_CHECK(r->ev.in_recv && r->ev.opens == 0, "on_open outside recv or twice");
     FUZZ_CHECK(protocol && extensions && protocol[0] == '\0', "protocol/extensions");
     if (r->want_extensions)
-        FUZZ_CHECK(strcmp(extensions, r->want_extensions) == 0, "extensions \"%s\", the server said \"%s\"",
-                   extensions, r->want_extensions);
+        FUZZ_CHECK(strcmp(extensions, r->want_extensions) == 0, "extensions \"%s\", the server said \"%s\"", extensions,
+                   r->want_extensions);
     fuzz_record_open(&r->ev, extensions);
 }
 
@@ -238,7 +238,8 @@ static int compose(const uint8_t *in, size_t n, int server_bits, int server_nct,
     z_stream z;
     memset(&z, 0, sizeof z);
     int bits = server_bits < 9 ? 9 : server_bits;
-    FUZZ_CHECK(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -bits, 8, Z_DEFAULT_STRATEGY) == Z_OK, "deflateInit2");
+    FUZZ_CHECK(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -bits, 8, Z_DEFAULT_STRATEGY) == Z_OK,
+               "deflateInit2");
     fuzz_buf comp = {0}, msg = {0};
     int clean = 1, in_msg = 0, msg_compressed = 0, msg_text = 0, closed = 0;
     *expect_count = 0;
@@ -250,7 +251,7 @@ static int compose(const uint8_t *in, size_t n, int server_bits, int server_nct,
         unsigned kind = flags & 3, fin = (flags >> 3) & 1;
         int corrupt = (flags >> 5) & 1;
         if (closed) clean = 0; /* anything after the Close fails the connection */
-        if (kind >= 2) { /* control: at most 125 bytes, never fragmented */
+        if (kind >= 2) {       /* control: at most 125 bytes, never fragmented */
             if (len > 125) len = 125;
             if (kind == 3) {
                 if (len == 1) len = 0; /* a 1-byte Close payload is a protocol error */
@@ -325,7 +326,8 @@ static int recv_checked(session_run *r, const uint8_t *p, size_t n) {
     if (before == TT__WS_FAILED) FUZZ_CHECK(after == TT__WS_FAILED && rc == failed_code, "FAILED answered %d", rc);
     else if (before == TT__WS_CLOSED)
         FUZZ_CHECK((after == TT__WS_CLOSED && rc == 0) ||
-                       (after == TT__WS_FAILED && (rc == TT_EFRAME || rc == TT_ECLOSED)), "CLOSED moved");
+                       (after == TT__WS_FAILED && (rc == TT_EFRAME || rc == TT_ECLOSED)),
+                   "CLOSED moved");
     else FUZZ_CHECK(after == TT__WS_FAILED || after >= before, "state went %d -> %d", before, after);
     fuzz_check_recv_code(ws, rc, after);
     return rc;
@@ -354,7 +356,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (server_nct) el += (size_t)snprintf(ext + el, sizeof ext - el, "; server_no_context_takeover");
         if (client_nct) el += (size_t)snprintf(ext + el, sizeof ext - el, "; client_no_context_takeover");
         if (prm & 4) el += (size_t)snprintf(ext + el, sizeof ext - el, "; server_max_window_bits=%d", server_bits);
-        if (prm & 8) el += (size_t)snprintf(ext + el, sizeof ext - el, "; client_max_window_bits=%d", 8 + ((wb >> 4) & 7));
+        if (prm & 8)
+            el += (size_t)snprintf(ext + el, sizeof ext - el, "; client_max_window_bits=%d", 8 + ((wb >> 4) & 7));
     }
     size_t nsched = fuzz_u8(&rd) & 31;
     size_t got;
@@ -366,7 +369,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int expect_count = 0, clean = 0, exact_upto = 0;
     fuzz_buf body = {0};
     if (composing) {
-        clean = compose(rd.p, rd.n, server_bits, server_nct, max_message_size, &body, expect, &expect_count, &exact_upto);
+        clean =
+            compose(rd.p, rd.n, server_bits, server_nct, max_message_size, &body, expect, &expect_count, &exact_upto);
         if (free_params || twice) clean = 0;
     } else {
         fuzz_buf_put(&body, rd.p, rd.n);
@@ -409,11 +413,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             else FUZZ_CHECK(crc == 0, "close: rc %d", crc);
             break;
         }
-        case 7:
-            consume(ws, &oc, (size_t)(s & 31) * 7);
-            break;
-        default:
-            break;
+        case 7: consume(ws, &oc, (size_t)(s & 31) * 7); break;
+        default: break;
         }
         if (!split_101 && pos == 0) want = head_len + (want < body.len ? want : body.len);
         if (want > stream.len - pos) want = stream.len - pos;

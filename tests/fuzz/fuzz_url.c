@@ -24,9 +24,7 @@ static const char *const domains[] = {
 };
 #define DOMAIN_COUNT (sizeof domains / sizeof domains[0])
 
-static int inside(const char *p, size_t n, const char *base, size_t len) {
-    return p >= base && p + n <= base + len;
-}
+static int inside(const char *p, size_t n, const char *base, size_t len) { return p >= base && p + n <= base + len; }
 
 /* The canonical host as a fresh NUL-terminated string. */
 static char *canonical_host(const tt__url *u, size_t *len) {
@@ -60,8 +58,7 @@ static void check_parsed(const char *s, size_t len, const tt__url *u) {
     char *href = malloc(n + 1);
     FUZZ_CHECK(tt__url_href(u, href, n) == n, "href length changed between calls");
     for (size_t i = 0; i < n; i++)
-        FUZZ_CHECK(href[i] > 0x20 && href[i] < 0x7F && href[i] != '\\', "href byte 0x%02x",
-                   (unsigned char)href[i]);
+        FUZZ_CHECK(href[i] > 0x20 && href[i] < 0x7F && href[i] != '\\', "href byte 0x%02x", (unsigned char)href[i]);
     free(href);
 }
 

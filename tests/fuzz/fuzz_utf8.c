@@ -55,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                        "failed in chunk [%zu,%zu), reference first bad byte %zu (failed=%d)", pos, pos + want,
                        ref.failed ? ref.fail_at : (size_t)-1, ref.failed);
         } else {
-            FUZZ_CHECK(!ref.failed || ref.fail_at >= pos + want, "missed bad byte %zu in chunk [%zu,%zu)",
-                       ref.fail_at, pos, pos + want);
+            FUZZ_CHECK(!ref.failed || ref.fail_at >= pos + want, "missed bad byte %zu in chunk [%zu,%zu)", ref.fail_at,
+                       pos, pos + want);
         }
         if (!failed) {
             ref_utf8 part;

@@ -1,5 +1,5 @@
 /*
- * Allocation failure on the real native path (issue #7): one connect -> echo -> close cycle against the
+ * Allocation failure on the real native path: one connect -> echo -> close cycle against the
  * node peer (native transport, engine with permessage-deflate, core) is run once to count its
  * allocations, then again with allocation 1, 2, ... N failing in turn (tt__alloc_set_fail_after), over
  * ws:// and wss://. Every run must end cleanly:
@@ -135,12 +135,14 @@ static int check(const rec *r, int configure_rc, char *why, size_t cap) {
     if (r->n == 0) return snprintf(why, cap, "no callback at all"), 1;
     if (r->after_done) return snprintf(why, cap, "%d callback(s) after the last one", r->after_done), 1;
     if (strncmp(r->lines[0], "fail ", 5) == 0) {
-        if (strcmp(r->lines[0], "fail connectSocket:fail out of memory") != 0) return snprintf(why, cap, "fail text"), 1;
+        if (strcmp(r->lines[0], "fail connectSocket:fail out of memory") != 0)
+            return snprintf(why, cap, "fail text"), 1;
         if (r->n != 2 || strcmp(r->lines[1], "complete connectSocket:fail out of memory") != 0)
             return snprintf(why, cap, "fail not followed by exactly complete"), 1;
         return 0;
     }
-    if (r->n < 3 || strcmp(r->lines[0], "ok connectSocket:ok") != 0 || strcmp(r->lines[1], "complete connectSocket:ok") != 0)
+    if (r->n < 3 || strcmp(r->lines[0], "ok connectSocket:ok") != 0 ||
+        strcmp(r->lines[1], "complete connectSocket:ok") != 0)
         return snprintf(why, cap, "does not start with connectSocket:ok + complete"), 1;
     int closes = 0, errors = 0, error_before_close = 0;
     for (int i = 2; i < r->n; i++) {
@@ -172,7 +174,8 @@ static int run(const char *label, const char *url) {
     int crc;
     long base = tt__alloc_live();
     tt__alloc_set_fail_after(0);
-    if (cycle(url, &r, &crc) != 0 || check(&r, crc, (char[8]){0}, 8) != 0 || strcmp(r.lines[r.n - 1], "close 1000 done clean") != 0) {
+    if (cycle(url, &r, &crc) != 0 || check(&r, crc, (char[8]){0}, 8) != 0 ||
+        strcmp(r.lines[r.n - 1], "close 1000 done clean") != 0) {
         fprintf(stderr, "%s: the cycle without failures does not work:\n", label);
         dump(&r);
         return 1;
@@ -189,10 +192,13 @@ static int run(const char *label, const char *url) {
         char why[160] = "";
         int timed_out = cycle(url, &r, &crc) != 0;
         tt__alloc_set_fail_after(0);
-        int bad = timed_out ? (snprintf(why, sizeof why, "no final callback within 10 s"), 1) : check(&r, crc, why, sizeof why);
+        int bad = timed_out ? (snprintf(why, sizeof why, "no final callback within 10 s"), 1)
+                            : check(&r, crc, why, sizeof why);
         tt_runtime_shutdown();
         long leaked = tt__alloc_live() - base;
-        if (leaked) bad = 1, snprintf(why + strlen(why), sizeof why - strlen(why), "%s%ld block(s) leaked", *why ? "; " : "", leaked);
+        if (leaked)
+            bad = 1,
+            snprintf(why + strlen(why), sizeof why - strlen(why), "%s%ld block(s) leaked", *why ? "; " : "", leaked);
         if (bad) {
             failures++;
             fprintf(stderr, "%s: allocation %lu of %lu failing: %s\n", label, k, total, why);

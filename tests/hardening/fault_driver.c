@@ -1,5 +1,5 @@
 /*
- * Fault injection (issue #7): the native build against tests/hardening/fault_server.mjs, a server on raw
+ * Fault injection: the native build against tests/hardening/fault_server.mjs, a server on raw
  * sockets that misbehaves on purpose (run by run-peer.sh, which exports TT_IT_PORT_FAULT, _TLSRESET and
  * _TLSEOF). Every test records each callback as one line and compares the whole sequence.
  *
@@ -159,7 +159,7 @@ static void test_server_stops_reading(void **s) {
     fprintf(stderr, "  sent %zu KiB; bufferedAmount peaked at %zu KiB (limit %zu KiB); connection state %zu KiB\n",
             sent / 1024, max_buffered / 1024, limit / 1024, max_memory / 1024);
     assert_true(max_buffered <= limit);
-    assert_true(max_buffered >= limit - chunk); /* it really filled up */
+    assert_true(max_buffered >= limit - chunk);   /* it really filled up */
     assert_true(max_memory <= limit + 64 * 1024); /* the output buffer is bounded by the limit */
     EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
            "result sendSocketMessage:fail WebSocket is not connected",
@@ -336,8 +336,10 @@ static int own_accept_and_answer(int lfd) {
     SHA1((const unsigned char *)material, strlen(material), digest);
     EVP_EncodeBlock(accept_b64, digest, sizeof digest);
     char answer[256];
-    int n = snprintf(answer, sizeof answer, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                     "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", (const char *)accept_b64);
+    int n = snprintf(answer, sizeof answer,
+                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+                     (const char *)accept_b64);
     assert_int_equal(send(fd, answer, (size_t)n, MSG_NOSIGNAL), n);
     return fd;
 }

@@ -1,5 +1,5 @@
 /*
- * Soak (issue #7): up to TT_SOAK_TASKS tasks (default 10,000), at most 200 at once, for at most
+ * Soak: up to TT_SOAK_TASKS tasks (default 10,000), at most 200 at once, for at most
  * TT_SOAK_SECONDS (default 20) against soak_server.mjs, which gives every connection a random behaviour:
  * echo, valid and invalid Close codes, drops, resets, invalid frames, bad handshakes. The client sends
  * 0-3 messages and sometimes closes first. Checked:
@@ -32,14 +32,14 @@
  * nothing there: the numbers are printed and LeakSanitizer does the checking.
  */
 #if defined(__SANITIZE_ADDRESS__)
-#define TT_SOAK_ASAN 1
+#    define TT_SOAK_ASAN 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TT_SOAK_ASAN 1
-#endif
+#    if __has_feature(address_sanitizer)
+#        define TT_SOAK_ASAN 1
+#    endif
 #endif
 #ifndef TT_SOAK_ASAN
-#define TT_SOAK_ASAN 0
+#    define TT_SOAK_ASAN 0
 #endif
 #define RSS_TOLERANCE_KIB (4 * 1024)
 
@@ -95,7 +95,11 @@ static void client_close(task_state *t) {
     tt_socket_task_close(t->task, &o);
 }
 
-static void on_ok(const tt_result *r, void *ud) { (void)r; note(ud); ((task_state *)ud)->ok = 1; }
+static void on_ok(const tt_result *r, void *ud) {
+    (void)r;
+    note(ud);
+    ((task_state *)ud)->ok = 1;
+}
 static void on_fail(const tt_result *r, void *ud) {
     (void)r;
     note(ud);
@@ -103,7 +107,8 @@ static void on_fail(const tt_result *r, void *ud) {
     live--;
 }
 static void ev_open(tt_socket_task t, const tt_open_event *e, void *ud) {
-    (void)t; (void)e;
+    (void)t;
+    (void)e;
     task_state *s = ud;
     note(s);
     s->opened = 1;
@@ -111,12 +116,14 @@ static void ev_open(tt_socket_task t, const tt_open_event *e, void *ud) {
     if (s->close_first) client_close(s);
 }
 static void ev_message(tt_socket_task t, const tt_message_event *e, void *ud) {
-    (void)t; (void)e;
+    (void)t;
+    (void)e;
     note(ud);
     messages++;
 }
 static void ev_error(tt_socket_task t, const tt_error_event *e, void *ud) {
-    (void)t; (void)e;
+    (void)t;
+    (void)e;
     task_state *s = ud;
     note(s);
     s->errors++;
@@ -235,12 +242,14 @@ int main(void) {
            started, took, seed, seconds, opened, failed_connect, live_at_end, events, messages, errors_total,
            clean_closes, codes_1006);
     printf("soak: fds %d before, %d after; RSS %ld KiB before, %ld KiB at the end of the run, %ld KiB after "
-           "shutdown (tolerance +%d KiB%s)\n", fds_before, fds_after, rss_before, rss_peak, rss_after, RSS_TOLERANCE_KIB,
+           "shutdown (tolerance +%d KiB%s)\n",
+           fds_before, fds_after, rss_before, rss_peak, rss_after, RSS_TOLERANCE_KIB,
            TT_SOAK_ASAN ? ", not checked under ASan" : "");
     if (bad) fprintf(stderr, "soak: %d task(s) with a wrong event sequence\n", bad);
     if (stuck) fprintf(stderr, "soak: %d task(s) stuck: alive 15 s after the deadline\n", stuck), bad++;
     if (fds_after != fds_before) fprintf(stderr, "soak: fd leak: %d -> %d\n", fds_before, fds_after), bad++;
-    if (!TT_SOAK_ASAN && rss_after > rss_before + RSS_TOLERANCE_KIB) fprintf(stderr, "soak: RSS did not come back\n"), bad++;
+    if (!TT_SOAK_ASAN && rss_after > rss_before + RSS_TOLERANCE_KIB)
+        fprintf(stderr, "soak: RSS did not come back\n"), bad++;
     if (started < 1000) fprintf(stderr, "soak: only %d tasks started\n", started), bad++;
     free(st);
     return bad ? 1 : 0;

@@ -48,8 +48,8 @@ size_t tt__native_connection_count(void);
 typedef struct rec {
     tt_trace trace;
     tt_socket_task task;
-    const char *send_on_open;          /* text sent from onOpen */
-    int close_after_messages;          /* close(1000, "done") once this many messages arrived; 0 = never */
+    const char *send_on_open; /* text sent from onOpen */
+    int close_after_messages; /* close(1000, "done") once this many messages arrived; 0 = never */
 } rec;
 
 static int state_of(const rec *r) { return (int)tt_socket_task_ready_state(r->task); }
@@ -71,7 +71,7 @@ static void send_data(rec *r, tt_data_type type, const void *data, size_t len) {
     o.type = type;
     o.data = data;
     o.length = len;
-    o.fail = tt_trace_result;  /* only failures are recorded: successes would interleave with events */
+    o.fail = tt_trace_result; /* only failures are recorded: successes would interleave with events */
     o.user_data = &r->trace;
     tt_socket_task_send(r->task, &o);
 }
@@ -104,8 +104,8 @@ static const tt_task_callbacks rec_callbacks = {
 /* Teardown detaches the listeners of every task started here (tt_tasks_track) before shutting down. */
 static void start(rec *r, const char *url, const char *const *protocols, size_t nprotocols, int timeout_ms) {
     r->trace.style = TT_TRACE_STYLE_RS;
-    tt_connect_socket_options o = {.url = url, .protocols = protocols, .protocol_count = nprotocols,
-                                   .timeout_ms = timeout_ms};
+    tt_connect_socket_options o = {
+        .url = url, .protocols = protocols, .protocol_count = nprotocols, .timeout_ms = timeout_ms};
     r->task = tt_connect_with(o, &rec_callbacks, r);
     tt_tasks_track(r->task);
 }
@@ -257,7 +257,7 @@ typedef struct it_case {
     int close_after_messages;
     /* The connection must fail: onError "connection failed" with this detail (a pattern), then 1006. */
     const char *failure;
-    const char *expect[6]; /* otherwise: the lines that follow connectSocket's success and complete */
+    const char *expect[6];  /* otherwise: the lines that follow connectSocket's success and complete */
     const char *last_close; /* then the Close code the peer saw from the client, as /lastclose reports it */
 } it_case;
 
@@ -265,9 +265,9 @@ typedef struct it_case {
 
 static void run_it_case(const it_case *c) {
     if (c->node_only) SKIP_UNLESS_NODE();
-    const char *url = c->url ? c->url
-                             : url_for(OR(c->listener, "WS"), OR(c->scheme, "ws"), OR(c->host, "127.0.0.1"),
-                                       OR(c->path, "/echo"));
+    const char *url =
+        c->url ? c->url
+               : url_for(OR(c->listener, "WS"), OR(c->scheme, "ws"), OR(c->host, "127.0.0.1"), OR(c->path, "/echo"));
     rec r = {0};
     r.send_on_open = c->send_on_open;
     r.close_after_messages = c->close_after_messages;
@@ -295,7 +295,8 @@ static void run_it_case(const it_case *c) {
 }
 
 static void run_case(void **state) { run_it_case(*state); }
-#define CASE(test) {#test, run_case, setup, teardown, (void *)&test##_case}
+#define CASE(test) \
+    { #test, run_case, setup, teardown, (void *)&test##_case }
 
 /* The connection must fail: onError "connection failed" with this detail (a pattern), then close 1006. */
 static void expect_failure(const char *url, const char *detail_pattern) {
@@ -333,25 +334,39 @@ static void echo_all_sizes(const char *url, tt_data_type type) {
     const char *t = type == TT_DATA_TEXT ? "text" : "binary";
     char m[NSIZES][96];
     for (size_t i = 0; i < NSIZES; i++) snprintf(m[i], sizeof m[i], "message %s %zu same rs=1", t, sizes[i]);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", open_line(),
-           m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], "result closeSocket:ok", "close 1000 done clean rs=3");
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", open_line(), m[0], m[1], m[2], m[3], m[4], m[5],
+           m[6], m[7], "result closeSocket:ok", "close 1000 done clean rs=3");
     assert_int_equal(tt_socket_task_buffered_amount(r.task), 0);
     for (size_t i = 0; i < NSIZES; i++) free(data[i]);
 }
 
 /* ---- Tests: messages --------------------------------------------------------------------------- */
 
-static void test_echo_text_ws(void **s) { (void)s; echo_all_sizes(WS(echo_path()), TT_DATA_TEXT); }
-static void test_echo_binary_ws(void **s) { (void)s; echo_all_sizes(WS(echo_path()), TT_DATA_BINARY); }
-static void test_echo_text_wss(void **s) { (void)s; echo_all_sizes(WSS(echo_path()), TT_DATA_TEXT); }
-static void test_echo_binary_wss(void **s) { (void)s; echo_all_sizes(WSS(echo_path()), TT_DATA_BINARY); }
+static void test_echo_text_ws(void **s) {
+    (void)s;
+    echo_all_sizes(WS(echo_path()), TT_DATA_TEXT);
+}
+static void test_echo_binary_ws(void **s) {
+    (void)s;
+    echo_all_sizes(WS(echo_path()), TT_DATA_BINARY);
+}
+static void test_echo_text_wss(void **s) {
+    (void)s;
+    echo_all_sizes(WSS(echo_path()), TT_DATA_TEXT);
+}
+static void test_echo_binary_wss(void **s) {
+    (void)s;
+    echo_all_sizes(WSS(echo_path()), TT_DATA_BINARY);
+}
 
 static void test_echo_utf8(void **s) {
     (void)s;
     static const char text[] = "h\xc3\xa9llo w\xc3\xb6rld \xe2\x9c\x93 \xf0\x9f\x98\x80";
     char m[160];
     snprintf(m, sizeof m, "message text %zu %s rs=1", strlen(text), text);
-    run_it_case(&(it_case){.url = WS(echo_path()), .send_on_open = text, .close_after_messages = 1,
+    run_it_case(&(it_case){.url = WS(echo_path()),
+                           .send_on_open = text,
+                           .close_after_messages = 1,
                            .expect = {open_line(), m, CLOSED_DONE}});
 }
 
@@ -381,8 +396,14 @@ static void fragmented(const char *url) {
     for (int i = 0; i < 10; i++) free(data[i]);
 }
 
-static void test_fragmented_ws(void **s) { (void)s; fragmented(WS("/fragment")); }
-static void test_fragmented_wss(void **s) { (void)s; fragmented(WSS("/fragment")); }
+static void test_fragmented_ws(void **s) {
+    (void)s;
+    fragmented(WS("/fragment"));
+}
+static void test_fragmented_wss(void **s) {
+    (void)s;
+    fragmented(WSS("/fragment"));
+}
 
 /* The server pings; it only sends "pong tt-ping" after it got our pong with the same payload. */
 static const it_case test_server_ping_case = {
@@ -390,14 +411,17 @@ static const it_case test_server_ping_case = {
 
 /* ---- Tests: closing ---------------------------------------------------------------------------- */
 
-static const it_case test_server_close_code_reason_case = {
-    .path = "/close?code=4001&reason=bye%20now", .expect = {OPENED, "close 4001 bye now clean rs=3"}};
+static const it_case test_server_close_code_reason_case = {.path = "/close?code=4001&reason=bye%20now",
+                                                           .expect = {OPENED, "close 4001 bye now clean rs=3"}};
 
 static const it_case test_server_close_no_code_case = {
     .node_only = 1, .path = "/close", .expect = {OPENED, "close 1005  clean rs=3"}};
 
 static const it_case test_server_close_after_message_case = {
-    .listener = "WSS", .scheme = "wss", .path = "/echo-close", .send_on_open = "close-me",
+    .listener = "WSS",
+    .scheme = "wss",
+    .path = "/echo-close",
+    .send_on_open = "close-me",
     .expect = {OPENED, "close 4002 server says bye clean rs=3"}};
 
 /* Client close with each kind of code; both peers echo code and reason in their Close. */
@@ -450,11 +474,14 @@ static const it_case test_eof_mid_message_case = {.node_only = 1, .path = "/part
 
 /* Like Chromium, the client told the server why with Close 1002 before dropping TCP. */
 static const it_case test_invalid_utf8_from_server_case = {
-    .node_only = 1, .path = "/badutf8",
-    .expect = {OPENED, "error onSocketError: WebSocket connection failed | * rs=3", DROPPED}, .last_close = "1002"};
+    .node_only = 1,
+    .path = "/badutf8",
+    .expect = {OPENED, "error onSocketError: WebSocket connection failed | * rs=3", DROPPED},
+    .last_close = "1002"};
 
 static const it_case test_reserved_opcode_case = {
-    .node_only = 1, .path = "/badframe",
+    .node_only = 1,
+    .path = "/badframe",
     .expect = {OPENED, "error onSocketError: WebSocket connection failed | * rs=3", DROPPED}};
 
 /* The runtime configured without deflate and the test CA, and with this message size limit. */
@@ -501,19 +528,25 @@ static void test_subprotocol_chosen(void **s) {
     static const char *const offered[] = {"x-unknown", "superchat"};
     /* ws chooses the first offered; websockets the first it speaks */
     run_it_case(&(it_case){
-        .path = "/protocol?choose=first", .protocols = offered, .protocol_count = 2, .send_on_open = "hi",
+        .path = "/protocol?choose=first",
+        .protocols = offered,
+        .protocol_count = 2,
+        .send_on_open = "hi",
         .close_after_messages = 1,
         .expect = {is_node() ? "open protocol=x-unknown extensions= rs=1" : "open protocol=superchat extensions= rs=1",
                    "message text 2 hi rs=1", CLOSED_DONE}});
 }
 
-static const it_case test_subprotocol_missing_case = {
-    .path = "/protocol?choose=none", .protocols = (const char *const[]){"nope"}, .protocol_count = 1,
-    .failure = "handshake: *subprotocol*"};
+static const it_case test_subprotocol_missing_case = {.path = "/protocol?choose=none",
+                                                      .protocols = (const char *const[]){"nope"},
+                                                      .protocol_count = 1,
+                                                      .failure = "handshake: *subprotocol*"};
 
-static const it_case test_subprotocol_not_offered_case = {
-    .node_only = 1, .path = "/protocol?choose=bogus", .protocols = (const char *const[]){"chat"},
-    .protocol_count = 1, .failure = "handshake: *subprotocol*not offered*"};
+static const it_case test_subprotocol_not_offered_case = {.node_only = 1,
+                                                          .path = "/protocol?choose=bogus",
+                                                          .protocols = (const char *const[]){"chat"},
+                                                          .protocol_count = 1,
+                                                          .failure = "handshake: *subprotocol*not offered*"};
 
 /*
  * A subprotocol the client did not ask for at all: the connection fails, as in Chromium. The ws server
@@ -701,12 +734,12 @@ static const it_case test_status_404_case = {
 
 static const it_case test_bad_accept_case = {.node_only = 1, .path = "/badaccept", .failure = "handshake: *Accept*"};
 
-#define TLS_REFUSED(name, ...) \
-    static const it_case name##_case = {.node_only = 1, .scheme = "wss", __VA_ARGS__}
+#define TLS_REFUSED(name, ...) static const it_case name##_case = {.node_only = 1, .scheme = "wss", __VA_ARGS__}
 
 TLS_REFUSED(test_tls_expired, .listener = "EXPIRED",
             .failure = "tls: certificate verify failed: certificate has expired");
-TLS_REFUSED(test_tls_wrong_ip, .listener = "WRONGHOST", .failure = "tls: certificate verify failed: IP address mismatch");
+TLS_REFUSED(test_tls_wrong_ip, .listener = "WRONGHOST",
+            .failure = "tls: certificate verify failed: IP address mismatch");
 TLS_REFUSED(test_tls_wrong_host, .listener = "WRONGHOST", .host = "localhost",
             .failure = "tls: certificate verify failed: hostname mismatch");
 TLS_REFUSED(test_tls_unknown_ca, .listener = "UNKNOWNCA",
@@ -764,13 +797,21 @@ static void test_tls_without_ca_file(void **s) {
 /* ---- Tests: addresses -------------------------------------------------------------------------- */
 
 static void echo_once(const char *url) {
-    run_it_case(&(it_case){.url = url, .send_on_open = "addr", .close_after_messages = 1,
+    run_it_case(&(it_case){.url = url,
+                           .send_on_open = "addr",
+                           .close_after_messages = 1,
                            .expect = {OPENED, "message text 4 addr rs=1", CLOSED_DONE}});
 }
 
 /* "localhost" goes through the resolver; if it yields ::1 first, that refusal falls back to 127.0.0.1. */
-static void test_localhost(void **s) { (void)s; echo_once(url_for("WS", "ws", "localhost", "/echo")); }
-static void test_localhost_wss(void **s) { (void)s; echo_once(url_for("WSS", "wss", "localhost", "/echo")); }
+static void test_localhost(void **s) {
+    (void)s;
+    echo_once(url_for("WS", "ws", "localhost", "/echo"));
+}
+static void test_localhost_wss(void **s) {
+    (void)s;
+    echo_once(url_for("WSS", "wss", "localhost", "/echo"));
+}
 
 /*
  * "localhost." is the absolute spelling of localhost: it passes the domain entry "localhost" (the same
@@ -791,7 +832,8 @@ static void test_trailing_dot_wss(void **s) {
     assert_int_equal(tt_runtime_configure(&c), 0);
     char want[96];
     snprintf(want, sizeof want, "message text * sni=localhost host=localhost.:%d rs=1", port_of("WSS"));
-    run_it_case(&(it_case){.url = url_for("WSS", "wss", "localhost.", "/sni"), .close_after_messages = 1,
+    run_it_case(&(it_case){.url = url_for("WSS", "wss", "localhost.", "/sni"),
+                           .close_after_messages = 1,
                            .expect = {OPENED, want, CLOSED_DONE}});
 }
 
@@ -861,7 +903,8 @@ static void test_scale(void **s) {
     int started_n = 0;
     while (scale_opened < n) {
         while (started_n < n && started_n - scale_opened < 500) {
-            tasks[started_n] = tt_connect_with((tt_connect_socket_options){.url = url}, &light_callbacks, &l[started_n]);
+            tasks[started_n] =
+                tt_connect_with((tt_connect_socket_options){.url = url}, &light_callbacks, &l[started_n]);
             assert_int_not_equal(tasks[started_n].id, 0);
             started_n++;
         }

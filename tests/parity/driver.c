@@ -45,9 +45,9 @@
 #include "ttsocket.h"
 
 #ifdef __EMSCRIPTEN__
-#include <emscripten/emscripten.h>
+#    include <emscripten/emscripten.h>
 #else
-#include <time.h>
+#    include <time.h>
 #endif
 
 #define GRACE_MS 100
@@ -125,8 +125,14 @@ static void on_deadline(void) {
 }
 
 #ifdef __EMSCRIPTEN__
-static void grace_over(void *ud) { (void)ud; end_run(); }
-static void deadline_timer(void *ud) { (void)ud; on_deadline(); }
+static void grace_over(void *ud) {
+    (void)ud;
+    end_run();
+}
+static void deadline_timer(void *ud) {
+    (void)ud;
+    on_deadline();
+}
 #endif
 
 static void mark_closed(task_ctx *c) {
@@ -337,12 +343,30 @@ static void parse_args(int argc, char **argv) {
             protocols[protocol_count++] = v;
             continue;
         }
-        if ((v = opt(a, "--timeout="))) { timeout_ms = atoi(v); continue; }
-        if ((v = opt(a, "--deadline="))) { deadline_ms = atoi(v); continue; }
-        if ((v = opt(a, "--max-message-size="))) { max_message_size = (size_t)strtoull(v, NULL, 10); continue; }
-        if (!strcmp(a, "--print-text")) { print_text = 1; continue; }
-        if (!strcmp(a, "--at-connect")) { at_connect = 1; continue; }
-        if ((v = opt(a, "--task2="))) { task2_url = v; continue; }
+        if ((v = opt(a, "--timeout="))) {
+            timeout_ms = atoi(v);
+            continue;
+        }
+        if ((v = opt(a, "--deadline="))) {
+            deadline_ms = atoi(v);
+            continue;
+        }
+        if ((v = opt(a, "--max-message-size="))) {
+            max_message_size = (size_t)strtoull(v, NULL, 10);
+            continue;
+        }
+        if (!strcmp(a, "--print-text")) {
+            print_text = 1;
+            continue;
+        }
+        if (!strcmp(a, "--at-connect")) {
+            at_connect = 1;
+            continue;
+        }
+        if ((v = opt(a, "--task2="))) {
+            task2_url = v;
+            continue;
+        }
         if (act == NULL) fatal("too many actions", a);
         memset(act, 0, sizeof *act);
         if (!strcmp(a, "--wait")) {

@@ -22,9 +22,10 @@
 static inline size_t tt_test_response(char *buf, size_t cap, const char *name, const char *value) {
     char accept[29];
     tt__handshake_accept(TT_TEST_KEY, accept);
-    int n = snprintf(buf, cap, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Accept: %s\r\n%s%s%s%s\r\n", accept, value ? name : "", value ? ": " : "",
-                     value ? value : "", value ? "\r\n" : "");
+    int n = snprintf(buf, cap,
+                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Accept: %s\r\n%s%s%s%s\r\n",
+                     accept, value ? name : "", value ? ": " : "", value ? value : "", value ? "\r\n" : "");
     return (size_t)n;
 }
 

@@ -24,7 +24,7 @@ struct tt__conn {
         uint8_t *data;
         size_t length;
         struct pending *next;
-    } *echo_head, *echo_tail;
+    } * echo_head, *echo_tail;
 };
 
 static struct {
@@ -95,7 +95,10 @@ void tt_loop_fail_next_open(int code) { loop.fail_next_open = code; }
 void tt_loop_set_send_result(int code) { loop.send_result = code; }
 void tt_loop_set_init_result(int code) { loop.init_result = code; }
 const char *tt_loop_log(void) { return loop.log; }
-void tt_loop_clear_log(void) { loop.log_len = 0; loop.log[0] = '\0'; }
+void tt_loop_clear_log(void) {
+    loop.log_len = 0;
+    loop.log[0] = '\0';
+}
 size_t tt_loop_live(void) { return loop.count; }
 void tt_loop_set_buffered(size_t n) { loop.buffered = n; }
 unsigned long tt_loop_schedule_count(void) { return loop.schedules; }
@@ -146,11 +149,15 @@ int tt__transport_send(tt__conn *c, tt_data_type type, const void *data, size_t 
         struct pending *p = tt__calloc(1, sizeof *p);
         if (p == NULL) return TT_ENOMEM;
         p->data = tt__malloc(length + 1);
-        if (p->data == NULL) { tt__free(p); return TT_ENOMEM; }
+        if (p->data == NULL) {
+            tt__free(p);
+            return TT_ENOMEM;
+        }
         memcpy(p->data, data, length);
         p->type = type;
         p->length = length;
-        if (c->echo_tail) c->echo_tail->next = p; else c->echo_head = p;
+        if (c->echo_tail) c->echo_tail->next = p;
+        else c->echo_head = p;
         c->echo_tail = p;
     }
     return 0;
@@ -168,7 +175,10 @@ void tt__transport_abort(tt__conn *c) {
     conn_free(c);
 }
 
-size_t tt__transport_buffered_amount(const tt__conn *c) { (void)c; return loop.buffered; }
+size_t tt__transport_buffered_amount(const tt__conn *c) {
+    (void)c;
+    return loop.buffered;
+}
 
 /* In auto mode: one step per connection per poll, in connection order. */
 int tt__transport_poll(int timeout_ms) {

@@ -10,9 +10,9 @@ static uint32_t sha1_rotl(uint32_t x, unsigned n) { return (x << n) | (x >> (32 
 
 /* f_t and K_t of section 4.1.1 / 4.2.1, chosen by the round number. */
 static uint32_t sha1_f(unsigned t, uint32_t b, uint32_t c, uint32_t d) {
-    if (t < 20) return (b & c) ^ (~b & d);       /* Ch */
-    if (t < 40 || t >= 60) return b ^ c ^ d;      /* Parity */
-    return (b & c) ^ (b & d) ^ (c & d);           /* Maj */
+    if (t < 20) return (b & c) ^ (~b & d);   /* Ch */
+    if (t < 40 || t >= 60) return b ^ c ^ d; /* Parity */
+    return (b & c) ^ (b & d) ^ (c & d);      /* Maj */
 }
 
 static uint32_t sha1_k(unsigned t) {
@@ -24,8 +24,8 @@ static uint32_t sha1_k(unsigned t) {
 static void sha1_block(uint32_t h[5], const uint8_t block[64]) {
     uint32_t w[80];
     for (unsigned t = 0; t < 16; t++)
-        w[t] = ((uint32_t)block[4 * t] << 24) | ((uint32_t)block[4 * t + 1] << 16) |
-               ((uint32_t)block[4 * t + 2] << 8) | block[4 * t + 3];
+        w[t] = ((uint32_t)block[4 * t] << 24) | ((uint32_t)block[4 * t + 1] << 16) | ((uint32_t)block[4 * t + 2] << 8) |
+               block[4 * t + 3];
     for (unsigned t = 16; t < 80; t++) w[t] = sha1_rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
     uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
     for (unsigned t = 0; t < 80; t++) {

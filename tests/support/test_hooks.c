@@ -6,7 +6,10 @@
 static uint64_t clock_ms = 1000;
 static uint8_t next_byte;
 
-static uint64_t fixed_now(void *ud) { (void)ud; return clock_ms; }
+static uint64_t fixed_now(void *ud) {
+    (void)ud;
+    return clock_ms;
+}
 
 static void counter_random(void *ud, uint8_t *buf, size_t n) {
     (void)ud;

@@ -56,8 +56,8 @@ static int rs_style(const tt_trace *t) { return t->style == TT_TRACE_STYLE_RS; }
 void tt_trace_on_open(tt_socket_task task, const tt_open_event *e, void *ud) {
     tt_trace *t = ud;
     t->opens++;
-    tt_trace_addf(t, "open protocol=%s extensions=%s %s=%d", e->protocol, e->extensions,
-                  rs_style(t) ? "rs" : "state", (int)tt_socket_task_ready_state(task));
+    tt_trace_addf(t, "open protocol=%s extensions=%s %s=%d", e->protocol, e->extensions, rs_style(t) ? "rs" : "state",
+                  (int)tt_socket_task_ready_state(task));
 }
 
 void tt_trace_on_message(tt_socket_task task, const tt_message_event *e, void *ud) {
@@ -67,8 +67,8 @@ void tt_trace_on_message(tt_socket_task task, const tt_message_event *e, void *u
     const char *type = e->type == TT_DATA_TEXT ? "text" : "binary";
     const char *state_name = rs_style(t) ? "rs" : "state";
     if (t->expect && index < t->expect_count) {
-        int same = e->length == t->expect_len[index] &&
-                   (e->length == 0 || memcmp(e->data, t->expect[index], e->length) == 0);
+        int same =
+            e->length == t->expect_len[index] && (e->length == 0 || memcmp(e->data, t->expect[index], e->length) == 0);
         tt_trace_addf(t, "message %s %zu %s %s=%d", type, e->length, same ? "same" : "DIFFERENT", state_name, state);
         return;
     }
@@ -76,8 +76,7 @@ void tt_trace_on_message(tt_socket_task task, const tt_message_event *e, void *u
         /* The native drivers print every text payload up to 200 bytes as it is. */
         if (e->type == TT_DATA_TEXT && e->length <= 200)
             tt_trace_addf(t, "message text %zu %.*s rs=%d", e->length, (int)e->length, (const char *)e->data, state);
-        else
-            tt_trace_addf(t, "message %s %zu rs=%d", type, e->length, state);
+        else tt_trace_addf(t, "message %s %zu rs=%d", type, e->length, state);
         return;
     }
     int printable = e->type == TT_DATA_TEXT && e->length <= 32 && memchr(e->data, '\n', e->length) == NULL &&
@@ -128,9 +127,7 @@ void tt_trace_fail(const tt_result *r, void *ud) {
     tt_trace_addf(t, "fail %s", r->err_msg);
 }
 
-void tt_trace_complete(const tt_result *r, void *ud) {
-    tt_trace_addf((tt_trace *)ud, "complete %s", r->err_msg);
-}
+void tt_trace_complete(const tt_result *r, void *ud) { tt_trace_addf((tt_trace *)ud, "complete %s", r->err_msg); }
 
 void tt_trace_result(const tt_result *r, void *ud) {
     tt_trace *t = ud;

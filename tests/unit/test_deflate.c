@@ -119,8 +119,8 @@ typedef struct server_z {
 static void server_deflate_init(server_z *s, int bits, int reset_each) {
     memset(s, 0, sizeof *s);
     s->reset_each = reset_each;
-    assert_int_equal(deflateInit2(&s->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -(bits < 9 ? 9 : bits), 8,
-                                  Z_DEFAULT_STRATEGY), Z_OK);
+    assert_int_equal(
+        deflateInit2(&s->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -(bits < 9 ? 9 : bits), 8, Z_DEFAULT_STRATEGY), Z_OK);
 }
 
 /* Compresses one message as a server does: sync flush, 00 00 ff ff removed. Returns the length. */
@@ -212,6 +212,7 @@ static size_t sample_text(char *out, size_t n, unsigned seed) {
 
 static void test_session_negotiation(void **state) {
     (void)state;
+    /* clang-format off */
     static const struct {
         const char *ext;
         const char *detail; /* NULL: opened, on_open saw ext */
@@ -226,6 +227,7 @@ static void test_session_negotiation(void **state) {
         {"x-webkit-deflate-frame", "extension: the server chose an unsupported extension"},
         {"permessage-deflate;", "extension: Sec-WebSocket-Extensions rejected by the parser"},
     };
+    /* clang-format on */
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         recorder r;
         tt__ws *ws = session_new(&r, 0);
@@ -260,8 +262,8 @@ static void test_session_negotiation(void **state) {
 /* ---- Receiving ------------------------------------------------------------------------------- */
 
 /* Builds a stream of compressed server messages; returns its length. want[] gets the plain texts. */
-static size_t compressed_stream(uint8_t *s, size_t cap, int bits, int reset_each, char want[][2048],
-                                size_t *want_len, int count) {
+static size_t compressed_stream(uint8_t *s, size_t cap, int bits, int reset_each, char want[][2048], size_t *want_len,
+                                int count) {
     server_z sz;
     server_deflate_init(&sz, bits, reset_each);
     size_t n = 0;
@@ -444,8 +446,7 @@ static void test_receive_failures(void **state) {
             int rc = 0;
             if (bytewise)
                 for (size_t k = 0; k < n && rc == 0; k++) rc = tt__ws_recv(ws, s + k, 1);
-            else
-                rc = tt__ws_recv(ws, s, n);
+            else rc = tt__ws_recv(ws, s, n);
             if (rc != cases[i].err) fail_msg("case %zu: rc %d", i, rc);
             assert_string_equal(tt__ws_error_detail(ws), cases[i].detail);
             uint8_t p[64];
@@ -470,8 +471,7 @@ static void test_receive_failures(void **state) {
     for (size_t step = 1; step <= n; step = step < 8 ? step + 1 : step * 3) {
         recorder r;
         tt__ws *ws = session_open(&r, "permessage-deflate; server_max_window_bits=9", 0);
-        for (size_t k = 0; k < n; k += step)
-            assert_int_equal(tt__ws_recv(ws, s + k, k + step <= n ? step : n - k), 0);
+        for (size_t k = 0; k < n; k += step) assert_int_equal(tt__ws_recv(ws, s + k, k + step <= n ? step : n - k), 0);
         assert_int_equal(r.messages, 1);
         assert_int_equal(r.lengths[0], sizeof text);
         assert_memory_equal(r.data[0], text, sizeof text);

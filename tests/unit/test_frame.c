@@ -35,8 +35,8 @@ static void test_rfc_hello_examples(void **state) {
     assert_int_equal(h.payload_length, 5);
     assert_int_equal(h.header_length, 2);
     assert_memory_equal(unmasked + 2, "Hello", 5);
-    const char *detail = NULL;
-    assert_int_equal(tt__frame_check_server(&h, 0, &detail), 0);
+    tt__violation why = TT__VIOLATION_NONE;
+    assert_int_equal(tt__frame_check_server(&h, 0, &why), 0);
 
     assert_int_equal(parse_all_prefixes(masked, sizeof masked, &h), 6);
     assert_int_equal(h.masked, 1);
@@ -44,8 +44,8 @@ static void test_rfc_hello_examples(void **state) {
     uint8_t plain[5];
     tt__mask(plain, masked + 6, 5, h.mask, 0);
     assert_memory_equal(plain, "Hello", 5);
-    assert_int_equal(tt__frame_check_server(&h, 0, &detail), TT_EFRAME);
-    assert_string_equal(detail, "frame: the server sent a masked frame");
+    assert_int_equal(tt__frame_check_server(&h, 0, &why), TT_EFRAME);
+    assert_int_equal(why, TT__VIOLATION_MASKED_FRAME);
 
     /* Our writer produces exactly the RFC's masked frame. */
     uint8_t out[TT__FRAME_HEADER_MAX + 5];
@@ -121,29 +121,29 @@ typedef struct check_case {
     uint8_t b0, b1;
     int rsv1_allowed;
     int expect;
-    const char *detail;
+    tt__violation why;
 } check_case;
 
 static const check_case check_cases[] = {
-    {0x83, 0x00, 0, TT_EFRAME, "frame: reserved opcode"},
-    {0x84, 0x00, 0, TT_EFRAME, "frame: reserved opcode"},
-    {0x87, 0x00, 0, TT_EFRAME, "frame: reserved opcode"},
-    {0x8B, 0x00, 0, TT_EFRAME, "frame: reserved opcode"},
-    {0x8F, 0x00, 0, TT_EFRAME, "frame: reserved opcode"},
-    {0xC1, 0x00, 0, TT_EFRAME, "frame: reserved bits set without a negotiated extension"},
-    {0xA1, 0x00, 0, TT_EFRAME, "frame: reserved bits set without a negotiated extension"},
-    {0x91, 0x00, 0, TT_EFRAME, "frame: reserved bits set without a negotiated extension"},
-    {0xA1, 0x00, 1, TT_EFRAME, "frame: reserved bits set without a negotiated extension"},
-    {0xC1, 0x00, 1, 0, NULL},
-    {0x09, 0x00, 0, TT_EFRAME, "frame: fragmented control frame"},
-    {0x08, 0x00, 0, TT_EFRAME, "frame: fragmented control frame"},
-    {0x89, 0x7E, 0, TT_EFRAME, "frame: control frame longer than 125 bytes"},
-    {0x88, 0x7E, 0, TT_EFRAME, "frame: control frame longer than 125 bytes"},
-    {0x8A, 0x7F, 0, TT_EFRAME, "frame: control frame longer than 125 bytes"},
-    {0x82, 0x80, 0, TT_EFRAME, "frame: the server sent a masked frame"},
-    {0x8A, 0x7D, 0, 0, NULL},
-    {0x00, 0x05, 0, 0, NULL},
-    {0x02, 0x7E, 0, 0, NULL},
+    {0x83, 0x00, 0, TT_EFRAME, TT__VIOLATION_RESERVED_OPCODE},
+    {0x84, 0x00, 0, TT_EFRAME, TT__VIOLATION_RESERVED_OPCODE},
+    {0x87, 0x00, 0, TT_EFRAME, TT__VIOLATION_RESERVED_OPCODE},
+    {0x8B, 0x00, 0, TT_EFRAME, TT__VIOLATION_RESERVED_OPCODE},
+    {0x8F, 0x00, 0, TT_EFRAME, TT__VIOLATION_RESERVED_OPCODE},
+    {0xC1, 0x00, 0, TT_EFRAME, TT__VIOLATION_RESERVED_BITS},
+    {0xA1, 0x00, 0, TT_EFRAME, TT__VIOLATION_RESERVED_BITS},
+    {0x91, 0x00, 0, TT_EFRAME, TT__VIOLATION_RESERVED_BITS},
+    {0xA1, 0x00, 1, TT_EFRAME, TT__VIOLATION_RESERVED_BITS},
+    {0xC1, 0x00, 1, 0, TT__VIOLATION_NONE},
+    {0x09, 0x00, 0, TT_EFRAME, TT__VIOLATION_FRAGMENTED_CONTROL},
+    {0x08, 0x00, 0, TT_EFRAME, TT__VIOLATION_FRAGMENTED_CONTROL},
+    {0x89, 0x7E, 0, TT_EFRAME, TT__VIOLATION_CONTROL_TOO_LONG},
+    {0x88, 0x7E, 0, TT_EFRAME, TT__VIOLATION_CONTROL_TOO_LONG},
+    {0x8A, 0x7F, 0, TT_EFRAME, TT__VIOLATION_CONTROL_TOO_LONG},
+    {0x82, 0x80, 0, TT_EFRAME, TT__VIOLATION_MASKED_FRAME},
+    {0x8A, 0x7D, 0, 0, TT__VIOLATION_NONE},
+    {0x00, 0x05, 0, 0, TT__VIOLATION_NONE},
+    {0x02, 0x7E, 0, 0, TT__VIOLATION_NONE},
 };
 
 static void test_server_frame_checks(void **state) {
@@ -154,11 +154,10 @@ static void test_server_frame_checks(void **state) {
         if ((c->b1 & 0x7F) == 127) buf[3] = 0, buf[7] = 1; /* 65662 bytes: minimal and below 2^31 */
         tt__frame_header h;
         assert_true(tt__frame_parse_header(buf, sizeof buf, &h) > 0);
-        const char *detail = NULL;
-        int rc = tt__frame_check_server(&h, c->rsv1_allowed, &detail);
+        tt__violation why = TT__VIOLATION_NONE;
+        int rc = tt__frame_check_server(&h, c->rsv1_allowed, &why);
         if (rc != c->expect) fail_msg("case %zu: got %d want %d", i, rc, c->expect);
-        if (c->detail) assert_string_equal(detail, c->detail);
-        else assert_null(detail);
+        assert_int_equal(why, c->why);
     }
 }
 
@@ -218,6 +217,7 @@ typedef struct close_case {
     int code;
 } close_case;
 
+/* clang-format off */
 #define C(lit, expect, code) {lit, sizeof(lit) - 1, expect, code}
 static const close_case close_cases[] = {
     C("", 0, 1005),
@@ -247,22 +247,24 @@ static const close_case close_cases[] = {
     C("\x03\xE8" "\xE2\x82", TT_EUTF8, 0), /* truncated at the end of the reason */
 };
 #undef C
+/* clang-format on */
 
 static void test_close_payloads(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof close_cases / sizeof close_cases[0]; i++) {
         const close_case *c = &close_cases[i];
         int code = -1;
-        const char *reason = NULL, *detail = NULL;
+        const char *reason = NULL;
+        tt__violation why = TT__VIOLATION_NONE;
         size_t reason_len = 99;
-        int rc = tt__close_payload_parse((const uint8_t *)c->payload, c->len, &code, &reason, &reason_len, &detail);
+        int rc = tt__close_payload_parse((const uint8_t *)c->payload, c->len, &code, &reason, &reason_len, &why);
         if (rc != c->expect) fail_msg("close case %zu: got %d want %d", i, rc, c->expect);
         if (rc == 0) {
             assert_int_equal(code, c->code);
             assert_int_equal(reason_len, c->len > 2 ? c->len - 2 : 0);
             if (c->len > 2) assert_ptr_equal(reason, c->payload + 2); /* zero-copy */
         } else {
-            assert_non_null(detail);
+            assert_int_not_equal(why, TT__VIOLATION_NONE);
         }
     }
 }
@@ -270,8 +272,7 @@ static void test_close_payloads(void **state) {
 static void test_close_code_wire_valid(void **state) {
     (void)state;
     for (int code = -1; code < 70000; code++) {
-        int want = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
-                   (code >= 3000 && code <= 4999);
+        int want = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
         assert_int_equal(tt__close_code_wire_valid(code), want);
     }
     assert_false(tt__close_code_wire_valid(1005));

@@ -135,6 +135,7 @@ typedef struct bad_response {
     const char *detail;
 } bad_response;
 
+/* clang-format off */
 static const bad_response bad_responses[] = {
     {"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", 0, "handshake: unexpected status 404"},
     {"HTTP/1.1 200 OK\r\n" OK_HEADERS "\r\n", 0, "handshake: unexpected status 200"},
@@ -173,6 +174,7 @@ static const bad_response bad_responses[] = {
      "handshake: server sent an extension that was not offered"},
     {"HTTP/1.1 101 Switching Protocols\n\n", 0, "handshake: missing Upgrade header"},
 };
+/* clang-format on */
 
 static void test_bad_responses(void **state) {
     (void)state;
@@ -192,6 +194,7 @@ static void test_bad_responses(void **state) {
  * "http" version in any case, no reason phrase or one glued to the code, bare LF line ends, lines that
  * are not headers, control characters in values, CR/LF before the status line.
  */
+/* clang-format off */
 static const char *const lenient_responses[] = {
     "HTTP/1.0 101 Switching Protocols\r\n" OK_HEADERS "\r\n",
     "http/1.1 101 switching protocols\r\n" OK_HEADERS "\r\n",
@@ -214,6 +217,7 @@ static const char *const lenient_responses[] = {
     OK_STATUS OK_HEADERS "X-Ctl: a\x01" "b\r\n\r\n",
     OK_STATUS OK_HEADERS "X-CR: a\rb\r\n\r\n",
 };
+/* clang-format on */
 
 static void test_lenient_responses(void **state) {
     (void)state;
@@ -271,6 +275,7 @@ typedef struct ext_case {
     const char *descriptor;
 } ext_case;
 
+/* clang-format off */
 #define EXT "Sec-WebSocket-Extensions: "
 #define PMD "permessage-deflate"
 #define NO(headers, detail) {headers, detail, 0, 0, 0, 0, NULL}
@@ -334,6 +339,7 @@ static const ext_case ext_cases[] = {
 #undef EXT
 #undef PMD
 #undef NO
+/* clang-format on */
 
 static void test_deflate_negotiation_table(void **state) {
     (void)state;

@@ -17,11 +17,20 @@ static int ref_valid(const uint8_t *p, size_t n) {
         uint8_t b = p[i];
         size_t len;
         uint32_t cp;
-        if (b < 0x80) { i++; continue; }
-        if ((b & 0xE0) == 0xC0) { len = 2; cp = b & 0x1F; }
-        else if ((b & 0xF0) == 0xE0) { len = 3; cp = b & 0x0F; }
-        else if ((b & 0xF8) == 0xF0) { len = 4; cp = b & 0x07; }
-        else return 0;
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        if ((b & 0xE0) == 0xC0) {
+            len = 2;
+            cp = b & 0x1F;
+        } else if ((b & 0xF0) == 0xE0) {
+            len = 3;
+            cp = b & 0x0F;
+        } else if ((b & 0xF8) == 0xF0) {
+            len = 4;
+            cp = b & 0x07;
+        } else return 0;
         if (i + len > n) return 0;
         for (size_t k = 1; k < len; k++) {
             if ((p[i + k] & 0xC0) != 0x80) return 0;
@@ -41,6 +50,7 @@ typedef struct bad_case {
     size_t bad_at; /* index of the first byte that makes the prefix invalid; len when only the end is bad */
 } bad_case;
 
+/* clang-format off */
 #define B(name, lit, at) {name, lit, sizeof(lit) - 1, at}
 static const bad_case bad_cases[] = {
     B("overlong 2-byte C0", "\xC0\x80", 0),
@@ -65,9 +75,11 @@ static const bad_case bad_cases[] = {
     B("truncated 4-byte at end", "abc\xF0\x9F\x98", 6),
 };
 #undef B
+/* clang-format on */
 
 static void test_valid_samples(void **state) {
     (void)state;
+    /* clang-format off */
     static const char *const ok[] = {
         "", "hello", "\xC2\x80", "\xDF\xBF", "\xE0\xA0\x80", "\xEF\xBF\xBF", "\xED\x9F\xBF", "\xEE\x80\x80",
         "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF", "\xCE\xBA\xE1\xBD\xB9\xCF\x83\xCE\xBC\xCE\xB5",
@@ -172,5 +184,6 @@ int main(void) {
         cmocka_unit_test(test_exhaustive_against_reference),
         cmocka_unit_test(test_boundary_tracking),
     };
+    /* clang-format on */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

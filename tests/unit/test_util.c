@@ -14,8 +14,15 @@
 
 static void test_base64_rfc4648_vectors(void **state) {
     (void)state;
-    struct { const char *in, *out; } v[] = {{"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
-                                            {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+    struct {
+        const char *in, *out;
+    } v[] = {{"", ""},
+             {"f", "Zg=="},
+             {"fo", "Zm8="},
+             {"foo", "Zm9v"},
+             {"foob", "Zm9vYg=="},
+             {"fooba", "Zm9vYmE="},
+             {"foobar", "Zm9vYmFy"}};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         char out[16];
         size_t n = tt__base64_encode((const uint8_t *)v[i].in, strlen(v[i].in), out);
@@ -91,6 +98,18 @@ static void test_strerror_table(void **state) {
     TT_ERRNO_MAP(CHECK_CODE)
 #undef CHECK_CODE
     assert_string_equal(tt_strerror(TT__ERRNO_LAST - 1), "unknown error");
+    /* TT__ERRNO_LAST is derived from the table: the lowest public code, and no engine-only code below it. */
+    int lowest = 0;
+#define TT__LOWEST(name, value, text) \
+    if ((value) < lowest) lowest = (value);
+    TT_ERRNO_MAP(TT__LOWEST)
+    assert_int_equal(lowest, TT__ERRNO_LAST);
+    TT__ERRNO_INTERNAL_MAP(TT__LOWEST)
+#undef TT__LOWEST
+    assert_int_equal(lowest, TT__ERRNO_LAST);
+    /* Engine-only codes keep their values, and tt_strerror() still knows them. */
+    assert_string_equal(tt_strerror(TT_EAGAIN), "more input is needed");
+    assert_string_equal(tt_strerror(TT_EFRAME), "protocol violation in a frame");
     assert_string_equal(tt_version(), "0.1.0");
 }
 
@@ -109,7 +128,7 @@ static void test_errmsg_table_shape_and_readme(void **state) {
         }
         for (int j = 0; j < i; j++) assert_string_not_equal(m, tt__errmsg((tt__msg)j));
     }
-    assert_string_equal(tt__errmsg(TT__MSG_COUNT), "");
+    assert_string_equal(tt__errmsg((tt__msg)TT__MSG_COUNT), "");
 
     /* The tests run with the project's top folder as working directory. */
     FILE *f = fopen("README.md", "r");
@@ -151,10 +170,12 @@ static void test_errmsg_table_shape_and_readme(void **state) {
 }
 
 int main(void) {
+    /* clang-format off */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base64_rfc4648_vectors),   cmocka_unit_test(test_allocator_failure_injection),
         cmocka_unit_test(test_random_pool_draws_from_hook_in_order), cmocka_unit_test(test_ascii_helpers),
         cmocka_unit_test(test_strerror_table),           cmocka_unit_test(test_errmsg_table_shape_and_readme),
     };
+    /* clang-format on */
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

@@ -12,7 +12,12 @@
 
 static void test_domain_match(void **state) {
     (void)state;
-    struct { const char *host; int port; const char *domain; int match; } cases[] = {
+    struct {
+        const char *host;
+        int port;
+        const char *domain;
+        int match;
+    } cases[] = {
         {"example.com", 443, "example.com", 1},
         {"EXAMPLE.COM", 443, "example.com", 1},
         {"example.com", 443, "Example.Com.", 1},
@@ -68,26 +73,30 @@ static void test_validate_url(void **state) {
 
 static void test_headers(void **state) {
     (void)state;
+    /* clang-format off */
     const char *forbidden[] = {"Referer", "referer", "Accept-Charset", "Accept-Encoding",
                                "Access-Control-Request-Headers", "Access-Control-Request-Method", "Connection",
                                "Content-Length", "Cookie", "Cookie2", "Date", "DNT", "Expect", "Host",
                                "Keep-Alive", "Origin", "Set-Cookie", "TE", "Trailer", "Transfer-Encoding",
                                "Upgrade", "Via", "Sec-WebSocket-Protocol", "sec-anything", "Proxy-Connection",
                                "proxy-x"};
+    /* clang-format on */
     for (size_t i = 0; i < sizeof forbidden / sizeof forbidden[0]; i++) {
         tt_header h = {forbidden[i], "v"};
         if (tt__validate_headers(&h, 1) != TT_EFORBIDDENHEADER) fail_msg("%s should be forbidden", forbidden[i]);
     }
-    const char *allowed[] = {"X-Token", "Authorization", "User-Agent", "Accept", "Sec", "Proxy", "Hostname",
-                             "a!#$%&'*+-.^_`|~z"};
+    const char *allowed[] = {"X-Token", "Authorization", "User-Agent", "Accept",
+                             "Sec",     "Proxy",         "Hostname",   "a!#$%&'*+-.^_`|~z"};
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++) {
         tt_header h = {allowed[i], "value with spaces\tand tab \xe4\xb8\xad"};
         if (tt__validate_headers(&h, 1) != 0) fail_msg("%s should be allowed", allowed[i]);
     }
+    /* clang-format off */
     struct { const char *name, *value; } bad[] = {
         {"", "v"}, {"a b", "v"}, {"a:b", "v"}, {"a\"b", "v"}, {"(a)", "v"}, {"a\x7f", "v"}, {"\xc3\xa4", "v"},
         {"X", "a\rb"}, {"X", "a\nb"}, {"X", "a\x01"}, {"X", "\x7f"}, {NULL, "v"}, {"X", NULL},
     };
+    /* clang-format on */
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         tt_header h = {bad[i].name, bad[i].value};
         if (tt__validate_headers(&h, 1) != TT_EHEADER) fail_msg("bad header %zu accepted", i);
@@ -155,7 +164,7 @@ static void test_close(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_domain_match), cmocka_unit_test(test_validate_url), cmocka_unit_test(test_headers),
-        cmocka_unit_test(test_protocols), cmocka_unit_test(test_close),
+        cmocka_unit_test(test_protocols),    cmocka_unit_test(test_close),
     };
     return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
 }

@@ -835,36 +835,38 @@ typedef struct bad_stream {
     int close_code;  /* what we send before dropping */
     int messages;    /* messages delivered before the failure */
     const char *reason; /* the reason in our Close: Chromium's (tests/parity/reference/chromium.json) */
+    tt__violation why;  /* the row of src/violation.h the failure is */
 } bad_stream;
 
-#define S(name, lit, max, expect, close, msgs, reason) {name, lit, sizeof(lit) - 1, max, expect, close, msgs, reason}
+#define S(name, lit, max, expect, close, msgs, reason, why) \
+    {name, lit, sizeof(lit) - 1, max, expect, close, msgs, reason, why}
 static const bad_stream bad_streams[] = {
-    S("masked server frame", "\x81\x81\x01\x02\x03\x04x", 0, TT_EFRAME, 1002, 0, "Masked frame from server"),
-    S("reserved opcode 3", "\x83\x00", 0, TT_EFRAME, 1002, 0, "Unknown opcode"),
-    S("reserved opcode B", "\x8B\x00", 0, TT_EFRAME, 1002, 0, "Unknown opcode"),
-    S("RSV1 without deflate", "\xC1\x01x", 0, TT_EFRAME, 1002, 0, "Invalid reserved bit"),
-    S("RSV3", "\x92\x00", 0, TT_EFRAME, 1002, 0, "Invalid reserved bit"),
-    S("fragmented ping", "\x09\x00", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error"),
-    S("long ping", "\x89\x7E\x00\x7E", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error"),
-    S("64-bit length top bit", "\x82\x7F\x80\x00\x00\x00\x00\x00\x00\x01", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error"),
-    S("16-bit length below 126", "\x81\x7E\x00\x05" "hello", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error"),
-    S("64-bit length below 65536", "\x81\x7F\x00\x00\x00\x00\x00\x00\x00\x05" "hello", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error"),
-    S("continuation without start", "\x80\x01x", 0, TT_EFRAME, 1002, 0, "Unexpected continuation"),
-    S("text inside fragmented message", "\x01\x01" "a\x81\x01" "b", 0, TT_EFRAME, 1002, 0, "Previous data frame unfinished"),
-    S("binary inside fragmented message", "\x02\x01" "a\x89\x00\x02\x01" "b", 0, TT_EFRAME, 1002, 0, "Previous data frame unfinished"),
-    S("bad UTF-8 byte", "\x81\x03" "a\xFF" "b", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame"),
-    S("surrogate", "\x81\x03\xED\xA0\x80", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame"),
-    S("UTF-8 split across fragments", "\x01\x01\xE2\x80\x02\x82\x41", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame"),
-    S("text ends inside a character", "\x81\x02" "a\xE2", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame"),
-    S("fragments end inside a character", "\x01\x01\xE2\x80\x01\x82", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame"),
-    S("one-byte close", "\x88\x01\x03", 0, TT_EFRAME, 1002, 0, ""),
-    S("close code 1005", "\x88\x02\x03\xED", 0, TT_EFRAME, 1002, 0, ""),
-    S("close code 1006", "\x88\x02\x03\xEE", 0, TT_EFRAME, 1002, 0, ""),
-    S("close code 1015", "\x88\x02\x03\xF7", 0, TT_EFRAME, 1002, 0, ""),
-    S("close reason not UTF-8", "\x88\x03\x03\xE8\xC0", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in Close frame"),
-    S("single frame too big", "\x82\x05" "12345", 4, TT_ETOOBIG, 1009, 0, ""),
-    S("fragments too big together", "\x02\x03" "123\x80\x02" "45", 4, TT_ETOOBIG, 1009, 0, ""),
-    S("failure after a good message", "\x81\x02" "ok\x83\x00", 0, TT_EFRAME, 1002, 1, "Unknown opcode"),
+    S("masked server frame", "\x81\x81\x01\x02\x03\x04x", 0, TT_EFRAME, 1002, 0, "Masked frame from server", TT__VIOLATION_MASKED_FRAME),
+    S("reserved opcode 3", "\x83\x00", 0, TT_EFRAME, 1002, 0, "Unknown opcode", TT__VIOLATION_RESERVED_OPCODE),
+    S("reserved opcode B", "\x8B\x00", 0, TT_EFRAME, 1002, 0, "Unknown opcode", TT__VIOLATION_RESERVED_OPCODE),
+    S("RSV1 without deflate", "\xC1\x01x", 0, TT_EFRAME, 1002, 0, "Invalid reserved bit", TT__VIOLATION_RESERVED_BITS),
+    S("RSV3", "\x92\x00", 0, TT_EFRAME, 1002, 0, "Invalid reserved bit", TT__VIOLATION_RESERVED_BITS),
+    S("fragmented ping", "\x09\x00", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error", TT__VIOLATION_FRAGMENTED_CONTROL),
+    S("long ping", "\x89\x7E\x00\x7E", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error", TT__VIOLATION_CONTROL_TOO_LONG),
+    S("64-bit length top bit", "\x82\x7F\x80\x00\x00\x00\x00\x00\x00\x01", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error", TT__VIOLATION_LENGTH_ENCODING),
+    S("16-bit length below 126", "\x81\x7E\x00\x05" "hello", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error", TT__VIOLATION_LENGTH_ENCODING),
+    S("64-bit length below 65536", "\x81\x7F\x00\x00\x00\x00\x00\x00\x00\x05" "hello", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error", TT__VIOLATION_LENGTH_ENCODING),
+    S("continuation without start", "\x80\x01x", 0, TT_EFRAME, 1002, 0, "Unexpected continuation", TT__VIOLATION_UNEXPECTED_CONTINUATION),
+    S("text inside fragmented message", "\x01\x01" "a\x81\x01" "b", 0, TT_EFRAME, 1002, 0, "Previous data frame unfinished", TT__VIOLATION_UNFINISHED_MESSAGE),
+    S("binary inside fragmented message", "\x02\x01" "a\x89\x00\x02\x01" "b", 0, TT_EFRAME, 1002, 0, "Previous data frame unfinished", TT__VIOLATION_UNFINISHED_MESSAGE),
+    S("bad UTF-8 byte", "\x81\x03" "a\xFF" "b", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame", TT__VIOLATION_TEXT_UTF8),
+    S("surrogate", "\x81\x03\xED\xA0\x80", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame", TT__VIOLATION_TEXT_UTF8),
+    S("UTF-8 split across fragments", "\x01\x01\xE2\x80\x02\x82\x41", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame", TT__VIOLATION_TEXT_UTF8),
+    S("text ends inside a character", "\x81\x02" "a\xE2", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame", TT__VIOLATION_TEXT_UTF8_TRUNCATED),
+    S("fragments end inside a character", "\x01\x01\xE2\x80\x01\x82", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame", TT__VIOLATION_TEXT_UTF8_TRUNCATED),
+    S("one-byte close", "\x88\x01\x03", 0, TT_EFRAME, 1002, 0, "", TT__VIOLATION_CLOSE_ONE_BYTE),
+    S("close code 1005", "\x88\x02\x03\xED", 0, TT_EFRAME, 1002, 0, "", TT__VIOLATION_CLOSE_INVALID_CODE),
+    S("close code 1006", "\x88\x02\x03\xEE", 0, TT_EFRAME, 1002, 0, "", TT__VIOLATION_CLOSE_INVALID_CODE),
+    S("close code 1015", "\x88\x02\x03\xF7", 0, TT_EFRAME, 1002, 0, "", TT__VIOLATION_CLOSE_INVALID_CODE),
+    S("close reason not UTF-8", "\x88\x03\x03\xE8\xC0", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in Close frame", TT__VIOLATION_CLOSE_REASON_UTF8),
+    S("single frame too big", "\x82\x05" "12345", 4, TT_ETOOBIG, 1009, 0, "", TT__VIOLATION_MESSAGE_TOO_BIG),
+    S("fragments too big together", "\x02\x03" "123\x80\x02" "45", 4, TT_ETOOBIG, 1009, 0, "", TT__VIOLATION_MESSAGE_TOO_BIG),
+    S("failure after a good message", "\x81\x02" "ok\x83\x00", 0, TT_EFRAME, 1002, 1, "Unknown opcode", TT__VIOLATION_RESERVED_OPCODE),
 };
 #undef S
 
@@ -872,7 +874,7 @@ static void check_failed(tt__ws *ws, const bad_stream *b, const recorder *r, int
     if (rc != b->expect) fail_msg("%s: got %d, want %d", b->name, rc, b->expect);
     assert_int_equal(tt__ws_get_state(ws), TT__WS_FAILED);
     assert_int_equal(tt__ws_error(ws), b->expect);
-    assert_true(strlen(tt__ws_error_detail(ws)) > 0);
+    assert_string_equal(tt__ws_error_detail(ws), tt__violation_detail(b->why));
     assert_int_equal(r->messages, b->messages);
     uint8_t payload[200];
     size_t len;
@@ -882,6 +884,9 @@ static void check_failed(tt__ws *ws, const bad_stream *b, const recorder *r, int
     assert_int_equal(len, 2 + strlen(b->reason));
     assert_int_equal((payload[0] << 8) | payload[1], b->close_code);
     assert_memory_equal(payload + 2, b->reason, len - 2);
+    /* The Close is the row's, byte for byte. */
+    assert_int_equal(b->close_code, tt__violation_close_code(b->why));
+    assert_string_equal(b->reason, tt__violation_close_reason(b->why));
     assert_int_equal(take_client_frame(ws, payload, &len), -1);
     /* Sticky: later input is not looked at. */
     assert_int_equal(tt__ws_recv(ws, (const uint8_t *)"\x81\x01x", 3), b->expect);

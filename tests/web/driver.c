@@ -25,7 +25,7 @@
 typedef struct task_ctx {
     tt_socket_task task;
     int index;
-    int step;       /* scenario-specific progress */
+    int step; /* scenario-specific progress */
     int closed;
 } task_ctx;
 

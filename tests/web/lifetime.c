@@ -17,9 +17,7 @@
 
 static int echoes;
 
-static void on_result(const tt_result *r, void *ud) {
-    printf("%s %s\n", (const char *)ud, r->err_msg);
-}
+static void on_result(const tt_result *r, void *ud) { printf("%s %s\n", (const char *)ud, r->err_msg); }
 
 static void send_step(tt_socket_task t) {
     static const unsigned char bytes[3] = {1, 2, 250};
@@ -40,7 +38,8 @@ static void send_step(tt_socket_task t) {
 }
 
 static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
-    (void)e; (void)ud;
+    (void)e;
+    (void)ud;
     printf("open\n");
     send_step(t);
 }
@@ -63,12 +62,14 @@ static void on_message(tt_socket_task t, const tt_message_event *e, void *ud) {
 }
 
 static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) {
-    (void)t; (void)ud;
+    (void)t;
+    (void)ud;
     printf("error %s (%s)\n", e->err_msg, e->detail);
 }
 
 static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
-    (void)t; (void)ud;
+    (void)t;
+    (void)ud;
     printf("onclose %d %s %s\n", e->code, e->reason, e->was_clean ? "clean" : "not-clean");
 }
 

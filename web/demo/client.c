@@ -19,7 +19,7 @@
 #include "ttsocket.h"
 
 #ifdef __EMSCRIPTEN__
-#include <emscripten/emscripten.h>
+#    include <emscripten/emscripten.h>
 #endif
 
 typedef struct player {
@@ -137,8 +137,7 @@ static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) {
 
 static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
     player *p = ud;
-    say(p, "onClose code=%d reason='%s' wasClean=%d readyState=%s", e->code, e->reason, e->was_clean,
-        state_name(t));
+    say(p, "onClose code=%d reason='%s' wasClean=%d readyState=%s", e->code, e->reason, e->was_clean, state_name(t));
     p->closed = 1;
     if (players[0].closed && players[1].closed && players[2].closed) {
         finished = 1;

@@ -17,6 +17,7 @@
 #include "tt_internal.h"
 #include "ttsocket.h"
 
+/* clang-format off */
 EM_JS(void, ttjs_emit_result, (int req, int kind, const char *err_msg, uint32_t id), {
     Module['__ttjs'].result(req, kind, UTF8ToString(err_msg), id);
 });
@@ -33,6 +34,7 @@ EM_JS(void, ttjs_emit_error, (uint32_t id, const char *err_msg, const char *deta
 EM_JS(void, ttjs_emit_close, (uint32_t id, int code, const char *reason, int was_clean), {
     Module['__ttjs'].close(id, code, reason, was_clean);
 });
+/* clang-format on */
 
 enum { RESULT_SUCCESS = 0, RESULT_FAIL = 1, RESULT_COMPLETE = 2 };
 

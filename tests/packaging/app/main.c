@@ -53,12 +53,11 @@ int main(void) {
     }
     for (int i = 0; i < 20 && (fail_calls == 0 || complete_calls == 0); i++) tt_runtime_poll(0);
     if (fail_calls != 1 || complete_calls != 1) {
-        fprintf(stderr, "bad options: fail called %d times, complete %d times (want 1 and 1)\n",
-                fail_calls, complete_calls);
+        fprintf(stderr, "bad options: fail called %d times, complete %d times (want 1 and 1)\n", fail_calls,
+                complete_calls);
         bad = 1;
     }
     tt_runtime_shutdown();
-    printf("ttsocket %s; tt_strerror(TT_EINVAL) = \"%s\"; bad options -> \"%s\"\n", v ? v : "?",
-           s ? s : "?", fail_msg);
+    printf("ttsocket %s; tt_strerror(TT_EINVAL) = \"%s\"; bad options -> \"%s\"\n", v ? v : "?", s ? s : "?", fail_msg);
     return bad;
 }

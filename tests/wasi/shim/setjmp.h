@@ -13,7 +13,9 @@
 extern "C" {
 #endif
 
-typedef struct { unsigned long long tt_slot[4]; } jmp_buf[1];
+typedef struct {
+    unsigned long long tt_slot[4];
+} jmp_buf[1];
 typedef jmp_buf sigjmp_buf;
 
 int setjmp(jmp_buf env) __attribute__((returns_twice));

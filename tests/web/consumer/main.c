@@ -7,7 +7,8 @@
 #include "ttsocket.h"
 
 static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
-    (void)e; (void)ud;
+    (void)e;
+    (void)ud;
     tt_send_options o = {0};
     o.type = TT_DATA_TEXT;
     o.data = "installed";
@@ -20,7 +21,8 @@ static void on_message(tt_socket_task t, const tt_message_event *m, void *ud) {
     tt_socket_task_close(t, NULL);
 }
 static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
-    (void)t; (void)ud;
+    (void)t;
+    (void)ud;
     printf("close %d\n", e->code);
     emscripten_force_exit(0);
 }
