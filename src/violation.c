@@ -1,6 +1,7 @@
 /* The rows of the protocol violation table (src/violation.h). */
 #include "violation.h"
 
+#include "tt_internal.h"
 #include "ttsocket.h"
 
 typedef struct violation_row {

@@ -46,6 +46,7 @@ static double last_rtt = -1;
  */
 static uint8_t backend_kind(void) { return GAME_KIND_WEB; }
 
+/* clang-format off */
 EM_JS(void, page_room_url, (char *out, int cap), {
     var q = new URLSearchParams(location.search);
     var room = q.get('room') || 'demo';
@@ -81,6 +82,7 @@ EM_JS(void, page_publish, (int id, const char *status, int open, double sent, do
                          roomPlayers: room, seen: { bot: bots, web: webs, container: containers },
                          backend: UTF8ToString(backend) };
 });
+/* clang-format on */
 
 static void on_rtt(game_client *c, double ms) {
     last_rtt = ms;
