@@ -288,6 +288,10 @@ TT_EXTERN size_t tt_socket_task_buffered_amount(tt_socket_task task);
  * max_buffered_amount: native only: the send buffer limit in bytes; a message that would make the
  *   bytes not yet written exceed it fails the connection (onError "WebSocket send buffer full", then
  *   onClose 1006), as the browser does when its buffer is full. 0 means 64 MiB. The web build ignores it.
+ * backend: which network API carries the connections (tt_backend); 0 (TT_BACKEND_AUTO) lets the build
+ *   choose: native sockets in the native build; in the web build, chosen at each tt_connect_socket():
+ *   the mini-game container's tt.connectSocket when a global tt has it, else wx.connectSocket, else the
+ *   browser WebSocket. A backend the build never has (native vs web) is TT_EINVAL.
  *
  * Returns 0, or TT_EINVAL for negative numbers, TT_ENOMEM when copying fails.
  */
@@ -302,8 +306,24 @@ typedef struct tt_runtime_config {
     int close_timeout_ms;
     int disable_deflate;
     size_t max_buffered_amount;
+    int backend;
 } tt_runtime_config;
 TT_EXTERN int tt_runtime_configure(const tt_runtime_config *config);
+
+/* The values of tt_runtime_config.backend. */
+typedef enum tt_backend {
+    TT_BACKEND_AUTO = 0,
+    TT_BACKEND_NATIVE = 1,  /* POSIX sockets + OpenSSL (native build) */
+    TT_BACKEND_BROWSER = 2, /* the browser's WebSocket (web build) */
+    TT_BACKEND_TT = 3,      /* Douyin mini-game container: tt.connectSocket (web build) */
+    TT_BACKEND_WX = 4       /* WeChat mini-game container: wx.connectSocket (web build) */
+} tt_backend;
+
+/*
+ * The backend the next tt_connect_socket() would use under the current configuration: "native",
+ * "browser", "tt" or "wx"; "none" in a web build that finds none of them (connections then fail).
+ */
+TT_EXTERN const char *tt_runtime_backend(void);
 
 /*
  * Runs I/O for every task and delivers pending callbacks in order. timeout_ms: 0 = do not wait,

@@ -108,7 +108,7 @@ static struct {
     tt__event *results_last;    /* the last result put ahead during that delivery */
 } rt = {NULL, 0, 0, 1, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0,
         {NULL, 0, 0, TT__DEFAULT_CONNECT_TIMEOUT_MS, 0, TT__DEFAULT_MAX_MESSAGE, NULL,
-         TT__DEFAULT_CLOSE_TIMEOUT_MS, 0, 0},
+         TT__DEFAULT_CLOSE_TIMEOUT_MS, 0, 0, TT_BACKEND_AUTO},
         NULL, NULL, 0, NULL};
 
 static void dispatch_pending_shutdown(void);
@@ -672,7 +672,9 @@ tt_socket_task tt_connect_socket(const tt_connect_socket_options *o) {
     t->state = TT_CONNECTING;
     queue_result(TT__MSG_CONNECT_OK, t->id, o->success, o->complete, o->user_data);
 
-    tt__open_params p = {t->id, o->url, &url, o->header, o->header_count, o->protocols, o->protocol_count};
+    int timeout = o->timeout_ms > 0 ? o->timeout_ms : rt.config.connect_timeout_ms;
+    tt__open_params p = {t->id, o->url, &url, o->header, o->header_count, o->protocols, o->protocol_count,
+                         timeout, rt.config.backend};
     tt__conn *conn = NULL;
     transport_enter();
     rc = tt__transport_open(&p, &conn);
@@ -682,7 +684,6 @@ tt_socket_task tt_connect_socket(const tt_connect_socket_options *o) {
         queue_failure(t, rc, tt_strerror(rc));
     } else {
         t->conn = conn;
-        int timeout = o->timeout_ms > 0 ? o->timeout_ms : rt.config.connect_timeout_ms;
         timer_add(t, tt__now_ms() + (uint64_t)timeout);
         schedule_timer();
     }
@@ -807,7 +808,7 @@ static void config_free(void) {
 int tt_runtime_configure(const tt_runtime_config *c) {
     if (c == NULL) return TT_EINVAL;
     if (c->connect_timeout_ms < 0 || c->max_connections < 0 || c->close_timeout_ms < 0 ||
-        (c->socket_domain_count > 0 && c->socket_domains == NULL))
+        (c->socket_domain_count > 0 && c->socket_domains == NULL) || tt__transport_backend(c->backend) == NULL)
         return TT_EINVAL;
     char **domains = NULL;
     char *ca = NULL;
@@ -837,6 +838,11 @@ int tt_runtime_configure(const tt_runtime_config *c) {
     if (rt.config.close_timeout_ms == 0) rt.config.close_timeout_ms = TT__DEFAULT_CLOSE_TIMEOUT_MS;
     if (rt.config.max_message_size == 0) rt.config.max_message_size = TT__DEFAULT_MAX_MESSAGE;
     return 0;
+}
+
+const char *tt_runtime_backend(void) {
+    const char *name = tt__transport_backend(rt.config.backend);
+    return name ? name : "none";
 }
 
 static int live_work(void) { return rt.count > 0 || rt.head != NULL; }

@@ -35,10 +35,18 @@ typedef struct tt__open_params {
     size_t header_count;
     const char *const *protocols;   /* validated, duplicate-free subprotocol tokens */
     size_t protocol_count;
+    int timeout_ms;                 /* the connect timeout the core enforces itself (a host may want it) */
+    int backend;                    /* tt_runtime_config.backend (tt_backend) */
 } tt__open_params;
 
 /* Opaque per-connection state owned by the transport. */
 typedef struct tt__conn tt__conn;
+
+/*
+ * The name of the backend an open with tt_runtime_config.backend == backend would use now ("none" when
+ * the build has that kind of backend but finds none at run time), or NULL when this build never has it.
+ */
+const char *tt__transport_backend(int backend);
 
 /* Called once before the first open, and again after tt__transport_shutdown(). 0 or a TT_E* code. */
 int tt__transport_init(void);

@@ -25,6 +25,25 @@
 #define TT__WEB_EV_MESSAGE 2
 #define TT__WEB_EV_ERROR 3
 #define TT__WEB_EV_CLOSE 4
+/* A mini-game container reported the result (success or fail) of one send: length = its bytes. */
+#define TT__WEB_EV_SENT 5
+
+/* Backends (the values of tt_backend in include/ttsocket.h; 0 = auto, or none found). */
+#define TT__WEB_BACKEND_NONE 0
+#define TT__WEB_BACKEND_BROWSER 2
+#define TT__WEB_BACKEND_TT 3
+#define TT__WEB_BACKEND_WX 4
+
+/* The close code of a connection that ended without a closing handshake. */
+#define TT__WEB_CLOSE_ABNORMAL 1006
+
+/* SocketTask.readyState of a closed task (a container's own constant, as WebSocket.CLOSED). */
+#define TT__WEB_READY_CLOSED 3
+
+/* A request header as tt__web_new reads it: struct tt_header, two 32-bit pointers. */
+#define TT__WEB_HEADER_NAME 0
+#define TT__WEB_HEADER_VALUE 4
+#define TT__WEB_HEADER_SIZE 8
 
 /* Results of tt__web_new (a socket id is > 0). */
 #define TT__WEB_NEW_EURL -1
