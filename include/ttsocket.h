@@ -326,6 +326,15 @@ typedef enum tt_backend {
 TT_EXTERN const char *tt_runtime_backend(void);
 
 /*
+ * What a callback may not do: leave by any way other than returning. A C++ exception thrown out of a
+ * callback, a longjmp() out of it, or an Emscripten exit()/abort in the middle of it skips the library's
+ * own frames, which then still count the callback as running: no task gets another event, and
+ * tt_runtime_poll() and tt_runtime_shutdown() refuse to work. Catch inside the callback (a C++ game:
+ * wrap its body in try/catch). Callbacks may call every function of this header except
+ * tt_runtime_poll(); tt_runtime_shutdown() from a callback runs once the callback has returned.
+ */
+
+/*
  * Runs I/O for every task and delivers pending callbacks in order. timeout_ms: 0 = do not wait,
  * -1 = wait until at least one callback was delivered or nothing is left to wait for, otherwise
  * the longest wait in milliseconds. Returns the number of callbacks delivered, or a negative TT_E* code.

@@ -81,9 +81,10 @@
       var n = text ? lengthBytesUTF8(d) : d.length, own = [false];
       var p = n ? TTWEB.stage(d, text, n, own) : 0;
       if (n && !p) {
-        TTWEB.call(ent, @TT__WEB_EV_ERROR@, 0, 0, 0, 0, 0);
-        if (ent.ws) try { ent.ws.close(); } catch (e) { /* nothing left to do */ }
-        return;
+        // No room in the wasm heap: a message fails its task (C closes the socket); a close reason, at
+        // most 123 bytes, is dropped rather than lose the close.
+        if (kind !== @TT__WEB_EV_CLOSE@) return TTWEB.call(ent, @TT__WEB_EV_NO_MEMORY@, 0, n, 0, 0, 0);
+        n = 0;
       }
       TTWEB.busy++;
       try {

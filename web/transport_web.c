@@ -20,6 +20,8 @@
 #include <string.h>
 
 #include <emscripten/emscripten.h>
+#include <emscripten/heap.h>
+#include <unistd.h>
 
 #include "transport.h"
 #include "tt_internal.h"
@@ -68,9 +70,26 @@ extern int tt__web_timer_set(void (*cb)(void *), double ms, void *user_data);
 extern void tt__web_timer_clear(int handle);
 extern int tt__web_random(uint8_t *buf, size_t n);
 
-/* The allocator for web/library_ttsocket.js (event struct, receive buffer), exported so that the game's
- * EXPORTED_FUNCTIONS need not name _malloc and _free. */
-EMSCRIPTEN_KEEPALIVE void *tt__web_malloc(size_t n) { return malloc(n ? n : 1); }
+/*
+ * A heap that cannot grow (a game linked without -sALLOW_MEMORY_GROWTH, Emscripten's default) aborts
+ * the whole program when malloc needs more memory than it has (ABORTING_MALLOC), instead of returning
+ * NULL. So a large block (a big received message) is asked for only when the heap can grow or the part
+ * sbrk has not handed out yet holds it with room to spare; otherwise the task fails (message too large)
+ * and the game lives on. Small blocks are left to malloc: the heap's free lists usually have them.
+ */
+#define TT__WEB_SMALL_BLOCK (64 * 1024)
+#define TT__WEB_HEAP_SLACK (256 * 1024)
+
+static int heap_has_room(size_t n) {
+    size_t size = emscripten_get_heap_size();
+    if (n <= TT__WEB_SMALL_BLOCK || emscripten_get_heap_max() > size) return 1;
+    uintptr_t top = (uintptr_t)sbrk(0);
+    return top <= size && size - top >= TT__WEB_HEAP_SLACK && n <= size - top - TT__WEB_HEAP_SLACK;
+}
+
+/* The allocator for web/library_ttsocket.js (event record, receive buffer), exported so that the game's
+ * EXPORTED_FUNCTIONS need not name _malloc and _free. NULL when the block does not fit. */
+EMSCRIPTEN_KEEPALIVE void *tt__web_malloc(size_t n) { return heap_has_room(n) ? malloc(n ? n : 1) : NULL; }
 EMSCRIPTEN_KEEPALIVE void tt__web_free(void *p) { free(p); }
 
 struct tt__conn {
@@ -228,6 +247,12 @@ static void on_ws_event(const tt__web_event *ev, void *ud) {
         break;
     case TT__WEB_EV_SENT: c->pending -= ev->length < c->pending ? ev->length : c->pending; break;
     case TT__WEB_EV_CLOSE: on_ws_close(c, ev); break;
+    case TT__WEB_EV_NO_MEMORY: {
+        uint32_t id = c->id;
+        conn_release(c, 1);
+        tt__core_on_fail(id, TT_ETOOBIG, "message does not fit in the wasm heap");
+        break;
+    }
     default: break;
     }
 }

@@ -25,8 +25,10 @@
 #define TT__WEB_EV_MESSAGE 2
 #define TT__WEB_EV_ERROR 3
 #define TT__WEB_EV_CLOSE 4
+/* A message arrived that could not be copied into the wasm heap (tt__web_malloc refused it). */
+#define TT__WEB_EV_NO_MEMORY 5
 /* A mini-game container reported the result (success or fail) of one send: length = its bytes. */
-#define TT__WEB_EV_SENT 5
+#define TT__WEB_EV_SENT 6
 
 /* Backends (the values of tt_backend in include/ttsocket.h; 0 = auto, or none found). */
 #define TT__WEB_BACKEND_NONE 0

@@ -276,6 +276,8 @@ static void scenario_open(task_ctx *c) {
         close_task(c, 1000, "bye");
         send_data(c, TT_DATA_BINARY, "late", 4);
         printf("T%u buffered=%zu\n", (unsigned)c->task.id, tt_socket_task_buffered_amount(c->task));
+    } else if (!strcmp(scenario, "big") && c->index == 1) {
+        send_data(c, TT_DATA_TEXT, "hello", 5);
     } else if (!strcmp(scenario, "many")) {
         char msg[32];
         int n = snprintf(msg, sizeof msg, "hello %u", (unsigned)c->task.id);
@@ -292,7 +294,7 @@ static void scenario_message(task_ctx *c, const tt_message_event *m) {
                m->length == NUL_TEXT_LEN && memcmp(m->data, nul_text, NUL_TEXT_LEN) == 0 &&
                    ((const char *)m->data)[m->length] == 0);
         close_task(c, 1000, "");
-    } else if (!strcmp(scenario, "close_invalid") || !strcmp(scenario, "many")) {
+    } else if (!strcmp(scenario, "close_invalid") || !strcmp(scenario, "many") || !strcmp(scenario, "big")) {
         close_task(c, 1000, "ok");
     }
 }
@@ -342,6 +344,10 @@ int main(int argc, char **argv) {
             int rc = tt_runtime_poll(-1);
             printf("poll(-1) = %d%s%s\n", rc, rc < 0 ? " " : "", rc < 0 ? tt_strerror(rc) : "");
         }
+    } else if (!strcmp(scenario, "big")) {
+        /* big <url sending a big message> <echo url>: the second task must be unaffected */
+        connect_task(url, NULL, 0);
+        connect_task(argv[3], NULL, 0);
     } else if (!strcmp(scenario, "many")) {
         int n = atoi(argv[3]);
         for (int i = 0; i < n; i++) connect_task(url, NULL, 0);

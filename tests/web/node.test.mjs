@@ -7,16 +7,16 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPeer, refusedPort } from './peer.mjs';
-import { scenarios, checkTrace } from './scenarios.mjs';
+import { scenarios, checkTrace, fnv1a } from './scenarios.mjs';
 import { WEB_BUILD_DIR } from './toolchain.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const buildDir = process.env.TT_WEB_BUILD || path.join(WEB_BUILD_DIR, 'web/tests');
 const driver = path.join(buildDir, 'driver_node.cjs');
 
-function runDriver(args, timeoutMs = 60000) {
+function runDriver(args, timeoutMs = 60000, program = driver) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', driver, ...args],
+    const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', program, ...args],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -46,6 +46,41 @@ test('web build under Node 20', async (t) => {
       const r = await runDriver(sc.args);
       assert.equal(r.stderr, '', 'stderr');
       checkTrace(assert, sc, r.lines, peer.log);
+      assert.equal(r.code, 0, 'exit status');
+    });
+  }
+});
+
+// A 16 MiB message for task 1 while task 2 echoes: the driver linked as most games are (Emscripten's
+// fixed 16 MiB heap, whose malloc aborts the program when it cannot grow) must fail only task 1, with
+// "message too large" and close 1006; linked with a growing heap it receives the message. Task 2 is
+// unaffected either way.
+test('a 16 MiB message into a fixed heap fails its task only; a growing heap takes it', async (t) => {
+  const big = 16 << 20;
+  const task1 = ['T1 connect-returned rs=CONNECTING', 'T1 connect:success rs=CONNECTING errMsg=connectSocket:ok id=1',
+    'T1 connect:complete rs=CONNECTING errMsg=connectSocket:ok id=1', 'T1 open rs=OPEN protocol= extensions='];
+  const task2 = ['T2 connect-returned rs=CONNECTING', 'T2 connect:success rs=CONNECTING errMsg=connectSocket:ok id=2',
+    'T2 connect:complete rs=CONNECTING errMsg=connectSocket:ok id=2', 'T2 open rs=OPEN protocol= extensions=',
+    'T2 send:success rs=OPEN errMsg=sendSocketMessage:ok', 'T2 send:complete rs=OPEN errMsg=sendSocketMessage:ok',
+    `T2 message rs=OPEN type=text len=5 hash=${fnv1a(new TextEncoder().encode('hello'))}`,
+    'T2 close:success rs=CLOSING errMsg=closeSocket:ok', 'T2 close:complete rs=CLOSING errMsg=closeSocket:ok',
+    'T2 close rs=CLOSED code=1000 reason=ok clean=1'];
+  const cases = [
+    ['fixed', 'driver_node_fixed.cjs', [...task1,
+      'T1 error rs=CLOSED errMsg=onSocketError: WebSocket message too large detail=message does not fit in the wasm heap',
+      'T1 close rs=CLOSED code=1006 reason= clean=0']],
+    ['growing', 'driver_node.cjs', [...task1,
+      `T1 message rs=OPEN type=binary len=${big} hash=${fnv1a(new Uint8Array(big))}`,
+      'T1 close:success rs=CLOSING errMsg=closeSocket:ok', 'T1 close:complete rs=CLOSING errMsg=closeSocket:ok',
+      'T1 close rs=CLOSED code=1000 reason=ok clean=1']],
+  ];
+  for (const [heap, program, expect1] of cases) {
+    await t.test(`${heap} heap`, async () => {
+      const r = await runDriver(['big', `${peer.url}/big?n=${big}`, `${peer.url}/echo`], 60000, path.join(buildDir, program));
+      assert.equal(r.stderr, '', 'stderr');
+      assert.equal(r.lines.at(-1), 'END', `trace did not end:\n${r.lines.join('\n')}`);
+      assert.deepEqual(r.lines.filter((l) => l.startsWith('T1 ')), expect1);
+      assert.deepEqual(r.lines.filter((l) => l.startsWith('T2 ')), task2);
       assert.equal(r.code, 0, 'exit status');
     });
   }

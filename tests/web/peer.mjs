@@ -6,6 +6,7 @@
 //   /drop                     destroy the TCP connection right after the handshake (1006)
 //   /proto?choose=P           answer with subprotocol P whether offered or not; no choose: no header
 //   /badutf8                  send a text frame that is not UTF-8
+//   /big?n=N                  send one binary message of N zero bytes, then echo
 //   /silent                   accept TCP, never answer the handshake
 //   /reject                   answer the upgrade with 404
 //
@@ -91,6 +92,10 @@ export async function startPeer({ staticRoots = {} } = {}) {
         break;
       case '/proto':
         setTimeout(() => ws.close(1000, 'bye'), 20);
+        break;
+      case '/big':
+        ws.send(Buffer.alloc(Number(u.searchParams.get('n'))), { binary: true });
+        ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
         break;
       case '/badutf8':
         ws.send(Buffer.from([0x61, 0xff, 0xfe]), { binary: false });
