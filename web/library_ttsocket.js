@@ -123,128 +123,96 @@
     // - a SocketTask the host killed in the background without an event (tt.onShow finds its readyState
     //   CLOSED) ends as a dropped connection: close 1006.
     host: function(b) {
-      if (b === @TT__WEB_BACKEND_BROWSER@) return typeof WebSocket !== 'undefined';
-      var api = b === @TT__WEB_BACKEND_TT@ ? (typeof tt === 'object' && tt) : b === @TT__WEB_BACKEND_WX@ ? (typeof wx === 'object' && wx) : null;
-      return api && typeof api.connectSocket === 'function' ? api : null;
+      if (b === @TT__WEB_BACKEND_BROWSER@) return typeof WebSocket != 'undefined';
+      var api = b === @TT__WEB_BACKEND_TT@ ? typeof tt == 'object' && tt : b === @TT__WEB_BACKEND_WX@ && typeof wx == 'object' && wx;
+      return api && typeof api.connectSocket == 'function' && api;
     },
-    // Runs fn (which calls the host); false when it threw, in which case the connection fails.
+    // Runs fn (which calls the host) with its events held back; what it throws fails the connection.
     hostCall: function(ent, fn) {
-      ent.depth = (ent.depth || 0) + 1;
+      ent.depth++;
       try {
         fn();
-        return true;
+        return 1;
       } catch (e) {
-        TTWEB.post(ent, function() { TTWEB.fail(ent, 'host threw: ' + ((e && e.message) || String(e))); });
-        return false;
+        TTWEB.post(ent, TTWEB.fail, 'host threw: ' + (e && e.message || e));
       } finally {
         ent.depth--;
       }
     },
-    // Delivers fn now, or queues it behind a running host call or earlier queued events.
-    post: function(ent, fn) {
+    // Runs fn(ent, arg) now, or (during a host call or behind held-back events) from a microtask, in order.
+    post: function(ent, fn, arg) {
       if (ent.gone) return;
-      if (!ent.depth && !(ent.q && ent.q.length)) { fn(); return; }
-      (ent.q = ent.q || []).push(fn);
-      if (ent.sched) return;
-      ent.sched = true;
+      if (!ent.depth && !ent.q.length) return fn(ent, arg);
+      if (ent.q.push([fn, arg]) > 1) return;
       Promise.resolve().then(function() {
-        ent.sched = false;
-        while (ent.q.length && !ent.gone) ent.q.shift()();
+        for (var x; ent.q.length && !ent.gone;) (x = ent.q.shift())[0](ent, x[1]);
       });
     },
-    // Ends the connection as failed (onError with detail, then onClose 1006 from the core).
+    // Ends the connection as failed: onError with this detail, then onClose 1006 (from the core).
     fail: function(ent, detail) {
-      if (ent.ended || ent.gone) return;
-      ent.ended = true;
-      TTWEB.deliver(ent, @TT__WEB_EV_ERROR@, String(detail || ''), true, 0, 0);
+      if (ent.ended) return;
+      ent.ended = 1;
+      TTWEB.deliver(ent, @TT__WEB_EV_ERROR@, '' + detail, true, 0, 0);
     },
-    errMsg: function(res, fallback) {
-      return (res && typeof res.errMsg === 'string' && res.errMsg) || fallback;
+    onOpen: function(ent, res) {
+      if (ent.opened || ent.ended) return;
+      ent.opened = 1;
+      // The response header (WeChat and Douyin document it on onOpen) names the chosen protocol.
+      var h = res && res.header;
+      for (var k in h) {
+        if (/^sec-websocket-protocol$/i.test(k)) ent.protocol = '' + h[k];
+        if (/^sec-websocket-extensions$/i.test(k)) ent.extensions = '' + h[k];
+      }
+      TTWEB.call(ent, @TT__WEB_EV_OPEN@, 0, 0, 0, 0, 0);
     },
-    // A response header, looked up without regard to case.
-    header: function(h, name) {
-      if (!h || typeof h !== 'object') return '';
-      for (var k in h) if (k.toLowerCase() === name) return String(h[k]);
-      return '';
+    onMessage: function(ent, res) {
+      var d = res && res.data, text = typeof d == 'string';
+      if (ent.ended || !ent.opened) return;
+      if (!text) {
+        if (!(d instanceof ArrayBuffer || ArrayBuffer.isView(d))) return TTWEB.fail(ent, 'message data is neither string nor ArrayBuffer');
+        d = new Uint8Array(d.buffer || d, d.byteOffset || 0, d.byteLength);
+      }
+      TTWEB.deliver(ent, @TT__WEB_EV_MESSAGE@, d, text, 0, 0);
     },
+    onError: function(ent, res) {
+      TTWEB.fail(ent, res && res.errMsg || '');
+    },
+    // onClose, or a task found dead: before open it is a failure; without a code, a dropped connection.
+    onClose: function(ent, res) {
+      if (ent.ended) return;
+      if (!ent.opened) return TTWEB.fail(ent, res && (res.errMsg || res.reason) || '');
+      ent.ended = 1;
+      var code = res && typeof res.code == 'number' ? res.code : @TT__WEB_CLOSE_ABNORMAL@;
+      // A container reports no wasClean: a close with a code from the peer's Close frame was clean.
+      TTWEB.deliver(ent, @TT__WEB_EV_CLOSE@, res && res.reason || '', true, code, code != @TT__WEB_CLOSE_ABNORMAL@);
+    },
+    // Creates the SocketTask and routes its four events (and connectSocket's fail) through post.
     openTask: function(ent, api, url, protocols, header, timeout) {
-      var o = { url: url, fail: function(res) {
-        TTWEB.post(ent, function() { if (!ent.opened) TTWEB.fail(ent, TTWEB.errMsg(res, 'connectSocket:fail')); });
-      } };
+      var o = { url: url, fail: function(res) { TTWEB.post(ent, function() { ent.opened || TTWEB.onError(ent, res); }); } };
       if (protocols.length) o.protocols = protocols;
       if (header) o.header = header;
-      if (timeout > 0) o.timeout = timeout;
+      if (timeout > 0) o.timeout = timeout + @TT__WEB_HOST_TIMEOUT_SLACK_MS@;
+      ent.depth = 0;
+      ent.q = [];
       TTWEB.hostCall(ent, function() {
-        var task = ent.task = api.connectSocket(o);
-        task.onOpen(function(res) {
-          TTWEB.post(ent, function() {
-            if (ent.opened || ent.ended) return;
-            ent.opened = true;
-            var h = res && res.header;
-            ent.protocol = TTWEB.header(h, 'sec-websocket-protocol') || (res && res.protocol) || '';
-            ent.extensions = TTWEB.header(h, 'sec-websocket-extensions');
-            TTWEB.call(ent, @TT__WEB_EV_OPEN@, 0, 0, 0, 0, 0);
-          });
-        });
-        task.onMessage(function(res) {
-          TTWEB.post(ent, function() {
-            if (ent.ended || !ent.opened) return;
-            var d = res && res.data;
-            if (typeof d === 'string') return TTWEB.deliver(ent, @TT__WEB_EV_MESSAGE@, d, true, 0, 0);
-            if (d instanceof ArrayBuffer) d = new Uint8Array(d);
-            else if (ArrayBuffer.isView(d)) d = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-            else return TTWEB.fail(ent, 'host delivered message data that is neither string nor ArrayBuffer');
-            TTWEB.deliver(ent, @TT__WEB_EV_MESSAGE@, d, false, 0, 0);
-          });
-        });
-        task.onError(function(res) {
-          TTWEB.post(ent, function() { TTWEB.fail(ent, TTWEB.errMsg(res, '')); });
-        });
-        task.onClose(function(res) {
-          TTWEB.post(ent, function() { TTWEB.closed(ent, res); });
+        ent.task = api.connectSocket(o);
+        ['onOpen', 'onMessage', 'onError', 'onClose'].forEach(function(name) {
+          ent.task[name](function(res) { TTWEB.post(ent, TTWEB[name], res); });
         });
         TTWEB.watch(api);
       });
     },
-    closed: function(ent, res) {
-      if (ent.ended) return;
-      if (!ent.opened) return TTWEB.fail(ent, TTWEB.errMsg(res, (res && res.reason) || ''));
-      ent.ended = true;
-      var code = res && typeof res.code === 'number' ? res.code : @TT__WEB_CLOSE_ABNORMAL@;
-      // A container reports no wasClean: a close with a code from the peer's Close frame was clean.
-      TTWEB.deliver(ent, @TT__WEB_EV_CLOSE@, (res && res.reason) || '', true, code, code !== @TT__WEB_CLOSE_ABNORMAL@ ? 1 : 0);
-    },
-    sendTask: function(ent, data, len) {
-      var reported = false;
-      function result(ok, res) {
-        TTWEB.post(ent, function() {
-          if (reported || ent.ended) return;
-          reported = true;
-          TTWEB.call(ent, @TT__WEB_EV_SENT@, 0, len, 0, 0, 0);
-          if (!ok) TTWEB.fail(ent, TTWEB.errMsg(res, 'sendSocketMessage:fail'));
-        });
-      }
-      var sent = TTWEB.hostCall(ent, function() {
-        ent.task.send({ data: data, success: function(res) { result(true, res); }, fail: function(res) { result(false, res); } });
-      });
-      return sent ? @TT__WEB_OK@ : @TT__WEB_FAIL@;
-    },
-    closeTask: function(ent, code, reason) {
-      return TTWEB.hostCall(ent, function() { ent.task.close({ code: code, reason: reason }); }) ? @TT__WEB_OK@ : @TT__WEB_FAIL@;
-    },
     // Once per host: on onShow, a SocketTask the host reports CLOSED without having told us ends as dropped.
     watch: function(api) {
-      if (api.__ttsocketWatched || typeof api.onShow !== 'function') return;
-      api.__ttsocketWatched = true;
+      if (api.ttsocketWatched || typeof api.onShow != 'function') return;
+      api.ttsocketWatched = 1;
       try {
         api.onShow(function() {
           TTWEB.sockets.forEach(function(ent) {
-            if (ent && ent.container && ent.opened && ent.task && ent.task.readyState === @TT__WEB_READY_CLOSED@) {
-              TTWEB.post(ent, function() { TTWEB.closed(ent, { code: @TT__WEB_CLOSE_ABNORMAL@, reason: '' }); });
-            }
+            if (ent && ent.task && ent.opened && ent.task.readyState === @TT__WEB_READY_CLOSED@) TTWEB.post(ent, TTWEB.onClose, {});
           });
         });
-      } catch (e) { /* a host without a working onShow: nothing to watch */ }
+      } catch (e) { /* nothing to watch with */ }
     }
   },
 
@@ -309,7 +277,22 @@
     var ent = TTWEB.sockets[id];
     if (!ent) return @TT__WEB_FAIL@;
     // A container gets binary data as an ArrayBuffer of its own (the documented type of send's data).
-    if (ent.container) return TTWEB.sendTask(ent, text ? TTWEB.decode(ptr, len) : HEAPU8.slice(ptr, ptr + len).buffer, len);
+    if (ent.container) {
+      var data = text ? TTWEB.decode(ptr, len) : HEAPU8.slice(ptr, ptr + len).buffer, reported;
+      // Its success or fail (the first of them) gives the bytes back to bufferedAmount; fail also ends it.
+      var result = function(ok) {
+        return function(res) {
+          TTWEB.post(ent, function() {
+            if (reported || ent.ended) return;
+            reported = 1;
+            TTWEB.call(ent, @TT__WEB_EV_SENT@, 0, len, 0, 0, 0);
+            if (!ok) TTWEB.fail(ent, res && res.errMsg || 'sendSocketMessage:fail');
+          });
+        };
+      };
+      return TTWEB.hostCall(ent, function() { ent.task.send({ data: data, success: result(1), fail: result(0) }); })
+        ? @TT__WEB_OK@ : @TT__WEB_FAIL@;
+    }
     var socket = ent.ws;
     if (socket.readyState === WebSocket.CONNECTING) return @TT__WEB_FAIL@;
     try {
@@ -331,7 +314,10 @@
   tt__web_close: function(id, code, ptr, len) {
     var ent = TTWEB.sockets[id], socket = ent && ent.ws;
     if (!ent) return @TT__WEB_FAIL@;
-    if (ent.container) return TTWEB.closeTask(ent, code, TTWEB.decode(ptr, len));
+    if (ent.container) {
+      var reason = TTWEB.decode(ptr, len);
+      return TTWEB.hostCall(ent, function() { ent.task.close({ code: code, reason: reason }); }) ? @TT__WEB_OK@ : @TT__WEB_FAIL@;
+    }
     try {
       socket.close(code, TTWEB.decode(ptr, len));
     } catch (e) {

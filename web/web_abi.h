@@ -42,6 +42,10 @@
 /* SocketTask.readyState of a closed task (a container's own constant, as WebSocket.CLOSED). */
 #define TT__WEB_READY_CLOSED 3
 
+/* A container gets the connect timeout plus this much: the core's own timer stays the authority and
+ * fires first; the host's timeout is only a backstop. */
+#define TT__WEB_HOST_TIMEOUT_SLACK_MS 1000
+
 /* A request header as tt__web_new reads it: struct tt_header, two 32-bit pointers. */
 #define TT__WEB_HEADER_NAME 0
 #define TT__WEB_HEADER_VALUE 4
