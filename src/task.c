@@ -724,7 +724,9 @@ void tt_socket_task_send(tt_socket_task task, const tt_send_options *o) {
             fail_task(t, TT_EBUFFER, "send buffer limit exceeded");
             return;
         }
-        if (rc != 0) msg = TT__MSG_SEND_NO_MEMORY;
+        /* Anything but memory means the transport could not take it: the connection is gone (a
+         * container backend whose host threw reports the failure right after). */
+        if (rc != 0) msg = rc == TT_ENOMEM ? TT__MSG_SEND_NO_MEMORY : TT__MSG_SEND_NOT_CONNECTED;
     }
     queue_result(msg, 0, msg == TT__MSG_SEND_OK ? o->success : o->fail, o->complete, o->user_data);
 }

@@ -355,7 +355,10 @@ int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t rea
     if (reason == NULL) reason_length = 0;
     /* Validated by the core; the browser throws SyntaxError for a longer one. */
     if (reason_length > TT__WEB_CLOSE_REASON_MAX) reason_length = TT__WEB_CLOSE_REASON_MAX;
-    return tt__web_close(conn->ws, code, reason ? reason : "", reason_length) == TT__WEB_OK ? TT_OK : TT_EIO;
+    int rc = tt__web_close(conn->ws, code, reason ? reason : "", reason_length);
+    /* A container whose close() threw fails the connection itself right after, with the exception as
+     * the detail: that failure is the outcome, so the close call itself is not refused. */
+    return rc == TT__WEB_OK || conn->container ? TT_OK : TT_EIO;
 }
 
 void tt__transport_abort(tt__conn *conn) {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPeer, refusedPort } from './peer.mjs';
-import { scenarios, checkTrace } from './scenarios.mjs';
+import { scenarios, checkTrace, fnv1a, payload } from './scenarios.mjs';
 import { launchChromium } from './chromium.mjs';
 import { WEB_BUILD_DIR } from './toolchain.mjs';
 
@@ -34,13 +34,12 @@ after(async () => {
   await peer?.close();
 });
 
-async function run(vendor, args, { hostile = {}, at = {} } = {}) {
-  await page.evaluate(([v, h]) => window.installHost(v, h), [vendor, hostile]);
+async function run(vendor, args, { hostile = {}, at = {}, options = {} } = {}) {
+  await page.evaluate(([v, h, o]) => window.installHost(v, h, o), [vendor, hostile, options]);
   const lines = await page.evaluate(([a, t]) => window.runScenario(a, 60000, t), [args, at]);
   const log = await page.evaluate(() => window.emuLog);
   return { lines, log };
 }
-export { run };
 
 const CONNECT = [
   'T1 connect-returned rs=CONNECTING',
@@ -92,6 +91,65 @@ test('forcing a backend the page does not have: the connection fails, no excepti
   assert.deepEqual(lines.slice(0, 3), CONNECT);
   assert.match(lines[3], /^T1 error rs=CLOSED errMsg=onSocketError: WebSocket connection failed detail=/);
   assert.equal(lines[4], 'T1 close rs=CLOSED code=1006 reason= clean=0');
+});
+
+// Every way a host may misbehave, each with its one documented outcome (README "Mini-game containers").
+const ECHO5 = (u) => ['echo', `${u}/echo`, 'text', '5'];
+const msg = (type, n) => `T1 message rs=OPEN type=${type} len=${n} hash=${fnv1a(payload(type, n))}`;
+const MSG5 = msg('text', 5);
+const ECHOED = [...CONNECT, ...OPEN, ...SENT, MSG5, ...CLOSE_CALL, 'T1 close rs=CLOSED code=1000 reason=done clean=1', 'END'];
+const BUFFERED = (atMessage) => [...CONNECT, ...OPEN, 'T1 buffered=5', ...SENT, 'T1 message rs=OPEN type=text len=5 hash=4f9f2cab',
+  `T1 buffered=${atMessage}`, ...CLOSE_CALL, 'T1 close rs=CLOSED code=1000 reason=ok clean=1', 'END'];
+const hostileCases = (u) => [
+  { name: 'callbacks delivered synchronously inside connectSocket/send/close: same trace', hostile: { syncCallbacks: true },
+    args: ECHO5(u), expect: ECHOED },
+  { name: 'connectSocket fail delivered synchronously (ws:// refused): error with the host errMsg', hostile: { syncCallbacks: true },
+    options: { skipDomainCheck: false }, args: ['connect_wait', `${u}/echo`],
+    expect: [...CONNECT, ...failed('connectSocket:fail url scheme must be wss'), 'END'] },
+  { name: 'connectSocket success only after onOpen: ignored, same trace', hostile: { successAfterOpen: true },
+    args: ECHO5(u), expect: ECHOED },
+  { name: 'onError without onClose: the error ends it (error + 1006), no hang', hostile: { errorWithoutClose: true },
+    args: ['connect_wait', `${u}/reject`], expect: [...CONNECT, ...failed(DETAIL), 'END'] },
+  { name: 'onClose twice: one onClose', hostile: { closeTwice: true },
+    args: ['connect_wait', `${u}/close?code=4000&reason=bye`], expect: [...CONNECT, ...OPEN, 'T1 close rs=CLOSED code=4000 reason=bye clean=1', 'END'] },
+  { name: 'events after onClose: ignored', hostile: { eventsAfterClose: true },
+    args: ['connect_wait', `${u}/close?code=4000&reason=bye`], expect: [...CONNECT, ...OPEN, 'T1 close rs=CLOSED code=4000 reason=bye clean=1', 'END'] },
+  ...['typed', 'dataview'].map((dataAs) => ({ name: `binary data as ${dataAs === 'typed' ? 'a Uint8Array inside a larger buffer' : 'a DataView'}: the same bytes`,
+    hostile: { dataAs }, args: ['echo', `${u}/echo`, 'binary', '0,5,70000'],
+    expect: [...CONNECT, ...OPEN, ...SENT, msg('binary', 0), ...SENT, msg('binary', 5), ...SENT, msg('binary', 70000),
+      ...CLOSE_CALL, 'T1 close rs=CLOSED code=1000 reason=done clean=1', 'END'] })),
+  { name: 'message data of another type: the connection fails (error + 1006)', hostile: { dataAs: 'number' },
+    args: ['echo', `${u}/echo`, 'binary', '5'],
+    expect: [...CONNECT, ...OPEN, ...SENT, ...failed('message data is neither string nor ArrayBuffer'), 'END'] },
+  { name: 'connectSocket throws: connectSocket:ok, then error (the exception as detail) + 1006', hostile: { throwIn: 'connectSocket' },
+    args: ['connect_wait', `${u}/echo`], expect: [...CONNECT, ...failed('host threw: emulated connectSocket exception'), 'END'] },
+  { name: 'SocketTask.onOpen throws: error (the exception as detail) + 1006', hostile: { throwIn: 'onOpen' },
+    args: ['connect_wait', `${u}/echo`], expect: [...CONNECT, ...failed('host threw: emulated onOpen exception'), 'END'] },
+  { name: 'send throws: that send fails (not connected), then error (the exception as detail) + 1006', hostile: { throwIn: 'send' },
+    args: ECHO5(u), expect: [...CONNECT, ...OPEN,
+      'T1 send:fail rs=OPEN errMsg=sendSocketMessage:fail WebSocket is not connected',
+      'T1 send:complete rs=OPEN errMsg=sendSocketMessage:fail WebSocket is not connected',
+      ...failed('host threw: emulated send exception'), 'END'] },
+  { name: 'close throws: error (the exception as detail) + 1006', hostile: { throwIn: 'close' },
+    args: ['client_close', `${u}/echo`, '1000', 'bye'],
+    expect: [...CONNECT, ...OPEN, ...CLOSE_CALL, ...failed('host threw: emulated close exception'), 'END'] },
+  { name: 'send whose success/fail never comes: its bytes stay in bufferedAmount, nothing hangs', hostile: { sendSilent: true },
+    args: ['buffered', `${u}/echo`], expect: BUFFERED(5) },
+  { name: 'bufferedAmount: bytes handed to the host until its send reports', args: ['buffered', `${u}/echo`], expect: BUFFERED(0) },
+  { name: 'send reported as failed: error (the host errMsg) + 1006', hostile: { sendFail: true },
+    args: ECHO5(u), expect: [...CONNECT, ...OPEN, ...SENT, ...failed('sendSocketMessage:fail emulated'), 'END'] },
+  { name: 'socket killed in the background without an event: at onShow, close 1006 (a drop, no error)',
+    args: ['connect_wait', `${u}/echo`], at: { 300: 'hide', 400: 'killAll', 500: 'show' },
+    expect: [...CONNECT, ...OPEN, '(host hide)', '(host killAll)', '(host show)', 'T1 close rs=CLOSED code=1006 reason= clean=0', 'END'] },
+];
+
+test('hostile hosts: one documented outcome each, never a hang or an exception into the game', async (t) => {
+  for (const hc of hostileCases(peer.url)) {
+    await t.test(hc.name, async () => {
+      const { lines } = await run('tt', hc.args, hc);
+      assert.deepEqual(lines, hc.expect);
+    });
+  }
 });
 
 test('no uncaught exception in the page', () => {
