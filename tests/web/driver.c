@@ -152,6 +152,12 @@ static task_ctx *connect_task(const char *u, const char *protocols_csv, int time
     o.protocols = protos;
     o.protocol_count = nproto;
     o.timeout_ms = timeout_ms;
+    /* A request header a mini-game container passes on (a browser cannot send it). */
+    static const tt_header game_header[] = {{"X-Game", "ttsocket"}};
+    if (!strcmp(scenario, "client_close")) {
+        o.header = game_header;
+        o.header_count = 1;
+    }
     o.success = connect_success;
     o.fail = connect_fail;
     o.complete = connect_complete;

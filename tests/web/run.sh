@@ -5,6 +5,9 @@
 #   browser.test.mjs  the same scenarios and exact traces in headless Debian Chromium (playwright-core)
 #   bundle.test.mjs   a Vite 7 app importing the npm package, run in Chromium
 #   package.test.mjs  the npm package in Chromium: U+FEFF as WebSocket has it, throwing listeners, out of memory
+#   container.test.mjs  the same scenarios in Chromium on an emulated mini-game host (tt / wx, no global
+#                     WebSocket), and every hostile-host case with its expected trace
+#   container-node.test.mjs  the Node program on the emulated host over npm ws: header, 1001, errMsg detail
 #   demo.test.mjs     the demo mini-game page in Chromium
 #   install.test.mjs  cmake --install of the web preset; pkg-config and find_package consumers
 # Usage: tests/web/run.sh [test files...]   (default: all of the above)
@@ -30,7 +33,7 @@ fi
 
 cd "$here"
 if [ $# -eq 0 ]; then
-  set -- node.test.mjs browser.test.mjs bundle.test.mjs package.test.mjs demo.test.mjs install.test.mjs
+  set -- node.test.mjs browser.test.mjs container.test.mjs container-node.test.mjs bundle.test.mjs package.test.mjs demo.test.mjs install.test.mjs
 fi
 # Test files run one at a time: the Chromium ones are heavy on a 2-core machine.
 exec node --test --test-concurrency=1 "$@"
