@@ -73,6 +73,8 @@ test-conformance: deps
 test-parity: deps
 	@echo "== parity: native and web build vs the recorded Chromium reference"
 	@node tests/parity/run.mjs
+	@echo "== parity: the web build on the mini-game container backend (emulated tt, no global WebSocket) vs native"
+	@node tests/parity/run.mjs --container
 	@$(TRIXIE_EMSCRIPTEN) setup
 	@echo "== parity: the web driver built with Debian 13's Emscripten (3.1.69): every scenario as above"
 	@TT_EMSCRIPTEN=trixie node tests/parity/run.mjs
