@@ -125,7 +125,8 @@
     host: function(b) {
       if (b === @TT__WEB_BACKEND_BROWSER@) return typeof WebSocket != 'undefined';
       var api = b === @TT__WEB_BACKEND_TT@ ? typeof tt == 'object' && tt : b === @TT__WEB_BACKEND_WX@ && typeof wx == 'object' && wx;
-      return api && typeof api.connectSocket == 'function' && api;
+      // Not ttsocket's own package runtime, which a game may keep in a global named tt.
+      return api && typeof api.connectSocket == 'function' && !api.ttsocketRuntime && api;
     },
     // Runs fn (which calls the host) with its events held back; what it throws fails the connection.
     hostCall: function(ent, fn) {
@@ -221,7 +222,8 @@
   // TT__WEB_BACKEND_NONE when the requested one (or, for auto, every one) is missing.
   tt__web_backend__deps: ['$TTWEB'],
   tt__web_backend: function(requested) {
-    for (var b = @TT__WEB_BACKEND_BROWSER@; b <= @TT__WEB_BACKEND_WX@; b++) {
+    // In order of preference: a container's own API before the WebSocket an adapter may have installed.
+    for (var b of [@TT__WEB_BACKEND_TT@, @TT__WEB_BACKEND_WX@, @TT__WEB_BACKEND_BROWSER@]) {
       if ((requested === 0 || requested === b) && TTWEB.host(b)) return b;
     }
     return @TT__WEB_BACKEND_NONE@;

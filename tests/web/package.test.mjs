@@ -13,7 +13,7 @@ let peer, browser, page;
 const pageErrors = [];
 before(async () => {
   peer = await startPeer({ staticRoots: { '/pkg/': path.join(WEB_BUILD_DIR, 'web/package'),
-    '/': path.join(here, 'package-page') } });
+    '/support/': path.join(here, '../support'), '/': path.join(here, 'package-page') } });
   browser = await launchChromium();
   page = await browser.context.newPage();
   page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -55,4 +55,11 @@ test('a send whose data cannot be allocated fails with "out of memory"; the next
     'send:fail sendSocketMessage:fail out of memory', 'send:complete', 'send:sendSocketMessage:ok',
     'message "kept"', 'close 1000 "done" true']);
   assert.deepEqual(pageErrors, []);
+});
+
+test('the backend option and getter: auto picks wx when there is one, browser and wx can be forced', async () => {
+  const r = await page.evaluate((u) => window.checks.backend(u), `${peer.url}/echo`);
+  assert.deepEqual(r, ['browser', 'wx', 0, 'browser', -1, 'browser', 0, 'wx',
+    'connect:connectSocket:ok', 'connect:complete', 'open', 'message "via wx"', 'close 1000 "done" true',
+    'connectSocket,send,close']);
 });

@@ -46,6 +46,8 @@ export interface RuntimeConfig {
   connectTimeout?: number;
   maxConnections?: number;
   maxMessageSize?: number;
+  /** Which network API carries the sockets; 'auto' (default): tt.connectSocket, else wx.connectSocket, else WebSocket. */
+  backend?: 'auto' | 'browser' | 'tt' | 'wx';
 }
 
 export declare class TTSocketRuntime {
@@ -54,6 +56,8 @@ export declare class TTSocketRuntime {
   version(): string;
   /** 0, or a negative TT_E* code. */
   configure(config?: RuntimeConfig): number;
+  /** The backend the next connectSocket uses: 'browser', 'tt', 'wx', or 'none'. */
+  backend(): 'browser' | 'tt' | 'wx' | 'none';
   /** The task, or null when the options were refused (fail/complete report why). */
   connectSocket(options: ConnectSocketOptions): SocketTask | null;
   shutdown(): void;
