@@ -79,6 +79,14 @@ test-parity: deps
 	@echo "== parity: the web driver built with Debian 13's Emscripten (3.1.69): every scenario as above"
 	@TT_EMSCRIPTEN=trixie node tests/parity/run.mjs
 
+# The mini-game project template (web/minigame: game.js, game.json, project.config.json) with the web
+# package bundled as CommonJS, in build/minigame; tests/web/minigame.test.mjs loads it as a container does.
+.PHONY: minigame
+minigame: deps
+	@cmake --preset web >/dev/null
+	@cmake --build --preset web -j$(JOBS) --target ttsocket_web_package
+	@web/minigame/build.sh build/web/web/package build/minigame
+
 # The main job: the sample game client natively and in headless Chromium, side by side.
 demo: deps
 	@echo "== demo: building the sample game client natively and for the web (log: build/demo-build.log)"
