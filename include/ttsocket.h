@@ -327,10 +327,12 @@ TT_EXTERN const char *tt_runtime_backend(void);
 
 /*
  * What a callback may not do: leave by any way other than returning. A C++ exception thrown out of a
- * callback, a longjmp() out of it, or an Emscripten exit()/abort in the middle of it skips the library's
- * own frames, which then still count the callback as running: no task gets another event, and
- * tt_runtime_poll() and tt_runtime_shutdown() refuse to work. Catch inside the callback (a C++ game:
- * wrap its body in try/catch). Callbacks may call every function of this header except
+ * callback or a longjmp() out of it skips the library's own frames. In the native build they then still
+ * count the callback as running: no task gets another event, and tt_runtime_poll() and
+ * tt_runtime_shutdown() refuse to work. The web build sees such an exception reach the browser (as an
+ * uncaught error, reported like one from an event listener) and recovers: every later callback is still
+ * delivered. Either way the game's own state is whatever the exception left; catch inside the callback
+ * (a C++ game: wrap its body in try/catch). Callbacks may call every function of this header except
  * tt_runtime_poll(); tt_runtime_shutdown() from a callback runs once the callback has returned.
  */
 

@@ -106,10 +106,11 @@ static struct {
 
     int results_first;          /* a queued entry is being delivered: results go ahead of the rest */
     tt__event *results_last;    /* the last result put ahead during that delivery */
+    tt__event *delivering;      /* the queued entry being delivered (for tt__core_recover) */
 } rt = {NULL, 0, 0, 1, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0,
         {NULL, 0, 0, TT__DEFAULT_CONNECT_TIMEOUT_MS, 0, TT__DEFAULT_MAX_MESSAGE, NULL,
          TT__DEFAULT_CLOSE_TIMEOUT_MS, 0, 0, TT_BACKEND_AUTO},
-        NULL, NULL, 0, NULL};
+        NULL, NULL, 0, NULL, NULL};
 
 static void dispatch_pending_shutdown(void);
 
@@ -410,7 +411,9 @@ static void deliver_queued(int results_only) {
         int pair = ev->kind == TT__EV_ERROR && rt.head && rt.head->kind == TT__EV_CLOSE &&
                    rt.head->task_id == ev->task_id;
         rt.results_last = pair ? rt.head : NULL;
+        rt.delivering = ev;
         deliver(ev);
+        rt.delivering = NULL;
         rt.results_first = 0;
         rt.results_last = NULL;
         event_free(ev);
@@ -482,6 +485,25 @@ static void transport_enter(void) { rt.transport_depth++; }
 static void transport_leave(void) {
     rt.transport_depth--;
     if (rt.transport_depth == 0) run_pending_aborts();
+}
+
+void tt__core_recover(void) {
+    if (rt.callback_depth == 0 && rt.transport_depth == 0) return;
+    tt__event *ev = rt.delivering;
+    rt.delivering = NULL;
+    rt.callback_depth = 0;
+    rt.transport_depth = 0;
+    rt.results_first = 0;
+    rt.results_last = NULL;
+    if (ev) {
+        /* Finish what deliver() would have done after the callback: onClose is a task's last event. */
+        tt__task *t = ev->kind == TT__EV_CLOSE ? task_find(ev->task_id) : NULL;
+        if (t) task_free(t);
+        event_free(ev);
+    }
+    run_pending_aborts();
+    dispatch_pending_shutdown();
+    if (rt.head) tt__transport_schedule(0);
 }
 
 static void run_timers(void) {

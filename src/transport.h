@@ -127,6 +127,14 @@ void tt__core_on_close(uint32_t id, int code, const char *reason, size_t reason_
 /* Runs due timers and delivers queued callbacks. Returns the number of callbacks delivered. */
 int tt__core_service(void);
 
+/*
+ * For a transport whose host can see an exception leave an up-call (the web build: a C++ exception, a
+ * longjmp or Emscripten's unwind surfaces in JavaScript): called at the host's top level after one did,
+ * it forgets the callbacks the exception skipped, finishes the entry that was being delivered, and lets
+ * delivery go on, so one throwing game callback does not silence every task for good.
+ */
+void tt__core_recover(void);
+
 /* Milliseconds until the nearest core timer, or -1 when none is armed. */
 int64_t tt__core_next_timer_ms(void);
 

@@ -73,7 +73,13 @@
       HEAP32[ev + @TT__WEB_EVENT_TEXT@ >> 2] = text;
       HEAP32[ev + @TT__WEB_EVENT_CODE@ >> 2] = code;
       HEAP32[ev + @TT__WEB_EVENT_WAS_CLEAN@ >> 2] = wasClean;
-      {{{ makeDynCall('vii', 'ent.onEvent') }}}(ev, ent.userData);
+      try {
+        {{{ makeDynCall('vii', 'ent.onEvent') }}}(ev, ent.userData);
+      } catch (e) {
+        // A game callback left by an exception: the core forgets it, then the browser reports it.
+        _tt__web_recover();
+        throw e;
+      }
     },
     // An event with bytes (a message, a close reason, a container's error text): they go to the heap for
     // the duration of the callback. Out of memory fails the connection (error, then the end).
@@ -144,9 +150,19 @@
     post: function(ent, fn, arg) {
       if (ent.gone) return;
       if (!ent.depth && !ent.q.length) return fn(ent, arg);
-      if (ent.q.push([fn, arg]) > 1) return;
+      ent.q.push([fn, arg]);
+      TTWEB.drain(ent);
+    },
+    // One queued event per microtask (so that one a game callback leaves by an exception stops nothing).
+    drain: function(ent) {
+      if (ent.sched) return;
+      ent.sched = 1;
       Promise.resolve().then(function() {
-        for (var x; ent.q.length && !ent.gone;) (x = ent.q.shift())[0](ent, x[1]);
+        ent.sched = 0;
+        if (ent.gone || !ent.q.length) return;
+        var x = ent.q.shift();
+        if (ent.q.length) TTWEB.drain(ent);
+        x[0](ent, x[1]);
       });
     },
     // Ends the connection as failed: onError with this detail, then onClose 1006 (from the core).
@@ -234,7 +250,7 @@
   // comma-separated list or 0; headers: nheaders struct tt_header (used by the containers only, the browser
   // cannot send them); timeout: ms, passed to a container. Returns the id (> 0), or TT__WEB_NEW_EURL when
   // the browser's constructor threw, TT__WEB_NEW_ENOWS without the backend, TT__WEB_NEW_ENOMEM out of memory.
-  tt__web_new__deps: ['$TTWEB', 'tt__web_malloc', 'tt__web_free'],
+  tt__web_new__deps: ['$TTWEB', 'tt__web_malloc', 'tt__web_free', 'tt__web_recover'],
   tt__web_new: function(url, protocols, headers, nheaders, timeout, backend, userData, onEvent) {
     if (!TTWEB.host(backend)) return @TT__WEB_NEW_ENOWS@;
     if (!TTWEB.ev && !(TTWEB.ev = _tt__web_malloc(@TT__WEB_EVENT_SIZE@))) return @TT__WEB_NEW_ENOMEM@;
@@ -296,7 +312,7 @@
         ? @TT__WEB_OK@ : @TT__WEB_FAIL@;
     }
     var socket = ent.ws;
-    if (socket.readyState === WebSocket.CONNECTING) return @TT__WEB_FAIL@;
+    if (socket.readyState === 0 /* CONNECTING */) return @TT__WEB_FAIL@;
     try {
       socket.send(text ? TTWEB.decode(ptr, len) : HEAPU8.subarray(ptr, ptr + len));
     } catch (e) {
@@ -351,7 +367,8 @@
 
   // A one-shot timer that keeps the runtime alive while pending. Returns a small integer handle (Node's
   // setTimeout returns an object, which cannot cross into wasm).
-  tt__web_timer_set__deps: ['$TTWEB', '$callUserCallback', '$runtimeKeepalivePush', '$runtimeKeepalivePop'],
+  tt__web_timer_set__deps: ['$TTWEB', '$callUserCallback', '$runtimeKeepalivePush', '$runtimeKeepalivePop',
+                            'tt__web_recover'],
   tt__web_timer_set: function(cb, ms, userData) {
     var handle = ++TTWEB.nextTimer;
     runtimeKeepalivePush();
@@ -359,7 +376,12 @@
       delete TTWEB.timers[handle];
       runtimeKeepalivePop();
       callUserCallback(function() {
-        {{{ makeDynCall('vi', 'cb') }}}(userData);
+        try {
+          {{{ makeDynCall('vi', 'cb') }}}(userData);
+        } catch (e) {
+          _tt__web_recover();
+          throw e;
+        }
       });
     }, ms);
     return handle;

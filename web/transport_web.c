@@ -92,6 +92,9 @@ static int heap_has_room(size_t n) {
 EMSCRIPTEN_KEEPALIVE void *tt__web_malloc(size_t n) { return heap_has_room(n) ? malloc(n ? n : 1) : NULL; }
 EMSCRIPTEN_KEEPALIVE void tt__web_free(void *p) { free(p); }
 
+/* web/library_ttsocket.js calls this when an exception escaped a call into C (see tt__core_recover). */
+EMSCRIPTEN_KEEPALIVE void tt__web_recover(void) { tt__core_recover(); }
+
 struct tt__conn {
     uint32_t id;           /* the socketTaskId every up-call names */
     int ws;                /* the socket id of web/library_ttsocket.js, > 0 */

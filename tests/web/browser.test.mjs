@@ -44,3 +44,18 @@ test('web build in Chromium', async (t) => {
     assert.deepEqual(consoleErrors, []);
   });
 });
+
+// tests/web/throwing.cpp: a C++ game (built with exceptions) whose first onMessage throws. The page
+// reports the exception as uncaught, and the library goes on delivering: the second message, the close,
+// and a poll afterwards that is not refused as "inside a callback".
+test('a C++ exception thrown out of a callback does not stop the library', async () => {
+  const errors = [];
+  const p = await browser.context.newPage();
+  p.on('pageerror', (e) => errors.push(String(e)));
+  await p.goto(`${peer.httpUrl}/page/index.html`);
+  await p.waitForFunction(() => window.driverReady === true);
+  const lines = await p.evaluate((u) => window.runScenario([u], 20000, 'driver_throwing.mjs'), `${peer.url}/echo`);
+  await p.close();
+  assert.deepEqual(lines, ['open', 'message a', 'message b', 'close 1000 ok', 'poll(0) = 0']);
+  assert.equal(errors.length, 1, `one uncaught exception in the page: ${errors}`);
+});

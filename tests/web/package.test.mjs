@@ -57,6 +57,12 @@ test('a send whose data cannot be allocated fails with "out of memory"; the next
   assert.deepEqual(pageErrors, []);
 });
 
+test('connectSocket and configure whose arguments cannot be allocated report out of memory', async () => {
+  const r = await page.evaluate((u) => window.checks.oomConnect(u), `${peer.url}/echo`);
+  assert.equal(r.rc, -2, 'configure: TT_ENOMEM');
+  assert.deepEqual(r.log, ['returned null', 'connect:fail connectSocket:fail out of memory', 'connect:complete']);
+});
+
 test('the backend option and getter: auto picks wx when there is one, browser and wx can be forced', async () => {
   const r = await page.evaluate((u) => window.checks.backend(u), `${peer.url}/echo`);
   assert.deepEqual(r, ['browser', 'wx', 0, 'browser', -1, 'browser', 0, 'wx',

@@ -30,7 +30,7 @@ fi
 "${wrap[@]}" cmake --preset "$preset" >/dev/null
 # Only the web targets: the library, the npm package, the demo and the test drivers.
 "${wrap[@]}" cmake --build --preset "$preset" -j"$(nproc)" --target ttsocket ttsocket_web_package ttsocket_demo \
-  tt_web_driver_node tt_web_driver_node_fixed tt_web_driver_browser
+  tt_web_driver_node tt_web_driver_node_fixed tt_web_driver_browser tt_web_driver_throwing
 
 cd "$here"
 if [ $# -eq 0 ]; then

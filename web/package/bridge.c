@@ -63,10 +63,12 @@ static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
     ttjs_emit_close(t.id, e->code, e->reason, e->was_clean);
 }
 
-/* domains: ndomains C strings. max_message_size is a double so that JavaScript can pass any number. */
+/* domains: ndomains C strings; NULL with ndomains > 0 when index.js could not allocate them (TT_ENOMEM).
+ * max_message_size is a double so that JavaScript can pass any number. */
 EMSCRIPTEN_KEEPALIVE int ttjs_configure(int skip_domain_check, const char *const *domains, int ndomains,
                                         int connect_timeout_ms, int max_connections, double max_message_size,
                                         int backend) {
+    if (domains == NULL && ndomains > 0) return TT_ENOMEM;
     tt_runtime_config c = {0};
     c.backend = backend;
     c.skip_domain_check = skip_domain_check;
@@ -78,9 +80,14 @@ EMSCRIPTEN_KEEPALIVE int ttjs_configure(int skip_domain_check, const char *const
     return tt_runtime_configure(&c);
 }
 
-/* headers: nheaders (name, value) pairs of C strings, 2 * nheaders pointers. Returns the socketTaskId or 0. */
+/* headers: nheaders (name, value) pairs of C strings, 2 * nheaders pointers. Returns the socketTaskId or 0.
+ * url is NULL when index.js could not allocate the arguments: connectSocket:fail out of memory. */
 EMSCRIPTEN_KEEPALIVE uint32_t ttjs_connect(const char *url, const char *const *protocols, int nprotocols,
                                            const char *const *headers, int nheaders, int timeout_ms, int req) {
+    if (url == NULL) {
+        tt__queue_no_memory(TT__MSG_CONNECT_NO_MEMORY, on_fail, on_complete, (void *)(intptr_t)req);
+        return 0;
+    }
     tt_header *h = NULL;
     if (nheaders > 0) {
         h = calloc((size_t)nheaders, sizeof *h);
@@ -143,19 +150,14 @@ EMSCRIPTEN_KEEPALIVE double ttjs_buffered_amount(uint32_t id) {
 }
 
 /*
- * index.js could not allocate a call's arguments in the wasm heap: the call's out-of-memory result, in
- * its place among the callbacks, as if the library itself had run out (req as for the call).
+ * index.js could not allocate a send's data or a close reason in the wasm heap: the call's out-of-memory
+ * result, in its place among the callbacks, as if the library itself had run out (req as for the call).
  */
-EMSCRIPTEN_KEEPALIVE void ttjs_connect_no_memory(int req) {
-    tt__queue_no_memory(TT__MSG_CONNECT_NO_MEMORY, on_fail, on_complete, (void *)(intptr_t)req);
-}
 EMSCRIPTEN_KEEPALIVE void ttjs_send_no_memory(int req) {
     tt__queue_no_memory(TT__MSG_SEND_NO_MEMORY, on_fail, on_complete, (void *)(intptr_t)req);
 }
 EMSCRIPTEN_KEEPALIVE void ttjs_close_no_memory(int req) {
     tt__queue_no_memory(TT__MSG_CLOSE_NO_MEMORY, on_fail, on_complete, (void *)(intptr_t)req);
 }
-/* What configure returns when its arguments could not be allocated. */
-EMSCRIPTEN_KEEPALIVE int ttjs_configure_no_memory(void) { return TT_ENOMEM; }
 
 /* The package has no main(): the game's own code (or index.js) drives it. */

@@ -148,8 +148,9 @@ export class TTSocketRuntime {
     const domains = (config.socketDomains || []).map((d) => this._str(String(d)));
     const arr = this._ptrs(domains);
     if (!arr || domains.includes(null)) {
+      // Out of memory: no array with a count makes the bridge return TT_ENOMEM.
       this._freeAll([arr, ...domains]);
-      return m._ttjs_configure_no_memory();
+      return m._ttjs_configure(0, 0, domains.length || 1, 0, 0, 0, 0);
     }
     // tt_backend's values; anything else becomes -1, which tt_runtime_configure refuses.
     const backend = config.backend == null ? 0 : ['auto', 'native', 'browser', 'tt', 'wx'].indexOf(config.backend);
@@ -172,8 +173,9 @@ export class TTSocketRuntime {
     const hdrArr = this._ptrs(hdrs);
     const all = [url, protoArr, hdrArr, ...protos, ...hdrs];
     if (all.some((p) => !p)) {
+      // Out of memory: without a URL the bridge reports connectSocket:fail out of memory.
       this._freeAll(all);
-      m._ttjs_connect_no_memory(req);
+      m._ttjs_connect(0, 0, 0, 0, 0, 0, req);
       return null;
     }
     const id = m._ttjs_connect(url, protoArr, protos.length, hdrArr, hdrs.length / 2, options.timeout | 0, req);
