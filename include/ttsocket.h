@@ -140,7 +140,7 @@ typedef void (*tt_result_cb)(const tt_result *result, void *user_data);
  *   must be one of the configured socket domains.
  * header/header_count: extra request headers. Names must be HTTP tokens and values must not contain CR,
  *   LF or NUL. Referer and every name a browser forbids (Host, Origin, Cookie, Sec-*, Proxy-*, ...) are
- *   refused. The web build cannot send headers at all (see the README's parity exceptions).
+ *   refused. The web build's browser backend cannot send headers (see the README's parity exceptions).
  * protocols/protocol_count: offered subprotocols, HTTP tokens without duplicates. If any are offered, the
  *   server must choose one of them or the connection fails.
  * timeout_ms: time allowed for the connection to open; 0 means tt_runtime_config.connect_timeout_ms.
@@ -238,7 +238,8 @@ typedef struct tt_close_event {
  * err_msg: one string from the errMsg table, identical on both builds. detail: a diagnostic sentence,
  * never NULL. Failures the core decides (timeout, close before open, shutdown, message too large) have
  * the same detail on both builds; for network failures the native build names the cause (e.g.
- * "connect: Connection refused (127.0.0.1:9)") while the web build gives "" because the browser
+ * "connect: Connection refused (127.0.0.1:9)"), the web build on a mini-game container gives the host's
+ * errMsg, and on the browser backend it gives "" because the browser
  * exposes nothing.
  */
 typedef struct tt_error_event {
