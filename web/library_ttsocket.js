@@ -31,6 +31,12 @@
     decoder: null,
     timers: {},
     nextTimer: 0,
+    // An exception left a call into C (a game callback threw, or Emscripten's unwind): unless the
+    // program is exiting or aborted, the core forgets the skipped frames; then it goes on up as before.
+    unwound: function(e) {
+      if (!ABORT && !(e && e.name === 'ExitStatus')) _tt__web_recover();
+      throw e;
+    },
     decode: function(ptr, len) {
       // ignoreBOM: a leading U+FEFF is text like any other (the default decoder drops it).
       if (!TTWEB.decoder) TTWEB.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -76,9 +82,7 @@
       try {
         {{{ makeDynCall('vii', 'ent.onEvent') }}}(ev, ent.userData);
       } catch (e) {
-        // A game callback left by an exception: the core forgets it, then the browser reports it.
-        _tt__web_recover();
-        throw e;
+        TTWEB.unwound(e);
       }
     },
     // An event with bytes (a message, a close reason, a container's error text): they go to the heap for
@@ -379,8 +383,7 @@
         try {
           {{{ makeDynCall('vi', 'cb') }}}(userData);
         } catch (e) {
-          _tt__web_recover();
-          throw e;
+          TTWEB.unwound(e);
         }
       });
     }, ms);
