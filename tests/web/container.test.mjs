@@ -136,6 +136,8 @@ const hostileCases = (u) => [
   { name: 'send whose success/fail never comes: its bytes stay in bufferedAmount, nothing hangs', hostile: { sendSilent: true },
     args: ['buffered', `${u}/echo`], expect: BUFFERED(5) },
   { name: 'bufferedAmount: bytes handed to the host until its send reports', args: ['buffered', `${u}/echo`], expect: BUFFERED(0) },
+  { name: "send's success delivered synchronously inside send: counted, then given back after send returns",
+    hostile: { syncCallbacks: true }, args: ['buffered', `${u}/echo`], expect: BUFFERED(0) },
   { name: 'send reported as failed: error (the host errMsg) + 1006', hostile: { sendFail: true },
     args: ECHO5(u), expect: [...CONNECT, ...OPEN, ...SENT, ...failed('sendSocketMessage:fail emulated'), 'END'] },
   { name: 'socket killed in the background without an event: at onShow, close 1006 (a drop, no error)',
