@@ -69,8 +69,8 @@ static EM_BOOL frame(double now, void *ud) {
     (void)now; (void)ud;
     demo_draw_begin();
     char line[160];
-    snprintf(line, sizeof line, "ttsocket %s  task %u  readyState %d  %s", tt_version(), (unsigned)task.id,
-             (int)tt_socket_task_ready_state(task), status);
+    snprintf(line, sizeof line, "ttsocket %s on %s  task %u  readyState %d  %s", tt_version(), tt_runtime_backend(),
+             (unsigned)task.id, (int)tt_socket_task_ready_state(task), status);
     demo_text(12, 22, 0xd0d8e8, line);
     /* Ping meter: one bar per ping, height = RTT (capped at 100 ms). */
     demo_text(12, 50, 0x8fa0b8, "ping (ms)");
