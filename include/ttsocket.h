@@ -284,7 +284,7 @@ TT_EXTERN size_t tt_socket_task_buffered_amount(tt_socket_task task);
  * max_connections: tasks that may be alive at once; 0 = unlimited.
  * max_message_size: incoming messages larger than this fail the connection; 0 = 64 MiB.
  * ca_file: native only: a PEM file with extra trust anchors; ignored on web.
- * close_timeout_ms: native only: how long to wait for the server's Close after ours; 0 = 60000 (Chromium).
+ * close_timeout_ms: native and mini-game containers: how long to wait for the Close after ours; 0 = 60000 (Chromium).
  * disable_deflate: native only: do not offer permessage-deflate (the browser always offers it).
  * max_buffered_amount: native only: the send buffer limit in bytes; a message that would make the
  *   bytes not yet written exceed it fails the connection (onError "WebSocket send buffer full", then

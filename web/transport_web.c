@@ -101,6 +101,7 @@ struct tt__conn {
     int error_seen;        /* the browser fired error: the close that follows is a failure */
     int opened;            /* the browser fired open */
     int grace_timer;       /* armed after error in case no close follows (0 = none) */
+    int close_timer;       /* container: armed by close() in case the host never reports the close */
     int container;         /* on a mini-game container's SocketTask, not a browser WebSocket */
     size_t pending;        /* container: bytes handed to the host whose send has not reported yet */
     tt__conn *prev, *next; /* live connections, for shutdown */
@@ -131,6 +132,7 @@ static void conn_unlink(tt__conn *c) {
 static void conn_release(tt__conn *c, int abort) {
     conn_unlink(c);
     if (c->grace_timer) tt__web_timer_clear(c->grace_timer);
+    if (c->close_timer) tt__web_timer_clear(c->close_timer);
     tt__web_release(c->ws, abort);
     tt__free(c);
 }
@@ -349,6 +351,16 @@ int tt__transport_send(tt__conn *conn, tt_data_type type, const void *data, size
     return TT_OK;
 }
 
+/* A container that never reports the close after close(): the end of the closing handshake's wait, as
+ * in the native build (close_timeout_ms, then close 1006, not clean). */
+static void on_close_timeout(void *ud) {
+    tt__conn *c = ud;
+    uint32_t id = c->id;
+    c->close_timer = 0;
+    conn_release(c, 1);
+    tt__core_on_close(id, TT__WEB_CLOSE_ABNORMAL, "", 0, 0);
+}
+
 int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t reason_length) {
     /* WebSocket.close() accepts only 1000 and 3000-4999 (InvalidAccessError otherwise). tt's 1001
      * ("going to background") cannot be sent by script: the nearest thing is 1000 with the same reason.
@@ -358,6 +370,8 @@ int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t rea
     if (reason == NULL) reason_length = 0;
     /* Validated by the core; the browser throws SyntaxError for a longer one. */
     if (reason_length > TT__WEB_CLOSE_REASON_MAX) reason_length = TT__WEB_CLOSE_REASON_MAX;
+    if (conn->container && conn->close_timer == 0)
+        conn->close_timer = tt__web_timer_set(on_close_timeout, (double)tt__core_config()->close_timeout_ms, conn);
     int rc = tt__web_close(conn->ws, code, reason ? reason : "", reason_length);
     /* A container whose close() threw fails the connection itself right after, with the exception as
      * the detail: that failure is the outcome, so the close call itself is not refused. */

@@ -343,6 +343,11 @@ int main(int argc, char **argv) {
         finish(NULL);
         return 0;
     }
+    /* client_close_quick: client_close with a close_timeout_ms of 500. */
+    if (!strcmp(scenario, "client_close_quick")) {
+        cfg.close_timeout_ms = 500;
+        scenario = "client_close";
+    }
     /* tt:<scenario>, wx:<scenario>, browser:<scenario>: the scenario with that backend forced. */
     if (!strncmp(scenario, "tt:", 3) || !strncmp(scenario, "wx:", 3) || !strncmp(scenario, "browser:", 8)) {
         cfg.backend = scenario[0] == 't' ? TT_BACKEND_TT : scenario[0] == 'w' ? TT_BACKEND_WX : TT_BACKEND_BROWSER;

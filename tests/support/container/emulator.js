@@ -31,6 +31,8 @@
 //   throwIn           'connectSocket' | 'send' | 'close' | 'onOpen': that method throws
 //   sendSilent        send never calls success or fail (nor complete)
 //   sendFail          send calls fail ({errMsg: 'sendSocketMessage:fail emulated'}) and sends nothing
+//   messageOnClose    close() first delivers one more onMessage ('late'), synchronously
+//   closeSilent       close() does nothing at all: no Close frame, no onClose
 export function createContainer(opts) {
   const RealWS = opts.WebSocket;
   const hostile = opts.hostile || {};
@@ -75,6 +77,8 @@ export function createContainer(opts) {
       close(c = {}) {
         log(`close ${JSON.stringify({ code: c.code, reason: c.reason })}`);
         if (hostile.throwIn === 'close') throw new Error('emulated close exception');
+        if (hostile.closeSilent) return;
+        if (hostile.messageOnClose) emit('onMessage', { data: 'late' });
         if (!ws) return settle(c, false, { errMsg: 'closeSocket:fail socket is not connected' });
         try {
           if (c.code === undefined) ws.close();
