@@ -107,9 +107,19 @@ test-conformance: deps
 test-parity: deps
 	@echo "== parity: native and web build vs the recorded Chromium reference"
 	@node tests/parity/run.mjs
+	@echo "== parity: the web build on the mini-game container backend (emulated tt, no global WebSocket) vs native"
+	@node tests/parity/run.mjs --container
 	@$(TRIXIE_EMSCRIPTEN) setup
 	@echo "== parity: the web driver built with Debian 13's Emscripten (3.1.69): every scenario as above"
 	@TT_EMSCRIPTEN=trixie node tests/parity/run.mjs
+
+# The mini-game project template (web/minigame: game.js, game.json, project.config.json) with the web
+# package bundled as CommonJS, in build/minigame; tests/web/minigame.test.mjs loads it as a container does.
+.PHONY: minigame
+minigame: deps
+	@cmake --preset web >/dev/null
+	@cmake --build --preset web -j$(JOBS) --target ttsocket_web_package
+	@web/minigame/build.sh build/web/web/package build/minigame
 
 # The main job: the demo game's room with native bots (ttbots) and the browser player (headless Chromium),
 # a live summary, the server refusing bad input, a screenshot (build/demo/screenshot.png); first the trace

@@ -200,7 +200,7 @@ typedef void (*tt_result_cb)(const tt_result *result, void *user_data);
  *   configured socket domains.
  * header/header_count: extra request headers. Names must be HTTP tokens and values must not contain CR,
  *   LF or NUL. Referer and every name a browser forbids (Host, Origin, Cookie, Sec-*, Proxy-*, ...) are
- *   refused. The web build cannot send headers at all (see the README's parity exceptions).
+ *   refused. The web build's browser backend cannot send headers (see the README's parity exceptions).
  * protocols/protocol_count: offered subprotocols, HTTP tokens without duplicates. If any are offered, the
  *   server must choose one of them or the connection fails.
  * timeout_ms: time allowed for the connection to open; 0 means tt_runtime_config.connect_timeout_ms.
@@ -352,8 +352,9 @@ typedef struct tt_close_event {
  * err_msg: one string from the errMsg table, identical on both builds. detail: a diagnostic sentence,
  * never NULL. Failures the core decides (timeout, close before open, shutdown, message too large) have
  * the same detail on both builds. For network failures the native build names the cause (e.g.
- * "connect: Connection refused (127.0.0.1:9)"); the web build gives "" when the browser reported the
- * failure, because the browser exposes nothing, and tt_strerror() of the reason when it could not
+ * "connect: Connection refused (127.0.0.1:9)"); on a mini-game container the web build gives the host's
+ * errMsg; on the browser backend it gives "" when the browser reported the failure, because the browser
+ * exposes nothing, and tt_strerror() of the reason when it could not
  * create the browser WebSocket at all: "no global WebSocket in this JavaScript environment"
  * (TT_ENOWEBSOCKET; Node 20 needs --experimental-websocket) or "invalid URL" (the constructor threw).
  */
@@ -468,11 +469,15 @@ TT_EXTERN uint32_t tt_runtime_capabilities(void);
  *   announces. A header announcing 2^31 bytes or more ends the connection as Chromium does: onClose 1006
  *   without onError.
  * ca_file: native only: a PEM file with extra trust anchors; ignored on web.
- * close_timeout_ms: native only: how long to wait for the server's Close after ours; 0 = 60000 (Chromium).
+ * close_timeout_ms: native and mini-game containers: how long to wait for the Close after ours; 0 = 60000 (Chromium).
  * disable_deflate: native only: do not offer permessage-deflate (the browser always offers it).
  * max_buffered_amount: native only: the send buffer limit in bytes; a message that would make the
  *   bytes not yet written exceed it fails the connection (onError "WebSocket send buffer full", then
  *   onClose 1006), as the browser does when its buffer is full. 0 means 64 MiB. The web build ignores it.
+ * backend: which network API carries the connections (tt_backend); 0 (TT_BACKEND_AUTO) lets the build
+ *   choose: native sockets in the native build; in the web build, chosen at each tt_connect_socket():
+ *   the mini-game container's tt.connectSocket when a global tt has it, else wx.connectSocket, else the
+ *   browser WebSocket. A backend the build never has (native vs web) is TT_EINVAL.
  *
  * Returns 0, or TT_EINVAL for negative numbers, TT_ENOMEM when copying fails.
  */
@@ -487,9 +492,25 @@ typedef struct tt_runtime_config {
     int close_timeout_ms;
     int disable_deflate;
     size_t max_buffered_amount;
-    void *reserved[8]; /* room for later fields: keep zero */
+    int backend;       /* took the first reserved slot: the struct's size and offsets are unchanged */
+    void *reserved[7]; /* room for later fields: keep zero */
 } tt_runtime_config;
 TT_EXTERN int tt_runtime_configure(const tt_runtime_config *config);
+
+/* The values of tt_runtime_config.backend. */
+typedef enum tt_backend {
+    TT_BACKEND_AUTO = 0,
+    TT_BACKEND_NATIVE = 1,  /* POSIX sockets + OpenSSL (native build) */
+    TT_BACKEND_BROWSER = 2, /* the browser's WebSocket (web build) */
+    TT_BACKEND_TT = 3,      /* Douyin mini-game container: tt.connectSocket (web build) */
+    TT_BACKEND_WX = 4       /* WeChat mini-game container: wx.connectSocket (web build) */
+} tt_backend;
+
+/*
+ * The backend the next tt_connect_socket() would use under the current configuration: "native",
+ * "browser", "tt" or "wx"; "none" in a web build that finds none of them (connections then fail).
+ */
+TT_EXTERN const char *tt_runtime_backend(void);
 
 /*
  * What a callback may not do: leave by any way other than returning. A C++ exception thrown out of a

@@ -1412,6 +1412,11 @@ int tt__transport_poll(int timeout_ms) {
 
 int tt__transport_can_block(void) { return 1; }
 
+/* One backend only (native sockets): the mini-game and browser backends exist only in the web build. */
+const char *tt__transport_backend(int backend) {
+    return backend == TT_BACKEND_AUTO || backend == TT_BACKEND_NATIVE ? "native" : NULL;
+}
+
 void tt__transport_schedule(int64_t delay_ms) { (void)delay_ms; }
 
 size_t tt__native_memory(void) {

@@ -738,8 +738,9 @@ tt_socket_task tt_connect_socket(const tt_connect_socket_options *o) {
     tt__observe_init(&t->obs, tt__now_ms());
     queue_result(TT__MSG_CONNECT_OK, t->id, o->success, o->complete, o->user_data);
 
+    int timeout = o->timeout_ms > 0 ? o->timeout_ms : rt.config.connect_timeout_ms;
     tt__open_params p = {t->id, o->url, &url, o->header, o->header_count, o->protocols, o->protocol_count,
-                         &t->obs.stats};
+                         &t->obs.stats, timeout, rt.config.backend};
     tt__conn *conn = NULL;
     transport_enter();
     rc = tt__transport_open(&p, &conn);
@@ -749,7 +750,6 @@ tt_socket_task tt_connect_socket(const tt_connect_socket_options *o) {
         queue_failure(t, rc, tt_strerror(rc));
     } else {
         t->conn = conn;
-        int timeout = o->timeout_ms > 0 ? o->timeout_ms : rt.config.connect_timeout_ms;
         timer_add(t, tt__now_ms() + (uint64_t)timeout);
         schedule_timer();
     }
@@ -787,8 +787,10 @@ void tt_socket_task_send(tt_socket_task task, const tt_send_options *o) {
             fail_task(t, TT_EBUFFER, "send buffer limit exceeded");
             return;
         }
+        /* Anything but memory means the transport could not take it: the connection is gone (a
+         * container backend whose host threw reports the failure right after). */
         if (rc != 0) {
-            msg = TT__MSG_SEND_NO_MEMORY;
+            msg = rc == TT_ENOMEM ? TT__MSG_SEND_NO_MEMORY : TT__MSG_SEND_NOT_CONNECTED;
         } else {
             t->obs.stats.messages_sent++;
             t->obs.stats.bytes_sent += o->length;
@@ -901,7 +903,7 @@ static void config_free(void) {
 int tt_runtime_configure(const tt_runtime_config *c) {
     if (c == NULL) return TT_EINVAL;
     if (c->connect_timeout_ms < 0 || c->max_connections < 0 || c->close_timeout_ms < 0 ||
-        (c->socket_domain_count > 0 && c->socket_domains == NULL))
+        (c->socket_domain_count > 0 && c->socket_domains == NULL) || tt__transport_backend(c->backend) == NULL)
         return TT_EINVAL;
     char **domains = NULL;
     char *ca = NULL;
@@ -931,6 +933,11 @@ int tt_runtime_configure(const tt_runtime_config *c) {
     if (rt.config.close_timeout_ms == 0) rt.config.close_timeout_ms = TT__DEFAULT_CLOSE_TIMEOUT_MS;
     if (rt.config.max_message_size == 0) rt.config.max_message_size = TT__DEFAULT_MAX_MESSAGE;
     return 0;
+}
+
+const char *tt_runtime_backend(void) {
+    const char *name = tt__transport_backend(rt.config.backend);
+    return name ? name : "none";
 }
 
 static int live_work(void) { return rt.count > 0 || rt.head != NULL; }

@@ -40,10 +40,18 @@ typedef struct tt__open_params {
     tt_task_stats *stats;           /* the task's counters: a transport that counts the wire (TT_CAP_WIRE_STATS)
                                        adds to its wire fields until its final up-call or
                                        tt__transport_abort() (see stats.h) */
+    int timeout_ms;                 /* the connect timeout the core enforces itself (a host may want it) */
+    int backend;                    /* tt_runtime_config.backend (tt_backend) */
 } tt__open_params;
 
 /* Opaque per-connection state owned by the transport. */
 typedef struct tt__conn tt__conn;
+
+/*
+ * The name of the backend an open with tt_runtime_config.backend == backend would use now ("none" when
+ * the build has that kind of backend but finds none at run time), or NULL when this build never has it.
+ */
+const char *tt__transport_backend(int backend);
 
 /* Called once before the first open, and again after tt__transport_shutdown(). 0 or a TT_E* code. */
 int tt__transport_init(void);

@@ -69,30 +69,9 @@
       if (text) stringToUTF8(d, p, n + 1);
       else HEAPU8.set(d, p);
       return p;
-    }
-  },
-
-  // Creates a WebSocket and wires its four events to onEvent(record, userData) (void (*)(const
-  // tt__web_event *, void *)). url: NUL-terminated; protocols: NUL-terminated comma-separated list or 0.
-  // Returns the id (> 0), or TT__WEB_NEW_EURL when the constructor threw, TT__WEB_NEW_ENOWS without
-  // WebSocket, TT__WEB_NEW_ENOMEM out of memory.
-  tt__web_new__deps: ['$TTWEB', 'tt__web_malloc', 'tt__web_free', 'tt__web_recover'],
-  tt__web_new: function(url, protocols, userData, onEvent) {
-    if (typeof WebSocket === 'undefined') return @TT__WEB_NEW_ENOWS@;
-    if (!TTWEB.ev && !(TTWEB.ev = _tt__web_malloc(@TT__WEB_EVENT_SIZE@))) return @TT__WEB_NEW_ENOMEM@;
-    var socket;
-    try {
-      var u = UTF8ToString(url);
-      var p = protocols ? UTF8ToString(protocols) : '';
-      socket = p ? new WebSocket(u, p.split(',')) : new WebSocket(u);
-    } catch (e) {
-      return @TT__WEB_NEW_EURL@;
-    }
-    socket.binaryType = 'arraybuffer';
-    var id = TTWEB.free.length ? TTWEB.free.pop() : TTWEB.sockets.length;
-    TTWEB.sockets[id] = socket;
-    // Delivers one event: kind, then the fields set by fill(record) (the rest are 0).
-    function call(kind, data, length, text, code, wasClean) {
+    },
+    // Fills the event record and calls the C handler of ent.
+    call: function(ent, kind, data, length, text, code, wasClean) {
       var ev = TTWEB.ev;
       HEAP32[ev + @TT__WEB_EVENT_KIND@ >> 2] = kind;
       HEAPU32[ev + @TT__WEB_EVENT_DATA@ >> 2] = data;
@@ -101,36 +80,204 @@
       HEAP32[ev + @TT__WEB_EVENT_CODE@ >> 2] = code;
       HEAP32[ev + @TT__WEB_EVENT_WAS_CLEAN@ >> 2] = wasClean;
       try {
-        {{{ makeDynCall('vii', 'onEvent') }}}(ev, userData);
+        {{{ makeDynCall('vii', 'ent.onEvent') }}}(ev, ent.userData);
       } catch (e) {
         TTWEB.unwound(e);
       }
-    }
-    // A message or close reason: its bytes go to the heap for the duration of the callback.
-    function deliver(kind, d, text, code, wasClean) {
+    },
+    // An event with bytes (a message, a close reason, a container's error text): they go to the heap for
+    // the duration of the callback. Out of memory fails the connection (error, then the end).
+    deliver: function(ent, kind, d, text, code, wasClean) {
       var n = text ? lengthBytesUTF8(d) : d.length, own = [false];
       var p = n ? TTWEB.stage(d, text, n, own) : 0;
       if (n && !p) {
         // No room in the wasm heap: a message fails its task (C closes the socket); a close reason, at
         // most 123 bytes, is dropped rather than lose the close.
-        if (kind !== @TT__WEB_EV_CLOSE@) return call(@TT__WEB_EV_NO_MEMORY@, 0, n, 0, 0, 0);
+        if (kind !== @TT__WEB_EV_CLOSE@) return TTWEB.call(ent, @TT__WEB_EV_NO_MEMORY@, 0, n, 0, 0, 0);
         n = 0;
       }
       TTWEB.busy++;
       try {
-        call(kind, p, n, text ? 1 : 0, code, wasClean);
+        TTWEB.call(ent, kind, p, n, text ? 1 : 0, code, wasClean);
       } finally {
         TTWEB.busy--;
         if (own[0]) _tt__web_free(p);
       }
+    },
+    // Wires a browser WebSocket's four events.
+    wire: function(ent) {
+      var socket = ent.ws;
+      socket.binaryType = 'arraybuffer';
+      socket.onopen = function() { TTWEB.call(ent, @TT__WEB_EV_OPEN@, 0, 0, 0, 0, 0); };
+      socket.onerror = function() { TTWEB.call(ent, @TT__WEB_EV_ERROR@, 0, 0, 0, 0, 0); };
+      socket.onclose = function(e) { TTWEB.deliver(ent, @TT__WEB_EV_CLOSE@, e.reason || '', true, e.code, e.wasClean ? 1 : 0); };
+      socket.onmessage = function(e) {
+        var d = e.data, text = typeof d === 'string';
+        TTWEB.deliver(ent, @TT__WEB_EV_MESSAGE@, text ? d : new Uint8Array(d), text, 0, 0);
+      };
+    },
+
+    // ---- The mini-game container backend (tt.connectSocket / wx.connectSocket and their SocketTask) ----
+    // The host is foreign code that differs between vendors and versions. Whatever it does, the core must
+    // see one event at a time, never during a call into the host, and nothing after the end:
+    // - every call into the host is made through hostCall, which catches what it throws (the connection
+    //   then fails with the exception's message as the error detail) and counts the depth; a host event
+    //   that arrives during such a call (or while earlier ones wait) is queued and delivered in order from
+    //   a microtask, after the call has returned;
+    // - the first of onError, connectSocket's fail, onClose (or a failed send) ends the connection; the
+    //   core forgets it and later events of that SocketTask are ignored (ent.gone);
+    // - connectSocket's success says nothing the core needs (onOpen does) and is ignored, before or after
+    //   onOpen;
+    // - message data may be a string, an ArrayBuffer or any typed array / DataView; anything else fails
+    //   the connection;
+    // - a SocketTask the host killed in the background without an event (tt.onShow finds its readyState
+    //   CLOSED) ends as a dropped connection: close 1006.
+    host: function(b) {
+      if (b === @TT__WEB_BACKEND_BROWSER@) return typeof WebSocket != 'undefined';
+      var api = b === @TT__WEB_BACKEND_TT@ ? typeof tt == 'object' && tt : b === @TT__WEB_BACKEND_WX@ && typeof wx == 'object' && wx;
+      // Not ttsocket's own package runtime, which a game may keep in a global named tt.
+      return api && typeof api.connectSocket == 'function' && !api.ttsocketRuntime && api;
+    },
+    // Runs fn (which calls the host) with its events held back; what it throws fails the connection.
+    hostCall: function(ent, fn) {
+      ent.depth++;
+      try {
+        fn();
+        return 1;
+      } catch (e) {
+        TTWEB.post(ent, TTWEB.fail, 'host threw: ' + (e && e.message || e));
+      } finally {
+        ent.depth--;
+      }
+    },
+    // Runs fn(ent, arg) now, or (during a host call or behind held-back events) from a microtask, in order.
+    post: function(ent, fn, arg) {
+      if (ent.gone) return;
+      if (!ent.depth && !ent.q.length) return fn(ent, arg);
+      ent.q.push([fn, arg]);
+      TTWEB.drain(ent);
+    },
+    // One queued event per microtask (so that one a game callback leaves by an exception stops nothing).
+    drain: function(ent) {
+      if (ent.sched) return;
+      ent.sched = 1;
+      Promise.resolve().then(function() {
+        ent.sched = 0;
+        if (ent.gone || !ent.q.length) return;
+        var x = ent.q.shift();
+        if (ent.q.length) TTWEB.drain(ent);
+        x[0](ent, x[1]);
+      });
+    },
+    // Ends the connection as failed: onError with this detail, then onClose 1006 (from the core).
+    fail: function(ent, detail) {
+      if (ent.ended) return;
+      ent.ended = 1;
+      TTWEB.deliver(ent, @TT__WEB_EV_ERROR@, '' + detail, true, 0, 0);
+    },
+    onOpen: function(ent, res) {
+      if (ent.opened || ent.ended) return;
+      ent.opened = 1;
+      // The response header (WeChat and Douyin document it on onOpen) names the chosen protocol.
+      var h = res && res.header;
+      for (var k in h) {
+        if (/^sec-websocket-protocol$/i.test(k)) ent.protocol = '' + h[k];
+        if (/^sec-websocket-extensions$/i.test(k)) ent.extensions = '' + h[k];
+      }
+      TTWEB.call(ent, @TT__WEB_EV_OPEN@, 0, 0, 0, 0, 0);
+    },
+    onMessage: function(ent, res) {
+      var d = res && res.data, text = typeof d == 'string';
+      if (ent.ended || !ent.opened) return;
+      if (!text) {
+        if (!(d instanceof ArrayBuffer || ArrayBuffer.isView(d))) return TTWEB.fail(ent, 'message data is neither string nor ArrayBuffer');
+        d = new Uint8Array(d.buffer || d, d.byteOffset || 0, d.byteLength);
+      }
+      TTWEB.deliver(ent, @TT__WEB_EV_MESSAGE@, d, text, 0, 0);
+    },
+    onError: function(ent, res) {
+      TTWEB.fail(ent, res && res.errMsg || '');
+    },
+    // onClose, or a task found dead: before open it is a failure; without a code, a dropped connection.
+    onClose: function(ent, res) {
+      if (ent.ended) return;
+      if (!ent.opened) return TTWEB.fail(ent, res && (res.errMsg || res.reason) || '');
+      ent.ended = 1;
+      var code = res && typeof res.code == 'number' ? res.code : @TT__WEB_CLOSE_ABNORMAL@;
+      // A container reports no wasClean: a close with a code from the peer's Close frame was clean.
+      TTWEB.deliver(ent, @TT__WEB_EV_CLOSE@, res && res.reason || '', true, code, code != @TT__WEB_CLOSE_ABNORMAL@);
+    },
+    // Creates the SocketTask and routes its four events (and connectSocket's fail) through post.
+    openTask: function(ent, api, url, protocols, header, timeout) {
+      var o = { url: url, fail: function(res) { TTWEB.post(ent, function() { ent.opened || TTWEB.onError(ent, res); }); } };
+      if (protocols.length) o.protocols = protocols;
+      if (header) o.header = header;
+      if (timeout > 0) o.timeout = timeout + @TT__WEB_HOST_TIMEOUT_SLACK_MS@;
+      ent.depth = 0;
+      ent.q = [];
+      TTWEB.hostCall(ent, function() {
+        ent.task = api.connectSocket(o);
+        ['onOpen', 'onMessage', 'onError', 'onClose'].forEach(function(name) {
+          ent.task[name](function(res) { TTWEB.post(ent, TTWEB[name], res); });
+        });
+        TTWEB.watch(api);
+      });
+    },
+    // Once per host: on onShow, a SocketTask the host reports CLOSED without having told us ends as dropped.
+    watch: function(api) {
+      if (api.ttsocketWatched || typeof api.onShow != 'function') return;
+      api.ttsocketWatched = 1;
+      try {
+        api.onShow(function() {
+          TTWEB.sockets.forEach(function(ent) {
+            if (ent && ent.task && ent.opened && ent.task.readyState === @TT__WEB_READY_CLOSED@) TTWEB.post(ent, TTWEB.onClose, {});
+          });
+        });
+      } catch (e) { /* nothing to watch with */ }
     }
-    socket.onopen = function() { call(@TT__WEB_EV_OPEN@, 0, 0, 0, 0, 0); };
-    socket.onerror = function() { call(@TT__WEB_EV_ERROR@, 0, 0, 0, 0, 0); };
-    socket.onclose = function(e) { deliver(@TT__WEB_EV_CLOSE@, e.reason || '', true, e.code, e.wasClean ? 1 : 0); };
-    socket.onmessage = function(e) {
-      var d = e.data, text = typeof d === 'string';
-      deliver(@TT__WEB_EV_MESSAGE@, text ? d : new Uint8Array(d), text, 0, 0);
-    };
+  },
+
+  // Which backend tt__web_new would use for the requested one (TT__WEB_BACKEND_*; 0 = auto): the
+  // mini-game container's tt.connectSocket, then wx.connectSocket, then the browser WebSocket. Returns
+  // TT__WEB_BACKEND_NONE when the requested one (or, for auto, every one) is missing.
+  tt__web_backend__deps: ['$TTWEB'],
+  tt__web_backend: function(requested) {
+    // In order of preference: a container's own API before the WebSocket an adapter may have installed.
+    for (var b of [@TT__WEB_BACKEND_TT@, @TT__WEB_BACKEND_WX@, @TT__WEB_BACKEND_BROWSER@]) {
+      if ((requested === 0 || requested === b) && TTWEB.host(b)) return b;
+    }
+    return @TT__WEB_BACKEND_NONE@;
+  },
+
+  // Creates a connection on backend (resolved by tt__web_backend) and wires its events to onEvent(record,
+  // userData) (void (*)(const tt__web_event *, void *)). url: NUL-terminated; protocols: NUL-terminated
+  // comma-separated list or 0; headers: nheaders struct tt_header (used by the containers only, the browser
+  // cannot send them); timeout: ms, passed to a container. Returns the id (> 0), or TT__WEB_NEW_EURL when
+  // the browser's constructor threw, TT__WEB_NEW_ENOWS without the backend, TT__WEB_NEW_ENOMEM out of memory.
+  tt__web_new__deps: ['$TTWEB', 'tt__web_malloc', 'tt__web_free', 'tt__web_recover'],
+  tt__web_new: function(url, protocols, headers, nheaders, timeout, backend, userData, onEvent) {
+    if (!TTWEB.host(backend)) return @TT__WEB_NEW_ENOWS@;
+    if (!TTWEB.ev && !(TTWEB.ev = _tt__web_malloc(@TT__WEB_EVENT_SIZE@))) return @TT__WEB_NEW_ENOMEM@;
+    var u = UTF8ToString(url);
+    var p = protocols ? UTF8ToString(protocols).split(',') : [];
+    var ent = { onEvent: onEvent, userData: userData, container: backend !== @TT__WEB_BACKEND_BROWSER@ };
+    if (ent.container) {
+      var h = {};
+      for (var i = 0; i < nheaders; i++) {
+        var at = headers + i * @TT__WEB_HEADER_SIZE@;
+        h[UTF8ToString(HEAPU32[at + @TT__WEB_HEADER_NAME@ >> 2])] = UTF8ToString(HEAPU32[at + @TT__WEB_HEADER_VALUE@ >> 2]);
+      }
+      TTWEB.openTask(ent, TTWEB.host(backend), u, p, nheaders ? h : null, timeout);
+    } else {
+      try {
+        ent.ws = p.length ? new WebSocket(u, p) : new WebSocket(u);
+      } catch (e) {
+        return @TT__WEB_NEW_EURL@;
+      }
+      TTWEB.wire(ent);
+    }
+    var id = TTWEB.free.length ? TTWEB.free.pop() : TTWEB.sockets.length;
+    TTWEB.sockets[id] = ent;
     return id;
   },
 
@@ -138,18 +285,38 @@
   // NUL to buf (when buf != 0) and returns the size it needs, NUL included (1 for none or no socket).
   tt__web_socket_string__deps: ['$TTWEB'],
   tt__web_socket_string: function(id, which, buf, cap) {
-    var socket = TTWEB.sockets[id];
+    var ent = TTWEB.sockets[id], socket = ent && (ent.ws || ent);
     var s = socket ? (which === @TT__WEB_STR_EXTENSIONS@ ? socket.extensions : socket.protocol) || '' : '';
     if (buf) stringToUTF8(s, buf, cap);
     return lengthBytesUTF8(s) + 1;
   },
 
   // Sends len bytes at ptr as one message (text: UTF-8, which the core has validated). TT__WEB_OK, or TT__WEB_FAIL when
-  // the socket cannot take it (gone, CONNECTING, or the browser threw).
+  // the socket cannot take it (gone, CONNECTING, or the browser threw). A container's send reports its
+  // result later as TT__WEB_EV_SENT; when its send throws, the connection fails (TT__WEB_EV_ERROR follows).
   tt__web_send__deps: ['$TTWEB'],
   tt__web_send: function(id, text, ptr, len) {
-    var socket = TTWEB.sockets[id];
-    if (!socket || socket.readyState === 0 /* CONNECTING */) return @TT__WEB_FAIL@;
+    var ent = TTWEB.sockets[id];
+    if (!ent) return @TT__WEB_FAIL@;
+    // A container gets binary data as an ArrayBuffer of its own (the documented type of send's data).
+    if (ent.container) {
+      var data = text ? TTWEB.decode(ptr, len) : HEAPU8.slice(ptr, ptr + len).buffer, reported;
+      // Its success or fail (the first of them) gives the bytes back to bufferedAmount; fail also ends it.
+      var result = function(ok) {
+        return function(res) {
+          TTWEB.post(ent, function() {
+            if (reported || ent.ended) return;
+            reported = 1;
+            TTWEB.call(ent, @TT__WEB_EV_SENT@, 0, len, 0, 0, 0);
+            if (!ok) TTWEB.fail(ent, res && res.errMsg || 'sendSocketMessage:fail');
+          });
+        };
+      };
+      return TTWEB.hostCall(ent, function() { ent.task.send({ data: data, success: result(1), fail: result(0) }); })
+        ? @TT__WEB_OK@ : @TT__WEB_FAIL@;
+    }
+    var socket = ent.ws;
+    if (socket.readyState === 0 /* CONNECTING */) return @TT__WEB_FAIL@;
     try {
       socket.send(text ? TTWEB.decode(ptr, len) : HEAPU8.subarray(ptr, ptr + len));
     } catch (e) {
@@ -160,15 +327,19 @@
 
   tt__web_buffered_amount__deps: ['$TTWEB'],
   tt__web_buffered_amount: function(id) {
-    var socket = TTWEB.sockets[id];
-    return socket ? socket.bufferedAmount : 0;
+    var ent = TTWEB.sockets[id];
+    return ent && ent.ws ? ent.ws.bufferedAmount : 0;
   },
 
   // Starts the closing handshake with code and the reason of len bytes at ptr.
   tt__web_close__deps: ['$TTWEB'],
   tt__web_close: function(id, code, ptr, len) {
-    var socket = TTWEB.sockets[id];
-    if (!socket) return @TT__WEB_FAIL@;
+    var ent = TTWEB.sockets[id], socket = ent && ent.ws;
+    if (!ent) return @TT__WEB_FAIL@;
+    if (ent.container) {
+      var reason = TTWEB.decode(ptr, len);
+      return TTWEB.hostCall(ent, function() { ent.task.close({ code: code, reason: reason }); }) ? @TT__WEB_OK@ : @TT__WEB_FAIL@;
+    }
     try {
       socket.close(code, TTWEB.decode(ptr, len));
     } catch (e) {
@@ -182,11 +353,17 @@
   // is failed, an OPEN one gets a Close frame without a status code).
   tt__web_release__deps: ['$TTWEB'],
   tt__web_release: function(id, abort) {
-    var socket = TTWEB.sockets[id];
-    if (!socket) return;
-    socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
+    var ent = TTWEB.sockets[id], socket = ent && ent.ws;
+    if (!ent) return;
+    ent.gone = true;
     TTWEB.sockets[id] = null;
     TTWEB.free.push(id);
+    if (ent.container) {
+      // A SocketTask cannot be silenced: ent.gone makes its handlers do nothing from now on.
+      if (abort) TTWEB.hostCall(ent, function() { ent.task.close({}); });
+      return;
+    }
+    socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
     if (abort) {
       try { socket.close(); } catch (e) { /* nothing left to do */ }
     }

@@ -41,7 +41,11 @@ typedef struct tt__web_event {
     int32_t was_clean;   /* close: 1 when the closing handshake completed */
 } tt__web_event;
 
-/* The layout web_abi.h defines for both halves. */
+/* The layout web_abi.h defines for both halves, and the backend numbers of include/ttsocket.h. */
+_Static_assert(offsetof(tt_header, name) == TT__WEB_HEADER_NAME && offsetof(tt_header, value) == TT__WEB_HEADER_VALUE &&
+                   sizeof(tt_header) == TT__WEB_HEADER_SIZE, "web_abi.h: tt_header");
+_Static_assert(TT__WEB_BACKEND_BROWSER == TT_BACKEND_BROWSER && TT__WEB_BACKEND_TT == TT_BACKEND_TT &&
+                   TT__WEB_BACKEND_WX == TT_BACKEND_WX && TT__WEB_BACKEND_NONE == TT_BACKEND_AUTO, "web_abi.h: backends");
 _Static_assert(sizeof(const uint8_t *) == 4, "the event record holds 32-bit pointers (wasm32)");
 _Static_assert(offsetof(tt__web_event, kind) == TT__WEB_EVENT_KIND, "web_abi.h: kind");
 _Static_assert(offsetof(tt__web_event, data) == TT__WEB_EVENT_DATA, "web_abi.h: data");
@@ -54,7 +58,9 @@ _Static_assert(sizeof(tt__web_event) == TT__WEB_EVENT_SIZE, "web_abi.h: size");
 typedef void (*tt__web_event_fn)(const tt__web_event *ev, void *user_data);
 
 /* web/library_ttsocket.js */
-extern int tt__web_new(const char *url, const char *protocols, void *user_data, tt__web_event_fn on_event);
+extern int tt__web_backend(int requested);
+extern int tt__web_new(const char *url, const char *protocols, const tt_header *headers, size_t header_count, int timeout_ms,
+                       int backend, void *user_data, tt__web_event_fn on_event);
 extern int tt__web_socket_string(int ws, int which, char *buf, int cap);
 extern int tt__web_send(int ws, int text, const void *data, size_t length);
 extern double tt__web_buffered_amount(int ws);
@@ -96,6 +102,9 @@ struct tt__conn {
     int error_seen;        /* the browser fired error: the close that follows is a failure */
     int opened;            /* the browser fired open */
     int grace_timer;       /* armed after error in case no close follows (0 = none) */
+    int close_timer;       /* container: armed by close() in case the host never reports the close */
+    int container;         /* on a mini-game container's SocketTask, not a browser WebSocket */
+    size_t pending;        /* container: bytes handed to the host whose send has not reported yet */
     tt__conn *prev, *next; /* live connections, for shutdown */
 };
 
@@ -137,6 +146,7 @@ static void conn_release(tt__conn *c, int abort) {
     tt__web_keepalive(0);
     conn_unlink(c);
     if (c->grace_timer) tt__web_timer_clear(c->grace_timer);
+    if (c->close_timer) tt__web_timer_clear(c->close_timer);
     tt__web_release(c->ws, abort);
     tt__free(c);
 }
@@ -194,6 +204,21 @@ static void on_error_grace(void *ud) {
     tt__core_on_fail(id, TT_ECONNECT, "");
 }
 
+/* The longest host error text passed on as tt_error_event.detail (longer ones are cut). */
+#define TT__WEB_DETAIL_MAX 255
+
+/* A container's error (or any failure the JavaScript half decided for it) ends the connection at once,
+ * with the host's errMsg as the detail; its SocketTask may never report a close. */
+static void on_container_error(tt__conn *c, const tt__web_event *ev) {
+    uint32_t id = c->id;
+    char detail[TT__WEB_DETAIL_MAX + 1];
+    size_t n = ev->length < sizeof detail ? ev->length : sizeof detail - 1;
+    if (n) memcpy(detail, ev->data, n);
+    detail[n] = '\0';
+    conn_release(c, 1);
+    tt__core_on_fail(id, TT_ECONNECT, detail);
+}
+
 static void on_ws_error(tt__conn *c) {
     /* Report from the close that follows, which also carries the final state. */
     c->error_seen = 1;
@@ -202,9 +227,8 @@ static void on_ws_error(tt__conn *c) {
 
 /* The reason of a close the WebSocket API reports is at most 123 bytes (the frame's limit). */
 #define TT__WEB_CLOSE_REASON_MAX 123
-/* Close codes: what the browser reports for a connection that ended without a closing handshake, and
- * what WebSocket.close() accepts from script. */
-#define TT__WEB_CLOSE_ABNORMAL 1006
+/* Close codes WebSocket.close() accepts from script (TT__WEB_CLOSE_ABNORMAL, what the browser reports
+ * for a connection that ended without a closing handshake, is in web_abi.h). */
 #define TT__WEB_CLOSE_NORMAL 1000
 #define TT__WEB_CLOSE_APP_MIN 3000
 #define TT__WEB_CLOSE_APP_MAX 4999
@@ -236,7 +260,11 @@ static void on_ws_event(const tt__web_event *ev, void *ud) {
         tt__core_on_message(c->id, kind, ev->length ? ev->data : (const uint8_t *)"", ev->length);
         break;
     }
-    case TT__WEB_EV_ERROR: on_ws_error(c); break;
+    case TT__WEB_EV_ERROR:
+        if (c->container) on_container_error(c, ev);
+        else on_ws_error(c);
+        break;
+    case TT__WEB_EV_SENT: c->pending -= ev->length < c->pending ? ev->length : c->pending; break;
     case TT__WEB_EV_CLOSE: on_ws_close(c, ev); break;
     case TT__WEB_EV_NO_MEMORY: {
         uint32_t id = c->id;
@@ -296,7 +324,7 @@ static int join_protocols(const tt__open_params *p, char **out) {
 }
 
 int tt__transport_open(const tt__open_params *params, tt__conn **conn) {
-    /* Request headers cannot be set from a browser; the core documents this parity exception. */
+    /* Request headers cannot be set from a browser (a parity exception); a container gets them. */
     tt__conn *c = tt__calloc(1, sizeof *c);
     char *url = browser_url(params);
     char *protocols = NULL;
@@ -306,7 +334,9 @@ int tt__transport_open(const tt__open_params *params, tt__conn **conn) {
         tt__free(url);
         return rc;
     }
-    int ws = tt__web_new(url, protocols, c, on_ws_event);
+    int backend = tt__web_backend(params->backend);
+    int ws = backend == TT__WEB_BACKEND_NONE ? TT__WEB_NEW_ENOWS
+           : tt__web_new(url, protocols, params->headers, params->header_count, params->timeout_ms, backend, c, on_ws_event);
     tt__free(url);
     tt__free(protocols);
     if (ws <= 0) {
@@ -317,6 +347,7 @@ int tt__transport_open(const tt__open_params *params, tt__conn **conn) {
     }
     c->id = params->id;
     c->ws = ws;
+    c->container = backend != TT__WEB_BACKEND_BROWSER;
     conn_link_alive(c);
     *conn = c;
     return TT_OK;
@@ -326,17 +357,36 @@ int tt__transport_send(tt__conn *conn, tt_data_type type, const void *data, size
     /* One call into JS, which refuses a CONNECTING socket (send() would throw) and sends text with an
      * explicit length (so U+0000 survives). */
     static const uint8_t empty[1];
-    return tt__web_send(conn->ws, type == TT_DATA_TEXT, length ? data : empty, length) == TT__WEB_OK ? TT_OK : TT_EIO;
+    if (tt__web_send(conn->ws, type == TT_DATA_TEXT, length ? data : empty, length) != TT__WEB_OK) return TT_EIO;
+    if (conn->container) conn->pending += length;
+    return TT_OK;
+}
+
+/* A container that never reports the close after close(): the end of the closing handshake's wait, as
+ * in the native build (close_timeout_ms, then close 1006, not clean). */
+static void on_close_timeout(void *ud) {
+    tt__conn *c = ud;
+    uint32_t id = c->id;
+    c->close_timer = 0;
+    conn_release(c, 1);
+    tt__core_on_close(id, TT__WEB_CLOSE_ABNORMAL, "", 0, 0);
 }
 
 int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t reason_length) {
     /* WebSocket.close() accepts only 1000 and 3000-4999 (InvalidAccessError otherwise). tt's 1001
-     * ("going to background") cannot be sent by script: the nearest thing is 1000 with the same reason. */
-    if (code != TT_CLOSE_NORMAL && (code < TT_CLOSE_APP_MIN || code > TT_CLOSE_APP_MAX)) code = TT_CLOSE_NORMAL;
+     * ("going to background") cannot be sent by script: the nearest thing is 1000 with the same reason.
+     * A container's SocketTask.close() takes 1001 as it is. */
+    if (!conn->container && code != TT_CLOSE_NORMAL && (code < TT_CLOSE_APP_MIN || code > TT_CLOSE_APP_MAX))
+        code = TT_CLOSE_NORMAL;
     if (reason == NULL) reason_length = 0;
     /* Validated by the core; the browser throws SyntaxError for a longer one. */
     if (reason_length > TT__WEB_CLOSE_REASON_MAX) reason_length = TT__WEB_CLOSE_REASON_MAX;
-    return tt__web_close(conn->ws, code, reason ? reason : "", reason_length) == TT__WEB_OK ? TT_OK : TT_EIO;
+    if (conn->container && conn->close_timer == 0)
+        conn->close_timer = tt__web_timer_set(on_close_timeout, (double)tt__core_config()->close_timeout_ms, conn);
+    int rc = tt__web_close(conn->ws, code, reason ? reason : "", reason_length);
+    /* A container whose close() threw fails the connection itself right after, with the exception as
+     * the detail: that failure is the outcome, so the close call itself is not refused. */
+    return rc == TT__WEB_OK || conn->container ? TT_OK : TT_EIO;
 }
 
 void tt__transport_abort(tt__conn *conn) {
@@ -344,6 +394,8 @@ void tt__transport_abort(tt__conn *conn) {
 }
 
 size_t tt__transport_buffered_amount(const tt__conn *conn) {
+    /* A SocketTask has no bufferedAmount: count what its sends have not reported yet. */
+    if (conn->container) return conn->pending;
     double amount = tt__web_buffered_amount(conn->ws);
     return amount > (double)SIZE_MAX ? SIZE_MAX : amount > 0 ? (size_t)amount : 0;
 }
@@ -357,6 +409,17 @@ int tt__transport_can_block(void) { return 0; }
 
 /* The browser always offers permessage-deflate and reports nothing about the wire or the handshake. */
 uint32_t tt__transport_capabilities(void) { return TT_CAP_DEFLATE; }
+
+const char *tt__transport_backend(int backend) {
+    if (backend != TT_BACKEND_AUTO && backend != TT_BACKEND_BROWSER && backend != TT_BACKEND_TT && backend != TT_BACKEND_WX)
+        return NULL;
+    switch (tt__web_backend(backend)) {
+    case TT__WEB_BACKEND_BROWSER: return "browser";
+    case TT__WEB_BACKEND_TT: return "tt";
+    case TT__WEB_BACKEND_WX: return "wx";
+    default: return "none";
+    }
+}
 
 /* ---- Service timer ------------------------------------------------------------------------------- */
 

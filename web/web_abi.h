@@ -27,6 +27,29 @@
 #define TT__WEB_EV_CLOSE 4
 /* A message arrived that could not be copied into the wasm heap (tt__web_malloc refused it). */
 #define TT__WEB_EV_NO_MEMORY 5
+/* A mini-game container reported the result (success or fail) of one send: length = its bytes. */
+#define TT__WEB_EV_SENT 6
+
+/* Backends (the values of tt_backend in include/ttsocket.h; 0 = auto, or none found). */
+#define TT__WEB_BACKEND_NONE 0
+#define TT__WEB_BACKEND_BROWSER 2
+#define TT__WEB_BACKEND_TT 3
+#define TT__WEB_BACKEND_WX 4
+
+/* The close code of a connection that ended without a closing handshake. */
+#define TT__WEB_CLOSE_ABNORMAL 1006
+
+/* SocketTask.readyState of a closed task (a container's own constant, as WebSocket.CLOSED). */
+#define TT__WEB_READY_CLOSED 3
+
+/* A container gets the connect timeout plus this much: the core's own timer stays the authority and
+ * fires first; the host's timeout is only a backstop. */
+#define TT__WEB_HOST_TIMEOUT_SLACK_MS 1000
+
+/* A request header as tt__web_new reads it: struct tt_header, two 32-bit pointers. */
+#define TT__WEB_HEADER_NAME 0
+#define TT__WEB_HEADER_VALUE 4
+#define TT__WEB_HEADER_SIZE 8
 
 /* Results of tt__web_new (a socket id is > 0). */
 #define TT__WEB_NEW_EURL -1

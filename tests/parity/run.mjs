@@ -3,10 +3,16 @@
 // with the plain-JS Chromium reference (tests/parity/reference/chromium.json) minus the tt-only lines.
 //
 //   node tests/parity/run.mjs [--only NAME,...] [--with FEATURE,...] [--no-build] [--skip-native] [--skip-web]
-//                             [--workers N] [--verbose] [--live-reference]
+//                             [--workers N] [--verbose] [--live-reference] [--container]
 //
 // --with FEATURE             also compares the rows that need a feature exceptions.json lists as "pending"
 //                            (otherwise skipped with the reason given there); PARITY_WITH works too
+// --container                the web driver runs on the mini-game container backend instead: the page
+//                            (page/container.html) has no global WebSocket and an emulated tt (test code,
+//                            tests/support/container/emulator.js) on the captured browser WebSocket; its
+//                            trace and wire must be the native build's (no Chromium reference: the plain
+//                            JS client has no tt), outside the exceptions' "container" entries. Traces and
+//                            results get the suffix -container.
 // --live-reference           also runs the plain JS client in this Chromium and compares it with the
 //                            committed reference (done by itself when Chromium's version is not the one the
 //                            reference was recorded with: see "Reference drift" below)
@@ -44,6 +50,9 @@ const features = new Set([...(option('--with', '') || '').split(','), ...(proces
 const webWorkers = Number(option('--workers', '6'));
 const nativeWorkers = 8;
 const verbose = flag('--verbose');
+const container = flag('--container');
+// Where this run's traces and results go: per toolchain, and per backend for --container.
+const SUFFIX = `${BUILD_SUFFIX}${container ? '-container' : ''}`;
 
 const NATIVE_BUILD = path.join(OUT, 'native');
 const WEB_BUILD = path.join(OUT, `web${BUILD_SUFFIX}`);
@@ -138,8 +147,12 @@ async function main() {
         `exceptions table does not have (rows: ${readmeRows.join(' | ')})`);
     }
     if (!SCENARIOS.some((s) => s.name === name)) configErrors.push(`exceptions.json: no scenario named ${name}`);
-    const allow = new Set(e.allow || ['trace', 'wire', 'reference']);
-    exceptions[name] = { why: `README '${e.readme_row}': ${e.reason}`, allow, expect: e.expect || null };
+    // On the container backend an exception applies only as its "container" entry says (none: it is
+    // gone there, the trace and wire must match native).
+    if (container && !e.container) continue;
+    const allow = new Set((container ? e.container.allow : e.allow) || ['trace', 'wire', 'reference']);
+    exceptions[name] = { why: `README '${e.readme_row}': ${container ? e.container.reason : e.reason}`, allow,
+      expect: container ? null : e.expect || null };
   }
   for (const e of configErrors) console.error(e);
   const pending = exceptionsDoc.pending || {};
@@ -156,13 +169,16 @@ async function main() {
   const builtAt = Date.now();
 
   const server = await startEdgeServer({ ports: webWorkers });
-  const statics = await startStatic({ '/page/': path.join(HERE, 'page') + '/', '/build/': PAGE_BUILD + '/' });
-  const browser = webOk ? await launchChromium(`http://127.0.0.1:${statics.port}/page/index.html`, webWorkers) : null;
+  const statics = await startStatic({ '/page/': path.join(HERE, 'page') + '/', '/build/': PAGE_BUILD + '/',
+    '/container/': path.join(ROOT, 'tests/support/container') + '/' });
+  const pageName = container ? 'container.html' : 'index.html';
+  const browser = webOk ? await launchChromium(`http://127.0.0.1:${statics.port}/page/${pageName}`, webWorkers) : null;
   const driverUrl = `http://127.0.0.1:${statics.port}/build/driver_web.mjs`;
 
   const native = {};
   const web = {};
   const live = {};
+  const liveReference = flag('--live-reference') && !container;
   const refHash = crypto.createHash('sha256').update(fs.readFileSync(path.join(HERE, 'reference/chromium.json'))).digest('hex');
   const driftChecked = loadJson(path.join(OUT, 'drift-checked.json'), {});
   const versionDrift = !!(browser && reference.chromium && reference.chromium !== browser.version);
@@ -201,7 +217,7 @@ async function main() {
   }
 
   // ---- Compare ------------------------------------------------------------------------------------------
-  const traceDir = path.join(OUT, `traces${BUILD_SUFFIX}`);
+  const traceDir = path.join(OUT, `traces${SUFFIX}`);
   fs.rmSync(traceDir, { recursive: true, force: true });
   fs.mkdirSync(traceDir, { recursive: true });
   const rows = [];
@@ -211,7 +227,8 @@ async function main() {
     const n = native[s.name];
     const w = web[s.name];
     const refRaw = reference.scenarios[s.name];
-    const ref = refRaw && { trace: refRaw.trace.filter((l) => !isTtOnly(l)), wire: refRaw.wire };
+    // The Chromium reference is a plain JS WebSocket client: it has nothing to say about the container.
+    const ref = refRaw && !container ? { trace: refRaw.trace.filter((l) => !isTtOnly(l)), wire: refRaw.wire } : null;
     if (s.wire === false) for (const r of [n, w, ref]) if (r) r.wire = ['(not compared)'];
     const write = (kind, r) => r && fs.writeFileSync(path.join(traceDir, `${s.name}.${kind}.txt`),
       [...r.lines, ...(r.wire || []).map((l) => `wire: ${l}`), ...(r.stderr || []).map((l) => `stderr: ${l}`)].join('\n') + '\n');
@@ -237,7 +254,7 @@ async function main() {
         notes.push(`web vs Chromium reference (tt-only lines removed):\n${diffLines(ref.trace, wl)}`);
         if (!same(w.wire, ref.wire)) notes.push(`  wire:\n${diffLines(ref.wire, w.wire)}`);
       }
-    } else if (w && !ref) {
+    } else if (w && !ref && !container) {
       webVsRef = false;
       notes.push('no reference trace: run node tests/parity/record-browser.mjs');
     }
@@ -318,7 +335,7 @@ async function main() {
   const cut = (t, k) => (t.length > k ? t.slice(0, k - 1) + '…' : t).padEnd(k);
   console.log('same?: "different: native" = the native build deviates from the Chromium reference, "web" = the web\n' +
     'build does, "(wire only)" = the game sees the same trace but the server received different frames.\n');
-  console.log(`${cut('scenario', 36)} ${cut('native', 34)} ${cut('chromium (web build)', 34)} same?`);
+  console.log(`${cut('scenario', 36)} ${cut('native', 34)} ${cut(container ? 'container (emulated tt)' : 'chromium (web build)', 34)} same?`);
   for (const r of rows) {
     const tag = r.status === 'skipped' ? `skipped (${r.why.split(':')[0]})` : r.status;
     console.log(`${cut(r.scenario, 36)} ${cut(r.native, 34)} ${cut(r.chromium, 34)} ${tag}`);
@@ -326,7 +343,7 @@ async function main() {
   const report = problems.join('\n\n');
   // Another toolchain's web build must end every scenario as the default toolchain's did.
   const toolchainDiffs = [];
-  const base = BUILD_SUFFIX && loadJson(path.join(OUT, 'results.json'), null);
+  const base = BUILD_SUFFIX && loadJson(path.join(OUT, `results${container ? '-container' : ''}.json`), null);
   if (base) {
     const baseStatus = new Map(base.rows.map((r) => [r.scenario, r.status]));
     for (const r of rows) {
@@ -336,8 +353,8 @@ async function main() {
     console.log(`\nEmscripten ${TOOLCHAIN} vs host (build/parity/results.json): ` +
       (toolchainDiffs.length ? `${toolchainDiffs.length} scenario(s) differ:\n  ${toolchainDiffs.join('\n  ')}` : 'every scenario ends the same'));
   }
-  fs.writeFileSync(path.join(OUT, `differences${BUILD_SUFFIX}.txt`), report + '\n');
-  fs.writeFileSync(path.join(OUT, `results${BUILD_SUFFIX}.json`), JSON.stringify({ toolchain: TOOLCHAIN, chromium: browser?.version, counts, buildErrors,
+  fs.writeFileSync(path.join(OUT, `differences${SUFFIX}.txt`), report + '\n');
+  fs.writeFileSync(path.join(OUT, `results${SUFFIX}.json`), JSON.stringify({ toolchain: TOOLCHAIN, chromium: browser?.version, counts, buildErrors,
     rows: rows.map(({ notes, ...r }) => ({ ...r, notes: notes.join('\n') })) }, null, 1) + '\n');
   if (report) console.log(`\n${report}`);
   if (Object.keys(live).length) {

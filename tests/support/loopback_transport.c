@@ -221,6 +221,12 @@ int tt__transport_can_block(void) { return 1; }
 /* Tests set the bits the loopback claims (tt_loop_set_capabilities); it counts nothing on the wire itself. */
 uint32_t tt__transport_capabilities(void) { return loop.capabilities; }
 
+/* One backend only (the loopback stands in for native sockets): the mini-game and browser backends
+ * exist only in the web build. */
+const char *tt__transport_backend(int backend) {
+    return backend == TT_BACKEND_AUTO || backend == TT_BACKEND_NATIVE ? "native" : NULL;
+}
+
 void tt__transport_schedule(int64_t delay_ms) {
     loop.schedules++;
     loop.last_schedule = delay_ms;

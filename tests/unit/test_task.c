@@ -967,6 +967,25 @@ static void test_every_allocation_failure_is_clean(void **state) {
     }
 }
 
+/* A build with one backend (native, here the loopback standing in for it) names it, accepts only it (or
+ * auto), and refuses the web build's backends without changing the configuration. */
+static void test_backend_config(void **state) {
+    (void)state;
+    assert_string_equal(tt_runtime_backend(), "native");
+    tt_runtime_config c = {0};
+    c.skip_domain_check = 1;
+    c.backend = TT_BACKEND_NATIVE;
+    assert_int_equal(tt_runtime_configure(&c), 0);
+    assert_string_equal(tt_runtime_backend(), "native");
+    for (int b = TT_BACKEND_BROWSER; b <= TT_BACKEND_WX + 1; b++) {
+        c.backend = b;
+        assert_int_equal(tt_runtime_configure(&c), TT_EINVAL);
+    }
+    c.backend = -1;
+    assert_int_equal(tt_runtime_configure(&c), TT_EINVAL);
+    assert_string_equal(tt_runtime_backend(), "native");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_full_lifecycle_order, setup, teardown),
@@ -1003,6 +1022,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_configure_rejects_bad_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_tasks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_allocation_failure_is_clean, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backend_config, setup, teardown),
     };
     return cmocka_run_group_tests_name("task", tests, NULL, NULL);
 }

@@ -200,6 +200,12 @@ static task_ctx *connect_task(const char *u, const char *protocols_csv, int time
     o.protocols = protos;
     o.protocol_count = nproto;
     o.timeout_ms = timeout_ms;
+    /* A request header a mini-game container passes on (a browser cannot send it). */
+    static const tt_header game_header[] = {{"X-Game", "ttsocket"}};
+    if (!strcmp(scenario, "client_close")) {
+        o.header = game_header;
+        o.header_count = 1;
+    }
     o.success = connect_success;
     o.fail = connect_fail;
     o.complete = connect_complete;
@@ -326,6 +332,9 @@ static void scenario_open(task_ctx *c) {
         close_task(c, 1000, "bye");
         send_data(c, TT_DATA_BINARY, "late", 4);
         printf("T%u buffered=%zu\n", (unsigned)c->task.id, tt_socket_task_buffered_amount(c->task));
+    } else if (!strcmp(scenario, "buffered")) {
+        send_data(c, TT_DATA_TEXT, "hello", 5);
+        printf("T%u buffered=%zu\n", (unsigned)c->task.id, tt_socket_task_buffered_amount(c->task));
     } else if (!strcmp(scenario, "big") && c->index == 1) {
         send_data(c, TT_DATA_TEXT, "hello", 5);
     } else if (!strcmp(scenario, "many")) {
@@ -345,6 +354,9 @@ static void scenario_message(task_ctx *c, const tt_message_event *m) {
         printf("T%u nul-text-equal=%d\n", (unsigned)c->task.id,
                m->length == NUL_TEXT_LEN && memcmp(m->data, nul_text, NUL_TEXT_LEN) == 0);
         close_task(c, 1000, "");
+    } else if (!strcmp(scenario, "buffered")) {
+        printf("T%u buffered=%zu\n", (unsigned)c->task.id, tt_socket_task_buffered_amount(c->task));
+        close_task(c, 1000, "ok");
     } else if (!strcmp(scenario, "close_invalid") || !strcmp(scenario, "many") || !strcmp(scenario, "big")) {
         close_task(c, 1000, "ok");
     } else if (!strcmp(scenario, "observe")) {
@@ -373,6 +385,28 @@ int main(int argc, char **argv) {
 
     tt_runtime_config cfg = {0};
     cfg.skip_domain_check = 1;
+    if (!strcmp(scenario, "backend")) {
+        /* backend <ignored>: the backend chosen by default, then what configure says to forcing each. */
+        static const char *names[] = {"auto", "native", "browser", "tt", "wx"};
+        printf("backend %s\n", tt_runtime_backend());
+        for (int b = TT_BACKEND_NATIVE; b <= TT_BACKEND_WX; b++) {
+            cfg.backend = b;
+            int rc = tt_runtime_configure(&cfg);
+            printf("force %s: rc=%d backend %s\n", names[b], rc, tt_runtime_backend());
+        }
+        finish(NULL);
+        return 0;
+    }
+    /* client_close_quick: client_close with a close_timeout_ms of 500. */
+    if (!strcmp(scenario, "client_close_quick")) {
+        cfg.close_timeout_ms = 500;
+        scenario = "client_close";
+    }
+    /* tt:<scenario>, wx:<scenario>, browser:<scenario>: the scenario with that backend forced. */
+    if (!strncmp(scenario, "tt:", 3) || !strncmp(scenario, "wx:", 3) || !strncmp(scenario, "browser:", 8)) {
+        cfg.backend = scenario[0] == 't' ? TT_BACKEND_TT : scenario[0] == 'w' ? TT_BACKEND_WX : TT_BACKEND_BROWSER;
+        scenario = strchr(scenario, ':') + 1;
+    }
     if (!strcmp(scenario, "too_big")) cfg.max_message_size = 1000; /* the echo of 2000 bytes is too big */
     if (tt_runtime_configure(&cfg) != 0) abort();
 

@@ -13,7 +13,7 @@ let peer, browser, page;
 const pageErrors = [];
 before(async () => {
   peer = await startPeer({ staticRoots: { '/pkg/': path.join(WEB_BUILD_DIR, 'web/package'),
-    '/': path.join(here, 'package-page') } });
+    '/support/': path.join(here, '../support'), '/': path.join(here, 'package-page') } });
   browser = await launchChromium();
   page = await browser.context.newPage();
   page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -61,4 +61,11 @@ test('connectSocket and configure whose arguments cannot be allocated report out
   const r = await page.evaluate((u) => window.checks.oomConnect(u), `${peer.url}/echo`);
   assert.equal(r.rc, -2, 'configure: TT_ENOMEM');
   assert.deepEqual(r.log, ['returned a task', 'connect:fail connectSocket:fail out of memory', 'connect:complete']);
+});
+
+test('the backend option and getter: auto picks wx when there is one, browser and wx can be forced', async () => {
+  const r = await page.evaluate((u) => window.checks.backend(u), `${peer.url}/echo`);
+  assert.deepEqual(r, ['browser', 'wx', 0, 'browser', -1, 'browser', 0, 'wx',
+    'connect:connectSocket:ok', 'connect:complete', 'open', 'message "via wx"', 'close 1000 "done" true',
+    'connectSocket,send,close']);
 });

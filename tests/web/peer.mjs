@@ -59,6 +59,8 @@ export async function startPeer({ staticRoots = {} } = {}) {
 
   server.on('upgrade', (req, socket, head) => {
     const u = new URL(req.url, 'http://x');
+    // The request header a container backend passes on (tests/web/driver.c client_close sets it).
+    if (u.searchParams.get('tag') && req.headers['x-game']) log[`${u.searchParams.get('tag')}:x-game`] = req.headers['x-game'];
     if (u.pathname === '/silent') {
       held.add(socket);
       socket.on('close', () => held.delete(socket));

@@ -9,6 +9,10 @@
 #   package_refused.test.mjs  the package through an import map: connectSocket with refused options
 #   package.test.mjs  the npm package in Chromium: U+FEFF as
 #                     WebSocket has it, throwing listeners, out of memory
+#   container.test.mjs  the same scenarios in Chromium on an emulated mini-game host (tt / wx, no global
+#                     WebSocket), and every hostile-host case with its expected trace
+#   container-node.test.mjs  the Node program on the emulated host over npm ws: header, 1001, errMsg detail
+#   minigame.test.mjs the mini-game template loaded as a container loads it (CommonJS, .wasm by path)
 #   install.test.mjs  cmake --install of the web preset; pkg-config and find_package consumers
 # Usage: tests/web/run.sh [test files...]   (default: all of the above)
 # TT_EMSCRIPTEN=trixie builds with Debian 13's Emscripten (tests/web/trixie-emscripten.sh) into
@@ -33,7 +37,7 @@ fi
 
 cd "$here"
 if [ $# -eq 0 ]; then
-  set -- node.test.mjs lifetime.test.mjs browser.test.mjs bundle.test.mjs package.test.mjs package_refused.test.mjs install.test.mjs
+  set -- node.test.mjs lifetime.test.mjs browser.test.mjs container.test.mjs container-node.test.mjs minigame.test.mjs bundle.test.mjs package.test.mjs package_refused.test.mjs install.test.mjs
 fi
 # Test files run one at a time: the Chromium ones are heavy on a 2-core machine.
 exec node --test --test-concurrency=1 "$@"

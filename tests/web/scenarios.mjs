@@ -32,8 +32,8 @@ const CONNECT = (id = 1) => [
   `T${id} connect:complete rs=CONNECTING errMsg=connectSocket:ok id=${id}`,
 ];
 const OPEN = (protocol = '', id = 1) => [`T${id} open rs=OPEN protocol=${protocol} extensions=`];
-const FAILED = (id = 1) => [
-  `T${id} error rs=CLOSED errMsg=onSocketError: WebSocket connection failed detail=`,
+const FAILED = (id = 1, detail = '') => [
+  `T${id} error rs=CLOSED errMsg=onSocketError: WebSocket connection failed detail=${detail}`,
   `T${id} close rs=CLOSED code=1006 reason= clean=0`,
 ];
 const CLOSE_CALL = (rs = 'CLOSING', id = 1) => [
@@ -50,11 +50,14 @@ const MESSAGE = (type, bytes, id = 1) => [`T${id} message rs=OPEN type=${type} l
 const NUL_TEXT = new Uint8Array([0x61, 0, 0x62, 0xc3, 0xa9, 0, 0xe2, 0x9c, 0x93, 0]);
 const R123 = 'r'.repeat(123);
 
-// ctx: { url: 'ws://127.0.0.1:PORT', refusedUrl, env: 'node' | 'chromium' }
+// ctx: { url: 'ws://127.0.0.1:PORT', refusedUrl, env: 'node' | 'chromium' | 'container' }; a container
+// run (the emulated mini-game host) also gives failDetail (the host's errMsg of a failed connection, which
+// reaches tt_error_event.detail), wire1001 (the code its client sends for close(1001)) and maxTasks.
 // Each scenario: { name, args, expect: string[] } or { name, args, check(lines, peerLog) } (node:assert inside).
 export function scenarios(ctx) {
   const u = ctx.url;
   const list = [];
+  const F = (id = 1) => FAILED(id, ctx.failDetail || '');
   for (const type of ['text', 'binary']) {
     list.push({
       name: `echo ${type} ${SIZES.join('/')} bytes`,
@@ -95,7 +98,7 @@ export function scenarios(ctx) {
   list.push({
     name: 'server answers 404: error + 1006, no open',
     args: ['connect_wait', `${u}/reject`],
-    expect: [...CONNECT(), ...FAILED()],
+    expect: [...CONNECT(), ...F()],
   });
   // The browser is given the URL rebuilt from the parsed parts: canonical host, percent-encoded target.
   const hostPort = u.replace(/^ws:\/\//, '');
@@ -117,7 +120,7 @@ export function scenarios(ctx) {
   list.push({
     name: 'refused port: connectSocket:ok, then error + 1006',
     args: ['connect_wait', ctx.refusedUrl],
-    expect: [...CONNECT(), ...FAILED()],
+    expect: [...CONNECT(), ...F()],
   });
   list.push({
     name: 'timeout_ms against a server that never answers the handshake',
@@ -134,17 +137,17 @@ export function scenarios(ctx) {
   list.push({
     name: 'subprotocol missing in the answer: error + 1006',
     args: ['connect_wait', `${u}/proto`, 'chat'],
-    expect: [...CONNECT(), ...FAILED()],
+    expect: [...CONNECT(), ...F()],
   });
   list.push({
     name: 'subprotocol not offered: error + 1006',
     args: ['connect_wait', `${u}/proto?choose=other`, 'chat'],
-    expect: [...CONNECT(), ...FAILED()],
+    expect: [...CONNECT(), ...F()],
   });
   list.push({
     name: 'invalid UTF-8 in a text message from the server: error + 1006',
     args: ['connect_wait', `${u}/badutf8?tag=badutf8`],
-    expect: [...CONNECT(), ...OPEN(), ...FAILED()],
+    expect: [...CONNECT(), ...OPEN(), ...F()],
   });
 
   // Client close, every valid code class. The peer (ws) echoes the code and reason it received.
@@ -152,7 +155,8 @@ export function scenarios(ctx) {
     { code: '0', reason: '', wire: 1000, wireReason: '', label: 'default (code 0 = 1000)' },
     { code: '1000', reason: 'bye', wire: 1000, wireReason: 'bye' },
     // Parity exception: script cannot send 1001; the web build sends 1000 with the same reason.
-    { code: '1001', reason: 'background', wire: 1000, wireReason: 'background', label: '1001 (sent as 1000)' },
+    { code: '1001', reason: 'background', wire: ctx.wire1001 || 1000, wireReason: 'background',
+      label: `1001 (sent as ${ctx.wire1001 || 1000})` },
     { code: '3000', reason: 'x', wire: 3000, wireReason: 'x' },
     { code: '4999', reason: '#123', wire: 4999, wireReason: R123, label: '4999 + 123-byte reason' },
   ];
@@ -245,7 +249,7 @@ export function scenarios(ctx) {
         'pongs_sent=unknown compressed_payload_sent=unknown compressed_wire_received=unknown tasks=1',
       ...CLOSE_CALL(), ...CLOSED(1000, 'ok')],
   });
-  const N = 100;
+  const N = ctx.maxTasks || 100;
   list.push({
     name: `${N} tasks at once, each echoes once and closes`,
     args: ['many', `${u}/echo`, String(N)],

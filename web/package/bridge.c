@@ -74,9 +74,11 @@ static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
 /* domains: ndomains C strings; NULL with ndomains > 0 when index.js could not allocate them (TT_ENOMEM).
  * max_message_size is a double so that JavaScript can pass any number. */
 EMSCRIPTEN_KEEPALIVE int ttjs_configure(int skip_domain_check, const char *const *domains, int ndomains,
-                                        int connect_timeout_ms, int max_connections, double max_message_size) {
+                                        int connect_timeout_ms, int max_connections, double max_message_size,
+                                        int backend) {
     if (domains == NULL && ndomains > 0) return TT_ENOMEM;
     tt_runtime_config c = {0};
+    c.backend = backend;
     c.skip_domain_check = skip_domain_check;
     c.socket_domains = domains;
     c.socket_domain_count = ndomains > 0 ? (size_t)ndomains : 0;

@@ -75,6 +75,8 @@ export interface RuntimeConfig {
   connectTimeout?: number;
   maxConnections?: number;
   maxMessageSize?: number;
+  /** Which network API carries the sockets; 'auto' (default): tt.connectSocket, else wx.connectSocket, else WebSocket. */
+  backend?: 'auto' | 'browser' | 'tt' | 'wx';
 }
 
 export declare class TTSocketRuntime {
@@ -83,6 +85,8 @@ export declare class TTSocketRuntime {
   version(): string;
   /** 0, or a negative TT_E* code. */
   configure(config?: RuntimeConfig): number;
+  /** The backend the next connectSocket uses: 'browser', 'tt', 'wx', or 'none'. */
+  backend(): 'browser' | 'tt' | 'wx' | 'none';
   /**
    * Always a task, as tt.connectSocket returns one. When the options are refused, fail/complete report
    * why, socketTaskId is 0, no listener is ever called, readyState is 3 (CLOSED) and send/close fail

@@ -174,9 +174,15 @@ export class TTSocketRuntime {
   }
 
   get module() { return this._m; }
+  // Marks the runtime so that the module's backend choice never takes it for a container's own tt (a
+  // game may well keep it in a global named tt).
+  get ttsocketRuntime() { return true; }
   version() { return this._m.UTF8ToString(this._m._tt_version()); }
+  // The backend the next connectSocket uses: 'browser', 'tt', 'wx' (mini-game containers) or 'none'.
+  backend() { return this._m.UTF8ToString(this._m._tt_runtime_backend()); }
 
-  // { socketDomains: string[], skipDomainCheck, connectTimeout, maxConnections, maxMessageSize } -> 0 or < 0
+  // { socketDomains: string[], skipDomainCheck, connectTimeout, maxConnections, maxMessageSize,
+  //   backend: 'auto' | 'browser' | 'tt' | 'wx' } -> 0 or < 0 (an unknown backend: TT_EINVAL)
   configure(config = {}) {
     const m = this._m;
     const domains = (config.socketDomains || []).map((d) => this._str(String(d)));
@@ -184,10 +190,12 @@ export class TTSocketRuntime {
     if (!arr || domains.includes(null)) {
       // Out of memory: no array with a count makes the bridge return TT_ENOMEM.
       this._freeAll([arr, ...domains]);
-      return m._ttjs_configure(0, 0, domains.length || 1, 0, 0, 0);
+      return m._ttjs_configure(0, 0, domains.length || 1, 0, 0, 0, 0);
     }
+    // tt_backend's values; anything else becomes -1, which tt_runtime_configure refuses.
+    const backend = config.backend == null ? 0 : ['auto', 'native', 'browser', 'tt', 'wx'].indexOf(config.backend);
     const rc = m._ttjs_configure(config.skipDomainCheck ? 1 : 0, arr, domains.length,
-      config.connectTimeout | 0, config.maxConnections | 0, Number(config.maxMessageSize) || 0);
+      config.connectTimeout | 0, config.maxConnections | 0, Number(config.maxMessageSize) || 0, backend);
     domains.forEach((p) => m._free(p));
     m._free(arr);
     return rc;

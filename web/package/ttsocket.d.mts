@@ -24,6 +24,7 @@ export interface TTSocketModule {
   _malloc(size: number): number;
   _free(ptr: number): void;
   _tt_version(): number;
+  _tt_runtime_backend(): number;
   _tt_strerror(code: number): number;
   _tt_connect_socket(options: number): number;
   _tt_socket_task_send(task: number, options: number): void;
@@ -37,7 +38,7 @@ export interface TTSocketModule {
   _tt_runtime_configure(config: number): number;
   _tt_runtime_poll(timeoutMs: number): number;
   _tt_runtime_shutdown(): void;
-  _ttjs_configure(skipDomainCheck: number, domains: number, domainCount: number, connectTimeoutMs: number, maxConnections: number, maxMessageSize: number): number;
+  _ttjs_configure(skipDomainCheck: number, domains: number, domainCount: number, connectTimeoutMs: number, maxConnections: number, maxMessageSize: number, backend: number): number;
   _ttjs_connect(url: number, protocols: number, protocolCount: number, headers: number, headerCount: number, timeoutMs: number, req: number): number;
   _ttjs_send(id: number, type: number, data: number, length: number, req: number): void;
   _ttjs_close(id: number, code: number, reason: number, req: number): void;

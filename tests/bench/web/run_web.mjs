@@ -1,7 +1,9 @@
 // The web benchmark: headless Debian Chromium (playwright-core, fresh profile) loads build/bench/web/page
 // and runs `count` small echo messages through the ttsocket C API (web build) and through a plain
 // JavaScript WebSocket on the same page against the same echo server, alternating, `reps` times each.
-// Usage: node run_web.mjs PAGE_DIR WS_URL [count=10000] [window=1] [reps=5] [size=16]
+// Usage: node run_web.mjs PAGE_DIR WS_URL [count=10000] [window=1] [reps=5] [size=16] [container=1]
+// container=1: the same on the mini-game container backend (an emulated tt, no global WebSocket): the C
+// API on tt.connectSocket against a game calling that tt directly.
 // Prints one JSON line: {"c_ms":[...],"js_ms":[...],"count":N,"window":W,"chromium":"version"}
 import fs from 'node:fs';
 import http from 'node:http';
@@ -10,7 +12,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 const [pageDir, wsUrl, ...rest] = process.argv.slice(2);
-const o = { count: 10000, window: 1, reps: 5, size: 16 };
+const o = { count: 10000, window: 1, reps: 5, size: 16, container: 0 };
 for (const kv of rest) { const [k, v] = kv.split('='); o[k] = Number(v); }
 
 const types = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm' };
@@ -43,7 +45,7 @@ try {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`http://127.0.0.1:${server.address().port}/index.html`);
+  await page.goto(`http://127.0.0.1:${server.address().port}/index.html${o.container ? '?container' : ''}`);
   await page.waitForFunction(() => window.benchReady === true);
   const args = [wsUrl, o.count, o.window, o.size];
   // One short warm-up of each (JIT, wasm compilation), not counted.

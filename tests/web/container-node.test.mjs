@@ -1,0 +1,62 @@
+// The web build's Node program (driver_node.cjs) on the emulated mini-game host backed by the npm `ws`
+// client (tests/web/container-node-host.mjs), in a process without a global WebSocket. Here the real
+// client can do what a container's native stack does and a browser page cannot: the request header
+// reaches the server, close 1001 goes out as 1001, and a failure's errMsg names the cause.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startPeer, refusedPort } from './peer.mjs';
+import { scenarios, checkTrace } from './scenarios.mjs';
+import { WEB_BUILD_DIR } from './toolchain.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const buildDir = process.env.TT_WEB_BUILD || path.join(WEB_BUILD_DIR, 'web/tests');
+const driver = path.join(buildDir, 'driver_node.cjs');
+
+function runDriver(vendor, args, timeoutMs = 60000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--no-warnings', path.join(here, 'container-node-host.mjs'), vendor, driver, ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_PATH: path.join(here, '../node_modules') } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, lines: out.split('\n').filter((l) => l !== ''), host: err.split('\n').filter((l) => l !== '') });
+    });
+  });
+}
+
+let peer;
+let refused;
+before(async () => {
+  peer = await startPeer();
+  refused = `ws://127.0.0.1:${await refusedPort()}/`;
+});
+after(async () => { await peer.close(); });
+
+test('web build on the emulated tt (npm ws underneath) under Node', async (t) => {
+  const ctx = { url: peer.url, refusedUrl: refused, env: 'container', wire1001: 1001, maxTasks: 5 };
+  const wanted = /^(echo text|server closes with 4000|server closes without|client close|send after close|close while CONNECTING|5 tasks)/;
+  for (const sc of scenarios(ctx).filter((s) => wanted.test(s.name))) {
+    await t.test(sc.name, async () => {
+      const r = await runDriver('tt', sc.args);
+      checkTrace(assert, sc, r.lines, peer.log);
+      assert.equal(r.code, 0, `exit status; host log:\n${r.host.join('\n')}`);
+    });
+  }
+  await t.test('close 1001 reached the server as 1001, with the request header the game set', () => {
+    assert.deepEqual(peer.log.cc1001, { code: 1001, reason: 'background' });
+    assert.equal(peer.log['cc1001:x-game'], 'ttsocket');
+  });
+  await t.test("a refused connection: the host's errMsg is the error detail", async () => {
+    const r = await runDriver('wx', ['connect_wait', refused]);
+    assert.match(r.lines[3], /^T1 error rs=CLOSED errMsg=onSocketError: WebSocket connection failed detail=emulated host: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+    assert.deepEqual(r.lines.slice(4), ['T1 close rs=CLOSED code=1006 reason= clean=0', 'END']);
+  });
+});
