@@ -40,11 +40,13 @@ static int autopilot = 1;                /* until the first input */
 static double last_rtt = -1;
 
 /*
- * Which backend the web build runs on. Today it is always the browser's WebSocket. Once ttsocket can drive
- * the mini-game container's own tt.connectSocket, this asks the runtime which one is active and the player
- * joins as GAME_KIND_CONTAINER there: the game code above and below stays the same.
+ * Which player this is: on a mini-game host's own SocketTask (tt or wx) the player joins as
+ * GAME_KIND_CONTAINER, in a browser as GAME_KIND_WEB; the game code above and below stays the same.
  */
-static uint8_t backend_kind(void) { return GAME_KIND_WEB; }
+static uint8_t backend_kind(void) {
+    const char *b = tt_runtime_backend();
+    return b && (strcmp(b, "tt") == 0 || strcmp(b, "wx") == 0) ? GAME_KIND_CONTAINER : GAME_KIND_WEB;
+}
 
 /* clang-format off */
 EM_JS(void, page_room_url, (char *out, int cap), {
