@@ -14,7 +14,9 @@
  * - sending text and closing with an explicit byte length (so U+0000 survives; UTF8ToString stops at
  *   it), decoded with ignoreBOM so that a leading U+FEFF is kept as the native build keeps it,
  * - silencing and forgetting a socket (its table slot is reused),
- * - a browser timer whose keepalive count stays balanced when it is cleared.
+ * - a browser timer whose keepalive count stays balanced when it is cleared,
+ * - in a -pthread build, running on the thread that calls it (the game's; each thread has its own socket
+ *   table) and copying bytes out of the shared heap where the browser refuses shared views.
  *
  * Every function that touches a WebSocket checks the socket and catches what the browser may throw:
  * an exception escaping here would abort the whole game.
@@ -40,13 +42,13 @@
     decode: function(ptr, len) {
       // ignoreBOM: a leading U+FEFF is text like any other (the default decoder drops it).
       if (!TTWEB.decoder) TTWEB.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-      if (len === 0) return '';
-      // TextDecoder refuses views of a shared buffer; copy in that case (pthread builds).
+      return len ? TTWEB.decoder.decode(TTWEB.bytes(ptr, len)) : '';
+    },
+    // len bytes of the heap at ptr as a Uint8Array: a view, or a copy when the heap is a
+    // SharedArrayBuffer (a -pthread build), whose views TextDecoder.decode and WebSocket.send refuse.
+    bytes: function(ptr, len) {
       var view = HEAPU8.subarray(ptr, ptr + len);
-      if (typeof SharedArrayBuffer !== 'undefined' && view.buffer instanceof SharedArrayBuffer) {
-        view = new Uint8Array(view);
-      }
-      return TTWEB.decoder.decode(view);
+      return typeof SharedArrayBuffer !== 'undefined' && view.buffer instanceof SharedArrayBuffer ? view.slice() : view;
     },
     // Copies n bytes (a string's UTF-8 when text) into the heap for one callback: the shared buffer when
     // it fits and no callback runs, else a fresh block (*own, freed after the callback). 0 when out of
@@ -318,7 +320,7 @@
     var socket = ent.ws;
     if (socket.readyState === 0 /* CONNECTING */) return @TT__WEB_FAIL@;
     try {
-      socket.send(text ? TTWEB.decode(ptr, len) : HEAPU8.subarray(ptr, ptr + len));
+      socket.send(text ? TTWEB.decode(ptr, len) : TTWEB.bytes(ptr, len));
     } catch (e) {
       return @TT__WEB_FAIL@;
     }

@@ -9,6 +9,10 @@
  * Trace line: "T<id> <kind> rs=<readyState> ..." with, depending on the kind, errMsg=, code=, reason=,
  * clean=, type=, len=, hash= (FNV-1a 32 of the payload), protocol=, extensions=. Bytes outside printable
  * ASCII in strings are written as \xHH.
+ *
+ * Built with -pthread -sPROXY_TO_PTHREAD (driver_threads.js), main() runs on a worker: the driver first
+ * prints where main() runs, and every callback checks that it runs on that same thread (a line
+ * "WRONG THREAD" otherwise, which no expected trace has).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,10 +20,14 @@
 #include <string.h>
 
 #include <emscripten/emscripten.h>
+#ifdef __EMSCRIPTEN_PTHREADS__
+#include <emscripten/threading.h>
+#include <pthread.h>
+#endif
 
 #include "ttsocket.h"
 
-#define MAX_TASKS 128
+#define MAX_TASKS 256
 #define FINISH_GRACE_MS 150
 
 typedef struct task_ctx {
@@ -36,6 +44,25 @@ static const char *url;
 static int argc_g;
 static char **argv_g;
 static int finishing;
+
+/* web/library_ttsocket.js's socket slots ever made (tests/web/slots.js, linked into the drivers only). */
+extern int tt_test_socket_slots(void);
+
+/* ---- Thread -------------------------------------------------------------------------------------- */
+
+#ifdef __EMSCRIPTEN_PTHREADS__
+static pthread_t game_thread;
+static void thread_start(void) {
+    game_thread = pthread_self();
+    printf("main on %s\n", emscripten_is_main_browser_thread() ? "the main browser thread" : "a worker");
+}
+static void thread_check(void) {
+    if (!pthread_equal(pthread_self(), game_thread)) printf("WRONG THREAD\n");
+}
+#else
+static void thread_start(void) {}
+static void thread_check(void) {}
+#endif
 
 /* ---- Trace ---------------------------------------------------------------------------------------- */
 
@@ -77,6 +104,7 @@ static void maybe_finish(void) {
 }
 
 static void on_result(const char *kind, const tt_result *r, task_ctx *c) {
+    thread_check();
     printf("T%u %s rs=%s errMsg=", (unsigned)c->task.id, kind, rs(c->task));
     put_escaped(r->err_msg);
     if (r->socket_task_id) printf(" id=%u", (unsigned)r->socket_task_id);
@@ -101,6 +129,7 @@ static void close_complete(const tt_result *r, void *ud) { on_result("close:comp
 
 static void scenario_open(task_ctx *c);
 static void scenario_message(task_ctx *c, const tt_message_event *m);
+static void scenario_close(task_ctx *c);
 
 /* "k" for a known profile time (>= 0), "u" for TT_PROFILE_UNKNOWN: the exact values vary, what a
  * backend can know does not. */
@@ -146,6 +175,7 @@ static void print_stats(tt_socket_task t) {
 }
 
 static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
+    thread_check();
     printf("T%u open rs=%s protocol=", (unsigned)t.id, rs(t));
     put_escaped(e->protocol);
     printf(" extensions=");
@@ -156,6 +186,7 @@ static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
 }
 
 static void on_message(tt_socket_task t, const tt_message_event *m, void *ud) {
+    thread_check();
     printf("T%u message rs=%s type=%s len=%zu hash=%08x\n", (unsigned)t.id, rs(t),
            m->type == TT_DATA_TEXT ? "text" : "binary", m->length, fnv1a(m->data, m->length));
     scenario_message(ud, m);
@@ -163,6 +194,7 @@ static void on_message(tt_socket_task t, const tt_message_event *m, void *ud) {
 
 static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) {
     (void)ud;
+    thread_check();
     printf("T%u error rs=%s errMsg=", (unsigned)t.id, rs(t));
     put_escaped(e->err_msg);
     printf(" detail=");
@@ -172,6 +204,7 @@ static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) {
 
 static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
     task_ctx *c = ud;
+    thread_check();
     printf("T%u close rs=%s code=%d reason=", (unsigned)t.id, rs(t), e->code);
     put_escaped(e->reason);
     printf(" clean=%d\n", e->was_clean);
@@ -179,6 +212,7 @@ static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
         c->closed = 1;
         closed_count++;
     }
+    scenario_close(c);
     maybe_finish();
 }
 
@@ -292,6 +326,14 @@ static void echo_next(task_ctx *c) {
 static const char nul_text[] = "a\0b\xc3\xa9\0\xe2\x9c\x93\0";
 #define NUL_TEXT_LEN (sizeof nul_text - 1)
 
+/* Text that starts with U+FEFF (a byte-order mark), sent and echoed, and a close reason that starts
+ * with one: the bytes must arrive as they are (a default TextDecoder would drop the mark). */
+static const char bom_text[] = "\xef\xbb\xbfhi";
+static const char bom_reason[] = "\xef\xbb\xbf" "bye";
+
+/* The number of tasks "sequential" connects, one after another. */
+static int sequential_total;
+
 static void shutdown_now(void *ud) {
     (void)ud;
     printf("shutdown\n");
@@ -312,6 +354,11 @@ static void scenario_open(task_ctx *c) {
         send_data(c, TT_DATA_TEXT, nul_text, NUL_TEXT_LEN);
     } else if (!strcmp(scenario, "observe")) {
         send_data(c, TT_DATA_TEXT, "abc", 3);
+    } else if (!strcmp(scenario, "bom")) {
+        send_data(c, TT_DATA_TEXT, bom_text, sizeof bom_text - 1);
+        send_data(c, TT_DATA_BINARY, bom_text, sizeof bom_text - 1);
+    } else if (!strcmp(scenario, "sequential")) {
+        close_task(c, 1000, "");
     } else if (!strcmp(scenario, "client_close")) {
         int code = atoi(argv_g[3]);
         char *reason = make_reason(argc_g > 4 ? argv_g[4] : "");
@@ -362,7 +409,17 @@ static void scenario_message(task_ctx *c, const tt_message_event *m) {
     } else if (!strcmp(scenario, "observe")) {
         print_stats(c->task);
         close_task(c, 1000, "ok");
+    } else if (!strcmp(scenario, "bom") && ++c->step == 2) {
+        close_task(c, 4000, bom_reason);
     }
+}
+
+static void scenario_close(task_ctx *c) {
+    (void)c;
+    if (strcmp(scenario, "sequential") != 0) return;
+    /* The next task is made only now: every socket before it has been closed and released. */
+    if (task_count < sequential_total) connect_task(url, NULL, 0);
+    else printf("socket slots made=%d\n", tt_test_socket_slots());
 }
 
 static void parse_sizes(const char *csv) {
@@ -382,6 +439,7 @@ int main(int argc, char **argv) {
     scenario = argv[1];
     url = argv[2];
     setvbuf(stdout, NULL, _IOLBF, 0);
+    thread_start();
 
     tt_runtime_config cfg = {0};
     cfg.skip_domain_check = 1;
@@ -439,8 +497,13 @@ int main(int argc, char **argv) {
     } else if (!strcmp(scenario, "many")) {
         int n = atoi(argv[3]);
         for (int i = 0; i < n; i++) connect_task(url, NULL, 0);
+    } else if (!strcmp(scenario, "sequential")) {
+        /* sequential <url> <n>: n tasks, each opened, closed, then the next one */
+        sequential_total = atoi(argv[3]);
+        if (sequential_total > MAX_TASKS) sequential_total = MAX_TASKS;
+        connect_task(url, NULL, 0);
     } else {
-        /* echo_nul, client_close, close_invalid, send_after_close, shutdown_open, too_big, observe */
+        /* bom, echo_nul, client_close, close_invalid, send_after_close, shutdown_open, too_big, observe */
         connect_task(url, NULL, 0);
     }
     emscripten_exit_with_live_runtime();

@@ -12,7 +12,9 @@
 //   /target                   send the request target and Host header it saw, then close 1000 "bye"
 //
 // Every connection whose URL carries ?tag=T records what the peer saw (close code and reason from the
-// client) in peer.log[T].
+// client) in peer.log[T]. With isolated: true every static file is served with the cross-origin isolation
+// headers (COOP same-origin, COEP require-corp) that a page needs for SharedArrayBuffer, i.e. for a
+// -pthread build.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,7 +26,9 @@ const MIME = {
   '.cjs': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json',
 };
 
-export async function startPeer({ staticRoots = {} } = {}) {
+const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+export async function startPeer({ staticRoots = {}, isolated = false } = {}) {
   const log = {};
   const held = new Set();
   const wss = new WebSocketServer({
@@ -48,7 +52,7 @@ export async function startPeer({ staticRoots = {} } = {}) {
       fs.readFile(file, (err, data) => {
         if (err) { res.writeHead(404); res.end('not found'); return; }
         res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] || 'application/octet-stream',
-          'Cache-Control': 'no-store' });
+          'Cache-Control': 'no-store', ...(isolated ? ISOLATION_HEADERS : {}) });
         res.end(data);
       });
       return;

@@ -4,6 +4,8 @@
 #   node.test.mjs     the C driver under Node 20 --experimental-websocket against the ws peer
 #   lifetime.test.mjs a game whose main() returns at once, under Node: every event still arrives
 #   browser.test.mjs  the same scenarios and exact traces in headless Debian Chromium (playwright-core)
+#   threads.test.mjs  the same again with the driver built -pthread -sPROXY_TO_PTHREAD (main() on a worker)
+#                     in a cross-origin isolated page
 #   bundle.test.mjs   npm pack; the tarball in fresh Vite 7 and webpack 5 apps run in Chromium; tsc
 #                     checks a TypeScript example against the shipped .d.ts
 #   package_refused.test.mjs  the package through an import map: connectSocket with refused options
@@ -33,11 +35,12 @@ fi
 "${wrap[@]}" cmake --preset "$preset" >/dev/null
 # Only the web targets: the library, the npm package, the demo and the test drivers.
 "${wrap[@]}" cmake --build --preset "$preset" -j"$(nproc)" --target ttsocket ttsocket_web_package ttsocket_demo \
-  tt_web_driver_node tt_web_driver_node_fixed tt_web_driver_browser tt_web_driver_throwing tt_web_lifetime_node
+  tt_web_driver_node tt_web_driver_node_fixed tt_web_driver_browser tt_web_driver_throwing tt_web_lifetime_node \
+  tt_web_driver_threads
 
 cd "$here"
 if [ $# -eq 0 ]; then
-  set -- node.test.mjs lifetime.test.mjs browser.test.mjs container.test.mjs container-node.test.mjs minigame.test.mjs bundle.test.mjs package.test.mjs package_refused.test.mjs install.test.mjs
+  set -- node.test.mjs lifetime.test.mjs browser.test.mjs threads.test.mjs container.test.mjs container-node.test.mjs minigame.test.mjs bundle.test.mjs package.test.mjs package_refused.test.mjs install.test.mjs
 fi
 # Test files run one at a time: the Chromium ones are heavy on a 2-core machine.
 exec node --test --test-concurrency=1 "$@"
