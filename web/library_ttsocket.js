@@ -73,18 +73,18 @@
   },
 
   // Creates a WebSocket and wires its four events to onEvent(record, userData) (void (*)(const
-  // tt__web_event *, void *)). url: NUL-terminated; protocols: NUL-terminated comma-separated list or 0.
+  // tt__web_event *, void *)). url: NUL-terminated; protocols: an array of count NUL-terminated tokens.
   // Returns the id (> 0), or TT__WEB_NEW_EURL when the constructor threw, TT__WEB_NEW_ENOWS without
   // WebSocket, TT__WEB_NEW_ENOMEM out of memory.
   tt__web_new__deps: ['$TTWEB', 'tt__web_malloc', 'tt__web_free', 'tt__web_recover'],
-  tt__web_new: function(url, protocols, userData, onEvent) {
+  tt__web_new: function(url, protocols, count, userData, onEvent) {
     if (typeof WebSocket === 'undefined') return @TT__WEB_NEW_ENOWS@;
     if (!TTWEB.ev && !(TTWEB.ev = _tt__web_malloc(@TT__WEB_EVENT_SIZE@))) return @TT__WEB_NEW_ENOMEM@;
     var socket;
     try {
-      var u = UTF8ToString(url);
-      var p = protocols ? UTF8ToString(protocols) : '';
-      socket = p ? new WebSocket(u, p.split(',')) : new WebSocket(u);
+      var list = [];
+      for (var i = 0; i < count; i++) list.push(UTF8ToString(HEAPU32[(protocols >> 2) + i]));
+      socket = count ? new WebSocket(UTF8ToString(url), list) : new WebSocket(UTF8ToString(url));
     } catch (e) {
       return @TT__WEB_NEW_EURL@;
     }
@@ -229,19 +229,5 @@
   tt__web_keepalive: function(hold) {
     if (hold) runtimeKeepalivePush();
     else runtimeKeepalivePop();
-  },
-
-  // Fills buf with n bytes from crypto.getRandomValues (browser and Node >= 19 global crypto): TT__WEB_OK,
-  // or TT__WEB_FAIL without it.
-  tt__web_random__deps: ['$TTWEB'],
-  tt__web_random: function(buf, n) {
-    var view = HEAPU8.subarray(buf, buf + n);
-    if (typeof crypto === 'object' && crypto.getRandomValues) {
-      for (var off = 0; off < n; off += 65536) {
-        crypto.getRandomValues(view.subarray(off, Math.min(n, off + 65536)));
-      }
-      return @TT__WEB_OK@;
-    }
-    return @TT__WEB_FAIL@;
   }
 });

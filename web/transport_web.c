@@ -54,7 +54,8 @@ _Static_assert(sizeof(tt__web_event) == TT__WEB_EVENT_SIZE, "web_abi.h: size");
 typedef void (*tt__web_event_fn)(const tt__web_event *ev, void *user_data);
 
 /* web/library_ttsocket.js */
-extern int tt__web_new(const char *url, const char *protocols, void *user_data, tt__web_event_fn on_event);
+extern int tt__web_new(const char *url, const char *const *protocols, size_t protocol_count, void *user_data,
+                       tt__web_event_fn on_event);
 extern int tt__web_socket_string(int ws, int which, char *buf, int cap);
 extern int tt__web_send(int ws, int text, const void *data, size_t length);
 extern double tt__web_buffered_amount(int ws);
@@ -62,7 +63,6 @@ extern int tt__web_close(int ws, int code, const char *reason, size_t reason_len
 extern void tt__web_release(int ws, int abort);
 extern int tt__web_timer_set(void (*cb)(void *), double ms, void *user_data);
 extern void tt__web_timer_clear(int handle);
-extern int tt__web_random(uint8_t *buf, size_t n);
 extern void tt__web_keepalive(int hold);
 
 /*
@@ -147,15 +147,6 @@ static uint64_t web_now_ms(void *ud) {
     (void)ud;
     double now = emscripten_get_now();
     return now > 0 ? (uint64_t)now : 0;
-}
-
-static void web_random(void *ud, uint8_t *buf, size_t n) {
-    (void)ud;
-    if (tt__web_random(buf, n) != TT__WEB_OK) {
-        /* No crypto object: the web build needs randomness for nothing the peer can check (the browser
-         * masks frames and makes the handshake nonce itself), so a weak fill is acceptable here. */
-        for (size_t i = 0; i < n; i++) buf[i] = (uint8_t)(emscripten_random() * 256.0);
-    }
 }
 
 /* ---- Browser events ------------------------------------------------------------------------------ */
@@ -251,9 +242,11 @@ static void on_ws_event(const tt__web_event *ev, void *ud) {
 /* ---- Down-calls ---------------------------------------------------------------------------------- */
 
 int tt__transport_init(void) {
+    /* A clock only. Nothing on the web path draws random bytes: the browser makes the handshake nonce and
+     * masks every frame itself; tt__random_bytes serves the native engine (src/ws.c, src/handshake.c),
+     * which this transport never calls, so a random hook here would only add code and glue. */
     tt__hooks hooks = {0};
     hooks.now_ms = web_now_ms;
-    hooks.random = web_random;
     tt__hooks_set(&hooks);
     return TT_OK;
 }
@@ -275,40 +268,17 @@ static char *browser_url(const tt__open_params *p) {
     return s;
 }
 
-/* The tokens joined by commas (tokens cannot contain a comma), or NULL for none. */
-static int join_protocols(const tt__open_params *p, char **out) {
-    *out = NULL;
-    if (p->protocol_count == 0) return TT_OK;
-    size_t total = 0;
-    for (size_t i = 0; i < p->protocol_count; i++) total += strlen(p->protocols[i]) + 1;
-    char *s = tt__malloc(total);
-    if (s == NULL) return TT_ENOMEM;
-    size_t o = 0;
-    for (size_t i = 0; i < p->protocol_count; i++) {
-        size_t n = strlen(p->protocols[i]);
-        if (i) s[o++] = ',';
-        memcpy(s + o, p->protocols[i], n);
-        o += n;
-    }
-    s[o] = '\0';
-    *out = s;
-    return TT_OK;
-}
-
 int tt__transport_open(const tt__open_params *params, tt__conn **conn) {
     /* Request headers cannot be set from a browser; the core documents this parity exception. */
     tt__conn *c = tt__calloc(1, sizeof *c);
     char *url = browser_url(params);
-    char *protocols = NULL;
-    int rc = (c && url) ? join_protocols(params, &protocols) : TT_ENOMEM;
-    if (rc != TT_OK) {
+    if (c == NULL || url == NULL) {
         tt__free(c);
         tt__free(url);
-        return rc;
+        return TT_ENOMEM;
     }
-    int ws = tt__web_new(url, protocols, c, on_ws_event);
+    int ws = tt__web_new(url, params->protocols, params->protocol_count, c, on_ws_event);
     tt__free(url);
-    tt__free(protocols);
     if (ws <= 0) {
         tt__free(c);
         /* The core fails the task with tt_strerror() of this code as the error detail. */

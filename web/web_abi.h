@@ -33,7 +33,7 @@
 #define TT__WEB_NEW_ENOWS -2
 #define TT__WEB_NEW_ENOMEM -3
 
-/* Results of tt__web_send, tt__web_close and tt__web_random. */
+/* Results of tt__web_send and tt__web_close. */
 #define TT__WEB_OK 0
 #define TT__WEB_FAIL -1
 
