@@ -10,7 +10,8 @@
  *
  * - creating a socket without letting a constructor exception abort the module,
  * - one shared event record, filled before each callback and overwritten by the next; a received
- *   message or close reason sits in a reusable heap buffer that is valid only during its callback,
+ *   message, a close reason or the open's subprotocol and extensions sit in a reusable heap buffer that
+ *   is valid only during its callback,
  * - sending text and closing with an explicit byte length (so U+0000 survives; UTF8ToString stops at
  *   it), decoded with ignoreBOM so that a leading U+FEFF is kept as the native build keeps it,
  * - silencing and forgetting a socket (its table slot is reused),
@@ -106,14 +107,15 @@
         TTWEB.unwound(e);
       }
     }
-    // A message or close reason: its bytes go to the heap for the duration of the callback.
+    // A message, close reason or the open's strings: their bytes go to the heap for the duration of the
+    // callback.
     function deliver(kind, d, text, code, wasClean) {
       var n = text ? lengthBytesUTF8(d) : d.length, own = [false];
       var p = n ? TTWEB.stage(d, text, n, own) : 0;
       if (n && !p) {
-        // No room in the wasm heap: a message fails its task (C closes the socket); a close reason, at
-        // most 123 bytes, is dropped rather than lose the close.
-        if (kind !== @TT__WEB_EV_CLOSE@) return call(@TT__WEB_EV_NO_MEMORY@, 0, n, 0, 0, 0);
+        // No room in the wasm heap: a message fails its task (C closes the socket); a close reason (at
+        // most 123 bytes) or the open's few bytes are dropped rather than lose the event.
+        if (kind === @TT__WEB_EV_MESSAGE@) return call(@TT__WEB_EV_NO_MEMORY@, 0, n, 0, 0, 0);
         n = 0;
       }
       TTWEB.busy++;
@@ -124,7 +126,10 @@
         if (own[0]) _tt__web_free(p);
       }
     }
-    socket.onopen = function() { call(@TT__WEB_EV_OPEN@, 0, 0, 0, 0, 0); };
+    // The open carries the negotiated subprotocol and extensions as "protocol\0extensions".
+    socket.onopen = function() {
+      deliver(@TT__WEB_EV_OPEN@, (socket.protocol || '') + '\0' + (socket.extensions || ''), true, 0, 0);
+    };
     socket.onerror = function() { call(@TT__WEB_EV_ERROR@, 0, 0, 0, 0, 0); };
     socket.onclose = function(e) { deliver(@TT__WEB_EV_CLOSE@, e.reason || '', true, e.code, e.wasClean ? 1 : 0); };
     socket.onmessage = function(e) {
@@ -132,16 +137,6 @@
       deliver(@TT__WEB_EV_MESSAGE@, text ? d : new Uint8Array(d), text, 0, 0);
     };
     return id;
-  },
-
-  // The socket's protocol (TT__WEB_STR_PROTOCOL) or extensions (TT__WEB_STR_EXTENSIONS) as UTF-8: writes at most cap bytes with a
-  // NUL to buf (when buf != 0) and returns the size it needs, NUL included (1 for none or no socket).
-  tt__web_socket_string__deps: ['$TTWEB'],
-  tt__web_socket_string: function(id, which, buf, cap) {
-    var socket = TTWEB.sockets[id];
-    var s = socket ? (which === @TT__WEB_STR_EXTENSIONS@ ? socket.extensions : socket.protocol) || '' : '';
-    if (buf) stringToUTF8(s, buf, cap);
-    return lengthBytesUTF8(s) + 1;
   },
 
   // Sends len bytes at ptr as one message (text: UTF-8, which the core has validated). TT__WEB_OK, or TT__WEB_FAIL when
