@@ -96,6 +96,12 @@ void tt__random_reset(void);
 
 /* ASCII case-insensitive comparison of n bytes; returns 1 when equal. */
 int tt__ascii_ieq(const char *a, const char *b, size_t n);
+/* The first c in p[0..n), or NULL (memchr's order of arguments): for the short strings of URLs and domain entries. (These two
+ * are plain loops because libc's strchr, strchrnul and memchr, tuned for long strings, cost the web
+ * package several times their size.) */
+const char *tt__find_byte(const char *p, char c, size_t n);
+/* 1 if c is one of the bytes of the NUL-terminated set (never for c == 0). */
+int tt__in_set(unsigned char c, const char *set);
 /* 1 if c is an RFC 7230 tchar. */
 int tt__is_tchar(unsigned char c);
 

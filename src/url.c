@@ -41,28 +41,23 @@ static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* ---- IPv6 (the WHATWG IPv6 parser and serializer) ----------------------------------------------- */
 
-/* The dotted IPv4 tail of an IPv6 literal: exactly four decimal parts 0-255 without leading zeros. */
-static int ipv6_parse_v4_tail(const char *p, size_t n, size_t *i, uint16_t a[8], int *piece) {
-    int seen = 0;
-    while (*i < n) {
-        if (seen > 0) {
-            if (p[*i] != '.' || seen >= 4) return TT_EURL;
-            (*i)++;
-        }
-        if (*i >= n || !is_digit(p[*i])) return TT_EURL;
-        int v = -1;
-        while (*i < n && is_digit(p[*i])) {
-            int d = p[*i] - '0';
-            if (v == 0) return TT_EURL; /* a leading zero */
-            v = v < 0 ? d : v * 10 + d;
-            if (v > 255) return TT_EURL;
-            (*i)++;
-        }
-        a[*piece] = (uint16_t)(a[*piece] * 0x100 + v);
-        seen++;
-        if (seen == 2 || seen == 4) (*piece)++;
+/*
+ * Dotted-decimal IPv4, the only spelling that every parser leaves as it is and the one WHATWG allows as
+ * the tail of an IPv6 literal: exactly four decimal parts 0-255 without leading zeros. 1 when h[0..n) is
+ * such an address (then out holds its bytes, when not NULL), 0 otherwise.
+ */
+static int ipv4_dotted(const char *h, size_t n, uint8_t out[4]) {
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        if (part > 0 && (i >= n || h[i++] != '.')) return 0;
+        size_t start = i;
+        unsigned v = 0;
+        while (i < n && is_digit(h[i]) && i - start < 3) v = v * 10 + (unsigned)(h[i++] - '0');
+        size_t len = i - start;
+        if (len == 0 || v > 255 || (len > 1 && h[start] == '0')) return 0;
+        if (out) out[part] = (uint8_t)v;
     }
-    return seen == 4 ? 0 : TT_EURL;
+    return i == n;
 }
 
 int tt__ipv6_parse(const char *p, size_t n, uint16_t addr[8]) {
@@ -90,9 +85,11 @@ int tt__ipv6_parse(const char *p, size_t n, uint16_t addr[8]) {
             length++;
         }
         if (i < n && p[i] == '.') {
-            if (length == 0 || piece > 6) return TT_EURL;
-            i -= length;
-            if (ipv6_parse_v4_tail(p, n, &i, a, &piece)) return TT_EURL;
+            /* The rest, from the start of this piece, is an IPv4 address filling the last two pieces. */
+            uint8_t v4[4];
+            if (length == 0 || piece > 6 || !ipv4_dotted(p + i - length, n - (i - length), v4)) return TT_EURL;
+            a[piece++] = (uint16_t)(v4[0] << 8 | v4[1]);
+            a[piece++] = (uint16_t)(v4[2] << 8 | v4[3]);
             break;
         }
         if (i < n && p[i] == ':') {
@@ -153,12 +150,8 @@ size_t tt__ipv6_format(const uint16_t addr[8], char out[TT__IPV6_TEXT_MAX + 1]) 
 /* Sets *secure from the scheme and returns the length of "scheme:". http and https, which a browser
  * would map to ws and wss, are refused: tt requires wss (ws in development mode). */
 static int url_parse_scheme(const char *s, size_t len, int *secure) {
-    static const struct {
-        const char *name;
-        size_t len;
-        int secure;
-    } schemes[] = {{"ws:", 3, 0}, {"wss:", 4, 1}};
-    const char *colon = memchr(s, ':', len);
+    static const struct { const char *name; size_t len; int secure; } schemes[] = {{"ws:", 3, 0}, {"wss:", 4, 1}};
+    const char *colon = tt__find_byte(s, ':', len);
     if (colon == NULL) return TT_EURL;
     size_t n = (size_t)(colon - s) + 1;
     for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
@@ -198,25 +191,9 @@ static int url_parse_port(const char *p, size_t n, tt__url *out) {
 
 /* ---- Host --------------------------------------------------------------------------------------- */
 
-/* The canonical dotted-decimal IPv4 form: the only IPv4 spelling every parser leaves as it is. */
-static int url_ipv4_canonical(const char *h, size_t n) {
-    int parts = 0;
-    size_t i = 0;
-    while (i <= n) {
-        size_t start = i;
-        unsigned v = 0;
-        while (i < n && is_digit(h[i]) && i - start < 3) v = v * 10 + (unsigned)(h[i++] - '0');
-        size_t len = i - start;
-        if (len == 0 || v > 255 || (len > 1 && h[start] == '0')) return 0;
-        parts++;
-        if (i == n) break;
-        if (h[i] != '.') return 0;
-        i++;
-    }
-    return parts == 4;
+static int url_label_is_punycode(const char *label, size_t n) {
+    return n >= 4 && tt__ascii_ieq(label, "xn--", 4);
 }
-
-static int url_label_is_punycode(const char *label, size_t n) { return n >= 4 && tt__ascii_ieq(label, "xn--", 4); }
 
 /*
  * A host name: letters, digits, '-', '_', '.'; non-empty labels except one trailing dot. A last label
@@ -240,16 +217,16 @@ static int url_check_name(const char *h, size_t n) {
         int ok = is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
         if (!ok) return TT_EURL;
     }
-    if (is_digit(h[last]) && (body != n || !url_ipv4_canonical(h, n))) return TT_EURL;
+    if (is_digit(h[last]) && (body != n || !ipv4_dotted(h, n, NULL))) return TT_EURL;
     return 0;
 }
 
 /* authority = host [":" port]; userinfo is refused. */
 static int url_parse_authority(const char *p, size_t n, tt__url *out) {
-    if (memchr(p, '@', n) != NULL) return TT_EURL;
+    if (tt__find_byte(p, '@', n) != NULL) return TT_EURL;
     size_t used;
     if (n > 0 && p[0] == '[') {
-        const char *close = memchr(p, ']', n);
+        const char *close = tt__find_byte(p, ']', n);
         if (close == NULL) return TT_EURL;
         used = (size_t)(close - p) + 1;
         if (tt__ipv6_parse(p + 1, used - 2, out->ipv6)) return TT_EURL;
@@ -257,7 +234,7 @@ static int url_parse_authority(const char *p, size_t n, tt__url *out) {
         out->host_len = used - 2;
         out->host_is_ipv6 = 1;
     } else {
-        const char *colon = memchr(p, ':', n);
+        const char *colon = tt__find_byte(p, ':', n);
         used = colon ? (size_t)(colon - p) : n;
         if (url_check_name(p, used)) return TT_EURL;
         out->host = p;
@@ -288,7 +265,7 @@ static int url_is_dot_segment(const char *seg, size_t n) {
 
 /* The path (before any '?'): no dot segments, and no '^' or '|', which Chromium encodes and WHATWG not. */
 static int url_check_path(const char *p, size_t n) {
-    const char *q = memchr(p, '?', n);
+    const char *q = tt__find_byte(p, '?', n);
     size_t end = q ? (size_t)(q - p) : n, seg = 1;
     for (size_t i = 1; i <= end; i++) {
         if (i < end && (p[i] == '^' || p[i] == '|')) return TT_EURL;
@@ -303,7 +280,7 @@ static int url_check_path(const char *p, size_t n) {
 /* The WHATWG path and special-query percent-encode sets, for the bytes that can still occur here. */
 static int url_needs_encoding(unsigned char c, int in_query) {
     if (c >= 0x80) return 1;
-    return strchr(in_query ? "\"<>'" : "\"<>`{}", c) != NULL && c != '\0';
+    return tt__in_set(c, in_query ? "\"<>'" : "\"<>`{}");
 }
 
 static void url_write_target(const tt__url *u, url_sink *k) {

@@ -63,11 +63,9 @@ void tt__alloc_reset_count(void) { alloc_count = 0; }
 /* ---- Hooks ------------------------------------------------------------------------------------- */
 
 /* Until a build installs real hooks, time stands still and "randomness" is a counter: visible in tests,
- * never silently weak in production because every build installs its hooks at transport init. */
-static uint64_t default_now(void *ud) {
-    (void)ud;
-    return 0;
-}
+ * never silently weak in production because every build that draws random bytes installs its hooks at
+ * transport init (the web build draws none: the browser masks frames and makes the handshake nonce). */
+static uint64_t default_now(void *ud) { (void)ud; return 0; }
 static void default_random(void *ud, uint8_t *buf, size_t n) {
     static uint8_t next;
     (void)ud;
@@ -116,9 +114,21 @@ int tt__ascii_ieq(const char *a, const char *b, size_t n) {
     return 1;
 }
 
+const char *tt__find_byte(const char *p, char c, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == c) return p + i;
+    return NULL;
+}
+
+int tt__in_set(unsigned char c, const char *set) {
+    for (; *set != '\0'; set++)
+        if ((unsigned char)*set == c) return 1;
+    return 0;
+}
+
 int tt__is_tchar(unsigned char c) {
     if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return 1;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+    return tt__in_set(c, "!#$%&'*+-.^_`|~");
 }
 
 size_t tt__base64_encode(const uint8_t *in, size_t len, char *out) {

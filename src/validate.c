@@ -7,22 +7,25 @@
 
 /* ---- URL and domains --------------------------------------------------------------------------- */
 
-/* Skips an optional "scheme://" prefix of a configured domain entry. */
+/* Skips an optional "scheme://" prefix of a configured domain entry. (A loop, not strstr: in wasm,
+ * libc's strstr alone is larger than this whole function and its caller.) */
 static const char *domain_strip_scheme(const char *d) {
-    const char *sep = strstr(d, "://");
-    return sep ? sep + 3 : d;
+    for (const char *p = d; *p != '\0'; p++)
+        if (p[0] == ':' && p[1] == '/' && p[2] == '/') return p + 3;
+    return d;
 }
 
 int tt__domain_match(const char *host, size_t host_len, int port, const char *domain) {
     if (domain == NULL) return 0;
     const char *d = domain_strip_scheme(domain);
-    size_t dlen = strcspn(d, "/"); /* tolerate a trailing path or slash */
+    size_t dlen = 0; /* up to a trailing path or slash, which is tolerated */
+    while (d[dlen] != '\0' && d[dlen] != '/') dlen++;
     const char *dhost = d;
     size_t dhost_len = dlen;
     int dport = -1, dv6 = dlen > 0 && d[0] == '[';
 
     if (dv6) { /* [v6] or [v6]:port */
-        const char *close = memchr(d, ']', dlen);
+        const char *close = tt__find_byte(d, ']', dlen);
         if (close == NULL) return 0;
         dhost = d + 1;
         dhost_len = (size_t)(close - d) - 1;
@@ -36,7 +39,7 @@ int tt__domain_match(const char *host, size_t host_len, int port, const char *do
             }
         }
     } else {
-        const char *colon = memchr(d, ':', dlen);
+        const char *colon = tt__find_byte(d, ':', dlen);
         if (colon != NULL) {
             dhost_len = (size_t)(colon - d);
             dport = 0;

@@ -409,18 +409,4 @@
     if (hold) runtimeKeepalivePush();
     else runtimeKeepalivePop();
   },
-
-  // Fills buf with n bytes from crypto.getRandomValues (browser and Node >= 19 global crypto): TT__WEB_OK,
-  // or TT__WEB_FAIL without it.
-  tt__web_random__deps: ['$TTWEB'],
-  tt__web_random: function(buf, n) {
-    var view = HEAPU8.subarray(buf, buf + n);
-    if (typeof crypto === 'object' && crypto.getRandomValues) {
-      for (var off = 0; off < n; off += 65536) {
-        crypto.getRandomValues(view.subarray(off, Math.min(n, off + 65536)));
-      }
-      return @TT__WEB_OK@;
-    }
-    return @TT__WEB_FAIL@;
-  }
 });

@@ -68,7 +68,6 @@ extern int tt__web_close(int ws, int code, const char *reason, size_t reason_len
 extern void tt__web_release(int ws, int abort);
 extern int tt__web_timer_set(void (*cb)(void *), double ms, void *user_data);
 extern void tt__web_timer_clear(int handle);
-extern int tt__web_random(uint8_t *buf, size_t n);
 extern void tt__web_keepalive(int hold);
 
 /*
@@ -157,15 +156,6 @@ static uint64_t web_now_ms(void *ud) {
     (void)ud;
     double now = emscripten_get_now();
     return now > 0 ? (uint64_t)now : 0;
-}
-
-static void web_random(void *ud, uint8_t *buf, size_t n) {
-    (void)ud;
-    if (tt__web_random(buf, n) != TT__WEB_OK) {
-        /* No crypto object: the web build needs randomness for nothing the peer can check (the browser
-         * masks frames and makes the handshake nonce itself), so a weak fill is acceptable here. */
-        for (size_t i = 0; i < n; i++) buf[i] = (uint8_t)(emscripten_random() * 256.0);
-    }
 }
 
 /* ---- Browser events ------------------------------------------------------------------------------ */
@@ -280,8 +270,7 @@ static void on_ws_event(const tt__web_event *ev, void *ud) {
 
 int tt__transport_init(void) {
     tt__hooks hooks = {0};
-    hooks.now_ms = web_now_ms;
-    hooks.random = web_random;
+    hooks.now_ms = web_now_ms; /* no random hook: the browser masks frames and makes the handshake nonce */
     tt__hooks_set(&hooks);
     return TT_OK;
 }

@@ -16,6 +16,7 @@
 #   container-node.test.mjs  the Node program on the emulated host over npm ws: header, 1001, errMsg detail
 #   minigame.test.mjs the mini-game template loaded as a container loads it (CommonJS, .wasm by path)
 #   install.test.mjs  cmake --install of the web preset; pkg-config and find_package consumers
+#   size.test.mjs     the package's size budget: ttsocket.wasm + ttsocket.mjs <= 30,000 bytes
 # Usage: tests/web/run.sh [test files...]   (default: all of the above)
 # TT_EMSCRIPTEN=trixie builds with Debian 13's Emscripten (tests/web/trixie-emscripten.sh) into
 # build/web-trixie instead of build/web; the tests run on the host either way (tests/web/toolchain.mjs).
@@ -40,7 +41,7 @@ fi
 
 cd "$here"
 if [ $# -eq 0 ]; then
-  set -- node.test.mjs lifetime.test.mjs browser.test.mjs threads.test.mjs container.test.mjs container-node.test.mjs minigame.test.mjs bundle.test.mjs package.test.mjs package_refused.test.mjs install.test.mjs
+  set -- node.test.mjs lifetime.test.mjs browser.test.mjs threads.test.mjs container.test.mjs container-node.test.mjs minigame.test.mjs bundle.test.mjs package.test.mjs package_refused.test.mjs install.test.mjs size.test.mjs
 fi
 # Test files run one at a time: the Chromium ones are heavy on a 2-core machine.
 exec node --test --test-concurrency=1 "$@"

@@ -7,9 +7,8 @@
  *
  * Everything else (validation, errMsg strings, order of callbacks) is the library's, unchanged.
  */
+#include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include <emscripten/emscripten.h>
 
@@ -88,28 +87,22 @@ EMSCRIPTEN_KEEPALIVE int ttjs_configure(int skip_domain_check, const char *const
     return tt_runtime_configure(&c);
 }
 
-/* headers: nheaders (name, value) pairs of C strings, 2 * nheaders pointers. Returns the socketTaskId or 0.
- * url is NULL when index.js could not allocate the arguments: connectSocket:fail out of memory. */
+/* headers: nheaders (name, value) pairs of C strings, 2 * nheaders pointers, which is an array of tt_header
+ * as it is (checked below). Returns the socketTaskId or 0. url is NULL when index.js could not allocate
+ * the arguments: connectSocket:fail out of memory. */
+_Static_assert(sizeof(tt_header) == 2 * sizeof(const char *) && offsetof(tt_header, value) == sizeof(const char *),
+               "index.js writes each header as two pointers, name then value");
 EMSCRIPTEN_KEEPALIVE uint32_t ttjs_connect(const char *url, const char *const *protocols, int nprotocols,
-                                           const char *const *headers, int nheaders, int timeout_ms, int req) {
+                                           const tt_header *headers, int nheaders, int timeout_ms, int req) {
     if (url == NULL) {
         tt__queue_no_memory(TT__MSG_CONNECT_NO_MEMORY, on_fail, on_complete, (void *)(intptr_t)req);
         return 0;
-    }
-    tt_header *h = NULL;
-    if (nheaders > 0) {
-        h = calloc((size_t)nheaders, sizeof *h);
-        if (h == NULL) nheaders = 0;
-        for (int i = 0; i < nheaders; i++) {
-            h[i].name = headers[2 * i];
-            h[i].value = headers[2 * i + 1];
-        }
     }
     tt_connect_socket_options o = {0};
     o.url = url;
     o.protocols = protocols;
     o.protocol_count = nprotocols > 0 ? (size_t)nprotocols : 0;
-    o.header = h;
+    o.header = headers;
     o.header_count = nheaders > 0 ? (size_t)nheaders : 0;
     o.timeout_ms = timeout_ms;
     o.success = on_success;
@@ -117,7 +110,6 @@ EMSCRIPTEN_KEEPALIVE uint32_t ttjs_connect(const char *url, const char *const *p
     o.complete = on_complete;
     o.user_data = (void *)(intptr_t)req;
     tt_socket_task t = tt_connect_socket(&o);
-    free(h);
     if (t.id) {
         tt_socket_task_on_open(t, on_open, NULL);
         tt_socket_task_on_message(t, on_message, NULL);

@@ -42,8 +42,9 @@ export interface TTSocketModule {
   _ttjs_connect(url: number, protocols: number, protocolCount: number, headers: number, headerCount: number, timeoutMs: number, req: number): number;
   _ttjs_send(id: number, type: number, data: number, length: number, req: number): void;
   _ttjs_close(id: number, code: number, reason: number, req: number): void;
-  _ttjs_ready_state(id: number): number;
-  _ttjs_buffered_amount(id: number): number;
+  _ttjs_observe(id: number, stats: number, size: number): number;
+  _ttjs_send_no_memory(req: number): void;
+  _ttjs_close_no_memory(req: number): void;
 }
 
 declare function createTTSocketModule(options?: TTSocketModuleOptions): Promise<TTSocketModule>;
