@@ -54,7 +54,9 @@ static void test_details_unique_and_named(void **state) {
     for (int a = 1; a < TT__VIOLATION_COUNT; a++) {
         const char *d = tt__violation_detail((tt__violation)a);
         assert_true(strlen(d) > 0);
-        assert_non_null(strchr(d, ':')); /* "<layer>: <what>" */
+        /* "<layer>: <what>", except the size limit's sentence, which the core also gives on the web build
+         * (where no frame layer exists) and so names the setting instead. */
+        if (a != TT__VIOLATION_MESSAGE_TOO_BIG) assert_non_null(strchr(d, ':'));
         for (int b = a + 1; b < TT__VIOLATION_COUNT; b++)
             assert_string_not_equal(d, tt__violation_detail((tt__violation)b));
     }
