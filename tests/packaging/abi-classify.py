@@ -17,10 +17,12 @@ BENIGN = [
     r'Variables changes summary: 0 Removed, \d+ Changed(?: \(\d+ filtered out\))?, \d+ Added variables?',
     r'\d+ functions? with some indirect sub-type changes?:',
     r'\d+ Added functions?:',
-    r"\[A\] 'function .*'",
+    r"\[A\] 'function .*'(?:\s+\{\w+\})?",
     r"\[C\] 'function .*' (?:at \S+ )?has some indirect sub-type changes:",
     r"parameter \d+ of type '.*' has sub-type changes:",
     r"return type changed:",  # only together with the benign lines below
+    r"underlying type '[^']*\(\*?[^']*\)\*' changed:",  # a callback type: only its parameters' changes count
+    r"in pointed to type 'function type .*':",
     r"in pointed to type '.*'(?: at \S+)?:",
     r"in unqualified underlying type '.*'(?: at \S+)?:",
     r"underlying type '(?:struct|enum) .*'(?: at \S+)? changed:",
@@ -42,12 +44,30 @@ RESERVED_ONLY = [
 ]
 
 
+# The structs the library fills and hands to the game's callbacks (include/ttsocket.h, "ABI"): a game only
+# reads them through the pointer it is given, so they may grow at their end.
+LIBRARY_FILLED = {'tt_result', 'tt_open_event', 'tt_message_event', 'tt_error_event', 'tt_close_event'}
+
+
 def main():
     lines = [l.strip() for l in open(sys.argv[1]) if l.strip()]
     bad = []
     in_deletions = False
     in_reserved_change = False
+    struct = None      # the struct whose changes are being listed
+    grown_from = None  # its old size in bits, when it grew at its end
     for line in lines:
+        m = re.fullmatch(r"underlying type 'struct (\w+)'(?: at \S+)? changed:", line)
+        if m:
+            struct, grown_from = m.group(1), None
+        m = re.fullmatch(r"type size changed from (\d+) to (\d+) \(in bits\)", line)
+        if m and struct in LIBRARY_FILLED and int(m.group(2)) > int(m.group(1)):
+            grown_from = int(m.group(1))
+            continue
+        m = re.fullmatch(r"'[^']*', at offset (\d+) \(in bits\)(?: at \S+)?", line)
+        if m and grown_from is not None and int(m.group(1)) < grown_from:
+            bad.append(line + '  (inserted before the old end of ' + struct + ')')
+            continue
         if re.fullmatch(r'\d+ data member deletions?:', line):
             in_deletions = True
             continue
