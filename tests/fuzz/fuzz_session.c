@@ -30,8 +30,11 @@
  *   bufferedAmount never exceeds the pending output and is 0 once drained; every byte the session hands
  *   out is a valid client stream (request, then masked final frames with legal opcodes, our messages
  *   byte for byte, at most one Close and nothing after it);
- * - the same server bytes fed in one piece without actions produce the same events and the same error
- *   (unless run 1 called tt__ws_delivered() on the way, which moves where a Close is held);
+ * - the same server bytes fed in as few pieces as possible produce the same events and the same error.
+ *   Two actions of run 1 decide whether a peer's Close is held (our own Close, after which it never is,
+ *   and tt__ws_delivered(), which starts a new pass of reads), so run 2 repeats those two at the same
+ *   stream offsets and reads everything between them in one piece; every other action (sends, output
+ *   consumed) must not change what is received;
  * - everything allocated is freed.
  */
 #include <stdint.h>
@@ -51,11 +54,10 @@ static const size_t max_sizes[8] = {0, 1, 16, 125, 126, 1000, 65536, 70000};
 typedef struct session_run {
     fuzz_events ev; /* first, so the callbacks' user data is also a fuzz_events */
     int close_code;
-    size_t handed;       /* message bytes since the last tt__ws_delivered() */
-    size_t handed_held;  /* ... when tt__ws_delivered() was called */
-    int closed_by_us;    /* tt__ws_close() succeeded */
+    size_t handed;      /* message bytes since the last tt__ws_delivered() */
+    size_t handed_held; /* ... when tt__ws_delivered() was called */
+    int closed_by_us;   /* tt__ws_close() succeeded */
     int in_delivered;
-    int deliveries;      /* tt__ws_delivered() calls before the end */
 } session_run;
 
 static void on_open(void *ud, const char *protocol, const char *extensions) {
@@ -77,8 +79,10 @@ static void on_peer_close(void *ud, int code, const char *reason, size_t reason_
     session_run *r = ud;
     fuzz_check_peer_close(&r->ev, code, reason, reason_length);
     FUZZ_CHECK(code != 1005 || reason_length == 0, "reason without a code");
-    if (r->in_delivered) FUZZ_CHECK(r->handed_held > FUZZ_CLOSE_HOLD_BYTES, "a Close held behind %zu bytes", r->handed_held);
-    else FUZZ_CHECK(r->closed_by_us || r->handed <= FUZZ_CLOSE_HOLD_BYTES, "Close answered behind %zu bytes", r->handed);
+    if (r->in_delivered)
+        FUZZ_CHECK(r->handed_held > FUZZ_CLOSE_HOLD_BYTES, "a Close held behind %zu bytes", r->handed_held);
+    else
+        FUZZ_CHECK(r->closed_by_us || r->handed <= FUZZ_CLOSE_HOLD_BYTES, "Close answered behind %zu bytes", r->handed);
     r->close_code = code;
     fuzz_record_peer_close(&r->ev, code, reason, reason_length);
 }
@@ -199,6 +203,50 @@ static int delivered_checked(session_run *r) {
     return rc;
 }
 
+/*
+ * The actions of run 1 that change how a peer's Close is held, with the stream offset before which they
+ * happened, for run 2 to repeat at the same offsets (see the header comment).
+ */
+typedef struct hold_action {
+    size_t pos;
+    int close_code; /* our Close with this code and reason_length; 0: tt__ws_delivered() */
+    size_t reason_length;
+} hold_action;
+
+typedef struct hold_log {
+    hold_action *a;
+    size_t count;
+} hold_log;
+
+static void hold_log_add(hold_log *log, size_t pos, int close_code, size_t reason_length) {
+    log->a[log->count++] = (hold_action){pos, close_code, reason_length};
+}
+
+/*
+ * Run 2: the stream read in one piece between the offsets of log, each action repeated there. Our Close
+ * must succeed as it did in run 1 (the session has seen the same bytes); returns the session's code.
+ */
+static int replay_whole(session_run *w, const uint8_t *stream, size_t stream_len, const hold_log *log) {
+    size_t pos = 0;
+    for (size_t i = 0; i <= log->count; i++) {
+        size_t end = i < log->count ? log->a[i].pos : stream_len;
+        if (end > pos) {
+            int rc = recv_checked(w, stream + pos, end - pos, 0);
+            if (rc) return rc;
+            pos = end;
+        }
+        if (i == log->count) break;
+        if (log->a[i].close_code) {
+            int crc = tt__ws_close(w->ev.ws, log->a[i].close_code, "bye", log->a[i].reason_length);
+            FUZZ_CHECK(crc == 0, "our Close at offset %zu succeeded in pieces but returned %d whole", pos, crc);
+            w->closed_by_us = 1;
+        } else if (delivered_checked(w) < 0) {
+            return TT_ENOMEM;
+        }
+    }
+    return delivered_checked(w) < 0 ? TT_ENOMEM : 0;
+}
+
 /* Builds a valid 101 for the request the session queued, naming protocol when it is not NULL. */
 static size_t make_101(tt__ws *ws, char *buf, size_t cap, const char *protocol) {
     size_t len;
@@ -241,6 +289,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(stream, head, head_len);
     memcpy(stream + head_len, server, server_len);
 
+    /* Every pass of the loop reads at least one byte, so at most stream_len + 1 actions are logged. */
+    hold_log log = {malloc((stream_len + 1) * sizeof *log.a), 0};
     size_t pos = 0, k = 0;
     int rc = 0;
     uint8_t payload[300];
@@ -259,20 +309,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             static const int codes[4] = {1000, 1001, 3000, 4999};
             int crc = tt__ws_close(ws, codes[s & 3], "bye", (s & 4) ? 3 : 0);
             if (st != TT__WS_OPEN) FUZZ_CHECK(crc == TT_ESTATE, "close in state %d returned %d", st, crc);
-            else FUZZ_CHECK(crc == 0 && tt__ws_get_state(ws) == TT__WS_CLOSE_SENT, "close: rc %d state %d", crc,
-                            tt__ws_get_state(ws));
-            if (crc == 0) r.closed_by_us = 1;
+            else
+                FUZZ_CHECK(crc == 0 && tt__ws_get_state(ws) == TT__WS_CLOSE_SENT, "close: rc %d state %d", crc,
+                           tt__ws_get_state(ws));
+            if (crc == 0) {
+                r.closed_by_us = 1;
+                hold_log_add(&log, pos, codes[s & 3], (s & 4) ? 3 : 0);
+            }
             break;
         }
         case 3: /* the game took the messages */
-            r.deliveries++;
+            hold_log_add(&log, pos, 0, 0);
             if (delivered_checked(&r) < 0) rc = TT_ENOMEM;
             break;
-        case 7: /* the transport writes some of the output */
-            consume(ws, &oc, (size_t)(s & 31) * 7);
-            break;
-        default:
-            break;
+        case 7: /* the transport writes some of the output */ consume(ws, &oc, (size_t)(s & 31) * 7); break;
+        default: break;
         }
         if (!raw && (opt & 0x80) == 0 && pos == 0) want = head_len + (want < server_len ? want : server_len);
         if (want > stream_len - pos) want = stream_len - pos;
@@ -300,7 +351,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     tt__ws_free(ws);
     fuzz_output_free(&oc);
 
-    /* ---- Run 2: the same server bytes in one piece, no actions. */
+    /* ---- Run 2: the same server bytes in one piece between run 1's Close and tt__ws_delivered(). */
     session_run w;
     ws = session_open(&w, protocol_count, max_message_size);
     if (!raw) {
@@ -308,12 +359,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         size_t h2 = make_101(ws, head2, sizeof head2, protocol);
         FUZZ_CHECK(h2 == head_len && memcmp(head2, head, h2) == 0, "the 101 is not deterministic");
     }
-    if (stream_len && recv_checked(&w, stream, stream_len, 0) == 0) (void)delivered_checked(&w);
+    (void)replay_whole(&w, stream, stream_len, &log);
     fuzz_result whole = fuzz_result_of(ws, &w.ev);
     tt__ws_free(ws);
     free(stream);
+    free(log.a);
 
-    if (r.deliveries == 0) fuzz_check_same_result(&chunked, &whole);
+    fuzz_check_same_result(&chunked, &whole);
 
     FUZZ_CHECK(tt__alloc_live() == live_before, "leak: %ld blocks live, %ld before", tt__alloc_live(), live_before);
     return 0;

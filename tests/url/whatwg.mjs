@@ -75,13 +75,32 @@ export function runCanon(canon, inputs) {
   });
 }
 
-// The fuzz target's checker (--serve): one protocol line in, "ok" or "mismatch <sentence>" out.
+// The answer to one protocol line: null (agreed, or refused by the core) or a sentence. Whatever goes
+// wrong while checking, a line the protocol does not allow or an exception, is a sentence too: the
+// fuzz target then reports that input, where a checker that died would only leave it at end of file.
+export function serveAnswer(line) {
+  try {
+    const f = line.split(' ');
+    const hex = /^([0-9a-f]{2})+$|^\.$/;
+    const refused = f.length === 2 && /^-[0-9]+$/.test(f[1]);
+    const accepted = f.length === 5 && /^[01]$/.test(f[1]) && /^[0-9]+$/.test(f[2]) && hex.test(f[3]) && hex.test(f[4]);
+    if (!hex.test(f[0]) || !(refused || accepted)) return `the checker got a malformed line ${JSON.stringify(line.slice(0, 200))}`;
+    const e = parseLine(line);
+    return e.accepted ? nodeMismatch(e) : null;
+  } catch (e) {
+    return `the checker failed: ${String(e && e.stack ? e.stack : e).replace(/\s+/g, ' ')}`;
+  }
+}
+
+// The fuzz target's checker (--serve): one protocol line in, "ok" or "mismatch <sentence>" out (one
+// line: the sentence holds no line break). It ends when its input does, or quietly when the fuzz target
+// is gone (EPIPE).
 export function serve() {
+  process.stdout.on('error', () => process.exit(0));
   const rl = readline.createInterface({ input: process.stdin });
   rl.on('line', (line) => {
-    const e = parseLine(line);
-    const why = e.accepted ? nodeMismatch(e) : null;
-    process.stdout.write(why ? `mismatch ${why}\n` : 'ok\n');
+    const why = serveAnswer(line);
+    process.stdout.write(why ? `mismatch ${why.replace(/[\r\n]/g, ' ')}\n` : 'ok\n');
   });
 }
 
