@@ -5,7 +5,7 @@
 // an emulated Douyin mini-game host (the page's WebSocket taken away and a global `tt` installed, so the
 // web build runs its container backend and joins as a container player); prints a live summary once a
 // second (players in the room, messages per second and round-trip p50/p99 per backend), shows how the server refuses bad input
-// and what each client shows for it, writes a screenshot of the page and summary.json, and prints the URL
+// and what each client shows for it, writes a screenshot of each page and summary.json, and prints the URL
 // to open the same room in a real browser. Before that, the trace client (web/demo/client.c) runs natively
 // and in Chromium against the echo endpoint, and the two event traces must match line for line.
 //
@@ -290,8 +290,10 @@ async function main() {
     const boxShot = path.join(opt.out, 'screenshot-container.png');
     await page.locator('#game').screenshot({ path: shot });
     await boxPage.locator('#game').screenshot({ path: boxShot });
-    const web = (await webSample(page)).stats;
-    const box = (await webSample(boxPage)).stats;
+    // A page that never started its game has no stats: it then fails the run with zeros, not a TypeError.
+    const none = { open: false, sent: 0, received: 0, seen: { bot: 0, web: 0, container: 0 }, backend: '(no stats)' };
+    const web = (await webSample(page)).stats || none;
+    const box = (await webSample(boxPage)).stats || none;
     const pageErrors = [...webPlayer.errors, ...boxPlayer.errors.map((e) => `container page: ${e}`)];
     bots.child.kill('SIGINT');
     await bots.done;
