@@ -121,8 +121,9 @@ minigame: deps
 	@cmake --build --preset web -j$(JOBS) --target ttsocket_web_package
 	@web/minigame/build.sh build/web/web/package build/minigame
 
-# The main job: the demo game's room with native bots (ttbots) and the browser player (headless Chromium),
-# a live summary, the server refusing bad input, a screenshot (build/demo/screenshot.png); first the trace
+# The main job: the demo game's room with native bots (ttbots), the browser player (headless Chromium) and
+# the container player (the same page on the emulated tt, tests/support/container), a live summary, the
+# server refusing bad input, screenshots (build/demo/screenshot*.png); first the trace
 # client natively and in Chromium, side by side. make demo-play: the room and its bots until Ctrl-C.
 DEMO_BOTS ?= 8
 DEMO_SECONDS ?= 5

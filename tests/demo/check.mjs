@@ -1,10 +1,13 @@
 // Checks what `make demo` shows: runs web/demo/run-demo.mjs (8 bots, 3 s) and then
-//  - its printed summary: the trace-client parity verdict, a row per second for the native bots and the web
-//    player, the container row, every bad input refused with its Close code on both clients;
-//  - its summary.json: 9 players in the room every second (8 bots + the page), traffic and round trips on
-//    both backends, no errors;
-//  - its screenshot: the PNG is decoded here and the bots' colour counted: about 8 sprites' worth of bot
-//    pixels in blobs of a sprite's size, and exactly one web player (the page's own, framed in white).
+//  - its printed summary: the trace-client parity verdict, a row per second for the native bots, the web
+//    player and the container player (the page on the emulated tt), every bad input refused with its Close
+//    code on both clients;
+//  - its summary.json: 10 players in the room every second (8 bots + the web page + the container page),
+//    traffic and round trips on all three backends, the container page really on the container backend,
+//    no errors;
+//  - its screenshots: the PNGs are decoded here and colours counted: on the web page about 8 sprites' worth
+//    of bot pixels in blobs of a sprite's size, exactly one web player (the page's own, framed in white)
+//    and the container player in its own colour; on the container page its own sprite and the web player.
 //   node tests/demo/check.mjs <native dir with ttbots + tt_demo_client> <web demo dir>
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,6 +22,8 @@ const OUT = path.join(ROOT, 'build/demo-test');
 const SPRITE_AREA = 12 * 12; // web/demo/page.c SPRITE
 const BOT_RGB = [0xf0, 0xa0, 0x30];
 const WEB_RGB = [0x40, 0xc8, 0xf0];
+const CONTAINER_RGB = [0x70, 0xe0, 0x70];
+const PLAYERS = BOTS + 2; // the bots, the web page and the container page
 
 const failures = [];
 function check(ok, what) {
@@ -91,11 +96,12 @@ check(run.status === 0 && /^demo: OK$/m.test(out), 'run-demo.mjs exits 0 and say
 
 // ---- the printed summary ------------------------------------------------------------------------------
 check(/trace client .* -> MATCH/.test(out), 'the trace client prints the same events natively and in Chromium');
-const nativeRows = out.match(/^\d+ s +9 +native \(8 ttbots\) +8\/8 +\d+ +\d+ +[\d.]+ ms +[\d.]+ ms$/gm) || [];
+const nativeRows = out.match(/^\d+ s +10 +native \(8 ttbots\) +8\/8 +\d+ +\d+ +[\d.]+ ms +[\d.]+ ms$/gm) || [];
 const webRows = out.match(/^ +web \(Chromium, wasm\) +1\/1 +\d+ +\d+ +[\d.]+ ms +[\d.]+ ms$/gm) || [];
-check(nativeRows.length === 3, `3 live rows for the native bots with 9 players, 8/8 open and p50/p99 (${nativeRows.length})`);
+const boxRows = out.match(/^ +container \(emulated tt\) +1\/1 +\d+ +\d+ +[\d.]+ ms +[\d.]+ ms$/gm) || [];
+check(nativeRows.length === 3, `3 live rows for the native bots with 10 players, 8/8 open and p50/p99 (${nativeRows.length})`);
 check(webRows.length === 3, `3 live rows for the web player, 1/1 open with p50/p99 (${webRows.length})`);
-check(/^ +container +not built yet/m.test(out), 'the container row says why it is not there yet');
+check(boxRows.length === 3, `3 live rows for the container player, 1/1 open with p50/p99 (${boxRows.length})`);
 for (const [what, code] of [['wrong subprotocol', 4001], ['bad room name', 4000], ['text message', 1003],
   ['oversized message', 1009], ['malformed message', 4002]]) {
   check(new RegExp(`^  ${what} +ok +native: onClose ${code} `, 'm').test(out), `${what}: the native client shows onClose ${code}`);
@@ -106,16 +112,31 @@ check(/wrong subprotocol .*\| web: onClose 4001 /.test(out), 'wrong subprotocol:
 let s = null;
 try { s = JSON.parse(fs.readFileSync(path.join(OUT, 'summary.json'), 'utf8')); } catch (e) { check(false, `summary.json: ${e.message}`); }
 if (s) {
-  check(s.live.length === 3 && s.live.every((r) => r.players === BOTS + 1 && r.kinds.bot === BOTS && r.kinds.web === 1),
-    'every second the server counts 8 bots and 1 web player in the room');
+  check(s.live.length === 3 && s.live.every((r) => r.players === PLAYERS && r.kinds.bot === BOTS && r.kinds.web === 1 &&
+    r.kinds.container === 1), 'every second the server counts 8 bots, 1 web player and 1 container player in the room');
   const last = s.live[s.live.length - 1];
   check(last.native.out > 0 && last.native.in > 0 && last.native.p50 > 0 && last.native.p99 >= last.native.p50,
     'the native bots send, receive and time round trips');
   check(last.web.out > 0 && last.web.in > 0 && last.web.p50 > 0 && last.web.p99 >= last.web.p50,
     'the web player sends, receives and times round trips');
+  check(last.container && last.container.open === 1 && last.container.out > 0 && last.container.in > 0 &&
+    last.container.p50 > 0 && last.container.p99 >= last.container.p50,
+    'the container player is open, sends, receives and times round trips');
+  const box = s.container || {};
+  check(box.backend === 'container' && box.open && box.sent > 0 && box.received > 0 && box.rtt?.count > 0,
+    `the container page joined as a container player (on tt) and exchanged messages (${box.backend}, ${box.sent} sent, ${box.received} received)`);
+  check(box.seen?.bot === BOTS && box.seen?.web === 1 && box.seen?.container === 1 && s.web.seen.container === 1,
+    'the container page sees the bots, the web player and itself; the web page sees the container player');
+  check(s.pageErrors.length === 0, `no errors on either page (${s.pageErrors.join('; ')})`);
   check(s.native && s.native.connected === BOTS && Object.keys(s.native.errors).length === 0 && s.native.rtt_ms.count > 0,
     'ttbots report: 8 connected, round trips timed, no errors');
   check(s.web.seen.bot === BOTS && s.web.id > 0, 'the page saw all 8 bots in the room state');
+}
+
+// One sprite of a colour, of which a passing bot may cover a part.
+function aboutOneSprite(blobs) {
+  const area = blobs.reduce((a, b) => a + b, 0);
+  return blobs.length >= 1 && blobs.length <= 2 && area > SPRITE_AREA * 0.5 && area <= SPRITE_AREA;
 }
 
 // ---- the screenshot -----------------------------------------------------------------------------------
@@ -131,6 +152,14 @@ if (img) {
   const web = blobsOf(img, WEB_RGB);
   check(web.length === 1 && web[0] > SPRITE_AREA * 0.9 && web[0] <= SPRITE_AREA,
     `one web player sprite (${web.join(', ') || 'none'} px)`);
+  check(aboutOneSprite(blobsOf(img, CONTAINER_RGB)), `the web page draws the container player (${blobsOf(img, CONTAINER_RGB).join(', ') || 'none'} px)`);
+}
+let boxImg = null;
+try { boxImg = decodePng(fs.readFileSync(path.join(OUT, 'screenshot-container.png'))); } catch (e) { check(false, `screenshot-container.png: ${e.message}`); }
+if (boxImg) {
+  const own = blobsOf(boxImg, CONTAINER_RGB), web = blobsOf(boxImg, WEB_RGB);
+  check(aboutOneSprite(own), `the container page draws its own sprite in the container colour (${own.join(', ') || 'none'} px)`);
+  check(aboutOneSprite(web), `the container page draws the web player (${web.join(', ') || 'none'} px)`);
 }
 
 console.log(failures.length ? `demo check: ${failures.length} failed` : 'demo check: all passed');

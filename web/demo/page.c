@@ -26,6 +26,9 @@
 #define AUTOPILOT_RX 140.0
 #define AUTOPILOT_RY 110.0
 #define AUTOPILOT_SPEED 0.8
+/* Each kind of player walks the circle a third of a turn apart, so that unattended web and container
+ * pages opened at the same moment (make demo opens both) do not cover each other. */
+#define AUTOPILOT_KIND_PHASE (2.0 * M_PI / GAME_KIND_COUNT)
 #define CANVAS "#game"
 
 static const int kind_colour[GAME_KIND_COUNT] = {0xf0a030, 0x40c8f0, 0x70e070};
@@ -93,9 +96,9 @@ static void on_rtt(game_client *c, double ms) {
 
 static void steer(void) {
     if (autopilot) {
-        double t = emscripten_get_now() / 1000.0;
-        px = GAME_FIELD_W / 2.0 + cos(t * AUTOPILOT_SPEED) * AUTOPILOT_RX;
-        py = GAME_FIELD_H / 2.0 + sin(t * AUTOPILOT_SPEED) * AUTOPILOT_RY;
+        double a = emscripten_get_now() / 1000.0 * AUTOPILOT_SPEED + me.kind * AUTOPILOT_KIND_PHASE;
+        px = GAME_FIELD_W / 2.0 + cos(a) * AUTOPILOT_RX;
+        py = GAME_FIELD_H / 2.0 + sin(a) * AUTOPILOT_RY;
         return;
     }
     double dx = key_dx, dy = key_dy;

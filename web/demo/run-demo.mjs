@@ -1,9 +1,11 @@
 // `make demo`: the demo game's room with every build of its one networking layer (web/demo/game.c) in it.
 //
 // Starts the room server (web/demo/serve.mjs) on 127.0.0.1, N native bots (ttbots, native/bots), and
-// headless Chromium with the player's page (the web build); prints a live summary once a second (players in
-// the room, messages per second and round-trip p50/p99 per backend), shows how the server refuses bad input
-// and what each client shows for it, writes a screenshot of the page and summary.json, and prints the URL
+// headless Chromium with the player's page (the web build) twice: once in a plain browser page, and once on
+// an emulated Douyin mini-game host (the page's WebSocket taken away and a global `tt` installed, so the
+// web build runs its container backend and joins as a container player); prints a live summary once a
+// second (players in the room, messages per second and round-trip p50/p99 per backend), shows how the server refuses bad input
+// and what each client shows for it, writes a screenshot of each page and summary.json, and prints the URL
 // to open the same room in a real browser. Before that, the trace client (web/demo/client.c) runs natively
 // and in Chromium against the echo endpoint, and the two event traces must match line for line.
 //
@@ -35,7 +37,9 @@ opt.seconds = Number(opt.seconds);
 const TTBOTS = path.join(opt.nativeDir, 'ttbots');
 const TRACE_CLIENT = path.join(opt.nativeDir, 'tt_demo_client');
 const DEADLINE_MS = 20000;
-const CONTAINER_WHY = 'not built yet: ttsocket has no mini-game container backend; page.c backend_kind() is the seam';
+// Test code, not shipped: the emulated host (see its header). It is an ES module and the page's scripts are
+// classic ones that must find `tt` when they start, so its source is wrapped into an init script here.
+const EMULATOR = path.join(here, '../../tests/support/container/emulator.js');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const children = new Set();
@@ -130,6 +134,27 @@ async function traceParity(browser, port) {
   return { ok, players: players.length, same, total, rows, opened };
 }
 
+// ---- the container player: the same page on an emulated mini-game host -----------------------------------
+function containerInitScript() {
+  const src = fs.readFileSync(EMULATOR, 'utf8');
+  if (/^\s*import\b/m.test(src)) throw new Error(`${EMULATOR} imports modules: it cannot be an init script`);
+  // As tests/parity/page/container.js does: the host's sockets sit on the page's real WebSocket, captured
+  // and then deleted, so the game can reach the network only through tt.connectSocket.
+  return `(() => {\n${src.replace(/^export /gm, '')}\n` +
+    'const open = browserOpener(window.WebSocket);\n' +
+    'delete window.WebSocket;\n' +
+    "window.tt = createContainer({ vendor: 'tt', open, skipDomainCheck: true });\n})();\n";
+}
+
+async function openPlayer(browser, url, init) {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  if (init) await page.addInitScript(init);
+  await page.goto(url);
+  return { page, errors };
+}
+
 // ---- the live summary ---------------------------------------------------------------------------------
 const pct = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
 const ms = (v) => (Number.isFinite(v) ? `${v.toFixed(2)} ms` : '-');
@@ -148,36 +173,45 @@ async function serverStats(port) {
 }
 
 function row(t, players, name, open, out, inn, p50, p99) {
-  return `${t.padEnd(6)} ${String(players).padEnd(8)} ${name.padEnd(22)} ${String(open).padEnd(7)} ` +
+  return `${t.padEnd(6)} ${String(players).padEnd(8)} ${name.padEnd(24)} ${String(open).padEnd(7)} ` +
     `${String(out).padStart(6)} ${String(inn).padStart(6)}  ${p50.padStart(9)}  ${p99.padStart(9)}`;
 }
 
-async function liveSummary(port, bots, page) {
+// players: the browser players, { key, label, page }; each gets a row per second and an rtt over the run.
+async function liveSummary(port, bots, players) {
   console.log(row('t', 'players', 'backend', 'open', 'out/s', 'in/s', 'rtt p50', 'rtt p99'));
   const live = [];
-  const webAll = [];
-  let prev = (await webSample(page)).stats, prevAt = Date.now();
+  const all = Object.fromEntries(players.map((p) => [p.key, []]));
+  const zero = { sent: 0, received: 0 };
+  let prev = await Promise.all(players.map(async (p) => (await webSample(p.page)).stats || zero));
+  let prevAt = Date.now();
   for (let s = 1; s <= opt.seconds; s++) {
     await sleep(1000 - ((Date.now() - prevAt) % 1000));
-    const [w, st] = [await webSample(page), await serverStats(port)];
+    const [ws, st] = [await Promise.all(players.map((p) => webSample(p.page))), await serverStats(port)];
     const now = Date.now(), secs = (now - prevAt) / 1000;
     const room = st.rooms[opt.room] || { players: 0, kinds: {} };
     const n = bots.progress || {};
-    const rtts = sortNum(w.rtts);
-    webAll.push(...w.rtts);
-    const web = { open: w.stats?.open ? 1 : 0, out: (w.stats.sent - prev.sent) / secs,
-      in: (w.stats.received - prev.received) / secs, p50: pct(rtts, 0.5), p99: pct(rtts, 0.99) };
     const native = { open: n.open ?? 0, out: n.out_per_s ?? 0, in: n.in_per_s ?? 0, p50: n.rtt_p50_ms, p99: n.rtt_p99_ms };
-    live.push({ t: s, players: room.players, kinds: room.kinds, native, web });
+    const entry = { t: s, players: room.players, kinds: room.kinds, native };
     console.log(row(`${s} s`, room.players, `native (${opt.bots} ttbots)`, `${native.open}/${opt.bots}`,
       native.out.toFixed(0), native.in.toFixed(0), ms(native.p50), ms(native.p99)));
-    console.log(row('', '', 'web (Chromium, wasm)', `${web.open}/1`, web.out.toFixed(0), web.in.toFixed(0),
-      ms(web.p50), ms(web.p99)));
-    prev = w.stats, prevAt = now;
+    players.forEach((p, i) => {
+      const w = ws[i], stats = w.stats || zero, rtts = sortNum(w.rtts);
+      all[p.key].push(...w.rtts);
+      const r = { open: w.stats?.open ? 1 : 0, out: (stats.sent - prev[i].sent) / secs,
+        in: (stats.received - prev[i].received) / secs, p50: pct(rtts, 0.5), p99: pct(rtts, 0.99) };
+      entry[p.key] = r;
+      console.log(row('', '', p.label, `${r.open}/1`, r.out.toFixed(0), r.in.toFixed(0), ms(r.p50), ms(r.p99)));
+      prev[i] = stats;
+    });
+    live.push(entry);
+    prevAt = now;
   }
-  console.log(`${''.padEnd(15)} ${'container'.padEnd(22)} ${CONTAINER_WHY}`);
-  const all = sortNum(webAll);
-  return { live, webRtt: { count: all.length, p50: pct(all, 0.5), p99: pct(all, 0.99) } };
+  const rtt = Object.fromEntries(Object.entries(all).map(([k, v]) => {
+    const sorted = sortNum(v);
+    return [k, { count: sorted.length, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99) }];
+  }));
+  return { live, rtt };
 }
 
 // ---- bad input: what the server answers and what each client shows --------------------------------------
@@ -240,17 +274,27 @@ async function main() {
     process.stdout.write(parity.opened.join('') + '\n');
 
     const bots = startBots(roomUrl, ['--bots', String(opt.bots), '--duration', '0', '--rate', String(opt.rate)]);
-    const page = await browser.context.newPage();
-    const pageErrors = [];
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(`http://127.0.0.1:${port}/?room=${opt.room}`);
-    await page.waitForFunction((n) => window.gameStats && window.gameStats.open && window.gameStats.seen.bot >= n,
-      opt.bots, { timeout: DEADLINE_MS }).catch(() => {});
-    console.log(`room "${opt.room}" at ${roomUrl} — open it in a browser: http://127.0.0.1:${port}/?room=${opt.room}`);
-    const { live, webRtt } = await liveSummary(port, bots, page);
+    const pageUrl = `http://127.0.0.1:${port}/?room=${opt.room}`;
+    const [webPlayer, boxPlayer] = await Promise.all([openPlayer(browser, pageUrl),
+      openPlayer(browser, pageUrl, containerInitScript())]);
+    const page = webPlayer.page, boxPage = boxPlayer.page;
+    // Each page has seen all the bots and the other page: both players are in the room.
+    const ready = (n) => window.gameStats && window.gameStats.open && window.gameStats.seen.bot >= n &&
+      window.gameStats.seen.web + window.gameStats.seen.container >= 2;
+    await Promise.all([page, boxPage].map((p) => p.waitForFunction(ready, opt.bots, { timeout: DEADLINE_MS }).catch(() => {})));
+    console.log(`room "${opt.room}" at ${roomUrl} — open it in a browser: ${pageUrl}`);
+    const { live, rtt } = await liveSummary(port, bots, [
+      { key: 'web', label: 'web (Chromium, wasm)', page },
+      { key: 'container', label: 'container (emulated tt)', page: boxPage }]);
     const shot = path.join(opt.out, 'screenshot.png');
+    const boxShot = path.join(opt.out, 'screenshot-container.png');
     await page.locator('#game').screenshot({ path: shot });
-    const web = (await webSample(page)).stats;
+    await boxPage.locator('#game').screenshot({ path: boxShot });
+    // A page that never started its game has no stats: it then fails the run with zeros, not a TypeError.
+    const none = { open: false, sent: 0, received: 0, seen: { bot: 0, web: 0, container: 0 }, backend: '(no stats)' };
+    const web = (await webSample(page)).stats || none;
+    const box = (await webSample(boxPage)).stats || none;
+    const pageErrors = [...webPlayer.errors, ...boxPlayer.errors.map((e) => `container page: ${e}`)];
     bots.child.kill('SIGINT');
     await bots.done;
     const server = await serverStats(port);
@@ -260,14 +304,18 @@ async function main() {
     console.log(`\nover the whole run: native ${n ? `${n.connected}/${n.bots} connected, ${n.sent} sent, ${n.received} received, ` +
       `rtt p50 ${ms(n.rtt_ms.p50)} p99 ${ms(n.rtt_ms.p99)}, ${Object.keys(n.errors).length ? 'errors: ' +
       JSON.stringify(n.errors) : 'no errors'}` : 'no report'}; web ${web.sent} sent, ${web.received} received, ` +
-      `rtt p50 ${ms(webRtt.p50)} p99 ${ms(webRtt.p99)} (${webRtt.count} timed); the page drew ${web.seen.bot} bots`);
+      `rtt p50 ${ms(rtt.web.p50)} p99 ${ms(rtt.web.p99)} (${rtt.web.count} timed); container ${box.sent} sent, ` +
+      `${box.received} received, rtt p50 ${ms(rtt.container.p50)} p99 ${ms(rtt.container.p99)} ` +
+      `(${rtt.container.count} timed, backend ${box.backend}); the web page drew ${web.seen.bot} bots and ` +
+      `${web.seen.container} container player(s)`);
     if (pageErrors.length) console.log(`page errors: ${pageErrors.join('; ')}`);
-    console.log(`screenshot: ${shot}`);
+    console.log(`screenshots: ${shot} (the web player's page), ${boxShot} (the container player's)`);
     console.log(`to play in this room with bots: make demo-play (or node web/demo/run-demo.mjs ... --play)`);
-    const ok = parity.ok && n && n.connected === opt.bots && web.open && refusals.every((r) => r.ok) && !pageErrors.length;
+    const ok = parity.ok && n && n.connected === opt.bots && web.open && box.open && box.backend === 'container' &&
+      refusals.every((r) => r.ok) && !pageErrors.length;
     const summary = { ok, bots: opt.bots, seconds: opt.seconds, room: opt.room, url: roomUrl, parity: { ...parity, rows: undefined },
-      live, native: n, web: { ...web, rtt: webRtt }, container: { available: false, why: CONTAINER_WHY },
-      server, refusals, screenshot: shot, pageErrors };
+      live, native: n, web: { ...web, rtt: rtt.web }, container: { ...box, host: 'emulated tt', rtt: rtt.container },
+      server, refusals, screenshot: shot, containerScreenshot: boxShot, pageErrors };
     fs.writeFileSync(path.join(opt.out, 'summary.json'), JSON.stringify(summary, null, 1));
     console.log(`demo: ${ok ? 'OK' : 'FAILED'}`);
     return ok ? 0 : 1;
