@@ -10,7 +10,8 @@
  *
  * - creating a socket without letting a constructor exception abort the module,
  * - one shared event record, filled before each callback and overwritten by the next; a received
- *   message or close reason sits in a reusable heap buffer that is valid only during its callback,
+ *   message, a close reason or the open's subprotocol and extensions sit in a reusable heap buffer that
+ *   is valid only during its callback,
  * - sending text and closing with an explicit byte length (so U+0000 survives; UTF8ToString stops at
  *   it), decoded with ignoreBOM so that a leading U+FEFF is kept as the native build keeps it,
  * - silencing and forgetting a socket (its table slot is reused),
@@ -87,15 +88,15 @@
         TTWEB.unwound(e);
       }
     },
-    // An event with bytes (a message, a close reason, a container's error text): they go to the heap for
-    // the duration of the callback. Out of memory fails the connection (error, then the end).
+    // An event with bytes (a message, a close reason, the open's strings, a container's error text): they
+    // go to the heap for the duration of the callback.
     deliver: function(ent, kind, d, text, code, wasClean) {
       var n = text ? lengthBytesUTF8(d) : d.length, own = [false];
       var p = n ? TTWEB.stage(d, text, n, own) : 0;
       if (n && !p) {
-        // No room in the wasm heap: a message fails its task (C closes the socket); a close reason, at
-        // most 123 bytes, is dropped rather than lose the close.
-        if (kind !== @TT__WEB_EV_CLOSE@) return TTWEB.call(ent, @TT__WEB_EV_NO_MEMORY@, 0, n, 0, 0, 0);
+        // No room in the wasm heap: a message fails its task (C closes the socket); a close reason (at
+        // most 123 bytes), the open's strings or an error text are dropped rather than lose the event.
+        if (kind === @TT__WEB_EV_MESSAGE@) return TTWEB.call(ent, @TT__WEB_EV_NO_MEMORY@, 0, n, 0, 0, 0);
         n = 0;
       }
       TTWEB.busy++;
@@ -106,17 +107,28 @@
         if (own[0]) _tt__web_free(p);
       }
     },
+    // The open, carrying the negotiated subprotocol and extensions as "protocol\0extensions".
+    open: function(ent, protocol, extensions) {
+      TTWEB.deliver(ent, @TT__WEB_EV_OPEN@, (protocol || '') + '\0' + (extensions || ''), true, 0, 0);
+    },
+    // A message of either backend: a string, an ArrayBuffer or any typed array / DataView; anything else
+    // (only a container can send it) fails the connection.
+    message: function(ent, d) {
+      var text = typeof d == 'string';
+      if (!text) {
+        if (!(d instanceof ArrayBuffer || ArrayBuffer.isView(d))) return TTWEB.fail(ent, 'message data is neither string nor ArrayBuffer');
+        d = new Uint8Array(d.buffer || d, d.byteOffset || 0, d.byteLength);
+      }
+      TTWEB.deliver(ent, @TT__WEB_EV_MESSAGE@, d, text, 0, 0);
+    },
     // Wires a browser WebSocket's four events.
     wire: function(ent) {
       var socket = ent.ws;
       socket.binaryType = 'arraybuffer';
-      socket.onopen = function() { TTWEB.call(ent, @TT__WEB_EV_OPEN@, 0, 0, 0, 0, 0); };
+      socket.onopen = function() { TTWEB.open(ent, socket.protocol, socket.extensions); };
       socket.onerror = function() { TTWEB.call(ent, @TT__WEB_EV_ERROR@, 0, 0, 0, 0, 0); };
       socket.onclose = function(e) { TTWEB.deliver(ent, @TT__WEB_EV_CLOSE@, e.reason || '', true, e.code, e.wasClean ? 1 : 0); };
-      socket.onmessage = function(e) {
-        var d = e.data, text = typeof d === 'string';
-        TTWEB.deliver(ent, @TT__WEB_EV_MESSAGE@, text ? d : new Uint8Array(d), text, 0, 0);
-      };
+      socket.onmessage = function(e) { TTWEB.message(ent, e.data); };
     },
 
     // ---- The mini-game container backend (tt.connectSocket / wx.connectSocket and their SocketTask) ----
@@ -181,21 +193,15 @@
       if (ent.opened || ent.ended) return;
       ent.opened = 1;
       // The response header (WeChat and Douyin document it on onOpen) names the chosen protocol.
-      var h = res && res.header;
+      var h = res && res.header, protocol, extensions;
       for (var k in h) {
-        if (/^sec-websocket-protocol$/i.test(k)) ent.protocol = '' + h[k];
-        if (/^sec-websocket-extensions$/i.test(k)) ent.extensions = '' + h[k];
+        if (/^sec-websocket-protocol$/i.test(k)) protocol = '' + h[k];
+        if (/^sec-websocket-extensions$/i.test(k)) extensions = '' + h[k];
       }
-      TTWEB.call(ent, @TT__WEB_EV_OPEN@, 0, 0, 0, 0, 0);
+      TTWEB.open(ent, protocol, extensions);
     },
     onMessage: function(ent, res) {
-      var d = res && res.data, text = typeof d == 'string';
-      if (ent.ended || !ent.opened) return;
-      if (!text) {
-        if (!(d instanceof ArrayBuffer || ArrayBuffer.isView(d))) return TTWEB.fail(ent, 'message data is neither string nor ArrayBuffer');
-        d = new Uint8Array(d.buffer || d, d.byteOffset || 0, d.byteLength);
-      }
-      TTWEB.deliver(ent, @TT__WEB_EV_MESSAGE@, d, text, 0, 0);
+      if (!ent.ended && ent.opened) TTWEB.message(ent, res && res.data);
     },
     onError: function(ent, res) {
       TTWEB.fail(ent, res && res.errMsg || '');
@@ -252,20 +258,21 @@
   },
 
   // Creates a connection on backend (resolved by tt__web_backend) and wires its events to onEvent(record,
-  // userData) (void (*)(const tt__web_event *, void *)). url: NUL-terminated; protocols: NUL-terminated
-  // comma-separated list or 0; headers: nheaders struct tt_header (used by the containers only, the browser
+  // userData) (void (*)(const tt__web_event *, void *)). url: NUL-terminated; protocols: nprotocols
+  // NUL-terminated tokens; headers: nheaders struct tt_header (used by the containers only, the browser
   // cannot send them); timeout: ms, passed to a container. Returns the id (> 0), or TT__WEB_NEW_EURL when
   // the browser's constructor threw, TT__WEB_NEW_ENOWS without the backend, TT__WEB_NEW_ENOMEM out of memory.
   tt__web_new__deps: ['$TTWEB', 'tt__web_malloc', 'tt__web_free', 'tt__web_recover'],
-  tt__web_new: function(url, protocols, headers, nheaders, timeout, backend, userData, onEvent) {
+  tt__web_new: function(url, protocols, nprotocols, headers, nheaders, timeout, backend, userData, onEvent) {
     if (!TTWEB.host(backend)) return @TT__WEB_NEW_ENOWS@;
     if (!TTWEB.ev && !(TTWEB.ev = _tt__web_malloc(@TT__WEB_EVENT_SIZE@))) return @TT__WEB_NEW_ENOMEM@;
     var u = UTF8ToString(url);
-    var p = protocols ? UTF8ToString(protocols).split(',') : [];
+    var p = [];
+    for (var i = 0; i < nprotocols; i++) p.push(UTF8ToString(HEAPU32[(protocols >> 2) + i]));
     var ent = { onEvent: onEvent, userData: userData, container: backend !== @TT__WEB_BACKEND_BROWSER@ };
     if (ent.container) {
       var h = {};
-      for (var i = 0; i < nheaders; i++) {
+      for (i = 0; i < nheaders; i++) {
         var at = headers + i * @TT__WEB_HEADER_SIZE@;
         h[UTF8ToString(HEAPU32[at + @TT__WEB_HEADER_NAME@ >> 2])] = UTF8ToString(HEAPU32[at + @TT__WEB_HEADER_VALUE@ >> 2]);
       }
@@ -281,16 +288,6 @@
     var id = TTWEB.free.length ? TTWEB.free.pop() : TTWEB.sockets.length;
     TTWEB.sockets[id] = ent;
     return id;
-  },
-
-  // The socket's protocol (TT__WEB_STR_PROTOCOL) or extensions (TT__WEB_STR_EXTENSIONS) as UTF-8: writes at most cap bytes with a
-  // NUL to buf (when buf != 0) and returns the size it needs, NUL included (1 for none or no socket).
-  tt__web_socket_string__deps: ['$TTWEB'],
-  tt__web_socket_string: function(id, which, buf, cap) {
-    var ent = TTWEB.sockets[id], socket = ent && (ent.ws || ent);
-    var s = socket ? (which === @TT__WEB_STR_EXTENSIONS@ ? socket.extensions : socket.protocol) || '' : '';
-    if (buf) stringToUTF8(s, buf, cap);
-    return lengthBytesUTF8(s) + 1;
   },
 
   // Sends len bytes at ptr as one message (text: UTF-8, which the core has validated). TT__WEB_OK, or TT__WEB_FAIL when
