@@ -73,7 +73,8 @@
       else HEAPU8.set(d, p);
       return p;
     },
-    // Fills the event record and calls the C handler of ent.
+    // Fills the event record and calls the C handler of ent. A field whose argument is left out is 0 (a
+    // typed array stores undefined as 0, and true / false as 1 / 0).
     call: function(ent, kind, data, length, text, code, wasClean) {
       var ev = TTWEB.ev;
       HEAP32[ev + @TT__WEB_EVENT_KIND@ >> 2] = kind;
@@ -94,14 +95,14 @@
       var n = text ? lengthBytesUTF8(d) : d.length, own = [false];
       var p = n ? TTWEB.stage(d, text, n, own) : 0;
       if (n && !p) {
-        // No room in the wasm heap: a message fails its task (C closes the socket); a close reason (at
-        // most 123 bytes), the open's strings or an error text are dropped rather than lose the event.
-        if (kind === @TT__WEB_EV_MESSAGE@) return TTWEB.call(ent, @TT__WEB_EV_NO_MEMORY@, 0, n, 0, 0, 0);
+        // No room in the wasm heap: a message or an error text fails the task (C closes the socket); a
+        // close reason (at most 123 bytes) or the open's strings are dropped rather than lose the event.
+        if (kind !== @TT__WEB_EV_CLOSE@ && kind !== @TT__WEB_EV_OPEN@) return TTWEB.call(ent, @TT__WEB_EV_NO_MEMORY@, 0, n);
         n = 0;
       }
       TTWEB.busy++;
       try {
-        TTWEB.call(ent, kind, p, n, text ? 1 : 0, code, wasClean);
+        TTWEB.call(ent, kind, p, n, text, code, wasClean);
       } finally {
         TTWEB.busy--;
         if (own[0]) _tt__web_free(p);
@@ -109,7 +110,7 @@
     },
     // The open, carrying the negotiated subprotocol and extensions as "protocol\0extensions".
     open: function(ent, protocol, extensions) {
-      TTWEB.deliver(ent, @TT__WEB_EV_OPEN@, (protocol || '') + '\0' + (extensions || ''), true, 0, 0);
+      TTWEB.deliver(ent, @TT__WEB_EV_OPEN@, (protocol || '') + '\0' + (extensions || ''), true);
     },
     // A message of either backend: a string, an ArrayBuffer or any typed array / DataView; anything else
     // (only a container can send it) fails the connection.
@@ -119,15 +120,15 @@
         if (!(d instanceof ArrayBuffer || ArrayBuffer.isView(d))) return TTWEB.fail(ent, 'message data is neither string nor ArrayBuffer');
         d = new Uint8Array(d.buffer || d, d.byteOffset || 0, d.byteLength);
       }
-      TTWEB.deliver(ent, @TT__WEB_EV_MESSAGE@, d, text, 0, 0);
+      TTWEB.deliver(ent, @TT__WEB_EV_MESSAGE@, d, text);
     },
     // Wires a browser WebSocket's four events.
     wire: function(ent) {
       var socket = ent.ws;
       socket.binaryType = 'arraybuffer';
       socket.onopen = function() { TTWEB.open(ent, socket.protocol, socket.extensions); };
-      socket.onerror = function() { TTWEB.call(ent, @TT__WEB_EV_ERROR@, 0, 0, 0, 0, 0); };
-      socket.onclose = function(e) { TTWEB.deliver(ent, @TT__WEB_EV_CLOSE@, e.reason || '', true, e.code, e.wasClean ? 1 : 0); };
+      socket.onerror = function() { TTWEB.call(ent, @TT__WEB_EV_ERROR@); };
+      socket.onclose = function(e) { TTWEB.deliver(ent, @TT__WEB_EV_CLOSE@, e.reason || '', true, e.code, e.wasClean); };
       socket.onmessage = function(e) { TTWEB.message(ent, e.data); };
     },
 
@@ -153,13 +154,15 @@
       return api && typeof api.connectSocket == 'function' && !api.ttsocketRuntime && api;
     },
     // Runs fn (which calls the host) with its events held back; what it throws fails the connection.
+    // Returns TT__WEB_OK, or TT__WEB_FAIL when it threw.
     hostCall: function(ent, fn) {
       ent.depth++;
       try {
         fn();
-        return 1;
+        return @TT__WEB_OK@;
       } catch (e) {
         TTWEB.post(ent, TTWEB.fail, 'host threw: ' + (e && e.message || e));
+        return @TT__WEB_FAIL@;
       } finally {
         ent.depth--;
       }
@@ -187,7 +190,7 @@
     fail: function(ent, detail) {
       if (ent.ended) return;
       ent.ended = 1;
-      TTWEB.deliver(ent, @TT__WEB_EV_ERROR@, '' + detail, true, 0, 0);
+      TTWEB.deliver(ent, @TT__WEB_EV_ERROR@, '' + detail, true);
     },
     onOpen: function(ent, res) {
       if (ent.opened || ent.ended) return;
@@ -306,13 +309,12 @@
           TTWEB.post(ent, function() {
             if (reported || ent.ended) return;
             reported = 1;
-            TTWEB.call(ent, @TT__WEB_EV_SENT@, 0, len, 0, 0, 0);
+            TTWEB.call(ent, @TT__WEB_EV_SENT@, 0, len);
             if (!ok) TTWEB.fail(ent, res && res.errMsg || 'sendSocketMessage:fail');
           });
         };
       };
-      return TTWEB.hostCall(ent, function() { ent.task.send({ data: data, success: result(1), fail: result(0) }); })
-        ? @TT__WEB_OK@ : @TT__WEB_FAIL@;
+      return TTWEB.hostCall(ent, function() { ent.task.send({ data: data, success: result(1), fail: result(0) }); });
     }
     var socket = ent.ws;
     if (socket.readyState === 0 /* CONNECTING */) return @TT__WEB_FAIL@;
@@ -335,12 +337,10 @@
   tt__web_close: function(id, code, ptr, len) {
     var ent = TTWEB.sockets[id], socket = ent && ent.ws;
     if (!ent) return @TT__WEB_FAIL@;
-    if (ent.container) {
-      var reason = TTWEB.decode(ptr, len);
-      return TTWEB.hostCall(ent, function() { ent.task.close({ code: code, reason: reason }); }) ? @TT__WEB_OK@ : @TT__WEB_FAIL@;
-    }
+    var reason = TTWEB.decode(ptr, len);
+    if (ent.container) return TTWEB.hostCall(ent, function() { ent.task.close({ code: code, reason: reason }); });
     try {
-      socket.close(code, TTWEB.decode(ptr, len));
+      socket.close(code, reason);
     } catch (e) {
       // Unreachable with validated input; never let it escape.
       try { socket.close(); } catch (e2) { return @TT__WEB_FAIL@; }
