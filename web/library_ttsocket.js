@@ -40,7 +40,7 @@
       if (!ABORT && !(e && e.name === 'ExitStatus')) _tt__web_recover();
       throw e;
     },
-    decode: function(ptr, len) {
+    decodeText: function(ptr, len) {
       // ignoreBOM: a leading U+FEFF is text like any other (the default decoder drops it).
       if (!TTWEB.decoder) TTWEB.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
       return len ? TTWEB.decoder.decode(TTWEB.bytes(ptr, len)) : '';
@@ -75,7 +75,7 @@
     },
     // Fills the event record and calls the C handler of ent. A field whose argument is left out is 0 (a
     // typed array stores undefined as 0, and true / false as 1 / 0).
-    call: function(ent, kind, data, length, text, code, wasClean) {
+    callHandler: function(ent, kind, data, length, text, code, wasClean) {
       var ev = TTWEB.ev;
       HEAP32[ev + @TT__WEB_EVENT_KIND@ >> 2] = kind;
       HEAPU32[ev + @TT__WEB_EVENT_DATA@ >> 2] = data;
@@ -97,27 +97,27 @@
       if (n && !p) {
         // No room in the wasm heap: a message or an error text fails the task (C closes the socket); a
         // close reason (at most 123 bytes) or the open's strings are dropped rather than lose the event.
-        if (kind !== @TT__WEB_EV_CLOSE@ && kind !== @TT__WEB_EV_OPEN@) return TTWEB.call(ent, @TT__WEB_EV_NO_MEMORY@, 0, n);
+        if (kind !== @TT__WEB_EV_CLOSE@ && kind !== @TT__WEB_EV_OPEN@) return TTWEB.callHandler(ent, @TT__WEB_EV_NO_MEMORY@, 0, n);
         n = 0;
       }
       TTWEB.busy++;
       try {
-        TTWEB.call(ent, kind, p, n, text, code, wasClean);
+        TTWEB.callHandler(ent, kind, p, n, text, code, wasClean);
       } finally {
         TTWEB.busy--;
         if (own[0]) _tt__web_free(p);
       }
     },
     // The open, carrying the negotiated subprotocol and extensions as "protocol\0extensions".
-    open: function(ent, protocol, extensions) {
+    deliverOpen: function(ent, protocol, extensions) {
       TTWEB.deliver(ent, @TT__WEB_EV_OPEN@, (protocol || '') + '\0' + (extensions || ''), true);
     },
     // A message of either backend: a string, an ArrayBuffer or any typed array / DataView; anything else
     // (only a container can send it) fails the connection.
-    message: function(ent, d) {
+    deliverMessage: function(ent, d) {
       var text = typeof d == 'string';
       if (!text) {
-        if (!(d instanceof ArrayBuffer || ArrayBuffer.isView(d))) return TTWEB.fail(ent, 'message data is neither string nor ArrayBuffer');
+        if (!(d instanceof ArrayBuffer || ArrayBuffer.isView(d))) return TTWEB.failConnection(ent, 'message data is neither string nor ArrayBuffer');
         d = new Uint8Array(d.buffer || d, d.byteOffset || 0, d.byteLength);
       }
       TTWEB.deliver(ent, @TT__WEB_EV_MESSAGE@, d, text);
@@ -126,10 +126,10 @@
     wire: function(ent) {
       var socket = ent.ws;
       socket.binaryType = 'arraybuffer';
-      socket.onopen = function() { TTWEB.open(ent, socket.protocol, socket.extensions); };
-      socket.onerror = function() { TTWEB.call(ent, @TT__WEB_EV_ERROR@); };
+      socket.onopen = function() { TTWEB.deliverOpen(ent, socket.protocol, socket.extensions); };
+      socket.onerror = function() { TTWEB.callHandler(ent, @TT__WEB_EV_ERROR@); };
       socket.onclose = function(e) { TTWEB.deliver(ent, @TT__WEB_EV_CLOSE@, e.reason || '', true, e.code, e.wasClean); };
-      socket.onmessage = function(e) { TTWEB.message(ent, e.data); };
+      socket.onmessage = function(e) { TTWEB.deliverMessage(ent, e.data); };
     },
 
     // ---- The mini-game container backend (tt.connectSocket / wx.connectSocket and their SocketTask) ----
@@ -147,7 +147,7 @@
     //   the connection;
     // - a SocketTask the host killed in the background without an event (tt.onShow finds its readyState
     //   CLOSED) ends as a dropped connection: close 1006.
-    host: function(b) {
+    hostApi: function(b) {
       if (b === @TT__WEB_BACKEND_BROWSER@) return typeof WebSocket != 'undefined';
       var api = b === @TT__WEB_BACKEND_TT@ ? typeof tt == 'object' && tt : b === @TT__WEB_BACKEND_WX@ && typeof wx == 'object' && wx;
       // Not ttsocket's own package runtime, which a game may keep in a global named tt.
@@ -161,7 +161,7 @@
         fn();
         return @TT__WEB_OK@;
       } catch (e) {
-        TTWEB.post(ent, TTWEB.fail, 'host threw: ' + (e && e.message || e));
+        TTWEB.post(ent, TTWEB.failConnection, 'host threw: ' + (e && e.message || e));
         return @TT__WEB_FAIL@;
       } finally {
         ent.depth--;
@@ -187,7 +187,7 @@
       });
     },
     // Ends the connection as failed: onError with this detail, then onClose 1006 (from the core).
-    fail: function(ent, detail) {
+    failConnection: function(ent, detail) {
       if (ent.ended) return;
       ent.ended = 1;
       TTWEB.deliver(ent, @TT__WEB_EV_ERROR@, '' + detail, true);
@@ -201,18 +201,18 @@
         if (/^sec-websocket-protocol$/i.test(k)) protocol = '' + h[k];
         if (/^sec-websocket-extensions$/i.test(k)) extensions = '' + h[k];
       }
-      TTWEB.open(ent, protocol, extensions);
+      TTWEB.deliverOpen(ent, protocol, extensions);
     },
     onMessage: function(ent, res) {
-      if (!ent.ended && ent.opened) TTWEB.message(ent, res && res.data);
+      if (!ent.ended && ent.opened) TTWEB.deliverMessage(ent, res && res.data);
     },
     onError: function(ent, res) {
-      TTWEB.fail(ent, res && res.errMsg || '');
+      TTWEB.failConnection(ent, res && res.errMsg || '');
     },
     // onClose, or a task found dead: before open it is a failure; without a code, a dropped connection.
     onClose: function(ent, res) {
       if (ent.ended) return;
-      if (!ent.opened) return TTWEB.fail(ent, res && (res.errMsg || res.reason) || '');
+      if (!ent.opened) return TTWEB.failConnection(ent, res && (res.errMsg || res.reason) || '');
       ent.ended = 1;
       var code = res && typeof res.code == 'number' ? res.code : @TT__WEB_CLOSE_ABNORMAL@;
       // A container reports no wasClean: a close with a code from the peer's Close frame was clean.
@@ -255,7 +255,7 @@
   tt__web_backend: function(requested) {
     // In order of preference: a container's own API before the WebSocket an adapter may have installed.
     for (var b of [@TT__WEB_BACKEND_TT@, @TT__WEB_BACKEND_WX@, @TT__WEB_BACKEND_BROWSER@]) {
-      if ((requested === 0 || requested === b) && TTWEB.host(b)) return b;
+      if ((requested === 0 || requested === b) && TTWEB.hostApi(b)) return b;
     }
     return @TT__WEB_BACKEND_NONE@;
   },
@@ -267,7 +267,7 @@
   // the browser's constructor threw, TT__WEB_NEW_ENOWS without the backend, TT__WEB_NEW_ENOMEM out of memory.
   tt__web_new__deps: ['$TTWEB', 'tt__web_malloc', 'tt__web_free', 'tt__web_recover'],
   tt__web_new: function(url, protocols, nprotocols, headers, nheaders, timeout, backend, userData, onEvent) {
-    if (!TTWEB.host(backend)) return @TT__WEB_NEW_ENOWS@;
+    if (!TTWEB.hostApi(backend)) return @TT__WEB_NEW_ENOWS@;
     if (!TTWEB.ev && !(TTWEB.ev = _tt__web_malloc(@TT__WEB_EVENT_SIZE@))) return @TT__WEB_NEW_ENOMEM@;
     var u = UTF8ToString(url);
     var p = [];
@@ -279,7 +279,7 @@
         var at = headers + i * @TT__WEB_HEADER_SIZE@;
         h[UTF8ToString(HEAPU32[at + @TT__WEB_HEADER_NAME@ >> 2])] = UTF8ToString(HEAPU32[at + @TT__WEB_HEADER_VALUE@ >> 2]);
       }
-      TTWEB.openTask(ent, TTWEB.host(backend), u, p, nheaders ? h : null, timeout);
+      TTWEB.openTask(ent, TTWEB.hostApi(backend), u, p, nheaders ? h : null, timeout);
     } else {
       try {
         ent.ws = p.length ? new WebSocket(u, p) : new WebSocket(u);
@@ -302,15 +302,15 @@
     if (!ent) return @TT__WEB_FAIL@;
     // A container gets binary data as an ArrayBuffer of its own (the documented type of send's data).
     if (ent.container) {
-      var data = text ? TTWEB.decode(ptr, len) : HEAPU8.slice(ptr, ptr + len).buffer, reported;
+      var data = text ? TTWEB.decodeText(ptr, len) : HEAPU8.slice(ptr, ptr + len).buffer, reported;
       // Its success or fail (the first of them) gives the bytes back to bufferedAmount; fail also ends it.
       var result = function(ok) {
         return function(res) {
           TTWEB.post(ent, function() {
             if (reported || ent.ended) return;
             reported = 1;
-            TTWEB.call(ent, @TT__WEB_EV_SENT@, 0, len);
-            if (!ok) TTWEB.fail(ent, res && res.errMsg || 'sendSocketMessage:fail');
+            TTWEB.callHandler(ent, @TT__WEB_EV_SENT@, 0, len);
+            if (!ok) TTWEB.failConnection(ent, res && res.errMsg || 'sendSocketMessage:fail');
           });
         };
       };
@@ -319,7 +319,7 @@
     var socket = ent.ws;
     if (socket.readyState === 0 /* CONNECTING */) return @TT__WEB_FAIL@;
     try {
-      socket.send(text ? TTWEB.decode(ptr, len) : TTWEB.bytes(ptr, len));
+      socket.send(text ? TTWEB.decodeText(ptr, len) : TTWEB.bytes(ptr, len));
     } catch (e) {
       return @TT__WEB_FAIL@;
     }
@@ -337,7 +337,7 @@
   tt__web_close: function(id, code, ptr, len) {
     var ent = TTWEB.sockets[id], socket = ent && ent.ws;
     if (!ent) return @TT__WEB_FAIL@;
-    var reason = TTWEB.decode(ptr, len);
+    var reason = TTWEB.decodeText(ptr, len);
     if (ent.container) return TTWEB.hostCall(ent, function() { ent.task.close({ code: code, reason: reason }); });
     try {
       socket.close(code, reason);
