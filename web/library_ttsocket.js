@@ -10,7 +10,8 @@
  *
  * - creating a socket without letting a constructor exception abort the module,
  * - one shared event record, filled before each callback and overwritten by the next; a received
- *   message or close reason sits in a reusable heap buffer that is valid only during its callback,
+ *   message, a close reason or the open's subprotocol and extensions sit in a reusable heap buffer that
+ *   is valid only during its callback,
  * - sending text and closing with an explicit byte length (so U+0000 survives; UTF8ToString stops at
  *   it), decoded with ignoreBOM so that a leading U+FEFF is kept as the native build keeps it,
  * - silencing and forgetting a socket (its table slot is reused),
@@ -39,7 +40,7 @@
       if (!ABORT && !(e && e.name === 'ExitStatus')) _tt__web_recover();
       throw e;
     },
-    decode: function(ptr, len) {
+    decodeText: function(ptr, len) {
       // ignoreBOM: a leading U+FEFF is text like any other (the default decoder drops it).
       if (!TTWEB.decoder) TTWEB.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
       return len ? TTWEB.decoder.decode(TTWEB.bytes(ptr, len)) : '';
@@ -72,8 +73,9 @@
       else HEAPU8.set(d, p);
       return p;
     },
-    // Fills the event record and calls the C handler of ent.
-    call: function(ent, kind, data, length, text, code, wasClean) {
+    // Fills the event record and calls the C handler of ent. A field whose argument is left out is 0 (a
+    // typed array stores undefined as 0, and true / false as 1 / 0).
+    callHandler: function(ent, kind, data, length, text, code, wasClean) {
       var ev = TTWEB.ev;
       HEAP32[ev + @TT__WEB_EVENT_KIND@ >> 2] = kind;
       HEAPU32[ev + @TT__WEB_EVENT_DATA@ >> 2] = data;
@@ -87,36 +89,47 @@
         TTWEB.unwound(e);
       }
     },
-    // An event with bytes (a message, a close reason, a container's error text): they go to the heap for
-    // the duration of the callback. Out of memory fails the connection (error, then the end).
+    // An event with bytes (a message, a close reason, the open's strings, a container's error text): they
+    // go to the heap for the duration of the callback.
     deliver: function(ent, kind, d, text, code, wasClean) {
       var n = text ? lengthBytesUTF8(d) : d.length, own = [false];
       var p = n ? TTWEB.stage(d, text, n, own) : 0;
       if (n && !p) {
-        // No room in the wasm heap: a message fails its task (C closes the socket); a close reason, at
-        // most 123 bytes, is dropped rather than lose the close.
-        if (kind !== @TT__WEB_EV_CLOSE@) return TTWEB.call(ent, @TT__WEB_EV_NO_MEMORY@, 0, n, 0, 0, 0);
+        // No room in the wasm heap: a message or an error text fails the task (C closes the socket); a
+        // close reason (at most 123 bytes) or the open's strings are dropped rather than lose the event.
+        if (kind !== @TT__WEB_EV_CLOSE@ && kind !== @TT__WEB_EV_OPEN@) return TTWEB.callHandler(ent, @TT__WEB_EV_NO_MEMORY@, 0, n);
         n = 0;
       }
       TTWEB.busy++;
       try {
-        TTWEB.call(ent, kind, p, n, text ? 1 : 0, code, wasClean);
+        TTWEB.callHandler(ent, kind, p, n, text, code, wasClean);
       } finally {
         TTWEB.busy--;
         if (own[0]) _tt__web_free(p);
       }
     },
+    // The open, carrying the negotiated subprotocol and extensions as "protocol\0extensions".
+    deliverOpen: function(ent, protocol, extensions) {
+      TTWEB.deliver(ent, @TT__WEB_EV_OPEN@, (protocol || '') + '\0' + (extensions || ''), true);
+    },
+    // A message of either backend: a string, an ArrayBuffer or any typed array / DataView; anything else
+    // (only a container can send it) fails the connection.
+    deliverMessage: function(ent, d) {
+      var text = typeof d == 'string';
+      if (!text) {
+        if (!(d instanceof ArrayBuffer || ArrayBuffer.isView(d))) return TTWEB.failConnection(ent, 'message data is neither string nor ArrayBuffer');
+        d = new Uint8Array(d.buffer || d, d.byteOffset || 0, d.byteLength);
+      }
+      TTWEB.deliver(ent, @TT__WEB_EV_MESSAGE@, d, text);
+    },
     // Wires a browser WebSocket's four events.
     wire: function(ent) {
       var socket = ent.ws;
       socket.binaryType = 'arraybuffer';
-      socket.onopen = function() { TTWEB.call(ent, @TT__WEB_EV_OPEN@, 0, 0, 0, 0, 0); };
-      socket.onerror = function() { TTWEB.call(ent, @TT__WEB_EV_ERROR@, 0, 0, 0, 0, 0); };
-      socket.onclose = function(e) { TTWEB.deliver(ent, @TT__WEB_EV_CLOSE@, e.reason || '', true, e.code, e.wasClean ? 1 : 0); };
-      socket.onmessage = function(e) {
-        var d = e.data, text = typeof d === 'string';
-        TTWEB.deliver(ent, @TT__WEB_EV_MESSAGE@, text ? d : new Uint8Array(d), text, 0, 0);
-      };
+      socket.onopen = function() { TTWEB.deliverOpen(ent, socket.protocol, socket.extensions); };
+      socket.onerror = function() { TTWEB.callHandler(ent, @TT__WEB_EV_ERROR@); };
+      socket.onclose = function(e) { TTWEB.deliver(ent, @TT__WEB_EV_CLOSE@, e.reason || '', true, e.code, e.wasClean); };
+      socket.onmessage = function(e) { TTWEB.deliverMessage(ent, e.data); };
     },
 
     // ---- The mini-game container backend (tt.connectSocket / wx.connectSocket and their SocketTask) ----
@@ -134,20 +147,22 @@
     //   the connection;
     // - a SocketTask the host killed in the background without an event (tt.onShow finds its readyState
     //   CLOSED) ends as a dropped connection: close 1006.
-    host: function(b) {
+    hostApi: function(b) {
       if (b === @TT__WEB_BACKEND_BROWSER@) return typeof WebSocket != 'undefined';
       var api = b === @TT__WEB_BACKEND_TT@ ? typeof tt == 'object' && tt : b === @TT__WEB_BACKEND_WX@ && typeof wx == 'object' && wx;
       // Not ttsocket's own package runtime, which a game may keep in a global named tt.
       return api && typeof api.connectSocket == 'function' && !api.ttsocketRuntime && api;
     },
     // Runs fn (which calls the host) with its events held back; what it throws fails the connection.
+    // Returns TT__WEB_OK, or TT__WEB_FAIL when it threw.
     hostCall: function(ent, fn) {
       ent.depth++;
       try {
         fn();
-        return 1;
+        return @TT__WEB_OK@;
       } catch (e) {
-        TTWEB.post(ent, TTWEB.fail, 'host threw: ' + (e && e.message || e));
+        TTWEB.post(ent, TTWEB.failConnection, 'host threw: ' + (e && e.message || e));
+        return @TT__WEB_FAIL@;
       } finally {
         ent.depth--;
       }
@@ -172,38 +187,32 @@
       });
     },
     // Ends the connection as failed: onError with this detail, then onClose 1006 (from the core).
-    fail: function(ent, detail) {
+    failConnection: function(ent, detail) {
       if (ent.ended) return;
       ent.ended = 1;
-      TTWEB.deliver(ent, @TT__WEB_EV_ERROR@, '' + detail, true, 0, 0);
+      TTWEB.deliver(ent, @TT__WEB_EV_ERROR@, '' + detail, true);
     },
     onOpen: function(ent, res) {
       if (ent.opened || ent.ended) return;
       ent.opened = 1;
       // The response header (WeChat and Douyin document it on onOpen) names the chosen protocol.
-      var h = res && res.header;
+      var h = res && res.header, protocol, extensions;
       for (var k in h) {
-        if (/^sec-websocket-protocol$/i.test(k)) ent.protocol = '' + h[k];
-        if (/^sec-websocket-extensions$/i.test(k)) ent.extensions = '' + h[k];
+        if (/^sec-websocket-protocol$/i.test(k)) protocol = '' + h[k];
+        if (/^sec-websocket-extensions$/i.test(k)) extensions = '' + h[k];
       }
-      TTWEB.call(ent, @TT__WEB_EV_OPEN@, 0, 0, 0, 0, 0);
+      TTWEB.deliverOpen(ent, protocol, extensions);
     },
     onMessage: function(ent, res) {
-      var d = res && res.data, text = typeof d == 'string';
-      if (ent.ended || !ent.opened) return;
-      if (!text) {
-        if (!(d instanceof ArrayBuffer || ArrayBuffer.isView(d))) return TTWEB.fail(ent, 'message data is neither string nor ArrayBuffer');
-        d = new Uint8Array(d.buffer || d, d.byteOffset || 0, d.byteLength);
-      }
-      TTWEB.deliver(ent, @TT__WEB_EV_MESSAGE@, d, text, 0, 0);
+      if (!ent.ended && ent.opened) TTWEB.deliverMessage(ent, res && res.data);
     },
     onError: function(ent, res) {
-      TTWEB.fail(ent, res && res.errMsg || '');
+      TTWEB.failConnection(ent, res && res.errMsg || '');
     },
     // onClose, or a task found dead: before open it is a failure; without a code, a dropped connection.
     onClose: function(ent, res) {
       if (ent.ended) return;
-      if (!ent.opened) return TTWEB.fail(ent, res && (res.errMsg || res.reason) || '');
+      if (!ent.opened) return TTWEB.failConnection(ent, res && (res.errMsg || res.reason) || '');
       ent.ended = 1;
       var code = res && typeof res.code == 'number' ? res.code : @TT__WEB_CLOSE_ABNORMAL@;
       // A container reports no wasClean: a close with a code from the peer's Close frame was clean.
@@ -246,30 +255,31 @@
   tt__web_backend: function(requested) {
     // In order of preference: a container's own API before the WebSocket an adapter may have installed.
     for (var b of [@TT__WEB_BACKEND_TT@, @TT__WEB_BACKEND_WX@, @TT__WEB_BACKEND_BROWSER@]) {
-      if ((requested === 0 || requested === b) && TTWEB.host(b)) return b;
+      if ((requested === 0 || requested === b) && TTWEB.hostApi(b)) return b;
     }
     return @TT__WEB_BACKEND_NONE@;
   },
 
   // Creates a connection on backend (resolved by tt__web_backend) and wires its events to onEvent(record,
-  // userData) (void (*)(const tt__web_event *, void *)). url: NUL-terminated; protocols: NUL-terminated
-  // comma-separated list or 0; headers: nheaders struct tt_header (used by the containers only, the browser
+  // userData) (void (*)(const tt__web_event *, void *)). url: NUL-terminated; protocols: nprotocols
+  // NUL-terminated tokens; headers: nheaders struct tt_header (used by the containers only, the browser
   // cannot send them); timeout: ms, passed to a container. Returns the id (> 0), or TT__WEB_NEW_EURL when
   // the browser's constructor threw, TT__WEB_NEW_ENOWS without the backend, TT__WEB_NEW_ENOMEM out of memory.
   tt__web_new__deps: ['$TTWEB', 'tt__web_malloc', 'tt__web_free', 'tt__web_recover'],
-  tt__web_new: function(url, protocols, headers, nheaders, timeout, backend, userData, onEvent) {
-    if (!TTWEB.host(backend)) return @TT__WEB_NEW_ENOWS@;
+  tt__web_new: function(url, protocols, nprotocols, headers, nheaders, timeout, backend, userData, onEvent) {
+    if (!TTWEB.hostApi(backend)) return @TT__WEB_NEW_ENOWS@;
     if (!TTWEB.ev && !(TTWEB.ev = _tt__web_malloc(@TT__WEB_EVENT_SIZE@))) return @TT__WEB_NEW_ENOMEM@;
     var u = UTF8ToString(url);
-    var p = protocols ? UTF8ToString(protocols).split(',') : [];
+    var p = [];
+    for (var i = 0; i < nprotocols; i++) p.push(UTF8ToString(HEAPU32[(protocols >> 2) + i]));
     var ent = { onEvent: onEvent, userData: userData, container: backend !== @TT__WEB_BACKEND_BROWSER@ };
     if (ent.container) {
       var h = {};
-      for (var i = 0; i < nheaders; i++) {
+      for (i = 0; i < nheaders; i++) {
         var at = headers + i * @TT__WEB_HEADER_SIZE@;
         h[UTF8ToString(HEAPU32[at + @TT__WEB_HEADER_NAME@ >> 2])] = UTF8ToString(HEAPU32[at + @TT__WEB_HEADER_VALUE@ >> 2]);
       }
-      TTWEB.openTask(ent, TTWEB.host(backend), u, p, nheaders ? h : null, timeout);
+      TTWEB.openTask(ent, TTWEB.hostApi(backend), u, p, nheaders ? h : null, timeout);
     } else {
       try {
         ent.ws = p.length ? new WebSocket(u, p) : new WebSocket(u);
@@ -283,16 +293,6 @@
     return id;
   },
 
-  // The socket's protocol (TT__WEB_STR_PROTOCOL) or extensions (TT__WEB_STR_EXTENSIONS) as UTF-8: writes at most cap bytes with a
-  // NUL to buf (when buf != 0) and returns the size it needs, NUL included (1 for none or no socket).
-  tt__web_socket_string__deps: ['$TTWEB'],
-  tt__web_socket_string: function(id, which, buf, cap) {
-    var ent = TTWEB.sockets[id], socket = ent && (ent.ws || ent);
-    var s = socket ? (which === @TT__WEB_STR_EXTENSIONS@ ? socket.extensions : socket.protocol) || '' : '';
-    if (buf) stringToUTF8(s, buf, cap);
-    return lengthBytesUTF8(s) + 1;
-  },
-
   // Sends len bytes at ptr as one message (text: UTF-8, which the core has validated). TT__WEB_OK, or TT__WEB_FAIL when
   // the socket cannot take it (gone, CONNECTING, or the browser threw). A container's send reports its
   // result later as TT__WEB_EV_SENT; when its send throws, the connection fails (TT__WEB_EV_ERROR follows).
@@ -302,25 +302,24 @@
     if (!ent) return @TT__WEB_FAIL@;
     // A container gets binary data as an ArrayBuffer of its own (the documented type of send's data).
     if (ent.container) {
-      var data = text ? TTWEB.decode(ptr, len) : HEAPU8.slice(ptr, ptr + len).buffer, reported;
+      var data = text ? TTWEB.decodeText(ptr, len) : HEAPU8.slice(ptr, ptr + len).buffer, reported;
       // Its success or fail (the first of them) gives the bytes back to bufferedAmount; fail also ends it.
       var result = function(ok) {
         return function(res) {
           TTWEB.post(ent, function() {
             if (reported || ent.ended) return;
             reported = 1;
-            TTWEB.call(ent, @TT__WEB_EV_SENT@, 0, len, 0, 0, 0);
-            if (!ok) TTWEB.fail(ent, res && res.errMsg || 'sendSocketMessage:fail');
+            TTWEB.callHandler(ent, @TT__WEB_EV_SENT@, 0, len);
+            if (!ok) TTWEB.failConnection(ent, res && res.errMsg || 'sendSocketMessage:fail');
           });
         };
       };
-      return TTWEB.hostCall(ent, function() { ent.task.send({ data: data, success: result(1), fail: result(0) }); })
-        ? @TT__WEB_OK@ : @TT__WEB_FAIL@;
+      return TTWEB.hostCall(ent, function() { ent.task.send({ data: data, success: result(1), fail: result(0) }); });
     }
     var socket = ent.ws;
     if (socket.readyState === 0 /* CONNECTING */) return @TT__WEB_FAIL@;
     try {
-      socket.send(text ? TTWEB.decode(ptr, len) : TTWEB.bytes(ptr, len));
+      socket.send(text ? TTWEB.decodeText(ptr, len) : TTWEB.bytes(ptr, len));
     } catch (e) {
       return @TT__WEB_FAIL@;
     }
@@ -338,12 +337,10 @@
   tt__web_close: function(id, code, ptr, len) {
     var ent = TTWEB.sockets[id], socket = ent && ent.ws;
     if (!ent) return @TT__WEB_FAIL@;
-    if (ent.container) {
-      var reason = TTWEB.decode(ptr, len);
-      return TTWEB.hostCall(ent, function() { ent.task.close({ code: code, reason: reason }); }) ? @TT__WEB_OK@ : @TT__WEB_FAIL@;
-    }
+    var reason = TTWEB.decodeText(ptr, len);
+    if (ent.container) return TTWEB.hostCall(ent, function() { ent.task.close({ code: code, reason: reason }); });
     try {
-      socket.close(code, TTWEB.decode(ptr, len));
+      socket.close(code, reason);
     } catch (e) {
       // Unreachable with validated input; never let it escape.
       try { socket.close(); } catch (e2) { return @TT__WEB_FAIL@; }

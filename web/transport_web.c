@@ -34,7 +34,8 @@
  */
 typedef struct tt__web_event {
     int32_t kind;        /* TT__WEB_EV_* (web_abi.h) */
-    const uint8_t *data; /* message: its bytes; close: the reason's UTF-8 bytes (valid during the call) */
+    const uint8_t *data; /* message: its bytes; close: the reason's UTF-8 bytes; open: "protocol\0extensions"
+                            (valid during the call, followed by a NUL for text) */
     uint32_t length;     /* their length in bytes */
     int32_t text;        /* message: 1 = text, 0 = binary */
     int32_t code;        /* close: the close code */
@@ -59,9 +60,8 @@ typedef void (*tt__web_event_fn)(const tt__web_event *ev, void *user_data);
 
 /* web/library_ttsocket.js */
 extern int tt__web_backend(int requested);
-extern int tt__web_new(const char *url, const char *protocols, const tt_header *headers, size_t header_count, int timeout_ms,
-                       int backend, void *user_data, tt__web_event_fn on_event);
-extern int tt__web_socket_string(int ws, int which, char *buf, int cap);
+extern int tt__web_new(const char *url, const char *const *protocols, size_t protocol_count, const tt_header *headers,
+                       size_t header_count, int timeout_ms, int backend, void *user_data, tt__web_event_fn on_event);
 extern int tt__web_send(int ws, int text, const void *data, size_t length);
 extern double tt__web_buffered_amount(int ws);
 extern int tt__web_close(int ws, int code, const char *reason, size_t reason_length);
@@ -160,26 +160,14 @@ static uint64_t web_now_ms(void *ud) {
 
 /* ---- Browser events ------------------------------------------------------------------------------ */
 
-/* Reads protocol or extensions into a fresh tt__malloc'd string ("" on any trouble: never NULL). */
-static char *read_socket_string(int ws, int which) {
-    int len = tt__web_socket_string(ws, which, NULL, 0);
-    if (len <= 0) len = 1;
-    char *s = tt__malloc((size_t)len);
-    if (s == NULL) return NULL;
-    s[0] = '\0';
-    if (len > 1) tt__web_socket_string(ws, which, s, len);
-    return s;
-}
-
-static void on_ws_open(tt__conn *c) {
+/* The record holds "protocol\0extensions" (both "" when they did not fit in the heap). */
+static void on_ws_open(tt__conn *c, const tt__web_event *ev) {
     uint32_t id = c->id;
     c->opened = 1;
-    char *protocol = read_socket_string(c->ws, TT__WEB_STR_PROTOCOL);
-    char *extensions = read_socket_string(c->ws, TT__WEB_STR_EXTENSIONS);
+    const char *protocol = ev->length ? (const char *)ev->data : "";
+    const char *extensions = ev->length ? protocol + strlen(protocol) + 1 : "";
     /* The conn may be aborted inside the up-call: nothing below touches it. */
-    tt__core_on_open(id, protocol ? protocol : "", extensions ? extensions : "");
-    tt__free(protocol);
-    tt__free(extensions);
+    tt__core_on_open(id, protocol, extensions);
 }
 
 /* Browsers fire close right after error, in the same task. Node 20's WebSocket (undici) fires only
@@ -244,7 +232,7 @@ static void on_ws_close(tt__conn *c, const tt__web_event *ev) {
 static void on_ws_event(const tt__web_event *ev, void *ud) {
     tt__conn *c = ud;
     switch (ev->kind) {
-    case TT__WEB_EV_OPEN: on_ws_open(c); break;
+    case TT__WEB_EV_OPEN: on_ws_open(c, ev); break;
     case TT__WEB_EV_MESSAGE: {
         tt_data_type kind = ev->text ? TT_DATA_TEXT : TT_DATA_BINARY;
         tt__core_on_message(c->id, kind, ev->length ? ev->data : (const uint8_t *)"", ev->length);
@@ -292,42 +280,20 @@ static char *browser_url(const tt__open_params *p) {
     return s;
 }
 
-/* The tokens joined by commas (tokens cannot contain a comma), or NULL for none. */
-static int join_protocols(const tt__open_params *p, char **out) {
-    *out = NULL;
-    if (p->protocol_count == 0) return TT_OK;
-    size_t total = 0;
-    for (size_t i = 0; i < p->protocol_count; i++) total += strlen(p->protocols[i]) + 1;
-    char *s = tt__malloc(total);
-    if (s == NULL) return TT_ENOMEM;
-    size_t o = 0;
-    for (size_t i = 0; i < p->protocol_count; i++) {
-        size_t n = strlen(p->protocols[i]);
-        if (i) s[o++] = ',';
-        memcpy(s + o, p->protocols[i], n);
-        o += n;
-    }
-    s[o] = '\0';
-    *out = s;
-    return TT_OK;
-}
-
 int tt__transport_open(const tt__open_params *params, tt__conn **conn) {
     /* Request headers cannot be set from a browser (a parity exception); a container gets them. */
     tt__conn *c = tt__calloc(1, sizeof *c);
     char *url = browser_url(params);
-    char *protocols = NULL;
-    int rc = (c && url) ? join_protocols(params, &protocols) : TT_ENOMEM;
-    if (rc != TT_OK) {
+    if (c == NULL || url == NULL) {
         tt__free(c);
         tt__free(url);
-        return rc;
+        return TT_ENOMEM;
     }
     int backend = tt__web_backend(params->backend);
     int ws = backend == TT__WEB_BACKEND_NONE ? TT__WEB_NEW_ENOWS
-           : tt__web_new(url, protocols, params->headers, params->header_count, params->timeout_ms, backend, c, on_ws_event);
+           : tt__web_new(url, params->protocols, params->protocol_count, params->headers, params->header_count,
+                         params->timeout_ms, backend, c, on_ws_event);
     tt__free(url);
-    tt__free(protocols);
     if (ws <= 0) {
         tt__free(c);
         /* The core fails the task with tt_strerror() of this code as the error detail. */

@@ -60,8 +60,4 @@
 #define TT__WEB_OK 0
 #define TT__WEB_FAIL -1
 
-/* Which string tt__web_socket_string reads. */
-#define TT__WEB_STR_PROTOCOL 0
-#define TT__WEB_STR_EXTENSIONS 1
-
 #endif
