@@ -402,23 +402,23 @@ TT_EXTERN size_t tt_socket_task_buffered_amount(tt_socket_task task);
  * not know, so an old binary and a new library (or the reverse) agree.
  */
 typedef struct tt_task_stats {
-    uint64_t messages_sent;              /* messages handed to the connection ("sendSocketMessage:ok") */
-    uint64_t messages_received;          /* whole messages that arrived (also those dropped after close()) */
-    uint64_t bytes_sent;                 /* their payload bytes */
+    uint64_t messages_sent;     /* messages handed to the connection ("sendSocketMessage:ok") */
+    uint64_t messages_received; /* whole messages that arrived (also those dropped after close()) */
+    uint64_t bytes_sent;        /* their payload bytes */
     uint64_t bytes_received;
-    uint64_t wire_bytes_sent;            /* bytes written to the connection */
-    uint64_t wire_bytes_received;        /* bytes read from it */
-    uint64_t frames_sent;                /* every frame: data, Ping answers (Pong), Close */
+    uint64_t wire_bytes_sent;     /* bytes written to the connection */
+    uint64_t wire_bytes_received; /* bytes read from it */
+    uint64_t frames_sent;         /* every frame: data, Ping answers (Pong), Close */
     uint64_t frames_received;
     uint64_t pings_received;
-    uint64_t pongs_sent;                 /* Pings answered */
-    uint64_t compressed_payload_sent;    /* permessage-deflate: payload bytes of messages sent compressed */
-    uint64_t compressed_wire_sent;       /*   and their size after compression; ratio = wire / payload */
-    uint64_t compressed_payload_received;/* payload bytes of messages that arrived compressed, inflated */
-    uint64_t compressed_wire_received;   /*   and their compressed size as received */
-    uint64_t peak_buffered_amount;       /* the highest bufferedAmount the connection reached */
-    uint64_t open_ms;                    /* time open: from the open report to the end (or to now) */
-    uint64_t tasks;                      /* tasks counted: 1 for a task; for the runtime, every task ever */
+    uint64_t pongs_sent;                  /* Pings answered */
+    uint64_t compressed_payload_sent;     /* permessage-deflate: payload bytes of messages sent compressed */
+    uint64_t compressed_wire_sent;        /*   and their size after compression; ratio = wire / payload */
+    uint64_t compressed_payload_received; /* payload bytes of messages that arrived compressed, inflated */
+    uint64_t compressed_wire_received;    /*   and their compressed size as received */
+    uint64_t peak_buffered_amount;        /* the highest bufferedAmount the connection reached */
+    uint64_t open_ms;                     /* time open: from the open report to the end (or to now) */
+    uint64_t tasks;                       /* tasks counted: 1 for a task; for the runtime, every task ever */
 } tt_task_stats;
 
 /*

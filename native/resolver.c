@@ -152,7 +152,7 @@ int tt__resolver_fd(void) {
     pthread_mutex_lock(&lock);
     if (event_fd < 0) {
         event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (event_fd >= 0 && done.head) signal_done_locked();  /* lookups finished in a forked child */
+        if (event_fd >= 0 && done.head) signal_done_locked(); /* lookups finished in a forked child */
     }
     int fd = event_fd;
     pthread_mutex_unlock(&lock);

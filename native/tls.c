@@ -213,8 +213,8 @@ tt__ssl *tt__tls_new(int fd, const char *host, const char *ca_file, char *detail
         if (ok) {
             memcpy(name, host, len);
             name[len] = '\0';
-            X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
-                                                       X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+            X509_VERIFY_PARAM_set_hostflags(param,
+                                            X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
             ok = X509_VERIFY_PARAM_set1_host(param, name, len) == 1 && SSL_set_tlsext_host_name(ssl, name) == 1;
         }
     }

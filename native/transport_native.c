@@ -95,59 +95,59 @@ enum { IO_CONN, IO_ATTEMPT };
 typedef struct tt__attempt tt__attempt;
 
 struct tt__conn {
-    uint8_t io_kind;           /* IO_CONN */
+    uint8_t io_kind; /* IO_CONN */
     uint32_t id;
     int fd;
-    uint32_t events;           /* epoll interest currently registered; 0 = not registered */
+    uint32_t events; /* epoll interest currently registered; 0 = not registered */
     uint8_t phase;
     uint8_t secure;
-    uint8_t timer;             /* TIMER_* */
-    uint8_t dirty;             /* on the dirty list */
-    uint8_t dead;              /* released; an inert husk waiting for the end of the pass */
-    uint8_t busy;              /* inside tt__ws_recv(): the engine must not be freed under it */
-    uint8_t want_out;          /* output is pending and the socket said EAGAIN */
-    uint8_t read_again;        /* TLS holds decrypted bytes that epoll cannot signal */
+    uint8_t timer;      /* TIMER_* */
+    uint8_t dirty;      /* on the dirty list */
+    uint8_t dead;       /* released; an inert husk waiting for the end of the pass */
+    uint8_t busy;       /* inside tt__ws_recv(): the engine must not be freed under it */
+    uint8_t want_out;   /* output is pending and the socket said EAGAIN */
+    uint8_t read_again; /* TLS holds decrypted bytes that epoll cannot signal */
     uint8_t tls_read_wants_write;
     uint8_t tls_write_wants_read;
-    uint8_t ep_wake;           /* an attempt was handed its endpoint lock: it connects at the next pass */
-    uint8_t request_written;   /* the opening request's last byte is written (reported once) */
+    uint8_t ep_wake;         /* an attempt was handed its endpoint lock: it connects at the next pass */
+    uint8_t request_written; /* the opening request's last byte is written (reported once) */
     uint16_t port;
     uint16_t peer_reason_len;
-    uint16_t peer_code;        /* the peer's Close code, 0-65535 (1005 when it had none) */
-    size_t dropped_bytes;      /* sent after the server's Close: dropped, still counted as buffered */
-    int pending_error;         /* a failure parked for the next pass (TT_E*), 0 for none */
-    uint8_t pending_close;     /* an end without failure parked for the next pass (see conn_drop) */
+    uint16_t peer_code;    /* the peer's Close code, 0-65535 (1005 when it had none) */
+    size_t dropped_bytes;  /* sent after the server's Close: dropped, still counted as buffered */
+    int pending_error;     /* a failure parked for the next pass (TT_E*), 0 for none */
+    uint8_t pending_close; /* an end without failure parked for the next pass (see conn_drop) */
     uint8_t pending_clean;
     uint16_t pending_code;
     char *pending_detail;
     tt__ws *ws;
     tt__ssl *ssl;
-    char *host;                /* for the lookup, SNI, verification and details; freed once open */
+    char *host; /* for the lookup, SNI, verification and details; freed once open */
     char *peer_reason;
     struct addrinfo *addrs, *next_addr;
     tt__resolve_req *resolve;
-    tt__heap_node timer_node;  /* in `timers` while timer != TIMER_NONE */
-    unsigned attempts;         /* addresses tried */
-    tt__attempt *att_head;     /* attempts under way (connecting, or waiting for their endpoint lock) */
-    tt__attempt *won;          /* the attempt that connected: it holds the endpoint lock until open */
-    char *connect_error;       /* why the last attempt failed, for the detail when all have */
+    tt__heap_node timer_node; /* in `timers` while timer != TIMER_NONE */
+    unsigned attempts;        /* addresses tried */
+    tt__attempt *att_head;    /* attempts under way (connecting, or waiting for their endpoint lock) */
+    tt__attempt *won;         /* the attempt that connected: it holds the endpoint lock until open */
+    char *connect_error;      /* why the last attempt failed, for the detail when all have */
     tt__conn *all_prev, *all_next;
     tt__conn *dirty_prev, *dirty_next;
-    tt__conn *grave_next;      /* on the graveyard */
+    tt__conn *grave_next; /* on the graveyard */
 };
 
 /* One connection attempt to one address (see CONNECTING above). */
 struct tt__attempt {
-    uint8_t io_kind;           /* IO_ATTEMPT */
-    uint8_t ep_waiting;        /* queued on ep, not its holder */
-    uint8_t ep_wake;           /* ep was handed over: connect at the next pass */
-    uint8_t dead;              /* given up; freed at the end of the pass */
+    uint8_t io_kind;    /* IO_ATTEMPT */
+    uint8_t ep_waiting; /* queued on ep, not its holder */
+    uint8_t ep_wake;    /* ep was handed over: connect at the next pass */
+    uint8_t dead;       /* given up; freed at the end of the pass */
     int fd;
-    uint32_t events;           /* epoll interest registered (EPOLLOUT while connecting) */
+    uint32_t events; /* epoll interest registered (EPOLLOUT while connecting) */
     tt__conn *conn;
     const struct addrinfo *ai;
-    tt__attempt *prev, *next;  /* in conn->att_head, or the graveyard */
-    struct tt__endpoint *ep;   /* the endpoint lock held or waited for, NULL when none */
+    tt__attempt *prev, *next;       /* in conn->att_head, or the graveyard */
+    struct tt__endpoint *ep;        /* the endpoint lock held or waited for, NULL when none */
     tt__attempt *ep_prev, *ep_next; /* neighbours in ep's queue of waiters */
 };
 
@@ -163,7 +163,7 @@ struct tt__attempt {
  */
 typedef struct tt__endpoint {
     struct tt__endpoint *next;
-    uint8_t key[1 + 2 + 16];   /* family, port, address */
+    uint8_t key[1 + 2 + 16]; /* family, port, address */
     uint8_t key_len;
     tt__attempt *holder;
     tt__attempt *wait_head, *wait_tail;
@@ -173,19 +173,19 @@ static tt__endpoint *endpoints;
 static int epfd = -1;
 static uint8_t *read_buf;
 static tt__conn *all_head;
-static tt__heap timers;        /* every connection's timer (room reserved for each live connection) */
-static tt__conn *graveyard;    /* husks released during a pass, chained through grave_next */
+static tt__heap timers;                /* every connection's timer (room reserved for each live connection) */
+static tt__conn *graveyard;            /* husks released during a pass, chained through grave_next */
 static tt__attempt *attempt_graveyard; /* attempts given up during a pass, chained through next */
 static size_t live_count;
-static int in_poll;            /* inside tt__transport_poll() */
+static int in_poll; /* inside tt__transport_poll() */
 /*
  * Inside a down-call (open/send/close). The core delivers some callbacks straight from our up-calls, so
  * a game callback may call back into the transport while a pass is running; such nested calls must not
  * make up-calls of their own.
  */
 static int downcall_depth;
-static int upcalls;            /* made during the current pass */
-static char resolver_tag;      /* epoll data of the resolver's eventfd */
+static int upcalls;       /* made during the current pass */
+static char resolver_tag; /* epoll data of the resolver's eventfd */
 static char fmt_buf[TT__DETAIL_MAX];
 static char upcall_buf[TT__DETAIL_MAX];
 static int limits_raised;
@@ -221,7 +221,7 @@ static void unlink_dirty(tt__conn *c) {
 
 static void mark_dirty(tt__conn *c) {
     if (c->dirty == 1 || c->dead) return;
-    unlink_dirty(c);  /* from the processing list: it goes to the back of the next round */
+    unlink_dirty(c); /* from the processing list: it goes to the back of the next round */
     c->dirty = 1;
     c->dirty_next = NULL;
     c->dirty_prev = dirty_list.tail;
@@ -270,13 +270,13 @@ static int ep_acquire(tt__attempt *a) {
     const struct addrinfo *ai = a->ai;
     if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) return 1;
     if (a->ep && !a->ep_waiting) return 1;
-    uint8_t key[sizeof ((tt__endpoint *)0)->key];
+    uint8_t key[sizeof((tt__endpoint *)0)->key];
     uint8_t len = endpoint_key(ai, key);
     tt__endpoint *ep = endpoints;
     while (ep && !(ep->key_len == len && memcmp(ep->key, key, len) == 0)) ep = ep->next;
     if (ep == NULL) {
         ep = tt__calloc(1, sizeof *ep);
-        if (ep == NULL) return 1;  /* out of memory: connect without the lock rather than fail */
+        if (ep == NULL) return 1; /* out of memory: connect without the lock rather than fail */
         memcpy(ep->key, key, len);
         ep->key_len = len;
         ep->next = endpoints;
@@ -364,7 +364,7 @@ static void attempts_free(tt__conn *c) {
 
 static void close_fd(tt__conn *c) {
     if (c->fd >= 0) {
-        close(c->fd);  /* also removes it from the epoll set */
+        close(c->fd); /* also removes it from the epoll set */
         c->fd = -1;
     }
     c->events = 0;
@@ -395,7 +395,7 @@ static void conn_release(tt__conn *c) {
         tt__free(c->connect_error);
         c->host = c->pending_detail = c->peer_reason = c->connect_error = NULL;
     }
-    if (c->busy) return;  /* the engine is on the stack; the reader finishes the job */
+    if (c->busy) return; /* the engine is on the stack; the reader finishes the job */
     if (c->ws) tt__ws_free(c->ws);
     c->ws = NULL;
     if (in_poll) {
@@ -532,7 +532,8 @@ static void enter_linger(tt__conn *c);
 static long conn_write(tt__conn *c, const uint8_t *data, size_t len, char *err, size_t cap) {
     if (c->ssl) return tt__tls_write(c->ssl, data, len, err, cap);
     ssize_t n;
-    do n = send(c->fd, data, len, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+    do n = send(c->fd, data, len, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
     if (n >= 0) return (long)n;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return TT__TLS_WANT_WRITE;
     snprintf(err, cap, "write: %s", strerror(errno));
@@ -558,7 +559,7 @@ static void conn_flush(tt__conn *c) {
             return;
         }
         if (n == TT__TLS_WANT_READ) {
-            c->tls_write_wants_read = 1;  /* EPOLLIN is always armed in this phase */
+            c->tls_write_wants_read = 1; /* EPOLLIN is always armed in this phase */
             return;
         }
         /* The peer went away. During the opening handshake that fails the connection; once open, Chromium
@@ -617,7 +618,8 @@ static void enter_linger(tt__conn *c) {
 static long conn_read(tt__conn *c, uint8_t *buf, size_t cap, int *drained) {
     if (c->ssl) return tt__tls_read(c->ssl, buf, cap, drained, fmt_buf, sizeof fmt_buf);
     ssize_t n;
-    do n = recv(c->fd, buf, cap, 0); while (n < 0 && errno == EINTR);
+    do n = recv(c->fd, buf, cap, 0);
+    while (n < 0 && errno == EINTR);
     *drained = n >= 0 && (size_t)n < cap;
     if (n > 0) return (long)n;
     if (n == 0) return TT__TLS_EOF;
@@ -656,9 +658,7 @@ static void engine_fail(tt__conn *c) {
 }
 
 /* True once the peer's Close arrived: its code is what a drop reports from then on. */
-static int peer_close_seen(const tt__conn *c) {
-    return c->phase == PH_LINGER || tt__ws_peer_closed(c->ws);
-}
+static int peer_close_seen(const tt__conn *c) { return c->phase == PH_LINGER || tt__ws_peer_closed(c->ws); }
 
 /*
  * The server closed TCP (FIN). After its Close that is the clean end of the closing handshake. During
@@ -697,7 +697,7 @@ static void conn_readable(tt__conn *c) {
             c->busy = 1;
             int rc = direct ? tt__ws_recv_direct(c->ws, (size_t)n) : tt__ws_recv(c->ws, read_buf, (size_t)n);
             c->busy = 0;
-            if (c->dead) {  /* aborted from inside an up-call */
+            if (c->dead) { /* aborted from inside an up-call */
                 conn_release(c);
                 return;
             }
@@ -712,9 +712,9 @@ static void conn_readable(tt__conn *c) {
             }
             size_t pending = 0;
             (void)tt__ws_output(c->ws, &pending);
-            if (pending) mark_dirty(c);  /* pongs, the answer to a Close */
+            if (pending) mark_dirty(c); /* pongs, the answer to a Close */
             if (tt__ws_get_state(c->ws) == TT__WS_CLOSED) {
-                mark_dirty(c);  /* flush, then linger */
+                mark_dirty(c); /* flush, then linger */
                 return;
             }
             if ((size_t)n >= budget) {
@@ -722,10 +722,10 @@ static void conn_readable(tt__conn *c) {
                     c->read_again = 1;
                     mark_dirty(c);
                 }
-                return;  /* plain sockets are level-triggered: epoll reports the rest */
+                return; /* plain sockets are level-triggered: epoll reports the rest */
             }
             budget -= (size_t)n;
-            if (drained) return;  /* level-triggered epoll reports what comes next */
+            if (drained) return; /* level-triggered epoll reports what comes next */
             continue;
         }
         if (n == TT__TLS_WANT_READ) return;
@@ -782,7 +782,7 @@ static void ws_on_response_head(void *ud, const char *head, size_t length) {
     tt_header *fields;
     size_t count;
     if (tt__handshake_header_fields(head, length, &fields, &count) != 0) {
-        conn_fail(c, TT_ENOMEM, "out of memory");  /* the engine then finds the connection dead */
+        conn_fail(c, TT_ENOMEM, "out of memory"); /* the engine then finds the connection dead */
         return;
     }
     tt__core_on_response_header(c->id, fields, count);
@@ -837,7 +837,7 @@ static void record_connect_error(tt__conn *c, const struct addrinfo *ai, int err
     format_address(ai, addr, sizeof addr);
     snprintf(text, sizeof text, "%s (%s)", strerror(err), addr);
     char *copy = tt__strdup(text);
-    if (copy == NULL) return;  /* keep the previous reason rather than none */
+    if (copy == NULL) return; /* keep the previous reason rather than none */
     tt__free(c->connect_error);
     c->connect_error = copy;
 }
@@ -849,7 +849,7 @@ static void start_ws(tt__conn *c) {
     tt__free(c->host);
     c->host = NULL;
     update_interest(c, 0);
-    if (!c->dead) conn_flush(c);  /* the opening handshake request */
+    if (!c->dead) conn_flush(c); /* the opening handshake request */
 }
 
 static void tls_step(tt__conn *c) {
@@ -857,8 +857,7 @@ static void tls_step(tt__conn *c) {
     if (r == TT__TLS_DONE) {
         tt__core_on_phase(c->id, TT__PHASE_TLS_END);
         start_ws(c);
-    }
-    else if (r == TT__TLS_WANT_READ) update_interest(c, EPOLLIN);
+    } else if (r == TT__TLS_WANT_READ) update_interest(c, EPOLLIN);
     else if (r == TT__TLS_WANT_WRITE) update_interest(c, EPOLLOUT);
     else conn_fail(c, TT_ETLS, fmt_buf);
 }
@@ -867,7 +866,7 @@ static void on_connected(tt__conn *c) {
     tt__core_on_phase(c->id, TT__PHASE_CONNECT_END);
     freeaddrinfo(c->addrs);
     c->addrs = c->next_addr = NULL;
-    tt__free(c->connect_error);  /* an earlier address's failure no longer matters */
+    tt__free(c->connect_error); /* an earlier address's failure no longer matters */
     c->connect_error = NULL;
     if (!c->secure) {
         start_ws(c);
@@ -937,7 +936,7 @@ static void attempt_won(tt__attempt *a) {
     if (a->next) a->next->prev = a->prev;
     a->prev = a->next = NULL;
     c->won = a;
-    a->ai = NULL;  /* the address list goes in on_connected(); the lock needs only a->ep */
+    a->ai = NULL; /* the address list goes in on_connected(); the lock needs only a->ep */
     while (c->att_head) attempt_free(c->att_head);
     timer_stop(c);
     c->fd = a->fd;
@@ -975,7 +974,8 @@ static void attempt_connect(tt__attempt *a) {
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     a->fd = fd;
     int r;
-    do r = connect(fd, ai->ai_addr, ai->ai_addrlen); while (r < 0 && errno == EINTR);
+    do r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+    while (r < 0 && errno == EINTR);
     if (r == 0) {
         attempt_won(a);
         return;
@@ -1018,7 +1018,7 @@ static void connect_next(tt__conn *c) {
     c->att_head = a;
     if (c->next_addr) timer_start(c, TIMER_ATTEMPT, TT__ATTEMPT_DELAY_MS);
     else timer_stop(c);
-    if (ep_acquire(a)) attempt_connect(a);  /* else another connection to this IP:port is opening */
+    if (ep_acquire(a)) attempt_connect(a); /* else another connection to this IP:port is opening */
 }
 
 /* An attempt's socket became writable: connected, or failed (SO_ERROR). */
@@ -1045,7 +1045,7 @@ static void attempts_wake(tt__conn *c) {
 static void start_connecting(tt__conn *c, struct addrinfo *list) {
     c->addrs = c->next_addr = interleave_families(list);
     c->phase = PH_CONNECTING;
-    tt__core_on_phase(c->id, TT__PHASE_CONNECT_START);  /* the first attempt; later ones race it */
+    tt__core_on_phase(c->id, TT__PHASE_CONNECT_START); /* the first attempt; later ones race it */
     connect_next(c);
 }
 
@@ -1075,8 +1075,7 @@ static void conn_event(tt__conn *c, uint32_t ev) {
     switch (c->phase) {
     case PH_TLS: tls_step(c); break;
     case PH_WS:
-        if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) || (c->tls_read_wants_write && (ev & EPOLLOUT)))
-            conn_readable(c);
+        if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) || (c->tls_read_wants_write && (ev & EPOLLOUT))) conn_readable(c);
         conn_pass_done(c);
         if (!c->dead && ((ev & EPOLLOUT) || c->tls_write_wants_read)) conn_flush(c);
         if (!c->dead) arm_trim(c);
@@ -1105,7 +1104,7 @@ static void process_dirty(void) {
             continue;
         }
         if (c->ep_wake) {
-            attempts_wake(c);  /* a no-op when another attempt has won meanwhile */
+            attempts_wake(c); /* a no-op when another attempt has won meanwhile */
             if (c->dead) continue;
         }
         if (c->read_again && c->phase == PH_WS) {
@@ -1130,7 +1129,7 @@ static void process_timers(void) {
         int kind = c->timer;
         timer_stop(c);
         if (kind == TIMER_ATTEMPT) {
-            connect_next(c);  /* the attempts under way go on; the next address joins them */
+            connect_next(c); /* the attempts under way go on; the next address joins them */
         } else if (kind == TIMER_TRIM) {
             if (c->phase == PH_WS && c->ws) tt__ws_trim(c->ws);
         } else if (kind == TIMER_LINGER) {
@@ -1159,7 +1158,7 @@ static void on_fork_child(void) { forked_child = 1; }
 static void leave_parent(void) {
     if (!forked_child) return;
     forked_child = 0;
-    if (epfd >= 0) close(epfd);  /* the child's reference only: the parent's instance lives on */
+    if (epfd >= 0) close(epfd); /* the child's reference only: the parent's instance lives on */
     epfd = epoll_create1(EPOLL_CLOEXEC);
     int rfd = tt__resolver_fd();
     struct epoll_event e;
@@ -1168,7 +1167,7 @@ static void leave_parent(void) {
     e.data.ptr = &resolver_tag;
     if (epfd >= 0 && rfd >= 0) (void)epoll_ctl(epfd, EPOLL_CTL_ADD, rfd, &e);
     for (tt__conn *c = all_head; c; c = c->all_next) {
-        c->events = 0;  /* the socket was registered with the parent's instance, not this one */
+        c->events = 0; /* the socket was registered with the parent's instance, not this one */
         for (tt__attempt *a = c->att_head; a; a = a->next) a->events = 0;
         conn_fail(c, TT_EIO, "fork: the connection belongs to the parent process");
     }
@@ -1303,7 +1302,7 @@ static int open_conn(const tt__open_params *params, tt__conn **conn) {
     tt__core_on_phase(c->id, TT__PHASE_LOOKUP_START);
     if (getaddrinfo(c->host, service, &hints, &numeric) == 0) {
         tt__core_on_phase(c->id, TT__PHASE_LOOKUP_END); /* an IP literal: no lookup, as a cached one */
-        start_connecting(c, numeric);  /* a failure here is parked until the next pass */
+        start_connecting(c, numeric);                   /* a failure here is parked until the next pass */
     } else {
         c->phase = PH_RESOLVING;
         c->resolve = tt__resolver_start(c->host, host_len, c->port, c);
@@ -1337,13 +1336,14 @@ int tt__transport_send(tt__conn *conn, tt_data_type type, const void *data, size
 static int send_message(tt__conn *conn, tt_data_type type, const void *data, size_t length) {
     if (conn->dead) return TT_ESTATE;
     if (parked(conn) || peer_closing(conn)) {
-        conn->dropped_bytes += length;  /* the browser counts dropped data in bufferedAmount */
+        conn->dropped_bytes += length; /* the browser counts dropped data in bufferedAmount */
         return 0;
     }
     if (conn->phase != PH_WS) return TT_ESTATE;
     size_t pending = 0;
     (void)tt__ws_output(conn->ws, &pending);
-    size_t limit = tt__core_config()->max_buffered_amount ? tt__core_config()->max_buffered_amount : TT__SEND_BUFFER_LIMIT;
+    size_t limit =
+        tt__core_config()->max_buffered_amount ? tt__core_config()->max_buffered_amount : TT__SEND_BUFFER_LIMIT;
     if (length > limit || pending > limit - length) return TT_EBUFFER;
     int rc = tt__ws_send(conn->ws, type, data, length);
     if (rc != 0) return rc;
@@ -1355,7 +1355,7 @@ static int send_message(tt__conn *conn, tt_data_type type, const void *data, siz
 int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t reason_length) {
     leave_parent();
     if (conn->dead) return TT_ESTATE;
-    if (parked(conn) || peer_closing(conn)) return 0;  /* the outcome is already on its way */
+    if (parked(conn) || peer_closing(conn)) return 0; /* the outcome is already on its way */
     if (conn->phase != PH_WS) return TT_ESTATE;
     int rc = tt__ws_close(conn->ws, code, reason, reason_length);
     if (rc != 0) return rc;
@@ -1385,7 +1385,7 @@ int tt__transport_poll(int timeout_ms) {
 
     int64_t wait = timeout_ms < 0 ? -1 : timeout_ms;
     if (upcalls > 0 || dirty_list.head) wait = 0;
-    if (wait < 0 && live_count == 0) wait = 0;  /* nothing could ever wake us */
+    if (wait < 0 && live_count == 0) wait = 0; /* nothing could ever wake us */
     int64_t timer = next_timer_delay();
     if (timer >= 0 && (wait < 0 || timer < wait)) wait = timer;
     if (wait > INT_MAX) wait = INT_MAX;

@@ -64,9 +64,9 @@ static int exit_status = 1;
 static int opened;
 static int stdin_open = 1;
 static int close_requested;
-static int quiet_ms = 500;        /* --quiet */
-static int show_stats;            /* --stats */
-static long long last_activity;   /* ms: last message in or line out */
+static int quiet_ms = 500;      /* --quiet */
+static int show_stats;          /* --stats */
+static long long last_activity; /* ms: last message in or line out */
 
 static long long now_ms(void) {
     struct timespec ts;

@@ -49,6 +49,6 @@ static inline int tt__heap_contains(const tt__heap_node *node) { return node->sl
 void tt__heap_free(tt__heap *heap);
 
 /* The struct that embeds a node, from a pointer to the node. */
-#define TT__HEAP_OWNER(node, type, member) ((type *)(void *)((char *)(node) - offsetof(type, member)))
+#define TT__HEAP_OWNER(node, type, member) ((type *)(void *)((char *)(node)-offsetof(type, member)))
 
 #endif

@@ -30,9 +30,7 @@ void tt__observe_drop_header(tt__observe *o) {
     o->header_count = 0;
 }
 
-void tt__observe_phase(tt__observe *o, tt__phase phase, uint64_t now) {
-    ((int64_t *)&o->times)[phase] = (int64_t)now;
-}
+void tt__observe_phase(tt__observe *o, tt__phase phase, uint64_t now) { ((int64_t *)&o->times)[phase] = (int64_t)now; }
 
 void tt__observe_take_header(tt__observe *o, tt_header *fields, size_t count) {
     tt__observe_drop_header(o);
@@ -79,8 +77,8 @@ void tt__observe_stats(const tt__observe *o, uint64_t now, int wire_known, tt_ta
 
 void tt__stats_add(tt_task_stats *sum, const tt_task_stats *add) {
     /* Every field is a uint64_t counter; peak_buffered_amount alone is a maximum. */
-    uint64_t peak = sum->peak_buffered_amount > add->peak_buffered_amount ? sum->peak_buffered_amount
-                                                                          : add->peak_buffered_amount;
+    uint64_t peak =
+        sum->peak_buffered_amount > add->peak_buffered_amount ? sum->peak_buffered_amount : add->peak_buffered_amount;
     uint64_t *d = (uint64_t *)sum;
     const uint64_t *a = (const uint64_t *)add;
     for (size_t i = 0; i < sizeof *sum / sizeof(uint64_t); i++) d[i] += a[i];

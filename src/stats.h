@@ -19,7 +19,7 @@
  * stats.c checks that they agree.
  */
 typedef enum tt__phase {
-    TT__PHASE_LOOKUP_START = 1,  /* domain_lookup_start */
+    TT__PHASE_LOOKUP_START = 1, /* domain_lookup_start */
     TT__PHASE_LOOKUP_END = 2,
     TT__PHASE_CONNECT_START = 3, /* reported again for each address tried: the last one wins */
     TT__PHASE_CONNECT_END = 4,   /* tcp_connect_end: TCP established */
@@ -32,15 +32,15 @@ typedef enum tt__phase {
 
 /* Everything the core observes about one task. */
 typedef struct tt__observe {
-    tt_open_profile times;             /* the moments recorded so far, TT_PROFILE_UNKNOWN until reported; the
+    tt_open_profile times; /* the moments recorded so far, TT_PROFILE_UNKNOWN until reported; the
                                           derived fields are filled by tt__observe_profile() */
-    int64_t end;                       /* the final event was queued (TT_PROFILE_UNKNOWN before) */
+    int64_t end;           /* the final event was queued (TT_PROFILE_UNKNOWN before) */
     /* The counters: the core adds messages and payload bytes; a transport that counts the wire adds the
      * rest (wire bytes, frames, pings, compression, the peak bufferedAmount) through a pointer the core
      * lends it (tt__open_params.stats), one add per frame or chunk. open_ms and tasks are filled when
      * read. */
     tt_task_stats stats;
-    tt_header *header;                 /* the 101's fields: one allocation with their strings */
+    tt_header *header; /* the 101's fields: one allocation with their strings */
     size_t header_count;
 } tt__observe;
 

@@ -35,12 +35,12 @@
 typedef struct tt__task tt__task;
 struct tt__task {
     uint32_t id;
-    tt_ready_state state;       /* what the game sees */
-    tt__conn *conn;             /* NULL once the transport has let go of the connection */
-    int transport_open;         /* the transport reported open (the connect timer is disarmed) */
-    int final_queued;           /* onError/onClose are queued: nothing more is queued for this task */
-    int abort_pending;          /* the core failed the task while the transport was busy: abort later */
-    tt__heap_node timer;        /* the connect timeout, while in rt.timers */
+    tt_ready_state state; /* what the game sees */
+    tt__conn *conn;       /* NULL once the transport has let go of the connection */
+    int transport_open;   /* the transport reported open (the connect timer is disarmed) */
+    int final_queued;     /* onError/onClose are queued: nothing more is queued for this task */
+    int abort_pending;    /* the core failed the task while the transport was busy: abort later */
+    tt__heap_node timer;  /* the connect timeout, while in rt.timers */
     tt__task *abort_next;
     tt_open_cb on_open;
     void *on_open_ud;
@@ -50,16 +50,10 @@ struct tt__task {
     void *on_close_ud;
     tt_error_cb on_error;
     void *on_error_ud;
-    tt__observe obs;            /* profile, response header and counters (stats.c) */
+    tt__observe obs; /* profile, response header and counters (stats.c) */
 };
 
-typedef enum tt__event_kind {
-    TT__EV_RESULT,
-    TT__EV_OPEN,
-    TT__EV_MESSAGE,
-    TT__EV_ERROR,
-    TT__EV_CLOSE
-} tt__event_kind;
+typedef enum tt__event_kind { TT__EV_RESULT, TT__EV_OPEN, TT__EV_MESSAGE, TT__EV_ERROR, TT__EV_CLOSE } tt__event_kind;
 
 typedef struct tt__event tt__event;
 struct tt__event {
@@ -72,12 +66,12 @@ struct tt__event {
     tt_result_cb cb, complete;
     void *user_data;
     /* events */
-    int code;                   /* close code, or the TT_E* code of an error */
-    int was_clean;              /* onClose: the flag; onError: 1 when the detail could not be copied */
+    int code;      /* close code, or the TT_E* code of an error */
+    int was_clean; /* onClose: the flag; onError: 1 when the detail could not be copied */
     tt_data_type type;
-    char *data;                 /* owned: message payload, close reason, protocol */
+    char *data; /* owned: message payload, close reason, protocol */
     size_t length;
-    char *data2;                /* owned: extensions, or the error detail */
+    char *data2; /* owned: extensions, or the error detail */
 };
 
 /* ---- Runtime state ----------------------------------------------------------------------------- */
@@ -87,28 +81,28 @@ static struct {
     tt__task **slots;
     size_t capacity;
     size_t count;
-    uint64_t next_id;           /* past TT__TASK_ID_MAX once every id was issued */
+    uint64_t next_id; /* past TT__TASK_ID_MAX once every id was issued */
 
-    tt__event *head, *tail;     /* the dispatch queue */
-    tt__event *free_events;     /* recycled nodes, so steady traffic does not allocate */
+    tt__event *head, *tail; /* the dispatch queue */
+    tt__event *free_events; /* recycled nodes, so steady traffic does not allocate */
     size_t free_event_count;
 
-    tt__heap timers;            /* connect deadlines (room reserved for every task) */
-    tt__task *aborts;           /* tasks whose transport abort waits for the transport to return */
+    tt__heap timers;  /* connect deadlines (room reserved for every task) */
+    tt__task *aborts; /* tasks whose transport abort waits for the transport to return */
 
-    int callback_depth;         /* > 0 while a game callback runs */
-    int transport_depth;        /* > 0 while inside tt__transport_poll or an up-call */
+    int callback_depth;  /* > 0 while a game callback runs */
+    int transport_depth; /* > 0 while inside tt__transport_poll or an up-call */
     int transport_ready;
-    int shutdown_pending;       /* tt_runtime_shutdown was called from inside a callback */
-    unsigned long delivered;    /* callbacks delivered, ever */
+    int shutdown_pending;    /* tt_runtime_shutdown was called from inside a callback */
+    unsigned long delivered; /* callbacks delivered, ever */
 
-    tt_runtime_config config;   /* defaults applied; strings owned */
+    tt_runtime_config config; /* defaults applied; strings owned */
     char **domains;
     char *ca_file;
 
-    int results_first;          /* a queued entry is being delivered: results go ahead of the rest */
-    tt__event *results_last;    /* the last result put ahead during that delivery */
-    tt__event *delivering;      /* the queued entry being delivered (for tt__core_recover) */
+    int results_first;       /* a queued entry is being delivered: results go ahead of the rest */
+    tt__event *results_last; /* the last result put ahead during that delivery */
+    tt__event *delivering;   /* the queued entry being delivered (for tt__core_recover) */
 } rt = {.next_id = 1,
         .config = {.connect_timeout_ms = TT__DEFAULT_CONNECT_TIMEOUT_MS,
                    .max_message_size = TT__DEFAULT_MAX_MESSAGE,
@@ -247,7 +241,8 @@ static void event_free(tt__event *ev) {
 
 static void event_push(tt__event *ev) {
     ev->next = NULL;
-    if (rt.tail) rt.tail->next = ev; else rt.head = ev;
+    if (rt.tail) rt.tail->next = ev;
+    else rt.head = ev;
     rt.tail = ev;
     /* The web build has no poll loop of the game's: ask its event loop to come back. */
     tt__transport_schedule(0);
@@ -349,8 +344,8 @@ static void deliver_open(tt__task *t, const char *protocol, const char *extensio
     if (t->on_open) {
         tt_open_profile profile;
         tt__observe_profile(&t->obs, &profile);
-        tt_open_event e = {protocol ? protocol : "", extensions ? extensions : "", t->obs.header,
-                           t->obs.header_count, &profile};
+        tt_open_event e = {protocol ? protocol : "", extensions ? extensions : "", t->obs.header, t->obs.header_count,
+                           &profile};
         rt.delivered++;
         t->on_open((tt_socket_task){t->id}, &e, t->on_open_ud);
     }
@@ -385,12 +380,8 @@ static void deliver(tt__event *ev) {
     if (t == NULL) return;
     tt_socket_task handle = {t->id};
     switch (ev->kind) {
-    case TT__EV_OPEN:
-        deliver_open(t, ev->data, ev->data2);
-        break;
-    case TT__EV_MESSAGE:
-        deliver_message(t, ev->type, ev->data ? ev->data : "", ev->length);
-        break;
+    case TT__EV_OPEN: deliver_open(t, ev->data, ev->data2); break;
+    case TT__EV_MESSAGE: deliver_message(t, ev->type, ev->data ? ev->data : "", ev->length); break;
     case TT__EV_ERROR:
         t->state = TT_CLOSED;
         if (t->on_error) {
@@ -411,8 +402,7 @@ static void deliver(tt__event *ev) {
         t = task_find(ev->task_id);
         if (t) task_free(t);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -428,8 +418,8 @@ static void deliver_queued(int results_only) {
         if (rt.head == NULL) rt.tail = NULL;
         rt.results_first = 1;
         /* An onError's onClose is next in the queue and nothing may come between them: results go after it. */
-        int pair = ev->kind == TT__EV_ERROR && rt.head && rt.head->kind == TT__EV_CLOSE &&
-                   rt.head->task_id == ev->task_id;
+        int pair =
+            ev->kind == TT__EV_ERROR && rt.head && rt.head->kind == TT__EV_CLOSE && rt.head->task_id == ev->task_id;
         rt.results_last = pair ? rt.head : NULL;
         rt.delivering = ev;
         deliver(ev);
@@ -698,8 +688,7 @@ static int connect_validate(const tt_connect_socket_options *o, tt__url *url) {
     if (rc == 0) rc = tt__validate_protocols(o->protocols, o->protocol_count);
     if (rc == 0) rc = tt__validate_headers(o->header, o->header_count);
     if (rc == 0 && o->timeout_ms < 0) rc = TT_ETIMEOUTARG;
-    if (rc == 0 && rt.config.max_connections > 0 && rt.count >= (size_t)rt.config.max_connections)
-        rc = TT_ELIMIT;
+    if (rc == 0 && rt.config.max_connections > 0 && rt.count >= (size_t)rt.config.max_connections) rc = TT_ELIMIT;
     return rc;
 }
 
@@ -739,8 +728,9 @@ tt_socket_task tt_connect_socket(const tt_connect_socket_options *o) {
     queue_result(TT__MSG_CONNECT_OK, t->id, o->success, o->complete, o->user_data);
 
     int timeout = o->timeout_ms > 0 ? o->timeout_ms : rt.config.connect_timeout_ms;
-    tt__open_params p = {t->id, o->url, &url, o->header, o->header_count, o->protocols, o->protocol_count,
-                         &t->obs.stats, timeout, rt.config.backend};
+    tt__open_params p = {
+        t->id,   o->url,           &url, o->header, o->header_count, o->protocols, o->protocol_count, &t->obs.stats,
+        timeout, rt.config.backend};
     tt__conn *conn = NULL;
     transport_enter();
     rc = tt__transport_open(&p, &conn);
@@ -772,8 +762,7 @@ void tt_socket_task_send(tt_socket_task task, const tt_send_options *o) {
     if (unknown) msg = TT__MSG_SEND_INVALID_TASK;
     else if ((o->data == NULL && o->length > 0) || (o->type != TT_DATA_TEXT && o->type != TT_DATA_BINARY))
         msg = TT__MSG_SEND_INVALID_DATA;
-    else if (o->type == TT_DATA_TEXT && !tt__utf8_valid(o->data, o->length))
-        msg = TT__MSG_SEND_INVALID_UTF8;
+    else if (o->type == TT_DATA_TEXT && !tt__utf8_valid(o->data, o->length)) msg = TT__MSG_SEND_INVALID_UTF8;
     else if (t == NULL || t->state != TT_OPEN || t->conn == NULL || t->final_queued) {
         /* Not OPEN, or the connection is already gone (its failure is queued and the game sees it next).
          * tt refuses the send, so unlike the browser (which counts data sent in CLOSING/CLOSED) nothing
@@ -835,19 +824,31 @@ static tt__task *listener_task(tt_socket_task task) { return task_find(task.id);
 
 void tt_socket_task_on_open(tt_socket_task task, tt_open_cb cb, void *ud) {
     tt__task *t = listener_task(task);
-    if (t) { t->on_open = cb; t->on_open_ud = ud; }
+    if (t) {
+        t->on_open = cb;
+        t->on_open_ud = ud;
+    }
 }
 void tt_socket_task_on_message(tt_socket_task task, tt_message_cb cb, void *ud) {
     tt__task *t = listener_task(task);
-    if (t) { t->on_message = cb; t->on_message_ud = ud; }
+    if (t) {
+        t->on_message = cb;
+        t->on_message_ud = ud;
+    }
 }
 void tt_socket_task_on_close(tt_socket_task task, tt_close_cb cb, void *ud) {
     tt__task *t = listener_task(task);
-    if (t) { t->on_close = cb; t->on_close_ud = ud; }
+    if (t) {
+        t->on_close = cb;
+        t->on_close_ud = ud;
+    }
 }
 void tt_socket_task_on_error(tt_socket_task task, tt_error_cb cb, void *ud) {
     tt__task *t = listener_task(task);
-    if (t) { t->on_error = cb; t->on_error_ud = ud; }
+    if (t) {
+        t->on_error = cb;
+        t->on_error_ud = ud;
+    }
 }
 
 tt_ready_state tt_socket_task_ready_state(tt_socket_task task) {

@@ -37,11 +37,11 @@ typedef struct tt__open_params {
     size_t header_count;
     const char *const *protocols; /* validated, duplicate-free subprotocol tokens */
     size_t protocol_count;
-    tt_task_stats *stats;           /* the task's counters: a transport that counts the wire (TT_CAP_WIRE_STATS)
+    tt_task_stats *stats; /* the task's counters: a transport that counts the wire (TT_CAP_WIRE_STATS)
                                        adds to its wire fields until its final up-call or
                                        tt__transport_abort() (see stats.h) */
-    int timeout_ms;                 /* the connect timeout the core enforces itself (a host may want it) */
-    int backend;                    /* tt_runtime_config.backend (tt_backend) */
+    int timeout_ms;       /* the connect timeout the core enforces itself (a host may want it) */
+    int backend;          /* tt_runtime_config.backend (tt_backend) */
 } tt__open_params;
 
 /* Opaque per-connection state owned by the transport. */

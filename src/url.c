@@ -150,7 +150,11 @@ size_t tt__ipv6_format(const uint16_t addr[8], char out[TT__IPV6_TEXT_MAX + 1]) 
 /* Sets *secure from the scheme and returns the length of "scheme:". http and https, which a browser
  * would map to ws and wss, are refused: tt requires wss (ws in development mode). */
 static int url_parse_scheme(const char *s, size_t len, int *secure) {
-    static const struct { const char *name; size_t len; int secure; } schemes[] = {{"ws:", 3, 0}, {"wss:", 4, 1}};
+    static const struct {
+        const char *name;
+        size_t len;
+        int secure;
+    } schemes[] = {{"ws:", 3, 0}, {"wss:", 4, 1}};
     const char *colon = tt__find_byte(s, ':', len);
     if (colon == NULL) return TT_EURL;
     size_t n = (size_t)(colon - s) + 1;
@@ -191,9 +195,7 @@ static int url_parse_port(const char *p, size_t n, tt__url *out) {
 
 /* ---- Host --------------------------------------------------------------------------------------- */
 
-static int url_label_is_punycode(const char *label, size_t n) {
-    return n >= 4 && tt__ascii_ieq(label, "xn--", 4);
-}
+static int url_label_is_punycode(const char *label, size_t n) { return n >= 4 && tt__ascii_ieq(label, "xn--", 4); }
 
 /*
  * A host name: letters, digits, '-', '_', '.'; non-empty labels except one trailing dot. A last label

@@ -65,7 +65,10 @@ void tt__alloc_reset_count(void) { alloc_count = 0; }
 /* Until a build installs real hooks, time stands still and "randomness" is a counter: visible in tests,
  * never silently weak in production because every build that draws random bytes installs its hooks at
  * transport init (the web build draws none: the browser masks frames and makes the handshake nonce). */
-static uint64_t default_now(void *ud) { (void)ud; return 0; }
+static uint64_t default_now(void *ud) {
+    (void)ud;
+    return 0;
+}
 static void default_random(void *ud, uint8_t *buf, size_t n) {
     static uint8_t next;
     (void)ud;

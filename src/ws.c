@@ -240,8 +240,7 @@ static void ws_span_add(tt__ws *ws, uint64_t start, size_t wire, size_t app, int
 }
 
 /* Queues one final, masked frame; counted payload bytes show in tt__ws_buffered_amount(). */
-static int ws_queue_frame(tt__ws *ws, unsigned rsv, unsigned opcode, const void *data, size_t length,
-                          int counted) {
+static int ws_queue_frame(tt__ws *ws, unsigned rsv, unsigned opcode, const void *data, size_t length, int counted) {
     if (length > SIZE_MAX - TT__FRAME_HEADER_MAX) return TT_ENOMEM;
     if (counted && ws_span_reserve(ws)) return TT_ENOMEM;
     uint8_t *p = ws_out_reserve(ws, TT__FRAME_HEADER_MAX + length);
@@ -440,8 +439,12 @@ static int ws_queue_request(tt__ws *ws, const tt__ws_options *o) {
     tt__random_bytes(nonce, sizeof nonce);
     tt__handshake_make_key(nonce, key);
     tt__handshake_accept(key, ws->accept);
-    tt__handshake_request req = {o->url, key, o->headers, o->header_count,
-                                 ws_protocols(ws), ws->protocol_count,
+    tt__handshake_request req = {o->url,
+                                 key,
+                                 o->headers,
+                                 o->header_count,
+                                 ws_protocols(ws),
+                                 ws->protocol_count,
                                  ws->offer_deflate ? TT__DEFLATE_OFFER : NULL};
     size_t size = tt__handshake_request_size(&req);
     uint8_t *p = ws_out_reserve(ws, size);
@@ -590,7 +593,6 @@ static int ws_deliver(tt__ws *ws, const uint8_t *data, size_t length) {
     return 0;
 }
 
-
 static int ws_hold_close(tt__ws *ws, const uint8_t *payload, size_t n) {
     if (n) {
         ws->held_close = tt__malloc(n);
@@ -639,9 +641,7 @@ static int ws_check_text(tt__ws *ws, const uint8_t *p, size_t n) {
     return 0;
 }
 
-static int ws_fail_too_big(tt__ws *ws) {
-    return ws_fail_violation(ws, TT_ETOOBIG, TT__VIOLATION_MESSAGE_TOO_BIG);
-}
+static int ws_fail_too_big(tt__ws *ws) { return ws_fail_violation(ws, TT_ETOOBIG, TT__VIOLATION_MESSAGE_TOO_BIG); }
 
 /* The most bytes a message may hold (SIZE_MAX - 1 without a limit, so that a count never wraps). */
 static size_t ws_limit(const tt__ws *ws) { return ws->max_message_size ? ws->max_message_size : SIZE_MAX - 1; }
@@ -903,8 +903,7 @@ static int ws_recv_frames(tt__ws *ws, const uint8_t *p, size_t n) {
  */
 static void ws_trim_idle(tt__ws *ws) {
     if (ws->msg_active) return;
-    if (ws->msg_cap > WS_MSG_KEEP && !(ws->msg_cap >= WS_SPARE_MIN && ws->state == TT__WS_OPEN))
-        ws_release_msg(ws);
+    if (ws->msg_cap > WS_MSG_KEEP && !(ws->msg_cap >= WS_SPARE_MIN && ws->state == TT__WS_OPEN)) ws_release_msg(ws);
     if (ws->pmd.server_no_context_takeover) ws_release_inflater(ws);
 }
 
@@ -942,8 +941,7 @@ int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length) {
 
 uint8_t *tt__ws_recv_buffer(tt__ws *ws, size_t min, size_t *room) {
     *room = 0;
-    if (!ws_receiving(ws) || !ws->in_frame || ws_is_control(ws->frame.opcode) || ws->msg_compressed)
-        return NULL;
+    if (!ws_receiving(ws) || !ws->in_frame || ws_is_control(ws->frame.opcode) || ws->msg_compressed) return NULL;
     if (ws->frame_left < min || ws->frame_left == 0) return NULL;
     size_t want = ws->frame_left < WS_DIRECT_STEP ? (size_t)ws->frame_left : WS_DIRECT_STEP;
     size_t ahead = ws->msg_len > WS_PREALLOC_MAX ? ws->msg_len : WS_PREALLOC_MAX;

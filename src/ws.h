@@ -50,13 +50,13 @@ typedef struct tt__ws_options {
     size_t header_count;
     const char *const *protocols; /* copied by tt__ws_new */
     size_t protocol_count;
-    size_t max_message_size;         /* 0 = unlimited; for compressed messages, the inflated size */
-    size_t close_hold_bytes;         /* 0 = Chromium's (see tt__ws_delivered); tests set a small one */
-    int offer_deflate;               /* offer permessage-deflate like Chromium; ignored in builds
+    size_t max_message_size; /* 0 = unlimited; for compressed messages, the inflated size */
+    size_t close_hold_bytes; /* 0 = Chromium's (see tt__ws_delivered); tests set a small one */
+    int offer_deflate;       /* offer permessage-deflate like Chromium; ignored in builds
                                         without zlib (tt__deflate_available() == 0) */
     tt__ws_callbacks callbacks;
     void *user_data;
-    tt_task_stats *stats;            /* counters the session keeps: its wire_*, frames_*, pings_received,
+    tt_task_stats *stats; /* counters the session keeps: its wire_*, frames_*, pings_received,
                                         pongs_sent, compressed_* and peak_buffered_amount fields; NULL: its
                                         own, unseen */
 } tt__ws_options;

@@ -44,9 +44,11 @@ typedef struct tt__web_event {
 
 /* The layout web_abi.h defines for both halves, and the backend numbers of include/ttsocket.h. */
 _Static_assert(offsetof(tt_header, name) == TT__WEB_HEADER_NAME && offsetof(tt_header, value) == TT__WEB_HEADER_VALUE &&
-                   sizeof(tt_header) == TT__WEB_HEADER_SIZE, "web_abi.h: tt_header");
+                   sizeof(tt_header) == TT__WEB_HEADER_SIZE,
+               "web_abi.h: tt_header");
 _Static_assert(TT__WEB_BACKEND_BROWSER == TT_BACKEND_BROWSER && TT__WEB_BACKEND_TT == TT_BACKEND_TT &&
-                   TT__WEB_BACKEND_WX == TT_BACKEND_WX && TT__WEB_BACKEND_NONE == TT_BACKEND_AUTO, "web_abi.h: backends");
+                   TT__WEB_BACKEND_WX == TT_BACKEND_WX && TT__WEB_BACKEND_NONE == TT_BACKEND_AUTO,
+               "web_abi.h: backends");
 _Static_assert(sizeof(const uint8_t *) == 4, "the event record holds 32-bit pointers (wasm32)");
 _Static_assert(offsetof(tt__web_event, kind) == TT__WEB_EVENT_KIND, "web_abi.h: kind");
 _Static_assert(offsetof(tt__web_event, data) == TT__WEB_EVENT_DATA, "web_abi.h: data");
@@ -290,15 +292,18 @@ int tt__transport_open(const tt__open_params *params, tt__conn **conn) {
         return TT_ENOMEM;
     }
     int backend = tt__web_backend(params->backend);
-    int ws = backend == TT__WEB_BACKEND_NONE ? TT__WEB_NEW_ENOWS
-           : tt__web_new(url, params->protocols, params->protocol_count, params->headers, params->header_count,
-                         params->timeout_ms, backend, c, on_ws_event);
+    int ws = backend == TT__WEB_BACKEND_NONE
+                 ? TT__WEB_NEW_ENOWS
+                 : tt__web_new(url, params->protocols, params->protocol_count, params->headers, params->header_count,
+                               params->timeout_ms, backend, c, on_ws_event);
     tt__free(url);
     if (ws <= 0) {
         tt__free(c);
         /* The core fails the task with tt_strerror() of this code as the error detail. */
-        return ws == TT__WEB_NEW_EURL ? TT_EURL : ws == TT__WEB_NEW_ENOMEM ? TT_ENOMEM
-             : ws == TT__WEB_NEW_ENOWS ? TT_ENOWEBSOCKET : TT_ECONNECT;
+        return ws == TT__WEB_NEW_EURL     ? TT_EURL
+               : ws == TT__WEB_NEW_ENOMEM ? TT_ENOMEM
+               : ws == TT__WEB_NEW_ENOWS  ? TT_ENOWEBSOCKET
+                                          : TT_ECONNECT;
     }
     c->id = params->id;
     c->ws = ws;
@@ -366,7 +371,8 @@ int tt__transport_can_block(void) { return 0; }
 uint32_t tt__transport_capabilities(void) { return TT_CAP_DEFLATE; }
 
 const char *tt__transport_backend(int backend) {
-    if (backend != TT_BACKEND_AUTO && backend != TT_BACKEND_BROWSER && backend != TT_BACKEND_TT && backend != TT_BACKEND_WX)
+    if (backend != TT_BACKEND_AUTO && backend != TT_BACKEND_BROWSER && backend != TT_BACKEND_TT &&
+        backend != TT_BACKEND_WX)
         return NULL;
     switch (tt__web_backend(backend)) {
     case TT__WEB_BACKEND_BROWSER: return "browser";

@@ -226,23 +226,25 @@ static void raise_fd_limit(bots_run *r) {
     if (r->fd_limit >= 0 && r->fd_limit < (long)r->bots + FD_RESERVE) {
         snprintf(r->fd_note, sizeof r->fd_note,
                  "open-files limit is %ld (hard limit): at most about %ld of %d bots can connect; raise it "
-                 "(ulimit -Hn as root, LimitNOFILE=)", r->fd_limit, r->fd_limit - FD_RESERVE, r->bots);
+                 "(ulimit -Hn as root, LimitNOFILE=)",
+                 r->fd_limit, r->fd_limit - FD_RESERVE, r->bots);
         fprintf(stderr, "ttbots: warning: %s\n", r->fd_note);
     }
 }
 
 static void usage(void) {
-    fprintf(stderr,
-            "usage: ttbots --url ws://HOST:PORT/room/NAME [--bots N] [--duration S] [--hold S] [--wait-all]\n"
-            "              [--rate HZ] [--json] [--quiet] [--protocol NAME] [--bad text|oversized|malformed] [--seed N]\n"
-            "              [--connect-timeout MS]\n"
-            "  --bots N        players (default 8)       --duration S  seconds, 0 = until Ctrl-C (default 10)\n"
-            "  --hold S        end S seconds after the last bot opened (or at --duration, if that comes first)\n"
-            "  --wait-all      nobody sends until every bot is open: a connect phase, then the load\n"
-            "  --rate HZ       positions per second per bot (default 5)\n"
-            "  --json          progress lines and the final report as JSON\n"
-            "  --protocol      offer this subprotocol instead of " GAME_SUBPROTOCOL "\n"
-            "  --bad KIND      each bot sends one bad message first (to see how the server refuses it)\n");
+    fprintf(
+        stderr,
+        "usage: ttbots --url ws://HOST:PORT/room/NAME [--bots N] [--duration S] [--hold S] [--wait-all]\n"
+        "              [--rate HZ] [--json] [--quiet] [--protocol NAME] [--bad text|oversized|malformed] [--seed N]\n"
+        "              [--connect-timeout MS]\n"
+        "  --bots N        players (default 8)       --duration S  seconds, 0 = until Ctrl-C (default 10)\n"
+        "  --hold S        end S seconds after the last bot opened (or at --duration, if that comes first)\n"
+        "  --wait-all      nobody sends until every bot is open: a connect phase, then the load\n"
+        "  --rate HZ       positions per second per bot (default 5)\n"
+        "  --json          progress lines and the final report as JSON\n"
+        "  --protocol      offer this subprotocol instead of " GAME_SUBPROTOCOL "\n"
+        "  --bad KIND      each bot sends one bad message first (to see how the server refuses it)\n");
 }
 
 static int parse_args(bots_run *r, int argc, char **argv) {
@@ -265,7 +267,8 @@ static int parse_args(bots_run *r, int argc, char **argv) {
         else return -1;
         i += takes;
     }
-    if (!r->url || r->bots < 1 || r->duration_s < 0 || r->hold_s < 0 || !(r->rate_hz > 0) || r->connect_timeout_ms < 0) return -1;
+    if (!r->url || r->bots < 1 || r->duration_s < 0 || r->hold_s < 0 || !(r->rate_hz > 0) || r->connect_timeout_ms < 0)
+        return -1;
     if (r->bad && strcmp(r->bad, "text") && strcmp(r->bad, "oversized") && strcmp(r->bad, "malformed")) return -1;
     return 0;
 }

@@ -7,9 +7,9 @@
 
 #include <stdint.h>
 
-#define HIST_LINEAR 64   /* values below this many microseconds have a bucket each */
-#define HIST_SUB_BITS 5  /* 2^5 = 32 buckets per power of two above that */
-#define HIST_OCTAVES 32  /* up to 2^(6 + 32) us, far beyond any round trip */
+#define HIST_LINEAR 64  /* values below this many microseconds have a bucket each */
+#define HIST_SUB_BITS 5 /* 2^5 = 32 buckets per power of two above that */
+#define HIST_OCTAVES 32 /* up to 2^(6 + 32) us, far beyond any round trip */
 #define HIST_BUCKETS (HIST_LINEAR + HIST_OCTAVES * (1 << HIST_SUB_BITS))
 
 typedef struct histogram {

@@ -28,8 +28,10 @@ void report_progress(bots_run *r, double now, uint64_t sent_delta, uint64_t recv
                 t, r->open, r->bots, out, in, p50, p99, (unsigned long long)h->count, room_players(r),
                 (unsigned long long)r->problems);
     } else if (!r->quiet) {
-        fprintf(stderr, "%sttbots %5.1f s  open %d/%d  out %.0f/s  in %.0f/s  rtt p50 %.2f ms p99 %.2f ms  room %d  "
-                "errors %llu%s", isatty(2) ? "\r" : "", t, r->open, r->bots, out, in, p50, p99, room_players(r),
+        fprintf(stderr,
+                "%sttbots %5.1f s  open %d/%d  out %.0f/s  in %.0f/s  rtt p50 %.2f ms p99 %.2f ms  room %d  "
+                "errors %llu%s",
+                isatty(2) ? "\r" : "", t, r->open, r->bots, out, in, p50, p99, room_players(r),
                 (unsigned long long)r->problems, isatty(2) ? "   " : "\n");
     }
     hist_merge(&r->rtt_total, h);
@@ -100,14 +102,15 @@ static void final_json(const bots_run *r, const summary *s) {
            r->rate_hz, s->secs, s->connected, s->all_open_s, s->connect_p50, s->connect_p99, s->connect_max,
            (unsigned long long)e->sent, (unsigned long long)e->received, e->sent / s->secs, e->received / s->secs,
            (unsigned long long)h->count, hist_quantile(h, 0.5), hist_quantile(h, 0.9), hist_quantile(h, 0.99),
-           h->max_ms, s->cpu_s, s->steady_secs, (unsigned long long)s->steady_msgs, s->steady_cpu_s,
-           s->cpu_us_per_msg, s->max_rss_kb, r->fd_limit);
+           h->max_ms, s->cpu_s, s->steady_secs, (unsigned long long)s->steady_msgs, s->steady_cpu_s, s->cpu_us_per_msg,
+           s->max_rss_kb, r->fd_limit);
     for (int i = 0; i < r->error_kinds; i++) {
         printf(i ? "," : "");
         json_string(r->errors[i].what);
         printf(":%llu", (unsigned long long)r->errors[i].count);
     }
-    if (r->errors_other) printf("%s\"(other kinds)\":%llu", r->error_kinds ? "," : "", (unsigned long long)r->errors_other);
+    if (r->errors_other)
+        printf("%s\"(other kinds)\":%llu", r->error_kinds ? "," : "", (unsigned long long)r->errors_other);
     printf("}}\n");
 }
 
@@ -120,16 +123,14 @@ static void final_table(const bots_run *r, const summary *s) {
     if (s->connected)
         printf("\n  %-14s p50 %.2f ms   p99 %.2f ms   max %.2f ms\n", "connect time", s->connect_p50, s->connect_p99,
                s->connect_max);
-    else
-        printf("\n  %-14s -\n", "connect time");
+    else printf("\n  %-14s -\n", "connect time");
     printf("  %-14s sent %llu (%.0f/s)   received %llu (%.0f/s)\n", "messages", (unsigned long long)e->sent,
            e->sent / s->secs, (unsigned long long)e->received, e->received / s->secs);
     if (h->count)
         printf("  %-14s p50 %.2f ms   p90 %.2f ms   p99 %.2f ms   max %.2f ms   (%llu timed)\n", "round trip",
                hist_quantile(h, 0.5), hist_quantile(h, 0.9), hist_quantile(h, 0.99), h->max_ms,
                (unsigned long long)h->count);
-    else
-        printf("  %-14s -\n", "round trip");
+    else printf("  %-14s -\n", "round trip");
     printf("  %-14s %.2f s in all", "cpu", s->cpu_s);
     if (s->steady_msgs) printf("; %.2f us per message with every bot open", s->cpu_us_per_msg);
     printf("; peak RSS %.1f MB\n", s->max_rss_kb / 1024.0);

@@ -34,14 +34,23 @@ static void sent(game_client *c, uint32_t seq, double at) {
 
 /* STATE: type 3, 0, count, seq, players, then count entries (id, x, y, kind, 0). */
 static size_t state(uint8_t *out, unsigned count, uint32_t seq, uint32_t players) {
-    uint8_t h[GAME_STATE_HEADER_SIZE] = {GAME_MSG_STATE, 0, (uint8_t)count, (uint8_t)(count >> 8),
-                                         (uint8_t)seq, (uint8_t)(seq >> 8), (uint8_t)(seq >> 16), (uint8_t)(seq >> 24),
-                                         (uint8_t)players, (uint8_t)(players >> 8), 0, 0};
+    uint8_t h[GAME_STATE_HEADER_SIZE] = {GAME_MSG_STATE,
+                                         0,
+                                         (uint8_t)count,
+                                         (uint8_t)(count >> 8),
+                                         (uint8_t)seq,
+                                         (uint8_t)(seq >> 8),
+                                         (uint8_t)(seq >> 16),
+                                         (uint8_t)(seq >> 24),
+                                         (uint8_t)players,
+                                         (uint8_t)(players >> 8),
+                                         0,
+                                         0};
     memcpy(out, h, sizeof h);
     for (unsigned i = 0; i < count; i++) {
         uint8_t *e = out + GAME_STATE_HEADER_SIZE + i * GAME_STATE_ENTRY_SIZE;
         uint8_t entry[GAME_STATE_ENTRY_SIZE] = {(uint8_t)(i + 1), 0, 0, 0, (uint8_t)(10 * i), 1, 20, 0,
-                                                GAME_KIND_BOT, 0};
+                                                GAME_KIND_BOT,    0};
         memcpy(e, entry, sizeof entry);
     }
     return GAME_STATE_HEADER_SIZE + count * GAME_STATE_ENTRY_SIZE;
@@ -82,7 +91,7 @@ static void only_positions_in_flight_are_timed(void **s) {
     uint8_t m[GAME_STATE_HEADER_SIZE];
     reset(&c, NULL); /* bots keep no view */
     sent(&c, 3, 10);
-    assert_int_equal(game_client_parse(&c, m, state(m, 0, 0, 1), 20), 0); /* seq 0: nobody's */
+    assert_int_equal(game_client_parse(&c, m, state(m, 0, 0, 1), 20), 0);                  /* seq 0: nobody's */
     assert_int_equal(game_client_parse(&c, m, state(m, 0, 3 + GAME_RTT_SLOTS, 1), 20), 0); /* same slot, newer */
     assert_int_equal(rtt_count, 0);
     assert_int_equal(game_client_parse(&c, m, state(m, 0, 3, 1), 20), 0);
@@ -103,10 +112,10 @@ static void malformed_messages_are_refused_untouched(void **s) {
     assert_int_equal(game_client_parse(&c, unknown, sizeof unknown, 1), -1);
     size_t n = state(m, 2, 1, 5);
     assert_int_equal(game_client_parse(&c, m, GAME_STATE_HEADER_SIZE - 1, 1), -1); /* header cut short */
-    assert_int_equal(game_client_parse(&c, m, n - 1, 1), -1);                       /* entry cut short */
-    assert_int_equal(game_client_parse(&c, m, n + 1, 1), -1);                       /* trailing byte */
+    assert_int_equal(game_client_parse(&c, m, n - 1, 1), -1);                      /* entry cut short */
+    assert_int_equal(game_client_parse(&c, m, n + 1, 1), -1);                      /* trailing byte */
     n = state(m, GAME_MAX_VIEW + 1, 1, 100);
-    assert_int_equal(game_client_parse(&c, m, n, 1), -1);                           /* more than the view */
+    assert_int_equal(game_client_parse(&c, m, n, 1), -1); /* more than the view */
     assert_int_equal(c.id, 0);
     assert_int_equal(c.view_count, 0);
     assert_int_equal(c.room_players, 0);

@@ -47,7 +47,7 @@ typedef struct call_rec {
     int kind;         /* 0 connect, 1 send, 2 close */
     uint32_t task_id; /* connect: the id returned (0 when refused) */
     int success, fail, complete;
-    int last_was_result; /* success/fail just delivered, complete must follow */
+    int last_was_result;   /* success/fail just delivered, complete must follow */
     const char *expect[3]; /* send / close: the errMsgs the model allows (NULL-padded); none: not checked */
 } call_rec;
 
@@ -322,7 +322,8 @@ static void model_send(call_rec *c, uint32_t id, const tt_send_options *o, tt_re
 static void model_close(call_rec *c, uint32_t id, int code, const char *reason, tt_ready_state before) {
     size_t len = reason ? strlen(reason) : 0;
     if (code == 0) code = 1000;
-    if (!(code == 1000 || code == 1001 || (code >= 3000 && code <= 4999))) c->expect[0] = "closeSocket:fail invalid code";
+    if (!(code == 1000 || code == 1001 || (code >= 3000 && code <= 4999)))
+        c->expect[0] = "closeSocket:fail invalid code";
     else if (len > 123) c->expect[0] = "closeSocket:fail reason too long";
     else if (!ref_utf8_valid((const uint8_t *)reason, len)) c->expect[0] = "closeSocket:fail invalid utf-8 reason";
     else if (never_issued(id)) c->expect[0] = "closeSocket:fail invalid socketTaskId";

@@ -163,7 +163,8 @@ static void test_server_stops_reading(void **s) {
     assert_true(max_memory <= limit + 64 * 1024); /* the output buffer is bounded by the limit */
     EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
            "result sendSocketMessage:fail WebSocket is not connected",
-           "error onSocketError: WebSocket send buffer full | send buffer limit exceeded rs=3", "close 1006  not-clean rs=3");
+           "error onSocketError: WebSocket send buffer full | send buffer limit exceeded rs=3",
+           "close 1006  not-clean rs=3");
 }
 
 /* Opened and the server's text "flooded" arrived (or the task ended). */

@@ -38,7 +38,8 @@ typedef struct burst_task {
 static int opened, closed;
 
 static void on_open(tt_socket_task task, const tt_open_event *event, void *ud) {
-    (void)task; (void)event;
+    (void)task;
+    (void)event;
     ((burst_task *)ud)->opened = 1;
     opened++;
 }
@@ -107,7 +108,8 @@ static int burst(const char *kind, int n) {
             start_us += now_us() - s0;
         }
         if (tt_runtime_poll(5) < 0 || tt_now_ms() > limit) return -1;
-        if (is_close) while (opened < started && tt_now_ms() < limit) tt_runtime_poll(5);
+        if (is_close)
+            while (opened < started && tt_now_ms() < limit) tt_runtime_poll(5);
     }
     if (is_close) {
         expiring = n / 2;
@@ -147,8 +149,10 @@ static int burst(const char *kind, int n) {
 
 int main(void) {
     const char *counts = getenv("TT_BURST_COUNTS") ? getenv("TT_BURST_COUNTS") : "1000,10000";
-    printf("| timers  |  tasks | due in the pass | start ms | pass ms | us per expiry | pass user-CPU ms | user us per expiry |\n");
-    printf("|---------|--------|-----------------|----------|---------|---------------|------------------|--------------------|\n");
+    printf("| timers  |  tasks | due in the pass | start ms | pass ms | us per expiry | pass user-CPU ms | user us per "
+           "expiry |\n");
+    printf("|---------|--------|-----------------|----------|---------|---------------|------------------|-------------"
+           "-------|\n");
     int rc = 0;
     for (const char *p = counts; *p;) {
         int n = atoi(p);

@@ -69,18 +69,26 @@ static void rec_message(tt_socket_task task, const tt_message_event *e, void *ud
         tt_socket_task_close(task, &(tt_close_options){.code = 1000, .success = tt_trace_result, .user_data = r});
 }
 
-static void rec_error(tt_socket_task task, const tt_error_event *e, void *ud) { tt_trace_on_error(task, e, &((rec *)ud)->trace); }
-static void rec_close(tt_socket_task task, const tt_close_event *e, void *ud) { tt_trace_on_close(task, e, &((rec *)ud)->trace); }
+static void rec_error(tt_socket_task task, const tt_error_event *e, void *ud) {
+    tt_trace_on_error(task, e, &((rec *)ud)->trace);
+}
+static void rec_close(tt_socket_task task, const tt_close_event *e, void *ud) {
+    tt_trace_on_close(task, e, &((rec *)ud)->trace);
+}
 
-static const tt_task_callbacks rec_callbacks = {.success = tt_trace_success, .fail = tt_trace_fail,
+static const tt_task_callbacks rec_callbacks = {.success = tt_trace_success,
+                                                .fail = tt_trace_fail,
                                                 .complete = tt_trace_complete, /* ud: the trace comes first */
-                                                .open = rec_open, .message = rec_message, .error = rec_error,
+                                                .open = rec_open,
+                                                .message = rec_message,
+                                                .error = rec_error,
                                                 .close = rec_close};
 
 static void start(rec *r, const char *url) {
     r->trace.style = TT_TRACE_STYLE_RS;
-    r->task = tt_connect_with((tt_connect_socket_options){.url = url, .timeout_ms = CONNECT_TIMEOUT_MS}, &rec_callbacks, r);
-    tt_tasks_track(r->task);  /* a failed test's records die with its stack: teardown detaches them */
+    r->task =
+        tt_connect_with((tt_connect_socket_options){.url = url, .timeout_ms = CONNECT_TIMEOUT_MS}, &rec_callbacks, r);
+    tt_tasks_track(r->task); /* a failed test's records die with its stack: teardown detaches them */
 }
 
 static int ended(void *arg) {
@@ -90,8 +98,13 @@ static int ended(void *arg) {
     return 1;
 }
 
-static const char *const ECHOED[] = {"success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
-                                     "message text 2 hi rs=1", "result closeSocket:ok", "close 1000  clean rs=3", NULL};
+static const char *const ECHOED[] = {"success connectSocket:ok",
+                                     "complete connectSocket:ok",
+                                     "open protocol= extensions= rs=1",
+                                     "message text 2 hi rs=1",
+                                     "result closeSocket:ok",
+                                     "close 1000  clean rs=3",
+                                     NULL};
 
 static long alloc_baseline; /* live allocations with the runtime shut down */
 
@@ -172,7 +185,7 @@ static blackhole blackhole_open(uint16_t port) {
     assert_int_equal(listen(b.listener, 0), 0);
     b.filler = connect_nonblocking(port);
     struct pollfd p = {b.filler, POLLOUT, 0};
-    assert_int_equal(poll(&p, 1, 2000), 1);  /* queued: the accept queue is full now */
+    assert_int_equal(poll(&p, 1, 2000), 1); /* queued: the accept queue is full now */
     int probe = connect_nonblocking(port);
     struct pollfd q = {probe, POLLOUT, 0};
     int ready = poll(&q, 1, 300);
@@ -285,7 +298,8 @@ static void test_families_interleaved(void **s) {
     snprintf(url, sizeof url, "ws://mixed.test:%u/", port);
     snprintf(detail, sizeof detail,
              "error onSocketError: WebSocket connection failed | connect: Connection refused (127.0.0.2:%u); "
-             "3 addresses tried rs=3", port);
+             "3 addresses tried rs=3",
+             port);
     rec a = {0};
     start(&a, url);
     rec *all[] = {&a, NULL};
@@ -336,10 +350,10 @@ static int child_main(int out, rec *inherited, rec *resolving, const char *url) 
     rec *one[] = {inherited, resolving, NULL};
     if (tt_poll_until(ended, one, 5000, 20) != 0) return 11;
     if (tt_trace_match(&resolving->trace, FAILED_IN_CHILD) != 0) return 15;
-    static const char *const failed[] = {"success connectSocket:ok", "complete connectSocket:ok",
-                                         "open protocol= extensions= rs=1",
-                                         "error onSocketError: WebSocket connection failed | fork: * rs=3",
-                                         "close 1006  not-clean rs=3", NULL};
+    static const char *const failed[] = {
+        "success connectSocket:ok",        "complete connectSocket:ok",
+        "open protocol= extensions= rs=1", "error onSocketError: WebSocket connection failed | fork: * rs=3",
+        "close 1006  not-clean rs=3",      NULL};
     if (tt_trace_match(&inherited->trace, failed) != 0) return 12;
     /* A connection of its own works. */
     rec own = {.echo_on_open = 1};
@@ -372,7 +386,7 @@ static void test_fork(void **s) {
     slow_lookup_running = 0;
     start(&slow, slow_url);
     for (int i = 0; i < 200 && !slow_lookup_running; i++) poll(NULL, 0, 5);
-    assert_true(slow_lookup_running);  /* a worker is inside the lookup; it answers after 500 ms */
+    assert_true(slow_lookup_running); /* a worker is inside the lookup; it answers after 500 ms */
     /* Draw one byte so that the core's pool holds unused bytes at the fork. */
     uint8_t one;
     tt__random_bytes(&one, 1);
@@ -400,11 +414,15 @@ static void test_fork(void **s) {
     send_text(r.task, "hi");
     rec *all[] = {&r, &slow, NULL};
     assert_int_equal(tt_poll_until(ended, all, 5000, 20), 0);
-    static const char *const want[] = {"success connectSocket:ok", "complete connectSocket:ok",
-                                       "open protocol= extensions= rs=1", "message text 2 hi rs=1",
-                                       "result closeSocket:ok", "close 1000  clean rs=3", NULL};
+    static const char *const want[] = {"success connectSocket:ok",
+                                       "complete connectSocket:ok",
+                                       "open protocol= extensions= rs=1",
+                                       "message text 2 hi rs=1",
+                                       "result closeSocket:ok",
+                                       "close 1000  clean rs=3",
+                                       NULL};
     assert_int_equal(tt_trace_match(&r.trace, want), 0);
-    assert_int_equal(tt_trace_match(&slow.trace, ECHOED), 0);  /* its lookup finished in the parent */
+    assert_int_equal(tt_trace_match(&slow.trace, ECHOED), 0); /* its lookup finished in the parent */
     tt_trace_free(&r.trace);
     tt_trace_free(&slow.trace);
 }

@@ -499,8 +499,10 @@ static void test_message_too_large(void **s) {
     (void)s;
     SKIP_UNLESS_NODE();
     configure_plain(NULL, 1000);
-    run_it_case(&(it_case){.path = "/big?n=1001",
-                           .expect = {OPENED, "error onSocketError: WebSocket message too large | message exceeds max_message_size rs=3", DROPPED}});
+    run_it_case(&(it_case){
+        .path = "/big?n=1001",
+        .expect = {OPENED, "error onSocketError: WebSocket message too large | message exceeds max_message_size rs=3",
+                   DROPPED}});
 }
 
 /* More unsent data than the transport's 64 MiB send buffer limit fails the connection. */
@@ -517,7 +519,8 @@ static void test_send_buffer_full(void **s) {
     run_until_closed(all, 1, 10000);
     EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
            "result sendSocketMessage:fail WebSocket is not connected",
-           "error onSocketError: WebSocket send buffer full | send buffer limit exceeded rs=3", "close 1006  not-clean rs=3");
+           "error onSocketError: WebSocket send buffer full | send buffer limit exceeded rs=3",
+           "close 1006  not-clean rs=3");
     free(big);
 }
 
@@ -553,7 +556,9 @@ static const it_case test_subprotocol_not_offered_case = {.node_only = 1,
  * cannot answer one the client did not offer, so the node peer's hand-made 101 does.
  */
 static const it_case test_subprotocol_unrequested_case = {
-    .node_only = 1, .path = "/unrequested-protocol", .failure = "handshake: server chose a subprotocol that was not offered"};
+    .node_only = 1,
+    .path = "/unrequested-protocol",
+    .failure = "handshake: server chose a subprotocol that was not offered"};
 
 /*
  * Custom request headers go out as given (name case, order, value), and tt_connect_socket copies them: the
@@ -578,8 +583,8 @@ static void test_custom_headers_sent_as_given(void **s) {
     rec *all[] = {&r};
     run_until_closed(all, 1, 10000);
     EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
-           "message text 49 X-Tt-One: first value | x-two: Two;  spaced value rs=1",
-           "result closeSocket:ok", "close 1000  clean rs=3");
+           "message text 49 X-Tt-One: first value | x-two: Two;  spaced value rs=1", "result closeSocket:ok",
+           "close 1000  clean rs=3");
 }
 
 /* ---- Tests: scale ------------------------------------------------------------------------------ */
@@ -717,8 +722,10 @@ static void test_handshake_timeout(void **s) {
     char url[64];
     snprintf(url, sizeof url, "ws://127.0.0.1:%d/", loopback_socket(1, &fd));
     uint64_t t0 = tt_now_ms();
-    run_it_case(&(it_case){.url = url, .timeout_ms = 500,
-                           .expect = {"error onSocketError: WebSocket connection timed out | connect: timed out rs=3", DROPPED}});
+    run_it_case(&(it_case){
+        .url = url,
+        .timeout_ms = 500,
+        .expect = {"error onSocketError: WebSocket connection timed out | connect: timed out rs=3", DROPPED}});
     uint64_t took = tt_now_ms() - t0;
     assert_true(took >= 450 && took < 5000);
     close(fd);
@@ -726,7 +733,9 @@ static void test_handshake_timeout(void **s) {
 
 /* The same against the peer: it reads the request and never answers (node only). */
 static const it_case test_handshake_timeout_peer_case = {
-    .node_only = 1, .path = "/hang", .timeout_ms = 500,
+    .node_only = 1,
+    .path = "/hang",
+    .timeout_ms = 500,
     .expect = {"error onSocketError: WebSocket connection timed out | connect: timed out rs=3", DROPPED}};
 
 static const it_case test_status_404_case = {
@@ -948,10 +957,10 @@ typedef struct observed {
     tt_open_profile profile;
     size_t header_count;
     int has_upgrade, has_accept;
-    int count_messages;      /* /count: messages sent after "ready", before "count?" */
-    size_t count_bytes;      /* their payload bytes */
+    int count_messages; /* /count: messages sent after "ready", before "count?" */
+    size_t count_bytes; /* their payload bytes */
     char reply[160];
-    tt_task_stats at_reply;  /* the task's statistics when the server's count arrived */
+    tt_task_stats at_reply; /* the task's statistics when the server's count arrived */
     int stats_rc;
 } observed;
 
@@ -1020,10 +1029,17 @@ static void check_profile(const char *url) {
     observed o = {.close_on_open = 1};
     observe_run(url, &o);
     const tt_open_profile *p = &o.profile;
-    const int64_t order[] = {p->fetch_start,   p->domain_lookup_start,  p->domain_lookup_end,
-                             p->connect_start, p->tcp_connect_end,      p->ssl_connection_start,
-                             p->ssl_connection_end, p->request_start,   p->request_end,
-                             p->response_end,  p->open};
+    const int64_t order[] = {p->fetch_start,
+                             p->domain_lookup_start,
+                             p->domain_lookup_end,
+                             p->connect_start,
+                             p->tcp_connect_end,
+                             p->ssl_connection_start,
+                             p->ssl_connection_end,
+                             p->request_start,
+                             p->request_end,
+                             p->response_end,
+                             p->open};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         if (order[i] < 0 || (i > 0 && order[i] < order[i - 1])) {
             fprintf(stderr, "%s: profile field %zu is %lld after %lld\n", url, i, (long long)order[i],
@@ -1041,8 +1057,14 @@ static void check_profile(const char *url) {
     assert_true(o.has_accept);
 }
 
-static void test_open_profile_ws(void **s) { (void)s; check_profile(WS("/echo")); }
-static void test_open_profile_wss(void **s) { (void)s; check_profile(WSS("/echo")); }
+static void test_open_profile_ws(void **s) {
+    (void)s;
+    check_profile(WS("/echo"));
+}
+static void test_open_profile_wss(void **s) {
+    (void)s;
+    check_profile(WSS("/echo"));
+}
 static void test_open_profile_localhost_wss(void **s) {
     (void)s;
     check_profile(url_for("WSS", "wss", "localhost", "/echo")); /* a real name lookup */
@@ -1074,7 +1096,8 @@ static void test_stats_match_server_counts(void **s) {
     assert_int_equal(st->pongs_sent, 1);
     assert_int_equal(st->compressed_payload_sent, 0);
     /* The 26 sends of one callback wait together for the next write: the peak is at least the longest. */
-    assert_true(st->peak_buffered_amount >= strlen("a longer message of the game") && st->peak_buffered_amount <= bytes);
+    assert_true(st->peak_buffered_amount >= strlen("a longer message of the game") &&
+                st->peak_buffered_amount <= bytes);
     assert_int_equal(st->tasks, 1);
     tt_task_stats all;
     assert_int_equal(tt_runtime_stats(&all, sizeof all), 0);

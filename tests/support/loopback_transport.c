@@ -14,10 +14,10 @@
 struct tt__conn {
     uint32_t id;
     int live;
-    int opened;             /* auto mode has reported open */
-    char protocol[64];      /* what auto mode will choose */
-    int close_code;         /* auto mode: close requested */
-    tt_task_stats *stats;   /* the task's counters, lent by the core */
+    int opened;           /* auto mode has reported open */
+    char protocol[64];    /* what auto mode will choose */
+    int close_code;       /* auto mode: close requested */
+    tt_task_stats *stats; /* the task's counters, lent by the core */
     char close_reason[128];
     struct pending {
         tt_data_type type;

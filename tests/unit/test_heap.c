@@ -14,9 +14,9 @@
 
 typedef struct item {
     tt__heap_node node;
-    int in;              /* the reference's view: in the heap */
+    int in; /* the reference's view: in the heap */
     uint64_t deadline;
-    uint64_t order;      /* the reference's insertion order */
+    uint64_t order; /* the reference's insertion order */
 } item;
 
 /* A small deterministic generator, so a failure can be replayed. */

@@ -91,17 +91,17 @@ static void phase_after(tt_socket_task t, int phase, uint64_t step) {
 static void test_profile_every_phase_reported(void **state) {
     (void)state;
     tt_socket_task t = connect_url("wss://a.example/"); /* at 1000 */
-    phase_after(t, TT__PHASE_LOOKUP_START, 1);         /* 1001 */
-    phase_after(t, TT__PHASE_LOOKUP_END, 2);           /* 1003 */
-    phase_after(t, TT__PHASE_CONNECT_START, 3);        /* 1006: a first address ... */
-    phase_after(t, TT__PHASE_CONNECT_START, 4);        /* 1010: ... and the one that connected */
-    phase_after(t, TT__PHASE_CONNECT_END, 5);          /* 1015 */
-    phase_after(t, TT__PHASE_TLS_START, 6);            /* 1021 */
-    phase_after(t, TT__PHASE_TLS_END, 7);              /* 1028 */
-    phase_after(t, TT__PHASE_REQUEST_START, 8);        /* 1036 */
-    phase_after(t, TT__PHASE_REQUEST_END, 9);          /* 1045 */
-    phase_after(t, TT__PHASE_RESPONSE_END, 10);        /* 1055 */
-    tt_test_clock_advance(11);                         /* 1066 */
+    phase_after(t, TT__PHASE_LOOKUP_START, 1);          /* 1001 */
+    phase_after(t, TT__PHASE_LOOKUP_END, 2);            /* 1003 */
+    phase_after(t, TT__PHASE_CONNECT_START, 3);         /* 1006: a first address ... */
+    phase_after(t, TT__PHASE_CONNECT_START, 4);         /* 1010: ... and the one that connected */
+    phase_after(t, TT__PHASE_CONNECT_END, 5);           /* 1015 */
+    phase_after(t, TT__PHASE_TLS_START, 6);             /* 1021 */
+    phase_after(t, TT__PHASE_TLS_END, 7);               /* 1028 */
+    phase_after(t, TT__PHASE_REQUEST_START, 8);         /* 1036 */
+    phase_after(t, TT__PHASE_REQUEST_END, 9);           /* 1045 */
+    phase_after(t, TT__PHASE_RESPONSE_END, 10);         /* 1055 */
+    tt_test_clock_advance(11);                          /* 1066 */
     tt_loop_open(t.id, "", "");
     tt_test_clock_advance(100); /* delivery time is not a profile time */
     settle();
@@ -114,12 +114,12 @@ static void test_profile_every_phase_reported(void **state) {
     assert_int_equal(p->tcp_connect_end, 1015);
     assert_int_equal(p->ssl_connection_start, 1021);
     assert_int_equal(p->ssl_connection_end, 1028);
-    assert_int_equal(p->connect_end, 1028);     /* WeChat: connected means TLS done too */
+    assert_int_equal(p->connect_end, 1028); /* WeChat: connected means TLS done too */
     assert_int_equal(p->request_start, 1036);
     assert_int_equal(p->request_end, 1045);
     assert_int_equal(p->response_end, 1055);
     assert_int_equal(p->open, 1066);
-    assert_int_equal(p->rtt, 1028 - 1010);      /* connect and TLS */
+    assert_int_equal(p->rtt, 1028 - 1010); /* connect and TLS */
     assert_int_equal(p->handshake_cost, 1055 - 1036);
     assert_int_equal(p->cost, 1066 - 1000);
 }
@@ -158,10 +158,9 @@ static void test_profile_unreported_phases_are_unknown(void **state) {
     assert_int_equal(p->fetch_start, 1000);
     assert_int_equal(p->open, 1007);
     assert_int_equal(p->cost, 7);
-    const int64_t unknown[] = {p->domain_lookup_start, p->domain_lookup_end, p->connect_start,
-                               p->tcp_connect_end, p->ssl_connection_start, p->ssl_connection_end,
-                               p->connect_end, p->request_start, p->request_end, p->response_end,
-                               p->rtt, p->handshake_cost};
+    const int64_t unknown[] = {p->domain_lookup_start,  p->domain_lookup_end,  p->connect_start, p->tcp_connect_end,
+                               p->ssl_connection_start, p->ssl_connection_end, p->connect_end,   p->request_start,
+                               p->request_end,          p->response_end,       p->rtt,           p->handshake_cost};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) assert_int_equal(unknown[i], TT_PROFILE_UNKNOWN);
     assert_true(seen.header_null);
     assert_int_equal(seen.header_count, 0);
@@ -176,8 +175,10 @@ static void test_response_header_fields_in_order(void **state) {
     settle();
     tt_socket_task t = connect_url("ws://a.example/");
     long live_before = tt__alloc_live();
-    assert_int_equal(tt_loop_response_head(t.id, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                                "connection:Upgrade\r\nX-Empty:\r\nX-Spaced: \t a  b \t\r\nnot a field\r\n"), 0);
+    assert_int_equal(tt_loop_response_head(t.id,
+                                           "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                                           "connection:Upgrade\r\nX-Empty:\r\nX-Spaced: \t a  b \t\r\nnot a field\r\n"),
+                     0);
     tt_loop_open(t.id, "", "");
     settle();
     assert_int_equal(seen.header_count, 4);
@@ -188,7 +189,7 @@ static void test_response_header_fields_in_order(void **state) {
     assert_string_equal(seen.header[2][0], "X-Empty");
     assert_string_equal(seen.header[2][1], "");
     assert_string_equal(seen.header[3][0], "X-Spaced");
-    assert_string_equal(seen.header[3][1], "a  b");        /* OWS trimmed at both ends only */
+    assert_string_equal(seen.header[3][1], "a  b"); /* OWS trimmed at both ends only */
     /* Borrowed for the callback: an open task does not keep them. */
     assert_int_equal(tt__alloc_live(), live_before);
 }

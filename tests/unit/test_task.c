@@ -108,21 +108,22 @@ static void test_full_lifecycle_order(void **state) {
     close_task(t, 0, "bye");
     assert_int_equal(tt_socket_task_ready_state(t), TT_CLOSING);
     settle();
-    assert_trace(
-                        "success connectSocket:ok id=%u\n"
-                        "complete connectSocket:ok\n"
-                        "open protocol= extensions= state=1\n"
-                        "success sendSocketMessage:ok\n"
-                        "message text 5 hello state=1\n"
-                        "success closeSocket:ok\n"
-                        "close 1000 bye clean=1 state=3\n", t.id);
+    assert_trace("success connectSocket:ok id=%u\n"
+                 "complete connectSocket:ok\n"
+                 "open protocol= extensions= state=1\n"
+                 "success sendSocketMessage:ok\n"
+                 "message text 5 hello state=1\n"
+                 "success closeSocket:ok\n"
+                 "close 1000 bye clean=1 state=3\n",
+                 t.id);
     assert_int_equal(tt_socket_task_ready_state(t), TT_CLOSED);
     char expect[512];
     snprintf(expect, sizeof expect,
              "init\n"
              "open %u ws://a.example/chat host=a.example port=80 protocols= headers=0\n"
              "send %u text 5 hello\n"
-             "close %u 1000 bye\n", t.id, t.id, t.id);
+             "close %u 1000 bye\n",
+             t.id, t.id, t.id);
     assert_string_equal(tt_loop_log(), expect);
 }
 
@@ -193,11 +194,11 @@ static void test_results_precede_events_queued_earlier(void **state) {
     tt_loop_message(t.id, TT_DATA_TEXT, "early", 5);
     assert_int_equal(trace.length, 0);
     settle();
-    assert_trace(
-                        "success connectSocket:ok id=%u\n"
-                        "complete connectSocket:ok\n"
-                        "open protocol= extensions= state=1\n"
-                        "message text 5 early state=1\n", t.id);
+    assert_trace("success connectSocket:ok id=%u\n"
+                 "complete connectSocket:ok\n"
+                 "open protocol= extensions= state=1\n"
+                 "message text 5 early state=1\n",
+                 t.id);
 }
 
 struct bad_connect {
@@ -282,7 +283,10 @@ static void test_domain_rules(void **state) {
     c.socket_domains = domains;
     c.socket_domain_count = 3;
     assert_int_equal(tt_runtime_configure(&c), 0);
-    struct { const char *url; const char *expect; } cases[] = {
+    struct {
+        const char *url;
+        const char *expect;
+    } cases[] = {
         {"wss://EXAMPLE.com/x", "connectSocket:ok"},
         {"wss://example.com:1234/x", "connectSocket:ok"},
         {"https://example.com/x", "connectSocket:fail invalid url scheme"},
@@ -324,10 +328,10 @@ static void test_send_states(void **state) {
     tt_socket_task t = connect_url("ws://a.example/");
     send_text(t, "too early");
     settle();
-    assert_trace(
-                        "success connectSocket:ok id=%u\n"
-                        "complete connectSocket:ok\n"
-                        "fail sendSocketMessage:fail WebSocket is not connected\n", t.id);
+    assert_trace("success connectSocket:ok id=%u\n"
+                 "complete connectSocket:ok\n"
+                 "fail sendSocketMessage:fail WebSocket is not connected\n",
+                 t.id);
     assert_int_equal(tt_socket_task_buffered_amount(t), 0);
     tt_loop_open(t.id, "", "");
     settle(); /* onOpen is always queued: the task is OPEN once it was delivered */
@@ -336,9 +340,8 @@ static void test_send_states(void **state) {
     close_task(t, 1000, NULL);
     send_text(t, "late");
     settle();
-    assert_string_equal(trace.text,
-                        "success closeSocket:ok\n"
-                        "fail sendSocketMessage:fail WebSocket is not connected\n");
+    assert_string_equal(trace.text, "success closeSocket:ok\n"
+                                    "fail sendSocketMessage:fail WebSocket is not connected\n");
     /* The refused send was never handed to the connection: bufferedAmount stays as it was. */
     assert_int_equal(tt_socket_task_buffered_amount(t), 7);
     assert_null(strstr(tt_loop_log(), "send "));
@@ -376,14 +379,13 @@ static void test_send_validation(void **state) {
     tt_socket_task_send((tt_socket_task){999}, &o);
     tt_socket_task_send(t, NULL); /* nothing to report to */
     settle();
-    assert_string_equal(trace.text,
-                        "fail sendSocketMessage:fail invalid utf-8 text\n"
-                        "fail sendSocketMessage:fail invalid data\n"
-                        "fail sendSocketMessage:fail invalid data\n"
-                        "success sendSocketMessage:ok\n"
-                        "success sendSocketMessage:ok\n"
-                        "fail sendSocketMessage:fail invalid socketTaskId\n"
-                        "fail sendSocketMessage:fail invalid socketTaskId\n");
+    assert_string_equal(trace.text, "fail sendSocketMessage:fail invalid utf-8 text\n"
+                                    "fail sendSocketMessage:fail invalid data\n"
+                                    "fail sendSocketMessage:fail invalid data\n"
+                                    "success sendSocketMessage:ok\n"
+                                    "success sendSocketMessage:ok\n"
+                                    "fail sendSocketMessage:fail invalid socketTaskId\n"
+                                    "fail sendSocketMessage:fail invalid socketTaskId\n");
 }
 
 static void test_close_validation(void **state) {
@@ -431,12 +433,12 @@ static void test_close_while_connecting_fails_connection(void **state) {
     /* A late open from the transport is ignored. */
     tt_loop_open(t.id, "", "");
     settle();
-    assert_trace(
-                        "success connectSocket:ok id=%u\n"
-                        "complete connectSocket:ok\n"
-                        "success closeSocket:ok\n"
-                        "error onSocketError: WebSocket connection failed state=3\n"
-                        "close 1006  clean=0 state=3\n", t.id);
+    assert_trace("success connectSocket:ok id=%u\n"
+                 "complete connectSocket:ok\n"
+                 "success closeSocket:ok\n"
+                 "error onSocketError: WebSocket connection failed state=3\n"
+                 "close 1006  clean=0 state=3\n",
+                 t.id);
     assert_true(log_has("abort %u\n", t.id));
     assert_false(log_has("close %u ", t.id));
     assert_int_equal(tt_loop_live(), 0);
@@ -450,21 +452,20 @@ static void test_transport_failure_sequence_and_nothing_after(void **state) {
     tt_loop_message(t.id, TT_DATA_TEXT, "late", 4);
     tt_loop_close(t.id, 1000, "late", 1);
     settle();
-    assert_trace(
-                        "success connectSocket:ok id=%u\n"
-                        "complete connectSocket:ok\n"
-                        "open protocol=p extensions= state=1\n"
-                        "error onSocketError: WebSocket connection failed state=3\n"
-                        "close 1006  clean=0 state=3\n", t.id);
+    assert_trace("success connectSocket:ok id=%u\n"
+                 "complete connectSocket:ok\n"
+                 "open protocol=p extensions= state=1\n"
+                 "error onSocketError: WebSocket connection failed state=3\n"
+                 "close 1006  clean=0 state=3\n",
+                 t.id);
     assert_int_equal(trace.closes, 1);
     /* The finished handle is safe to use. */
     tt_trace_clear(&trace);
     send_text(t, "x");
     close_task(t, 0, NULL);
     settle();
-    assert_string_equal(trace.text,
-                        "fail sendSocketMessage:fail WebSocket is not connected\n"
-                        "fail closeSocket:fail WebSocket is not connected\n");
+    assert_string_equal(trace.text, "fail sendSocketMessage:fail WebSocket is not connected\n"
+                                    "fail closeSocket:fail WebSocket is not connected\n");
     assert_int_equal(tt_socket_task_ready_state(t), TT_CLOSED);
     assert_int_equal(tt_socket_task_buffered_amount(t), 0);
 }
@@ -475,11 +476,11 @@ static void test_open_failure_reported_after_success(void **state) {
     tt_socket_task t = connect_url("ws://nowhere.invalid/");
     assert_int_not_equal(t.id, 0);
     settle();
-    assert_trace(
-                        "success connectSocket:ok id=%u\n"
-                        "complete connectSocket:ok\n"
-                        "error onSocketError: WebSocket connection failed state=3\n"
-                        "close 1006  clean=0 state=3\n", t.id);
+    assert_trace("success connectSocket:ok id=%u\n"
+                 "complete connectSocket:ok\n"
+                 "error onSocketError: WebSocket connection failed state=3\n"
+                 "close 1006  clean=0 state=3\n",
+                 t.id);
 }
 
 static void test_connect_timeout(void **state) {
@@ -495,9 +496,8 @@ static void test_connect_timeout(void **state) {
     int n = tt_runtime_poll(-1);
     assert_int_equal(n, 2);
     assert_true(tt_test_clock_now() - start >= 500);
-    assert_string_equal(trace.text,
-                        "error onSocketError: WebSocket connection timed out state=3\n"
-                        "close 1006  clean=0 state=3\n");
+    assert_string_equal(trace.text, "error onSocketError: WebSocket connection timed out state=3\n"
+                                    "close 1006  clean=0 state=3\n");
     assert_true(log_has("abort %u\n", t.id));
 }
 
@@ -531,10 +531,9 @@ static void test_messages_dropped_after_close_called(void **state) {
     tt_loop_message(t.id, TT_DATA_TEXT, "two", 3);
     tt_loop_close(t.id, 1000, "", 1);
     settle();
-    assert_string_equal(trace.text,
-                        "message text 3 one state=1\n"
-                        "success closeSocket:ok\n"
-                        "close 1000  clean=1 state=3\n");
+    assert_string_equal(trace.text, "message text 3 one state=1\n"
+                                    "success closeSocket:ok\n"
+                                    "close 1000  clean=1 state=3\n");
 }
 
 static void test_peer_close_codes_pass_through(void **state) {
@@ -583,10 +582,9 @@ static void test_message_too_large(void **state) {
     tt_loop_message(t.id, TT_DATA_BINARY, "0123456789", 10);
     tt_loop_message(t.id, TT_DATA_BINARY, "0123456789A", 11);
     settle();
-    assert_string_equal(trace.text,
-                        "message binary 10 fnv=0xf9808ff2 state=1\n"
-                        "error onSocketError: WebSocket message too large state=3\n"
-                        "close 1006  clean=0 state=3\n");
+    assert_string_equal(trace.text, "message binary 10 fnv=0xf9808ff2 state=1\n"
+                                    "error onSocketError: WebSocket message too large state=3\n"
+                                    "close 1006  clean=0 state=3\n");
 }
 
 static void test_send_buffer_full_fails_connection(void **state) {
@@ -598,10 +596,9 @@ static void test_send_buffer_full_fails_connection(void **state) {
     tt_loop_set_send_result(TT_EBUFFER);
     send_text(t, "x");
     settle();
-    assert_string_equal(trace.text,
-                        "fail sendSocketMessage:fail WebSocket is not connected\n"
-                        "error onSocketError: WebSocket send buffer full state=3\n"
-                        "close 1006  clean=0 state=3\n");
+    assert_string_equal(trace.text, "fail sendSocketMessage:fail WebSocket is not connected\n"
+                                    "error onSocketError: WebSocket send buffer full state=3\n"
+                                    "close 1006  clean=0 state=3\n");
 }
 
 static void test_buffered_amount_from_transport(void **state) {
@@ -615,7 +612,9 @@ static void test_buffered_amount_from_transport(void **state) {
 
 static int poll_result_in_callback;
 static void poll_in_open(tt_socket_task task, const tt_open_event *e, void *ud) {
-    (void)task; (void)e; (void)ud;
+    (void)task;
+    (void)e;
+    (void)ud;
     poll_result_in_callback = tt_runtime_poll(0);
 }
 
@@ -646,7 +645,9 @@ static void test_poll_forever_with_nothing_live_is_idle(void **state) {
 
 static int refused_done;
 static void refused_on_close(tt_socket_task task, const tt_close_event *e, void *ud) {
-    (void)task; (void)e; (void)ud;
+    (void)task;
+    (void)e;
+    (void)ud;
     refused_done = 1;
 }
 
@@ -706,11 +707,10 @@ static void test_callback_results_come_after_the_callback(void **state) {
     tt_loop_message(t.id, TT_DATA_TEXT, "ping", 4);
     tt_loop_close(t.id, 1000, "", 1);
     settle();
-    assert_string_equal(trace.text,
-                        "in-message begin\n"
-                        "in-message end\n"
-                        "success sendSocketMessage:ok\n"
-                        "close 1000  clean=1 state=3\n");
+    assert_string_equal(trace.text, "in-message begin\n"
+                                    "in-message end\n"
+                                    "success sendSocketMessage:ok\n"
+                                    "close 1000  clean=1 state=3\n");
 }
 
 static void test_direct_delivery_does_not_allocate(void **state) {
@@ -782,7 +782,7 @@ static void test_results_of_sends_from_on_message_do_not_force_copies(void **sta
     for (int i = 0; i < 100; i++) tt_loop_message(t.id, TT_DATA_TEXT, "four", 4);
     assert_int_equal(tt__alloc_count(), 0);
     assert_int_equal(trace.messages, 103);
-    assert_int_equal(trace.results, 103); /* successes (the trace counts completes apart) */
+    assert_int_equal(trace.results, 103);    /* successes (the trace counts completes apart) */
     assert_int_equal(tt_runtime_poll(0), 0); /* nothing was left in the queue */
 
     /*
@@ -837,7 +837,8 @@ static void test_shutdown_fails_live_tasks(void **state) {
     tt_runtime_shutdown();
     assert_int_equal(trace.errors, 2);
     assert_int_equal(trace.closes, 2);
-    assert_non_null(strstr(trace.text, "error onSocketError: runtime shut down state=3\nclose 1006  clean=0 state=3\n"));
+    assert_non_null(
+        strstr(trace.text, "error onSocketError: runtime shut down state=3\nclose 1006  clean=0 state=3\n"));
     assert_int_equal(tt_socket_task_ready_state(a), TT_CLOSED);
     assert_int_equal(tt_loop_live(), 0);
     tt_runtime_shutdown(); /* twice is fine */
@@ -879,7 +880,8 @@ static void test_shutdown_inside_callback_takes_effect_when_it_returns(void **st
     assert_int_equal(trace.errors, 3);
     assert_int_equal(trace.closes, 3);
     assert_true(delivered >= 8);
-    assert_non_null(strstr(trace.text, "error onSocketError: runtime shut down state=3\nclose 1006  clean=0 state=3\n"));
+    assert_non_null(
+        strstr(trace.text, "error onSocketError: runtime shut down state=3\nclose 1006  clean=0 state=3\n"));
     assert_int_equal(tt_socket_task_ready_state(a), TT_CLOSED);
     assert_int_equal(tt_socket_task_ready_state(b), TT_CLOSED);
     assert_int_equal(tt_socket_task_ready_state(created_in_callback), TT_CLOSED);
@@ -959,7 +961,8 @@ static void test_every_allocation_failure_is_clean(void **state) {
         if (trace.opens || strstr(trace.text, "connectSocket:ok")) {
             if (closes != 1) fail_msg("allocation %lu: %lu closes\n%s", n, closes, trace.text);
         } else {
-            if (strstr(trace.text, "connectSocket:fail") == NULL) fail_msg("allocation %lu: no fail result\n%s", n, trace.text);
+            if (strstr(trace.text, "connectSocket:fail") == NULL)
+                fail_msg("allocation %lu: no fail result\n%s", n, trace.text);
         }
         tt_runtime_shutdown();
         tt_loop_reset();

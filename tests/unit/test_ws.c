@@ -261,8 +261,8 @@ static void test_bad_handshakes(void **state) {
         {"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", NULL, 0, "handshake: unexpected status 404"},
         {"HTTP/1.1 418 Teapot\r\n\r\n", NULL, 0, "handshake: unexpected status 418"},
         {"HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-         "Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n", NULL, 0,
-         "handshake: Sec-WebSocket-Accept mismatch"},
+         "Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n",
+         NULL, 0, "handshake: Sec-WebSocket-Accept mismatch"},
         {"HTTP/1.1 101 OK\nUpgrade: h2c\n\n", NULL, 0, "handshake: Upgrade is not websocket"},
         {NULL, NULL, 1, "handshake: server did not choose a subprotocol"},
         {NULL, "video", 2, "handshake: server chose a subprotocol that was not offered"},
@@ -377,15 +377,22 @@ static void test_new_allocation_failures(void **state) {
 static size_t busy_stream(uint8_t *s) {
     size_t n = 0;
 #define PUT(lit) (memcpy(s + n, lit, sizeof(lit) - 1), n += sizeof(lit) - 1)
-    PUT("\x01\x03" "Hel");
-    PUT("\x89\x04" "ping");
-    PUT("\x00\x02" "lo");
-    PUT("\x80\x06" " \xE2\x82\xAC!!");
+    PUT("\x01\x03"
+        "Hel");
+    PUT("\x89\x04"
+        "ping");
+    PUT("\x00\x02"
+        "lo");
+    PUT("\x80\x06"
+        " \xE2\x82\xAC!!");
     PUT("\x82\x7E\x01\x2C");
     for (int i = 0; i < 300; i++) s[n++] = (uint8_t)i;
-    PUT("\x8A\x01" "x");
+    PUT("\x8A\x01"
+        "x");
     PUT("\x81\x00");
-    PUT("\x88\x05" "\x03\xE8" "bye");
+    PUT("\x88\x05"
+        "\x03\xE8"
+        "bye");
 #undef PUT
     return n;
 }
@@ -411,7 +418,10 @@ static void check_busy_result(tt__ws *ws, const recorder *r) {
     assert_memory_equal(payload, "ping", 4);
     assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_CLOSE);
     assert_int_equal(len, 5); /* the code and reason echoed, as Chromium does */
-    assert_memory_equal(payload, "\x03\xE8" "bye", 5);
+    assert_memory_equal(payload,
+                        "\x03\xE8"
+                        "bye",
+                        5);
     assert_int_equal(take_client_frame(ws, payload, &len), -1);
 }
 
@@ -457,7 +467,10 @@ static void test_zero_copy_hot_path(void **state) {
         memset(chunk + n, 'a' + m, 1000);
         n += 1000;
     }
-    memcpy(chunk + n, "\x81\x03" "abc", 5);
+    memcpy(chunk + n,
+           "\x81\x03"
+           "abc",
+           5);
     n += 5;
     tt__alloc_reset_count();
     assert_int_equal(tt__ws_recv(ws, chunk, n), 0);
@@ -725,9 +738,9 @@ static void test_send_exact_bytes_and_buffered_amount(void **state) {
     /* The nonce took bytes 00-0f; the pool continues with 10 11 12 13 for the first mask key. */
     assert_int_equal(tt__ws_send(ws, TT_DATA_TEXT, "Hello", 5), 0);
     assert_int_equal(tt__ws_send(ws, TT_DATA_BINARY, "\x01\x02\x03", 3), 0);
-    static const uint8_t want[] = {0x81, 0x85, 0x10, 0x11, 0x12, 0x13, 'H' ^ 0x10, 'e' ^ 0x11, 'l' ^ 0x12,
-                                   'l' ^ 0x13, 'o' ^ 0x10, 0x82, 0x83, 0x14, 0x15, 0x16, 0x17, 0x01 ^ 0x14,
-                                   0x02 ^ 0x15, 0x03 ^ 0x16};
+    static const uint8_t want[] = {0x81,       0x85,       0x10,       0x11,        0x12,        0x13,       'H' ^ 0x10,
+                                   'e' ^ 0x11, 'l' ^ 0x12, 'l' ^ 0x13, 'o' ^ 0x10,  0x82,        0x83,       0x14,
+                                   0x15,       0x16,       0x17,       0x01 ^ 0x14, 0x02 ^ 0x15, 0x03 ^ 0x16};
     size_t len;
     const uint8_t *out = tt__ws_output(ws, &len);
     assert_int_equal(len, sizeof want);
@@ -777,7 +790,10 @@ static void test_our_close_then_peer_close(void **state) {
     size_t len;
     assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_CLOSE);
     assert_int_equal(len, 6);
-    assert_memory_equal(payload, "\x0F\xA0" "done", 6);
+    assert_memory_equal(payload,
+                        "\x0F\xA0"
+                        "done",
+                        6);
     /* Messages still arrive until the peer's Close; a ping is no longer answered. */
     static const uint8_t in[] = {0x81, 0x02, 'h', 'i', 0x89, 0x00, 0x88, 0x00};
     assert_int_equal(tt__ws_recv(ws, in, sizeof in), 0);
@@ -830,43 +846,83 @@ typedef struct bad_stream {
     const char *name;
     const char *bytes;
     size_t len;
-    size_t max;      /* max_message_size */
-    int expect;      /* error code */
-    int close_code;  /* what we send before dropping */
-    int messages;    /* messages delivered before the failure */
+    size_t max;         /* max_message_size */
+    int expect;         /* error code */
+    int close_code;     /* what we send before dropping */
+    int messages;       /* messages delivered before the failure */
     const char *reason; /* the reason in our Close: Chromium's (tests/parity/reference/chromium.json) */
     tt__violation why;  /* the row of src/violation.h the failure is */
 } bad_stream;
 
 #define S(name, lit, max, expect, close, msgs, reason, why) \
-    {name, lit, sizeof(lit) - 1, max, expect, close, msgs, reason, why}
+    { name, lit, sizeof(lit) - 1, max, expect, close, msgs, reason, why }
 static const bad_stream bad_streams[] = {
-    S("masked server frame", "\x81\x81\x01\x02\x03\x04x", 0, TT_EFRAME, 1002, 0, "Masked frame from server", TT__VIOLATION_MASKED_FRAME),
+    S("masked server frame", "\x81\x81\x01\x02\x03\x04x", 0, TT_EFRAME, 1002, 0, "Masked frame from server",
+      TT__VIOLATION_MASKED_FRAME),
     S("reserved opcode 3", "\x83\x00", 0, TT_EFRAME, 1002, 0, "Unknown opcode", TT__VIOLATION_RESERVED_OPCODE),
     S("reserved opcode B", "\x8B\x00", 0, TT_EFRAME, 1002, 0, "Unknown opcode", TT__VIOLATION_RESERVED_OPCODE),
     S("RSV1 without deflate", "\xC1\x01x", 0, TT_EFRAME, 1002, 0, "Invalid reserved bit", TT__VIOLATION_RESERVED_BITS),
     S("RSV3", "\x92\x00", 0, TT_EFRAME, 1002, 0, "Invalid reserved bit", TT__VIOLATION_RESERVED_BITS),
-    S("fragmented ping", "\x09\x00", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error", TT__VIOLATION_FRAGMENTED_CONTROL),
-    S("long ping", "\x89\x7E\x00\x7E", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error", TT__VIOLATION_CONTROL_TOO_LONG),
-    S("64-bit length top bit", "\x82\x7F\x80\x00\x00\x00\x00\x00\x00\x01", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error", TT__VIOLATION_LENGTH_ENCODING),
-    S("16-bit length below 126", "\x81\x7E\x00\x05" "hello", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error", TT__VIOLATION_LENGTH_ENCODING),
-    S("64-bit length below 65536", "\x81\x7F\x00\x00\x00\x00\x00\x00\x00\x05" "hello", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error", TT__VIOLATION_LENGTH_ENCODING),
-    S("continuation without start", "\x80\x01x", 0, TT_EFRAME, 1002, 0, "Unexpected continuation", TT__VIOLATION_UNEXPECTED_CONTINUATION),
-    S("text inside fragmented message", "\x01\x01" "a\x81\x01" "b", 0, TT_EFRAME, 1002, 0, "Previous data frame unfinished", TT__VIOLATION_UNFINISHED_MESSAGE),
-    S("binary inside fragmented message", "\x02\x01" "a\x89\x00\x02\x01" "b", 0, TT_EFRAME, 1002, 0, "Previous data frame unfinished", TT__VIOLATION_UNFINISHED_MESSAGE),
-    S("bad UTF-8 byte", "\x81\x03" "a\xFF" "b", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame", TT__VIOLATION_TEXT_UTF8),
-    S("surrogate", "\x81\x03\xED\xA0\x80", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame", TT__VIOLATION_TEXT_UTF8),
-    S("UTF-8 split across fragments", "\x01\x01\xE2\x80\x02\x82\x41", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame", TT__VIOLATION_TEXT_UTF8),
-    S("text ends inside a character", "\x81\x02" "a\xE2", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame", TT__VIOLATION_TEXT_UTF8_TRUNCATED),
-    S("fragments end inside a character", "\x01\x01\xE2\x80\x01\x82", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame", TT__VIOLATION_TEXT_UTF8_TRUNCATED),
+    S("fragmented ping", "\x09\x00", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error",
+      TT__VIOLATION_FRAGMENTED_CONTROL),
+    S("long ping", "\x89\x7E\x00\x7E", 0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error",
+      TT__VIOLATION_CONTROL_TOO_LONG),
+    S("64-bit length top bit", "\x82\x7F\x80\x00\x00\x00\x00\x00\x00\x01", 0, TT_EFRAME, 1002, 0,
+      "WebSocket Protocol Error", TT__VIOLATION_LENGTH_ENCODING),
+    S("16-bit length below 126",
+      "\x81\x7E\x00\x05"
+      "hello",
+      0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error", TT__VIOLATION_LENGTH_ENCODING),
+    S("64-bit length below 65536",
+      "\x81\x7F\x00\x00\x00\x00\x00\x00\x00\x05"
+      "hello",
+      0, TT_EFRAME, 1002, 0, "WebSocket Protocol Error", TT__VIOLATION_LENGTH_ENCODING),
+    S("continuation without start", "\x80\x01x", 0, TT_EFRAME, 1002, 0, "Unexpected continuation",
+      TT__VIOLATION_UNEXPECTED_CONTINUATION),
+    S("text inside fragmented message",
+      "\x01\x01"
+      "a\x81\x01"
+      "b",
+      0, TT_EFRAME, 1002, 0, "Previous data frame unfinished", TT__VIOLATION_UNFINISHED_MESSAGE),
+    S("binary inside fragmented message",
+      "\x02\x01"
+      "a\x89\x00\x02\x01"
+      "b",
+      0, TT_EFRAME, 1002, 0, "Previous data frame unfinished", TT__VIOLATION_UNFINISHED_MESSAGE),
+    S("bad UTF-8 byte",
+      "\x81\x03"
+      "a\xFF"
+      "b",
+      0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame", TT__VIOLATION_TEXT_UTF8),
+    S("surrogate", "\x81\x03\xED\xA0\x80", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame",
+      TT__VIOLATION_TEXT_UTF8),
+    S("UTF-8 split across fragments", "\x01\x01\xE2\x80\x02\x82\x41", 0, TT_EUTF8, 1002, 0,
+      "Invalid UTF-8 in text frame", TT__VIOLATION_TEXT_UTF8),
+    S("text ends inside a character",
+      "\x81\x02"
+      "a\xE2",
+      0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in text frame", TT__VIOLATION_TEXT_UTF8_TRUNCATED),
+    S("fragments end inside a character", "\x01\x01\xE2\x80\x01\x82", 0, TT_EUTF8, 1002, 0,
+      "Invalid UTF-8 in text frame", TT__VIOLATION_TEXT_UTF8_TRUNCATED),
     S("one-byte close", "\x88\x01\x03", 0, TT_EFRAME, 1002, 0, "", TT__VIOLATION_CLOSE_ONE_BYTE),
     S("close code 1005", "\x88\x02\x03\xED", 0, TT_EFRAME, 1002, 0, "", TT__VIOLATION_CLOSE_INVALID_CODE),
     S("close code 1006", "\x88\x02\x03\xEE", 0, TT_EFRAME, 1002, 0, "", TT__VIOLATION_CLOSE_INVALID_CODE),
     S("close code 1015", "\x88\x02\x03\xF7", 0, TT_EFRAME, 1002, 0, "", TT__VIOLATION_CLOSE_INVALID_CODE),
-    S("close reason not UTF-8", "\x88\x03\x03\xE8\xC0", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in Close frame", TT__VIOLATION_CLOSE_REASON_UTF8),
-    S("single frame too big", "\x82\x05" "12345", 4, TT_ETOOBIG, 1009, 0, "", TT__VIOLATION_MESSAGE_TOO_BIG),
-    S("fragments too big together", "\x02\x03" "123\x80\x02" "45", 4, TT_ETOOBIG, 1009, 0, "", TT__VIOLATION_MESSAGE_TOO_BIG),
-    S("failure after a good message", "\x81\x02" "ok\x83\x00", 0, TT_EFRAME, 1002, 1, "Unknown opcode", TT__VIOLATION_RESERVED_OPCODE),
+    S("close reason not UTF-8", "\x88\x03\x03\xE8\xC0", 0, TT_EUTF8, 1002, 0, "Invalid UTF-8 in Close frame",
+      TT__VIOLATION_CLOSE_REASON_UTF8),
+    S("single frame too big",
+      "\x82\x05"
+      "12345",
+      4, TT_ETOOBIG, 1009, 0, "", TT__VIOLATION_MESSAGE_TOO_BIG),
+    S("fragments too big together",
+      "\x02\x03"
+      "123\x80\x02"
+      "45",
+      4, TT_ETOOBIG, 1009, 0, "", TT__VIOLATION_MESSAGE_TOO_BIG),
+    S("failure after a good message",
+      "\x81\x02"
+      "ok\x83\x00",
+      0, TT_EFRAME, 1002, 1, "Unknown opcode", TT__VIOLATION_RESERVED_OPCODE),
 };
 #undef S
 
@@ -930,7 +986,10 @@ static void test_frame_after_peer_close(void **state) {
             size_t len;
             assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_CLOSE);
             assert_int_equal(len, 7);
-            assert_memory_equal(payload, "\x03\xE8" "first", 7);
+            assert_memory_equal(payload,
+                                "\x03\xE8"
+                                "first",
+                                7);
             assert_int_equal(take_client_frame(ws, payload, &len), -1);
             tt__ws_free(ws);
         }
@@ -1105,8 +1164,8 @@ static void feed_binary(tt__ws *ws, size_t n) {
  */
 static void test_peer_close_held_behind_messages(void **state) {
     (void)state;
-    static const uint8_t tail[] = {0x88, 0x07, 0x03, 0xE8, 'f', 'i', 'r', 's', 't', 0x89, 0x01, 'p',
-                                   0x8A, 0x00, 0x81, 0x04, 'l', 'a', 't', 'e'};
+    static const uint8_t tail[] = {0x88, 0x07, 0x03, 0xE8, 'f',  'i',  'r', 's', 't', 0x89,
+                                   0x01, 'p',  0x8A, 0x00, 0x81, 0x04, 'l', 'a', 't', 'e'};
     recorder r;
     tt__ws *ws = session_open(&r, 0);
     feed_binary(ws, 131001);
@@ -1125,7 +1184,10 @@ static void test_peer_close_held_behind_messages(void **state) {
     assert_string_equal(r.close_reason, "first");
     assert_int_equal(tt__ws_get_state(ws), TT__WS_CLOSED);
     assert_int_equal(take_client_frame(ws, payload, &len), TT__OP_CLOSE);
-    assert_memory_equal(payload, "\x03\xE8" "first", 7);
+    assert_memory_equal(payload,
+                        "\x03\xE8"
+                        "first",
+                        7);
     assert_int_equal(tt__ws_delivered(ws), 0);
     assert_int_equal(tt__ws_recv(ws, tail + 9, 3), TT_EFRAME); /* a Ping now fails the connection */
     tt__ws_free(ws);
@@ -1207,7 +1269,9 @@ static void test_wire_counters_and_response_head(void **state) {
     tt_test_drain(ws);
     assert_int_equal(st.wire_bytes_sent, request_len + pending);
     assert_int_equal(st.peak_buffered_amount, 5); /* a peak stays */
-    assert_int_equal(st.compressed_payload_sent + st.compressed_wire_sent + st.compressed_wire_received + st.compressed_payload_received, 0);
+    assert_int_equal(st.compressed_payload_sent + st.compressed_wire_sent + st.compressed_wire_received +
+                         st.compressed_payload_received,
+                     0);
     tt__ws_free(ws);
 }
 

@@ -21,8 +21,8 @@
 
 #include <emscripten/emscripten.h>
 #ifdef __EMSCRIPTEN_PTHREADS__
-#include <emscripten/threading.h>
-#include <pthread.h>
+#    include <emscripten/threading.h>
+#    include <pthread.h>
 #endif
 
 #include "ttsocket.h"
@@ -140,12 +140,13 @@ static void print_profile(tt_socket_task t, const tt_open_event *e) {
     const tt_open_profile *p = e->profile;
     printf("T%u profile fetch_start=%s domain_lookup=%s%s connect=%s%s ssl=%s%s connect_end=%s request=%s%s "
            "response_end=%s open=%s rtt=%s handshake_cost=%s cost=%s cost_is_open_minus_fetch=%d header=%s/%zu "
-           "caps=0x%x\n", (unsigned)t.id, known(p->fetch_start), known(p->domain_lookup_start),
-           known(p->domain_lookup_end), known(p->connect_start), known(p->tcp_connect_end),
-           known(p->ssl_connection_start), known(p->ssl_connection_end), known(p->connect_end),
-           known(p->request_start), known(p->request_end), known(p->response_end), known(p->open), known(p->rtt),
-           known(p->handshake_cost), known(p->cost), p->cost == p->open - p->fetch_start,
-           e->header ? "set" : "null", e->header_count, (unsigned)tt_runtime_capabilities());
+           "caps=0x%x\n",
+           (unsigned)t.id, known(p->fetch_start), known(p->domain_lookup_start), known(p->domain_lookup_end),
+           known(p->connect_start), known(p->tcp_connect_end), known(p->ssl_connection_start),
+           known(p->ssl_connection_end), known(p->connect_end), known(p->request_start), known(p->request_end),
+           known(p->response_end), known(p->open), known(p->rtt), known(p->handshake_cost), known(p->cost),
+           p->cost == p->open - p->fetch_start, e->header ? "set" : "null", e->header_count,
+           (unsigned)tt_runtime_capabilities());
 }
 
 /* observe: the counters after one 3-byte echo; wire counts the browser does not expose. */
@@ -329,7 +330,8 @@ static const char nul_text[] = "a\0b\xc3\xa9\0\xe2\x9c\x93\0";
 /* Text that starts with U+FEFF (a byte-order mark), sent and echoed, and a close reason that starts
  * with one: the bytes must arrive as they are (a default TextDecoder would drop the mark). */
 static const char bom_text[] = "\xef\xbb\xbfhi";
-static const char bom_reason[] = "\xef\xbb\xbf" "bye";
+static const char bom_reason[] = "\xef\xbb\xbf"
+                                 "bye";
 
 /* The number of tasks "sequential" connects, one after another. */
 static int sequential_total;

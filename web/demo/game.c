@@ -79,9 +79,7 @@ static void on_message(tt_socket_task t, const tt_message_event *m, void *ud) {
     tt_socket_task_close(c->task, &o);
 }
 
-static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) {
-    problem(ud, e->err_msg);
-}
+static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) { problem(ud, e->err_msg); }
 
 static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
     game_client *c = ud;

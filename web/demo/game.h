@@ -77,28 +77,28 @@ typedef struct game_hooks {
 
 typedef struct game_client {
     /* Set by the caller before game_client_start(); zero is fine for all but now_ms. */
-    uint8_t kind;                 /* enum game_kind */
-    double (*now_ms)(void);       /* the clock round trips are measured with (injected) */
+    uint8_t kind;           /* enum game_kind */
+    double (*now_ms)(void); /* the clock round trips are measured with (injected) */
     game_hooks hooks;
     void *user_data;
-    game_player *view;            /* NULL, or room for GAME_MAX_VIEW players: the latest STATE is kept */
-    const char *protocol;         /* the subprotocol to offer; NULL means GAME_SUBPROTOCOL */
+    game_player *view;    /* NULL, or room for GAME_MAX_VIEW players: the latest STATE is kept */
+    const char *protocol; /* the subprotocol to offer; NULL means GAME_SUBPROTOCOL */
 
     /* State, read-only for the caller. */
     tt_socket_task task;
-    uint32_t id;                  /* the player id from WELCOME, 0 before */
+    uint32_t id; /* the player id from WELCOME, 0 before */
     int view_count;
-    uint32_t room_players;        /* from the latest STATE */
-    uint64_t sent, received;      /* messages */
-    int closed;                   /* onClose delivered */
+    uint32_t room_players;   /* from the latest STATE */
+    uint64_t sent, received; /* messages */
+    int closed;              /* onClose delivered */
     int close_code;
-    char status[96];              /* one line for people: "open", "closed 4001 ...", an errMsg */
+    char status[96]; /* one line for people: "open", "closed 4001 ...", an errMsg */
 
     /* Private. */
     uint32_t seq;
     uint32_t sent_seq[GAME_RTT_SLOTS];
     double sent_at[GAME_RTT_SLOTS];
-    int closing;                  /* game_client_stop() was called */
+    int closing; /* game_client_stop() was called */
 } game_client;
 
 /*

@@ -37,9 +37,9 @@ static const char *const kind_name[GAME_KIND_COUNT] = {"bot", "web", "container"
 static game_client me;
 static game_player view[GAME_MAX_VIEW];
 static double px = GAME_FIELD_W / 2.0, py = GAME_FIELD_H / 2.0;
-static int key_dx, key_dy;               /* held arrow keys */
-static int touching, touch_x, touch_y;   /* walking to a finger */
-static int autopilot = 1;                /* until the first input */
+static int key_dx, key_dy;             /* held arrow keys */
+static int touching, touch_x, touch_y; /* walking to a finger */
+static int autopilot = 1;              /* until the first input */
 static double last_rtt = -1;
 
 /*
