@@ -44,6 +44,10 @@ char *tt__strdup(const char *s);
 /* onError's detail when a message is larger than max_message_size: the core's setting, so the sentence is
  * the same on every build, whichever side noticed it (the native engine from the frame header, the core
  * for a message the browser delivered whole). */
+/* A Close frame's reason is at most 123 bytes (RFC 6455 5.5: a control frame carries at most 125, two of
+ * them the code); the browser refuses longer ones from script too. */
+#define TT__CLOSE_REASON_MAX 123
+
 #define TT__DETAIL_TOO_BIG "message exceeds max_message_size"
 
 /* Make allocation number n (1-based, counted from this call) and every later one fail; 0 disables. */

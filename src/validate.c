@@ -177,7 +177,7 @@ int tt__validate_close(int code, const char *reason, int *code_out, size_t *reas
           (code >= TT_CLOSE_APP_MIN && code <= TT_CLOSE_APP_MAX)))
         return TT_ECLOSECODE;
     size_t len = reason ? strlen(reason) : 0;
-    if (len > 123) return TT_EREASON;
+    if (len > TT__CLOSE_REASON_MAX) return TT_EREASON;
     if (len > 0 && !tt__utf8_valid(reason, len)) return TT_EUTF8;
     *code_out = code;
     *reason_len = len;

@@ -310,7 +310,7 @@
             if (reported || ent.ended) return;
             reported = 1;
             TTWEB.callHandler(ent, @TT__WEB_EV_SENT@, 0, len);
-            if (!ok) TTWEB.failConnection(ent, res && res.errMsg || 'sendSocketMessage:fail');
+            if (!ok) TTWEB.failConnection(ent, res && res.errMsg || 'host send failed');
           });
         };
       };

@@ -49,6 +49,7 @@ _Static_assert(offsetof(tt_header, name) == TT__WEB_HEADER_NAME && offsetof(tt_h
 _Static_assert(TT__WEB_BACKEND_BROWSER == TT_BACKEND_BROWSER && TT__WEB_BACKEND_TT == TT_BACKEND_TT &&
                    TT__WEB_BACKEND_WX == TT_BACKEND_WX && TT__WEB_BACKEND_NONE == TT_BACKEND_AUTO,
                "web_abi.h: backends");
+_Static_assert(TT__WEB_CLOSE_ABNORMAL == TT_CLOSE_ABNORMAL, "web_abi.h names the public close code for the JS half");
 _Static_assert(sizeof(const uint8_t *) == 4, "the event record holds 32-bit pointers (wasm32)");
 _Static_assert(offsetof(tt__web_event, kind) == TT__WEB_EVENT_KIND, "web_abi.h: kind");
 _Static_assert(offsetof(tt__web_event, data) == TT__WEB_EVENT_DATA, "web_abi.h: data");
@@ -205,14 +206,6 @@ static void on_ws_error(tt__conn *c) {
     if (c->grace_timer == 0) c->grace_timer = tt__web_timer_set(on_error_grace, TT__WEB_ERROR_GRACE_MS, c);
 }
 
-/* The reason of a close the WebSocket API reports is at most 123 bytes (the frame's limit). */
-#define TT__WEB_CLOSE_REASON_MAX 123
-/* Close codes WebSocket.close() accepts from script (TT__WEB_CLOSE_ABNORMAL, what the browser reports
- * for a connection that ended without a closing handshake, is in web_abi.h). */
-#define TT__WEB_CLOSE_NORMAL 1000
-#define TT__WEB_CLOSE_APP_MIN 3000
-#define TT__WEB_CLOSE_APP_MAX 4999
-
 static void on_ws_close(tt__conn *c, const tt__web_event *ev) {
     uint32_t id = c->id;
     /* After open, a close 1006 without an error is a dropped connection: Chromium fires no error then. */
@@ -220,7 +213,7 @@ static void on_ws_close(tt__conn *c, const tt__web_event *ev) {
     int code = ev->code;
     int was_clean = ev->was_clean ? 1 : 0;
     /* Copy the reason out of the event record: the up-call may cause the next event. */
-    char reason[TT__WEB_CLOSE_REASON_MAX + 1];
+    char reason[TT__CLOSE_REASON_MAX + 1];
     size_t reason_length = ev->length < sizeof reason ? ev->length : sizeof reason - 1;
     if (reason_length) memcpy(reason, ev->data, reason_length);
     reason[reason_length] = '\0';
@@ -340,7 +333,7 @@ int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t rea
         code = TT_CLOSE_NORMAL;
     if (reason == NULL) reason_length = 0;
     /* Validated by the core; the browser throws SyntaxError for a longer one. */
-    if (reason_length > TT__WEB_CLOSE_REASON_MAX) reason_length = TT__WEB_CLOSE_REASON_MAX;
+    if (reason_length > TT__CLOSE_REASON_MAX) reason_length = TT__CLOSE_REASON_MAX;
     if (conn->container && conn->close_timer == 0)
         conn->close_timer = tt__web_timer_set(on_close_timeout, (double)tt__core_config()->close_timeout_ms, conn);
     int rc = tt__web_close(conn->ws, code, reason ? reason : "", reason_length);
