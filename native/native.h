@@ -95,8 +95,6 @@ int tt__tls_handshake(tt__ssl *ssl, char *detail, size_t detail_cap);
 long tt__tls_read(tt__ssl *ssl, uint8_t *buf, size_t cap, int *drained, char *detail, size_t detail_cap);
 /* Writes up to len bytes: > 0 bytes written, or WANT_READ / WANT_WRITE / ERROR (detail filled). */
 long tt__tls_write(tt__ssl *ssl, const uint8_t *buf, size_t len, char *detail, size_t detail_cap);
-/* Sends close_notify without waiting for the peer's (best effort, never blocks). */
-void tt__tls_close_notify(tt__ssl *ssl);
 
 /* ---- Introspection (transport_native.c) -------------------------------------------------------- */
 

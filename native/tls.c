@@ -304,9 +304,3 @@ long tt__tls_write(tt__ssl *ssl, const uint8_t *buf, size_t len, char *detail, s
     }
     return r;
 }
-
-void tt__tls_close_notify(tt__ssl *ssl) {
-    ERR_clear_error();
-    if (SSL_is_init_finished(ssl)) (void)SSL_shutdown(ssl);
-    ERR_clear_error();
-}
