@@ -61,8 +61,8 @@ function byPlayer(lines) {
 
 // Runs a project directory in minigame-host.mjs until `until` matches its stdout (or it exits, or the
 // deadline): its stdout and stderr lines.
-async function runProject(dir, until) {
-  const child = spawn(process.execPath, [path.join(here, 'minigame-host.mjs'), dir], { stdio: ['ignore', 'pipe', 'pipe'],
+async function runProject(dir, until, vendor = 'tt') {
+  const child = spawn(process.execPath, [path.join(here, 'minigame-host.mjs'), dir, vendor], { stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_PATH: path.join(root, 'tests/node_modules') } });
   let out = '';
   let err = '';
@@ -92,7 +92,9 @@ after(async () => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-test('the template runs the demo client in the emulated container, the .wasm loaded by path', async () => {
+let templateDir;
+function template() {
+  if (templateDir) return templateDir;
   const dir = tempDir();
   const r = spawnSync(path.join(root, 'web/minigame/build.sh'), [path.join(WEB_BUILD_DIR, 'web/minigame'), dir], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
@@ -102,9 +104,20 @@ test('the template runs the demo client in the emulated container, the .wasm loa
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'project.config.json'), 'utf8')).compileType, 'game');
   assert.doesNotMatch(fs.readFileSync(path.join(dir, 'demo/client.js'), 'utf8'), /import\.meta|\bimport\(/);
   fs.writeFileSync(path.join(dir, 'config.js'), `module.exports = { url: '${peer.url}/echo' };\n`);
+  templateDir = dir;
+  return dir;
+}
 
-  const { lines, host } = await runProject(dir, /^\[demo\] done$/m);
-  assert.match(lines[0], /^\[demo\] ttsocket \S+ on tt$/);
+// Douyin (tt, TTWebAssembly) and WeChat (wx, WXWebAssembly): the same project, unchanged.
+for (const [vendor, wasm] of [['tt', 'TTWebAssembly'], ['wx', 'WXWebAssembly']]) {
+  test(`the template runs the demo client in the emulated container (${vendor}), the .wasm loaded by path`, async () => {
+    await runTemplate(vendor, wasm);
+  });
+}
+
+async function runTemplate(vendor, wasm) {
+  const { lines, host } = await runProject(template(), /^\[demo\] done$/m, vendor);
+  assert.match(lines[0], new RegExp(`^\\[demo\\] ttsocket \\S+ on ${vendor}$`));
   assert.equal(lines[lines.length - 1], '[demo] done');
   assert.deepEqual(byPlayer(lines), DEMO_TRACE);
   // How the connection opened differs by backend (run-demo.mjs shows it apart): one line, for the player
@@ -114,11 +127,11 @@ test('the template runs the demo client in the emulated container, the .wasm loa
   assert.equal(lines.length, 1 + 1 + 1 + Object.values(DEMO_TRACE).flat().length, lines.join('\n'));
   // The host saw the .wasm asked for by path, one connectSocket per player and the game's three echoes;
   // the sends the core refused (before open, after close) never reached it. Nothing else was printed.
-  assert.equal(host[0], 'host: TTWebAssembly.instantiate demo/client.wasm');
+  assert.equal(host[0], `host: ${wasm}.instantiate demo/client.wasm`);
   assert.equal(host.filter((l) => l === 'host: connectSocket').length, 3, host.join('\n'));
   assert.equal(host.filter((l) => l === 'host: send').length, 3, host.join('\n'));
-  assert.deepEqual(host.filter((l) => !/^host: (TTWebAssembly\.instantiate|connectSocket|send|close)\b/.test(l)), []);
-});
+  assert.deepEqual(host.filter((l) => !/^host: (\w+\.instantiate|connectSocket|send|close)\b/.test(l)), []);
+}
 
 test('the npm package bundled as CommonJS loads in the emulated container the same way', async () => {
   const dir = tempDir();
