@@ -43,7 +43,8 @@ void tt__attempt_free(tt__attempt *a) {
 
 /* Every attempt still racing. */
 static void free_racing(tt__conn *c) {
-    for (tt__list *n; (n = tt__list_first(&c->attempts)) != NULL;) tt__attempt_free(TT__LIST_ENTRY(n, tt__attempt, node));
+    for (tt__list *n; (n = tt__list_first(&c->attempts)) != NULL;)
+        tt__attempt_free(TT__LIST_ENTRY(n, tt__attempt, node));
 }
 
 void tt__attempts_free(tt__conn *c) {

@@ -23,7 +23,7 @@ struct tt__endpoint {
     uint8_t key[1 + 2 + 16]; /* family, port, address */
     uint8_t key_len;
     tt__attempt *holder;
-    tt__list waiters;        /* attempts queued for the lock, first come first served */
+    tt__list waiters; /* attempts queued for the lock, first come first served */
 };
 
 static uint8_t endpoint_key(const struct addrinfo *ai, uint8_t *key) {

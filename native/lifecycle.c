@@ -51,7 +51,7 @@
  * core made into the transport. */
 static int upcalls_allowed(void) { return tt__loop.in_poll && tt__loop.downcall_depth == 0; }
 
-/* Parks o (the first outcome wins) and lets go of the socket at once; the struct waits for the pass. */
+/* Parks o and lets go of the socket at once; the struct waits for the next pass to report o. */
 static void park(tt__conn *c, const tt__outcome *o) {
     c->parked = *o;
     c->parked.detail = o->error ? tt__strdup(o->detail ? o->detail : "") : NULL;
@@ -63,7 +63,6 @@ static void park(tt__conn *c, const tt__outcome *o) {
     if (c->fd >= 0) close(c->fd); /* also removes it from the epoll set */
     c->fd = -1;
     c->events = 0;
-    tt__loop_mark_dirty(c);
 }
 
 /*
@@ -72,26 +71,33 @@ static void park(tt__conn *c, const tt__outcome *o) {
  */
 static void report(tt__conn *c, const tt__outcome *o) {
     uint32_t id = c->id;
+    tt__outcome out = *o;
     char text[TT__DETAIL_MAX];
     size_t len = 0;
-    if (o->error) {
-        snprintf(text, sizeof text, "%s", o->detail ? o->detail : "");
-    } else if (o->code != TT_CLOSE_ABNORMAL && c->peer_reason) {
-        len = c->peer_reason_len;
-        memcpy(text, c->peer_reason, len);
+    if (out.error) {
+        snprintf(text, sizeof text, "%s", out.detail ? out.detail : "");
+    } else {
+        if (out.code != TT_CLOSE_ABNORMAL && c->peer_reason) {
+            len = c->peer_reason_len;
+            memcpy(text, c->peer_reason, len);
+        }
+        text[len] = '\0';
     }
-    if (!o->error) text[len] = '\0';
-    tt__outcome out = *o;
     tt__conn_release(c);
     tt__loop.upcalls++;
     if (out.error) tt__core_on_fail(id, out.error, text);
     else tt__core_on_close(id, out.code, text, len, out.clean);
 }
 
+/* The first outcome wins: a connection that ended already reports (or keeps) its parked one. */
 void tt__conn_end(tt__conn *c, const tt__outcome *o) {
     if (c->state == TT__ST_DONE) return;
-    if (upcalls_allowed()) report(c, c->state == TT__ST_ENDED ? &c->parked : o);
-    else if (c->state != TT__ST_ENDED) park(c, o);
+    if (upcalls_allowed()) {
+        report(c, c->state == TT__ST_ENDED ? &c->parked : o);
+        return;
+    }
+    if (c->state != TT__ST_ENDED) park(c, o);
+    tt__loop_mark_dirty(c);
 }
 
 void tt__conn_fail(tt__conn *c, int error, const char *detail) {
@@ -116,7 +122,8 @@ int tt__conn_peer_closing(const tt__conn *c) {
 
 void tt__conn_lost(tt__conn *c, tt__loss how, const char *detail) {
     if (c->state == TT__ST_HANDSHAKE) {
-        if (how == TT__LOST_EOF) tt__conn_fail(c, TT_EHANDSHAKE, "handshake: connection closed before the server's response");
+        if (how == TT__LOST_EOF)
+            tt__conn_fail(c, TT_EHANDSHAKE, "handshake: connection closed before the server's response");
         else tt__conn_fail(c, how == TT__LOST_READ_ERROR && c->ssl ? TT_ETLS : TT_EIO, detail);
     } else if (how != TT__LOST_WRITE_ERROR && tt__conn_peer_close_seen(c)) {
         tt__conn_finish(c, c->peer_code, how == TT__LOST_EOF);

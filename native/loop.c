@@ -25,7 +25,8 @@
 
 #define TT__MAX_EVENTS 256
 
-#define TT__LIST_HEAD(l) {&(l), &(l)}
+#define TT__LIST_HEAD(l) \
+    { &(l), &(l) }
 tt__native_loop tt__loop = {
     .epfd = -1,
     .all = TT__LIST_HEAD(tt__loop.all),

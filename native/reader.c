@@ -102,7 +102,7 @@ static int deliver(tt__conn *c, long n, int direct) {
 
 void tt__conn_readable(tt__conn *c) {
     size_t budget = TT__READ_BUDGET;
-    c->io_wait &= (uint8_t)~(TT__WAIT_READ_AGAIN | TT__WAIT_READ_WANTS_WRITE);
+    c->io_wait &= (uint8_t) ~(TT__WAIT_READ_AGAIN | TT__WAIT_READ_WANTS_WRITE);
     char err[TT__DETAIL_MAX];
     for (;;) {
         /* Inside a large payload the bytes go straight to their place in the message (no copy). */

@@ -27,7 +27,7 @@
 #define TT__RESOLVER_THREADS 4
 
 struct tt__resolve_req {
-    tt__list node; /* in pending, running or done */
+    tt__list node;                   /* in pending, running or done */
     char host[TT__DNS_NAME_MAX + 2]; /* with a trailing dot and the NUL */
     char service[8];
     /* Written by the worker before the request moves to `done`. */
@@ -36,7 +36,7 @@ struct tt__resolve_req {
     /* Game thread only. */
     void *user;
     int cancelled;
-    int queued;  /* 1 while on the pending list (not taken by a worker): cancel() may free it at once */
+    int queued; /* 1 while on the pending list (not taken by a worker): cancel() may free it at once */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
