@@ -377,6 +377,32 @@ static void test_protocol_error_detail_survives_reset(void **s) {
            "close 1006  not-clean rs=3");
 }
 
+/*
+ * The server's Close, then a reset before the client's answer is written. The read returns the Close
+ * (the frame and the RST are both in the client's socket before it reads), so the peer's Close has been
+ * seen; the answer's write then meets the reset. A write error ends an open connection as a drop, as in
+ * Chromium: 1006, not clean, no error event, even after the peer's Close (a read error there would
+ * report the peer's code instead).
+ */
+static void test_reset_before_close_answer(void **s) {
+    (void)s;
+    unsigned port = 0;
+    int lfd = own_listen(&port);
+    char u[64];
+    snprintf(u, sizeof u, "ws://127.0.0.1:%u/", port);
+    rec r;
+    start(&r, u);
+    int fd = own_accept_and_answer(lfd);
+    close(lfd);
+    assert_int_equal(tt_poll_until(opened_or_ended, &r, 10000, 5), 0);
+    static const unsigned char close_1000_bye[] = {0x88, 0x05, 0x03, 0xe8, 'b', 'y', 'e'};
+    assert_int_equal(send(fd, close_1000_bye, sizeof close_1000_bye, MSG_NOSIGNAL), (ssize_t)sizeof close_1000_bye);
+    own_reset(fd);
+    run_until_closed(&r, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "close 1006  not-clean rs=3");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_one_byte_at_a_time, setup, teardown),
@@ -391,6 +417,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_half_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_close_after_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_protocol_error_detail_survives_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_before_close_answer, setup, teardown),
     };
     if (getenv("TT_IT_FILTER")) cmocka_set_test_filter(getenv("TT_IT_FILTER"));
     return cmocka_run_group_tests_name("hardening.fault", tests, NULL, NULL);
