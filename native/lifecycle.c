@@ -16,16 +16,17 @@
  *   ENDED       the outcome is parked, the socket closed       -             next pass -> report -> DONE
  *   DONE        released; a husk until the end of the pass     -             freed
  *
- * (An IP literal skips RESOLVING.) Every state before ENDED ends through tt__conn_end() with one
- * outcome (tt__outcome): a failure (onError, then onClose 1006) or an end without an error event
- * (onClose with a code and was_clean). Up-calls are made only from a pass of tt__transport_poll() with
+ * An IP literal skips RESOLVING. Besides the events above, every state before ENDED can end: a failure
+ * (no address, every attempt refused, a TLS or protocol error, bytes after the closing handshake) or a
+ * lost stream (the table below); tt__transport_abort() releases at once without an up-call. Every end
+ * goes through tt__conn_end() with one outcome (tt__outcome): a failure (onError, then onClose 1006) or
+ * an end without an error event (onClose with a code and was_clean). Up-calls are made only from a pass of tt__transport_poll() with
  * no down-call on the stack; an outcome found anywhere else (a refused connect() inside
  * tt__transport_open(), a broken pipe while flushing from tt__transport_send(), fork) is parked: the
  * connection goes to ENDED with its socket closed, and the next pass reports it. The first outcome
  * wins. Reporting releases the connection *before* the final up-call; a connection released while the
  * loop may still hold pointers to it (an event later in the same epoll batch, an abort from inside an
- * up-call) stays an inert husk (DONE) until the end of the pass. tt__transport_abort() releases at once
- * without an up-call.
+ * up-call) stays an inert husk (DONE) until the end of the pass.
  *
  * How a lost stream ends (tt__conn_lost, as Chromium reports it):
  *                        peer's Close seen          opening handshake               otherwise
@@ -51,18 +52,23 @@
  * core made into the transport. */
 static int upcalls_allowed(void) { return tt__loop.in_poll && tt__loop.downcall_depth == 0; }
 
-/* Parks o and lets go of the socket at once; the struct waits for the next pass to report o. */
+/* Lets go of the network: timer, attempts (and their endpoint locks), TLS session, socket. Idempotent. */
+static void close_network(tt__conn *c) {
+    tt__timer_stop(c);
+    tt__attempts_free(c);
+    if (c->ssl) tt__tls_free(c->ssl);
+    c->ssl = NULL;
+    if (c->fd >= 0) close(c->fd); /* also removes it from the epoll set */
+    c->fd = -1;
+    c->events = 0;
+}
+
+/* Parks o and lets go of the network at once; the struct waits for the next pass to report o. */
 static void park(tt__conn *c, const tt__outcome *o) {
     c->parked = *o;
     c->parked.detail = o->error ? tt__strdup(o->detail ? o->detail : "") : NULL;
     c->state = TT__ST_ENDED;
-    if (c->ssl) tt__tls_free(c->ssl);
-    c->ssl = NULL;
-    tt__timer_stop(c);
-    tt__attempts_free(c);
-    if (c->fd >= 0) close(c->fd); /* also removes it from the epoll set */
-    c->fd = -1;
-    c->events = 0;
+    close_network(c);
 }
 
 /*
@@ -158,15 +164,9 @@ void tt__conn_enter_linger(tt__conn *c) {
 /* The resources of a connection that is over; idempotent. */
 static void free_resources(tt__conn *c) {
     tt__loop_unqueue(c);
-    tt__timer_stop(c);
-    tt__attempts_free(c);
+    close_network(c);
     if (c->resolve) tt__resolver_cancel(c->resolve);
     c->resolve = NULL;
-    if (c->ssl) tt__tls_free(c->ssl);
-    c->ssl = NULL;
-    if (c->fd >= 0) close(c->fd);
-    c->fd = -1;
-    c->events = 0;
     if (c->addrs) freeaddrinfo(c->addrs);
     c->addrs = c->next_addr = NULL;
     tt__free(c->host);
