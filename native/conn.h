@@ -232,10 +232,10 @@ void tt__loop_mark_dirty(tt__conn *c);
 /* Takes c off whichever dirty list holds it. */
 void tt__loop_unqueue(tt__conn *c);
 /* Starts (or moves) c's timer; room is reserved in tt__transport_open(), so this cannot fail. */
-void tt__timer_start(tt__conn *c, uint64_t delay_ms);
-void tt__timer_stop(tt__conn *c);
+void tt__conn_timer_start(tt__conn *c, uint64_t delay_ms);
+void tt__conn_timer_stop(tt__conn *c);
 /* Arms the trim timer while the engine holds spare buffers and no other timer runs. */
-void tt__timer_arm_trim(tt__conn *c);
+void tt__conn_timer_arm_trim(tt__conn *c);
 /* One pass of tt__transport_poll(). */
 int tt__loop_pass(int timeout_ms);
 

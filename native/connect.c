@@ -102,7 +102,7 @@ static void attempt_won(tt__attempt *a) {
     c->won = a;
     a->ai = NULL; /* the address list goes in on_connected(); the lock needs only a->ep */
     free_racing(c);
-    tt__timer_stop(c);
+    tt__conn_timer_stop(c);
     c->fd = a->fd;
     a->fd = -1;
     c->events = 0;
@@ -180,8 +180,8 @@ void tt__connect_next(tt__conn *c) {
     a->conn = c;
     a->ai = ai;
     tt__list_push_front(&c->attempts, &a->node);
-    if (c->next_addr) tt__timer_start(c, TT__ATTEMPT_DELAY_MS);
-    else tt__timer_stop(c);
+    if (c->next_addr) tt__conn_timer_start(c, TT__ATTEMPT_DELAY_MS);
+    else tt__conn_timer_stop(c);
     if (tt__ep_acquire(a)) attempt_connect(a); /* else another connection to this IP:port is opening */
 }
 

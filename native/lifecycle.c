@@ -54,7 +54,7 @@ static int upcalls_allowed(void) { return tt__loop.in_poll && tt__loop.downcall_
 
 /* Lets go of the network: timer, attempts (and their endpoint locks), TLS session, socket. Idempotent. */
 static void close_network(tt__conn *c) {
-    tt__timer_stop(c);
+    tt__conn_timer_stop(c);
     tt__attempts_free(c);
     if (c->ssl) tt__tls_free(c->ssl);
     c->ssl = NULL;
@@ -142,7 +142,7 @@ void tt__conn_lost(tt__conn *c, tt__loss how, const char *detail) {
 
 void tt__conn_enter_closing(tt__conn *c) {
     c->state = TT__ST_CLOSING;
-    tt__timer_start(c, (uint64_t)tt__core_config()->close_timeout_ms);
+    tt__conn_timer_start(c, (uint64_t)tt__core_config()->close_timeout_ms);
 }
 
 void tt__conn_enter_linger(tt__conn *c) {
@@ -155,7 +155,7 @@ void tt__conn_enter_linger(tt__conn *c) {
     /* The engine has nothing left to do; its memory goes now. */
     tt__ws_free(c->ws);
     c->ws = NULL;
-    tt__timer_start(c, TT__LINGER_MS);
+    tt__conn_timer_start(c, TT__LINGER_MS);
     tt__loop_interest(c, 0);
 }
 

@@ -96,18 +96,18 @@ void tt__loop_mark_dirty(tt__conn *c) {
 
 /* ---- Timers ------------------------------------------------------------------------------------ */
 
-void tt__timer_stop(tt__conn *c) { tt__heap_remove(&tt__loop.timers, &c->timer_node); }
+void tt__conn_timer_stop(tt__conn *c) { tt__heap_remove(&tt__loop.timers, &c->timer_node); }
 
-void tt__timer_start(tt__conn *c, uint64_t delay_ms) {
+void tt__conn_timer_start(tt__conn *c, uint64_t delay_ms) {
     tt__heap_insert(&tt__loop.timers, &c->timer_node, tt__now_ms() + delay_ms);
 }
 
 /* While the engine holds spare buffers, a timer gives them back: at most one reallocation a second while
  * large messages flow, none held long once the connection is quiet. */
-void tt__timer_arm_trim(tt__conn *c) {
+void tt__conn_timer_arm_trim(tt__conn *c) {
     if (c->state != TT__ST_HANDSHAKE && c->state != TT__ST_OPEN) return;
     if (c->ws == NULL || tt__heap_contains(&c->timer_node)) return;
-    if (tt__ws_has_spare(c->ws)) tt__timer_start(c, TT__TRIM_MS);
+    if (tt__ws_has_spare(c->ws)) tt__conn_timer_start(c, TT__TRIM_MS);
 }
 
 /* A connection's timer expired; what that means follows from its state. */
@@ -141,7 +141,7 @@ static void process_timers(void) {
     uint64_t now = tt__now_ms();
     tt__conn *c;
     while ((c = timer_first()) != NULL && c->timer_node.deadline <= now) {
-        tt__timer_stop(c);
+        tt__conn_timer_stop(c);
         timer_expired(c);
     }
 }
@@ -161,7 +161,7 @@ static void ws_event(tt__conn *c, uint32_t ev) {
         tt__conn_readable(c);
     tt__conn_pass_done(c);
     if (tt__conn_live(c) && ((ev & EPOLLOUT) || (c->io_wait & TT__WAIT_WRITE_WANTS_READ))) tt__conn_flush(c);
-    if (tt__conn_live(c)) tt__timer_arm_trim(c);
+    if (tt__conn_live(c)) tt__conn_timer_arm_trim(c);
 }
 
 static void conn_event(tt__conn *c, uint32_t ev) {

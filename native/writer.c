@@ -35,7 +35,7 @@ static void flushed(tt__conn *c) {
         tt__core_on_phase(c->id, TT__PHASE_REQUEST_END);
     }
     if (tt__ws_get_state(c->ws) == TT__WS_CLOSED) tt__conn_enter_linger(c);
-    else tt__timer_arm_trim(c);
+    else tt__conn_timer_arm_trim(c);
 }
 
 void tt__conn_flush(tt__conn *c) {
