@@ -164,8 +164,8 @@ test: format-check test-native test-asan test-wasi install-check test-packaging 
 clean:
 	rm -rf build
 
-# ---- format: the C sources follow .clang-format (clang-format 14). format-check is part of make test;
-# make format rewrites the files in place.
+# ---- format: the C sources follow .clang-format (clang-format 14), the JavaScript tests/eslint.config.mjs
+# (ESLint's stylistic rules). format-check is part of make test; make format rewrites the files in place.
 format-check: deps
 	@tests/format-check.sh
 format: deps
