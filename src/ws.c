@@ -881,12 +881,35 @@ static int ws_after_peer_close(tt__ws *ws, const uint8_t *p, size_t n) {
     return ws_fail(ws, TT_EFRAME, "frame: a frame after the peer's Close");
 }
 
+/*
+ * The usual frame of a game takes one step: p[0..n) begins with a whole, final, unmasked text or binary
+ * frame of at most 125 bytes, RSV bits clear, outside a fragmented message, within the size limit and
+ * (text) valid UTF-8. Such a frame passes every check of ws_take_header() and ws_take_payload(), which
+ * would deliver it in place just the same; anything else (also every frame that fails) goes that way.
+ */
+static int ws_small_frame_ahead(const tt__ws *ws, const uint8_t *p, size_t n) {
+    if (n < 2 || ws->hdr_len || ws->msg_active) return 0;
+    unsigned b0 = p[0], len = p[1]; /* len <= 125: a 7-bit length and the mask bit clear */
+    if ((b0 != (0x80u | TT__OP_BINARY) && b0 != (0x80u | TT__OP_TEXT)) || len > 125 || n - 2 < len) return 0;
+    if (len > ws_limit(ws)) return 0;
+    return b0 == (0x80u | TT__OP_BINARY) || tt__utf8_valid(p + 2, len);
+}
+
+static int ws_take_small_frame(tt__ws *ws, const uint8_t *p, size_t *used) {
+    size_t len = p[1];
+    *used = 2 + len;
+    TT__COUNT(ws->stats->frames_received, 1);
+    ws->msg_opcode = p[0] & 0x0Fu;
+    return ws_deliver(ws, p + 2, len);
+}
+
 static int ws_recv_frames(tt__ws *ws, const uint8_t *p, size_t n) {
     if (ws->state == TT__WS_CLOSED) return n ? ws_after_peer_close(ws, p, n) : 0;
     while (ws_receiving(ws)) {
         size_t used = 0;
         int rc;
         if (ws->in_frame) rc = ws_take_payload(ws, p, n, &used);
+        else if (ws_small_frame_ahead(ws, p, n)) rc = ws_take_small_frame(ws, p, &used);
         else if (n) rc = ws_take_header(ws, p, n, &used);
         else break;
         if (rc) return rc;
