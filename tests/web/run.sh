@@ -14,7 +14,8 @@
 #   container.test.mjs  the same scenarios in Chromium on an emulated mini-game host (tt / wx, no global
 #                     WebSocket), and every hostile-host case with its expected trace
 #   container-node.test.mjs  the Node program on the emulated host over npm ws: header, 1001, errMsg detail
-#   minigame.test.mjs the mini-game template loaded as a container loads it (CommonJS, .wasm by path)
+#   minigame.test.mjs the mini-game template loaded as a container loads it (CommonJS, .wasm by path): the
+#                     demo client's trace on the emulated tt; the package bundled as CommonJS the same way
 #   install.test.mjs  cmake --install of the web preset; pkg-config and find_package consumers
 #   size.test.mjs     the package's size budget: ttsocket.wasm + ttsocket.mjs <= 30,000 bytes
 # Usage: tests/web/run.sh [test files...]   (default: all of the above)
@@ -34,9 +35,10 @@ if [ "${TT_EMSCRIPTEN:-host}" = trixie ]; then
   echo "web: built with $("$here/trixie-emscripten.sh" version)"
 fi
 "${wrap[@]}" cmake --preset "$preset" >/dev/null
-# Only the web targets: the library, the npm package, the demo and the test drivers.
+# Only the web targets: the library, the npm package, the demo, the mini-game template's demo client and
+# the test drivers.
 "${wrap[@]}" cmake --build --preset "$preset" -j"$(nproc)" --target ttsocket ttsocket_web_package ttsocket_demo \
-  tt_web_driver_node tt_web_driver_node_fixed tt_web_driver_browser tt_web_driver_throwing tt_web_lifetime_node \
+  ttsocket_minigame_client tt_web_driver_node tt_web_driver_node_fixed tt_web_driver_browser tt_web_driver_throwing tt_web_lifetime_node \
   tt_web_driver_threads
 
 cd "$here"
