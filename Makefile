@@ -205,6 +205,7 @@ bench-timers: build-native
 # make bench         every workload, ~10 min; tables on stdout and in build/bench/results.md
 # make bench-smoke   every workload briefly; fails only if a client produced no number (0 msg/s is none)
 # make bench-readme  copy build/bench/results.md into README.md's Benchmarks section
-.PHONY: bench bench-smoke bench-readme
-bench bench-smoke bench-readme:
+# make bench-stats   what the per-task statistics cost on the 64 B row (with vs without the counter updates)
+.PHONY: bench bench-smoke bench-readme bench-stats
+bench bench-smoke bench-readme bench-stats:
 	@$(MAKE) --no-print-directory -C tests/bench $@
