@@ -11,12 +11,12 @@
 
 #include <emscripten/heap.h>
 
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                   \
-            exit(1);                                                                 \
-        }                                                                            \
+#define CHECK(cond)                                                \
+    do {                                                           \
+        if (!(cond)) {                                             \
+            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+            exit(1);                                               \
+        }                                                          \
     } while (0)
 
 #define BLOCKS 400
