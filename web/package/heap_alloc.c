@@ -36,6 +36,7 @@ typedef struct block {
 } block;
 
 _Static_assert(sizeof(block) <= BLOCK_MIN, "a free block holds its size and its link");
+_Static_assert(_Alignof(max_align_t) <= BLOCK_ALIGN, "malloc must return memory aligned for every type");
 
 /* Free blocks, by increasing address. */
 static block *free_list;
