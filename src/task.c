@@ -364,8 +364,9 @@ static void deliver_message(tt__task *t, tt_data_type type, const void *data, si
 
 /* Delivers one queued entry. The task may be freed by it (onClose is always the last). */
 static void deliver(tt__event *ev) {
+    tt__errmsg_text msg; /* the err_msg lent to the callbacks below */
     if (ev->kind == TT__EV_RESULT) {
-        tt_result r = {tt__errmsg(ev->msg), ev->result_id};
+        tt_result r = {tt__errmsg(ev->msg, &msg), ev->result_id};
         if (ev->cb) {
             rt.delivered++;
             ev->cb(&r, ev->user_data);
@@ -386,7 +387,7 @@ static void deliver(tt__event *ev) {
         t->state = TT_CLOSED;
         if (t->on_error) {
             const char *detail = ev->data2 ? ev->data2 : ev->was_clean ? tt_strerror(ev->code) : "";
-            tt_error_event e = {tt__errmsg(error_msg_for(ev->code)), detail};
+            tt_error_event e = {tt__errmsg(error_msg_for(ev->code), &msg), detail};
             rt.delivered++;
             t->on_error(handle, &e, t->on_error_ud);
         }

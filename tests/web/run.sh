@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The web test suite (make test-web): builds the web preset's library, npm package, demo and test
 # drivers, then runs with node's test runner:
+#   heap_alloc.test.mjs  the package's own malloc/free under Node, growing and fixed heap
 #   node.test.mjs     the C driver under Node 20 --experimental-websocket against the ws peer
 #   lifetime.test.mjs a game whose main() returns at once, under Node: every event still arrives
 #   browser.test.mjs  the same scenarios and exact traces in headless Debian Chromium (playwright-core)
@@ -38,12 +39,12 @@ fi
 # Only the web targets: the library, the npm package, the demo, the mini-game template's demo client and
 # the test drivers.
 "${wrap[@]}" cmake --build --preset "$preset" -j"$(nproc)" --target ttsocket ttsocket_web_package ttsocket_demo \
-  ttsocket_minigame_client tt_web_driver_node tt_web_driver_node_fixed tt_web_driver_browser tt_web_driver_throwing tt_web_lifetime_node \
-  tt_web_driver_threads
+  ttsocket_minigame_client tt_web_driver_node tt_web_driver_node_fixed tt_web_driver_browser tt_web_driver_throwing \
+  tt_web_lifetime_node tt_web_driver_threads tt_web_heap_alloc_grow tt_web_heap_alloc_fixed
 
 cd "$here"
 if [ $# -eq 0 ]; then
-  set -- node.test.mjs lifetime.test.mjs browser.test.mjs threads.test.mjs container.test.mjs container-node.test.mjs minigame.test.mjs bundle.test.mjs package.test.mjs package_refused.test.mjs install.test.mjs size.test.mjs
+  set -- heap_alloc.test.mjs node.test.mjs lifetime.test.mjs browser.test.mjs threads.test.mjs container.test.mjs container-node.test.mjs minigame.test.mjs bundle.test.mjs package.test.mjs package_refused.test.mjs install.test.mjs size.test.mjs
 fi
 # Test files run one at a time: the Chromium ones are heavy on a 2-core machine.
 exec node --test --test-concurrency=1 "$@"
