@@ -293,7 +293,7 @@
   // unknown.
   $ttwebHostProfile__deps: ['$ttwebProfileNames'],
   $ttwebHostProfile: function(ent, p) {
-    if (!p || typeof p != 'object') return;
+    // A profile that is not an object has no field named as above (for-in over a string gives indices).
     for (var k in p) {
       var i = ttwebProfileNames.indexOf(k.toLowerCase()), v = p[k];
       if (i < 1 || typeof v != 'number') continue;

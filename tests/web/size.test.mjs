@@ -15,8 +15,8 @@ import { TOOLCHAIN, WEB_BUILD_DIR } from './toolchain.mjs';
 // shrinks the package lowers the ceiling here in the same commit. At or under the target, the target rules.
 const TARGET_BYTES = 30000;
 // The container backend's response header and profile, its wait for onClose after a send failed while
-// closing, and the glue's named handlers cost 1,243 B (host) and 1,247 B (trixie) over 31,713 / 30,488.
-const CEILING_BYTES = { host: 32956, trixie: 31735 };
+// closing, and the glue's named handlers cost 1,218 B (host) and 1,222 B (trixie) over 31,713 / 30,488.
+const CEILING_BYTES = { host: 32931, trixie: 31710 };
 const PACKAGE_BUDGET_BYTES = Math.max(TARGET_BYTES, CEILING_BYTES[TOOLCHAIN] ?? TARGET_BYTES);
 
 const pkg = process.env.TT_WEB_PACKAGE || path.join(WEB_BUILD_DIR, 'web/package');
