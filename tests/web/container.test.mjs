@@ -20,7 +20,7 @@ let peer, browser, page, ctx;
 const consoleErrors = [];
 before(async () => {
   peer = await startPeer({ staticRoots: { '/build/': buildDir, '/container-page/': path.join(here, 'container-page'),
-    '/support/': path.join(here, '../support') } });
+    '/support/': path.join(here, '../support'), '/pkg/': path.join(WEB_BUILD_DIR, 'web/package') } });
   ctx = { url: peer.url, refusedUrl: `ws://127.0.0.1:${await refusedPort()}/`, env: 'container', failDetail: DETAIL,
     maxTasks: 5 };
   browser = await launchChromium();
@@ -223,6 +223,21 @@ test('hostile profile: not an object, missing or non-number fields, times before
   const noStart = await observe('wx', { profile: { fetchStart: 'now', connectStart: 5, connectEnd: 7, rtt: 2, handshakeCost: 3 } });
   assert.equal(noStart.ms, 'domain_lookup_start=u domain_lookup_end=u connect_start=u tcp_connect_end=u ssl_connection_start=u ' +
     'ssl_connection_end=u connect_end=u request_start=u request_end=u response_end=u rtt=2 handshake_cost=3');
+});
+
+test("the npm package on the emulated tt: onOpen's header holds the host's fields", async () => {
+  await page.evaluate(() => window.installHost('tt', { header: { Upgrade: 'websocket', 'X-Server': 'emulated' } }, {}));
+  const got = await page.evaluate(async (url) => {
+    const { default: createTTSocket } = await import('/pkg/index.js');
+    const tt = await createTTSocket();
+    tt.configure({ skipDomainCheck: true });
+    return new Promise((resolve) => {
+      const task = tt.connectSocket({ url });
+      task.onOpen((e) => { resolve({ backend: tt.backend(), header: e.header, responseHeader: tt.capabilities().responseHeader }); task.close({}); });
+      task.onError((e) => resolve({ error: e.errMsg }));
+    });
+  }, `${peer.url}/echo`);
+  assert.deepEqual(got, { backend: 'tt', header: { Upgrade: 'websocket', 'X-Server': 'emulated' }, responseHeader: true });
 });
 
 test('no uncaught exception in the page', () => {

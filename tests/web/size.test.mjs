@@ -14,9 +14,10 @@ import { TOOLCHAIN, WEB_BUILD_DIR } from './toolchain.mjs';
 // the test holds each toolchain's package to the size it has now: it fails on any growth, and a change that
 // shrinks the package lowers the ceiling here in the same commit. At or under the target, the target rules.
 const TARGET_BYTES = 30000;
-// The container backend's response header and profile, its wait for onClose after a send failed while
-// closing, and the glue's named handlers cost 1,218 B (host) and 1,222 B (trixie) over 31,713 / 30,488.
-const CEILING_BYTES = { host: 32931, trixie: 31710 };
+// The container backend's response header (also in the package's onOpen) and profile, its wait for
+// onClose after a send failed while closing, and the glue's named handlers cost 1,245 B (host) and
+// 1,249 B (trixie) over 31,713 / 30,488.
+const CEILING_BYTES = { host: 32958, trixie: 31737 };
 const PACKAGE_BUDGET_BYTES = Math.max(TARGET_BYTES, CEILING_BYTES[TOOLCHAIN] ?? TARGET_BYTES);
 
 const pkg = process.env.TT_WEB_PACKAGE || path.join(WEB_BUILD_DIR, 'web/package');
