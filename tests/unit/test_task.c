@@ -1,5 +1,5 @@
-/* Unit tests of src/task.c: the API surface, ordering rules, state machine, timers and errMsg rows,
- * driven through the loopback transport with a fixed clock. */
+/* Unit tests of the core (src/task.c, queue.c, table.c, runtime.c): the API surface, ordering rules,
+ * state machine, timers and errMsg rows, driven through the loopback transport with a fixed clock. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
