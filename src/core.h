@@ -168,7 +168,7 @@ void tt__deliver_message_now(tt__task *t, tt_data_type type, const void *data, s
 /* Delivers the whole queue in order; returns the callbacks delivered. */
 int tt__dispatch_queue(void);
 /* Rule 3: a message up-call may be delivered at once. */
-static inline int tt__can_deliver_now(void) { return tt__queue_empty() && tt__rt.re.callback_depth == 0; }
+static inline int tt__can_deliver_now(void) { return tt__queue_empty() && tt__core_where() != TT__IN_CALLBACK; }
 
 /* Rule 2: around every call into the transport and every up-call. */
 static inline void tt__transport_enter(void) { tt__rt.re.transport_depth++; }

@@ -323,7 +323,7 @@ int tt__dispatch_queue(void) {
  * so does everything behind it.
  */
 static void dispatch_results(void) {
-    if (!tt__queue_empty() && tt__rt.re.callback_depth == 0) deliver_queued(1);
+    if (!tt__queue_empty() && tt__core_where() != TT__IN_CALLBACK) deliver_queued(1);
 }
 
 void tt__deliver_message_now(tt__task *t, tt_data_type type, const void *data, size_t length) {
@@ -344,6 +344,7 @@ static void abort_now(tt__task *t) {
 void tt__drop_connection(tt__task *t) {
     if (t->conn == NULL) return;
     if (tt__rt.re.transport_depth > 0) {
+        /* Any order will do (an abort makes no up-call); newest first is how they have always run. */
         if (!tt__list_linked(&t->abort_link)) tt__list_push_front(&tt__rt.re.aborts, &t->abort_link);
         return;
     }

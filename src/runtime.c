@@ -87,7 +87,7 @@ const char *tt_runtime_backend(void) {
 /* ---- The dispatch point ------------------------------------------------------------------------- */
 
 int tt__core_service(void) {
-    if (tt__rt.re.callback_depth > 0) return 0;
+    if (tt__core_where() == TT__IN_CALLBACK) return 0; /* rule 1 */
     tt__timers_run();
     int n = tt__dispatch_queue();
     tt__timers_schedule();
@@ -97,7 +97,7 @@ int tt__core_service(void) {
 static int live_work(void) { return tt__rt.tasks.count > 0 || !tt__queue_empty(); }
 
 int tt_runtime_poll(int timeout_ms) {
-    if (tt__rt.re.callback_depth > 0) return TT_EINCALLBACK;
+    if (tt__core_where() == TT__IN_CALLBACK) return TT_EINCALLBACK; /* rule 1 */
     if (timeout_ms < -1) return TT_EINVAL;
     unsigned long before = tt__rt.queue.delivered;
     uint64_t start = tt__now_ms();
