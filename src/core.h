@@ -130,7 +130,23 @@ extern tt__runtime tt__rt;
 
 /* ---- table.c ------------------------------------------------------------------------------------ */
 
-tt__task *tt__table_find(const tt__table *table, uint32_t id);
+/* The slot where id's probe run starts: Fibonacci hashing spreads consecutive ids over the table. */
+static inline size_t tt__table_slot(uint32_t id, size_t capacity) {
+    return (size_t)((id * 2654435769u) & (uint32_t)(capacity - 1));
+}
+
+/* The task with this id, or NULL. Inline: every up-call and API call starts with it. */
+static inline tt__task *tt__table_find(const tt__table *table, uint32_t id) {
+    size_t mask = table->capacity - 1;
+    if (id == 0 || table->capacity == 0) return NULL;
+    for (size_t i = tt__table_slot(id, table->capacity), n = 0; n < table->capacity; i = (i + 1) & mask, n++) {
+        tt__task *t = table->slots[i];
+        if (t == NULL) return NULL;
+        if (t->id == id) return t;
+    }
+    return NULL;
+}
+
 /* Adds t (its id is set). 0 or TT_ENOMEM (the table is unchanged). */
 int tt__table_insert(tt__table *table, tt__task *t);
 void tt__table_remove(tt__table *table, tt__task *t);
@@ -152,8 +168,12 @@ tt__event *tt__event_new(tt__event_kind kind, uint32_t task_id);
 void tt__event_free(tt__event *ev);
 /* Appends ev to the queue and asks the host to come back (the web build has no poll loop of the game's). */
 void tt__event_push(tt__event *ev);
-/* Queues success-or-fail plus complete as one entry (rule 4 decides where), so nothing comes between them. */
-void tt__queue_result(tt__msg msg, uint32_t result_id, tt_result_cb cb, tt_result_cb complete, void *ud);
+/* Queues success-or-fail plus complete as one entry (rule 4 decides where), so nothing comes between them;
+ * nothing when both are NULL (inline: a send without callbacks, the fast path, stops at that test). */
+void tt__queue_result_entry(tt__msg msg, uint32_t result_id, tt_result_cb cb, tt_result_cb complete, void *ud);
+static inline void tt__queue_result(tt__msg msg, uint32_t result_id, tt_result_cb cb, tt_result_cb complete, void *ud) {
+    if (cb != NULL || complete != NULL) tt__queue_result_entry(msg, result_id, cb, complete, ud);
+}
 /* Queue a task's onOpen, a copy of a message, or its onClose. 0 or TT_ENOMEM (nothing queued then). */
 int tt__queue_open(uint32_t id, const char *protocol, const char *extensions);
 int tt__queue_message(uint32_t id, tt_data_type type, const void *data, size_t length);

@@ -108,8 +108,7 @@ static void event_push_ahead(tt__event *ev) {
     tt__transport_schedule(0);
 }
 
-void tt__queue_result(tt__msg msg, uint32_t result_id, tt_result_cb cb, tt_result_cb complete, void *ud) {
-    if (cb == NULL && complete == NULL) return;
+void tt__queue_result_entry(tt__msg msg, uint32_t result_id, tt_result_cb cb, tt_result_cb complete, void *ud) {
     tt__event *ev = tt__event_new(TT__EV_RESULT, 0);
     if (ev == NULL) return; /* out of memory: a result nobody can be told about is dropped */
     ev->msg = msg;

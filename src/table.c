@@ -1,29 +1,13 @@
 /*
  * The task table: where the task with a given socketTaskId is. Open addressing on the id with linear
- * probing and a power-of-two capacity kept under 3/4 full, so a lookup (one per up-call and per API call)
- * is a multiplication and, almost always, one probe.
+ * probing and a power-of-two capacity kept under 3/4 full, so a lookup (one per up-call and per API call,
+ * inline in core.h for that reason) is a multiplication and, almost always, one probe.
  */
 #include "core.h"
 #include "tt_internal.h"
 
-static size_t slot_of(uint32_t id, size_t capacity) {
-    /* Fibonacci hashing spreads consecutive ids over the table. */
-    return (size_t)((id * 2654435769u) & (uint32_t)(capacity - 1));
-}
-
-tt__task *tt__table_find(const tt__table *table, uint32_t id) {
-    size_t mask = table->capacity - 1;
-    if (id == 0 || table->capacity == 0) return NULL;
-    for (size_t i = slot_of(id, table->capacity), n = 0; n < table->capacity; i = (i + 1) & mask, n++) {
-        tt__task *t = table->slots[i];
-        if (t == NULL) return NULL;
-        if (t->id == id) return t;
-    }
-    return NULL;
-}
-
 static void table_place(tt__task **slots, size_t capacity, tt__task *t) {
-    size_t i = slot_of(t->id, capacity);
+    size_t i = tt__table_slot(t->id, capacity);
     while (slots[i] != NULL) i = (i + 1) & (capacity - 1);
     slots[i] = t;
 }
@@ -47,7 +31,7 @@ int tt__table_insert(tt__table *table, tt__task *t) {
 /* Removes t, re-placing the rest of its probe run so later lookups still find them. */
 void tt__table_remove(tt__table *table, tt__task *t) {
     size_t mask = table->capacity - 1;
-    size_t i = slot_of(t->id, table->capacity);
+    size_t i = tt__table_slot(t->id, table->capacity);
     while (table->slots[i] != t) i = (i + 1) & mask;
     table->slots[i] = NULL;
     table->count--;

@@ -186,13 +186,15 @@ static uint8_t *ws_out_reserve(tt__ws *ws, size_t extra) {
 /* Grows the output buffer keeping every byte of it, also those written past its tail but not yet queued. */
 static int ws_out_grow(tt__ws *ws) { return tt__buf_grow(&ws->out, ws->out.cap + 1, SIZE_MAX); }
 
+/* The i-th pending span. The buffer holds whole records only, from an allocation aligned for any type. */
+static ws_span *ws_span_at(const tt__ws *ws, size_t i) { return (ws_span *)(void *)tt__buf_head(&ws->spans) + i; }
+
 /* Ensures one more span fits, so that queueing a data frame can never half-succeed. */
 static int ws_span_reserve(tt__ws *ws) { return tt__buf_reserve(&ws->spans, sizeof(ws_span)); }
 
 static void ws_span_add(tt__ws *ws, uint64_t start, size_t wire, size_t app, int compressed) {
-    ws_span span = {start, start + wire, app, compressed};
-    memcpy(tt__buf_tail(&ws->spans), &span, sizeof span); /* room was reserved (ws_span_reserve) */
-    ws->spans.len += sizeof span;
+    *ws_span_at(ws, tt__buf_pending(&ws->spans) / sizeof(ws_span)) = (ws_span){start, start + wire, app, compressed};
+    ws->spans.len += sizeof(ws_span); /* room was reserved (ws_span_reserve) */
     ws->buffered += app;
     if (ws->buffered > ws->stats->peak_buffered_amount) ws->stats->peak_buffered_amount = ws->buffered;
 }
@@ -325,14 +327,13 @@ const uint8_t *tt__ws_output(const tt__ws *ws, size_t *length) {
 /* Drops the payload bytes of [from, to) from the buffered count, retiring spans written completely. */
 static void ws_spans_consume(tt__ws *ws, uint64_t from, uint64_t to) {
     while (tt__buf_pending(&ws->spans)) {
-        ws_span s;
-        memcpy(&s, tt__buf_head(&ws->spans), sizeof s);
-        uint64_t lo = from > s.start ? from : s.start;
-        uint64_t hi = to < s.end ? to : s.end;
-        if (hi > lo && !s.compressed) ws->buffered -= (size_t)(hi - lo);
-        if (to < s.end) break;
-        if (s.compressed) ws->buffered -= s.app;
-        tt__buf_consume(&ws->spans, sizeof s);
+        const ws_span *s = ws_span_at(ws, 0);
+        uint64_t lo = from > s->start ? from : s->start;
+        uint64_t hi = to < s->end ? to : s->end;
+        if (hi > lo && !s->compressed) ws->buffered -= (size_t)(hi - lo);
+        if (to < s->end) break;
+        if (s->compressed) ws->buffered -= s->app;
+        tt__buf_consume(&ws->spans, sizeof *s);
     }
 }
 
