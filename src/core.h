@@ -169,11 +169,8 @@ void tt__event_free(tt__event *ev);
 /* Appends ev to the queue and asks the host to come back (the web build has no poll loop of the game's). */
 void tt__event_push(tt__event *ev);
 /* Queues success-or-fail plus complete as one entry (rule 4 decides where), so nothing comes between them;
- * nothing when both are NULL (inline: a send without callbacks, the fast path, stops at that test). */
-void tt__queue_result_entry(tt__msg msg, uint32_t result_id, tt_result_cb cb, tt_result_cb complete, void *ud);
-static inline void tt__queue_result(tt__msg msg, uint32_t result_id, tt_result_cb cb, tt_result_cb complete, void *ud) {
-    if (cb != NULL || complete != NULL) tt__queue_result_entry(msg, result_id, cb, complete, ud);
-}
+ * nothing when both are NULL. */
+void tt__queue_result(tt__msg msg, uint32_t result_id, tt_result_cb cb, tt_result_cb complete, void *ud);
 /* Queue a task's onOpen, a copy of a message, or its onClose. 0 or TT_ENOMEM (nothing queued then). */
 int tt__queue_open(uint32_t id, const char *protocol, const char *extensions);
 int tt__queue_message(uint32_t id, tt_data_type type, const void *data, size_t length);
@@ -194,18 +191,13 @@ static inline int tt__can_deliver_now(void) { return tt__queue_empty() && tt__co
 void tt__run_pending_aborts(void);
 /* Rule 2: around every call into the transport and every up-call. */
 static inline void tt__transport_enter(void) { tt__rt.re.transport_depth++; }
-static inline void tt__transport_leave(void) {
-    if (--tt__rt.re.transport_depth == 0 && !tt__list_empty(&tt__rt.re.aborts)) tt__run_pending_aborts();
-}
+void tt__transport_leave(void);
 /* Drops the task's connection now, or (rule 2) once the transport has returned. */
 void tt__drop_connection(tt__task *t);
 /* The transport has freed t's connection: forget it and any abort still waiting for it. */
 void tt__forget_connection(tt__task *t);
 /* Rule 5: shuts the runtime down now if that was asked for and the core is QUIET. */
-void tt__shutdown_if_pending(void);
-static inline void tt__dispatch_pending_shutdown(void) {
-    if (tt__rt.re.shutdown_pending) tt__shutdown_if_pending();
-}
+void tt__dispatch_pending_shutdown(void);
 
 /* ---- task.c ------------------------------------------------------------------------------------- */
 

@@ -108,7 +108,8 @@ static void event_push_ahead(tt__event *ev) {
     tt__transport_schedule(0);
 }
 
-void tt__queue_result_entry(tt__msg msg, uint32_t result_id, tt_result_cb cb, tt_result_cb complete, void *ud) {
+void tt__queue_result(tt__msg msg, uint32_t result_id, tt_result_cb cb, tt_result_cb complete, void *ud) {
+    if (cb == NULL && complete == NULL) return;
     tt__event *ev = tt__event_new(TT__EV_RESULT, 0);
     if (ev == NULL) return; /* out of memory: a result nobody can be told about is dropped */
     ev->msg = msg;
@@ -364,7 +365,11 @@ void tt__run_pending_aborts(void) {
     }
 }
 
-void tt__shutdown_if_pending(void) {
+void tt__transport_leave(void) {
+    if (--tt__rt.re.transport_depth == 0) tt__run_pending_aborts();
+}
+
+void tt__dispatch_pending_shutdown(void) {
     if (tt__rt.re.shutdown_pending && tt__core_where() == TT__QUIET) {
         tt__rt.re.shutdown_pending = 0;
         tt__shutdown_now();
