@@ -61,7 +61,8 @@ typedef struct tt__task {
 typedef enum tt__event_kind { TT__EV_RESULT, TT__EV_OPEN, TT__EV_MESSAGE, TT__EV_ERROR, TT__EV_CLOSE } tt__event_kind;
 
 typedef struct tt__event {
-    tt__list link; /* in the dispatch queue or in the free list */
+    tt__list link;                /* in the dispatch queue */
+    struct tt__event *next_spare; /* in the spare nodes (see tt__queue) */
     tt__event_kind kind;
     uint32_t task_id;
     /* TT__EV_RESULT */
@@ -97,25 +98,29 @@ typedef struct tt__reentry {
     int transport_depth;     /* nested transport calls and up-calls (rule 2) */
     tt__event *delivering;   /* the queued entry being delivered, NULL between entries (rules 4 and 6) */
     tt__event *results_last; /* the last result put ahead during that delivery (rule 4) */
-    tt__list aborts;         /* tasks whose tt__transport_abort waits (rule 2), by abort_link */
     int shutdown_pending;    /* tt_runtime_shutdown was called while not QUIET (rule 5) */
+    tt__list aborts;         /* tasks whose tt__transport_abort waits (rule 2), by abort_link */
 } tt__reentry;
 
-/* The dispatch queue and its spare nodes. */
+/*
+ * The dispatch queue and its spare nodes. The spares are a stack (pushed and popped at one end, never
+ * removed from the middle or walked in order), so a singly linked chain is all they need.
+ */
 typedef struct tt__queue {
-    tt__list events;      /* FIFO of tt__event, by link */
-    tt__list free_events; /* recycled nodes, so steady traffic does not allocate */
-    size_t free_count;
+    tt__list events;  /* FIFO of tt__event, by link */
+    tt__event *spare; /* recycled nodes, so steady traffic does not allocate */
+    size_t spare_count;
     unsigned long delivered; /* callbacks delivered, ever */
 } tt__queue;
 
 typedef struct tt__runtime {
     tt__table tasks;
-    uint64_t next_id; /* past TT__TASK_ID_MAX once every id was issued */
-    tt__queue queue;
-    tt__reentry re;
     tt__heap timers; /* connect deadlines (room reserved for every task) */
     int transport_ready;
+    /* The fields with initial values, side by side (so the web build's data segment stays short). */
+    uint64_t next_id; /* past TT__TASK_ID_MAX once every id was issued */
+    tt__reentry re;
+    tt__queue queue;
     tt_runtime_config config; /* defaults applied; strings owned */
     char **domains;
     char *ca_file;

@@ -16,8 +16,8 @@
 #include "core.h"
 #include "tt_internal.h"
 
-/* Recycled nodes kept at most, beyond which freed nodes go back to the allocator. */
-#define TT__FREE_EVENTS_MAX 64
+/* Spare nodes kept at most, beyond which freed nodes go back to the allocator. */
+#define TT__SPARE_EVENTS_MAX 64
 
 /* ---- Nodes -------------------------------------------------------------------------------------- */
 
@@ -35,11 +35,11 @@ static int is_reserve(const tt__event *ev) {
 
 static tt__event *event_alloc(void) {
     tt__queue *q = &tt__rt.queue;
-    tt__list *spare = tt__list_first(&q->free_events);
+    tt__event *spare = q->spare;
     if (spare) {
-        tt__list_remove(spare);
-        q->free_count--;
-        return TT__LIST_ENTRY(spare, tt__event, link);
+        q->spare = spare->next_spare;
+        q->spare_count--;
+        return spare;
     }
     tt__event *ev = tt__malloc(sizeof *ev);
     for (unsigned i = 0; i < TT__RESERVE_EVENTS && ev == NULL; i++)
@@ -66,9 +66,10 @@ void tt__event_free(tt__event *ev) {
     ev->data = ev->data2 = NULL;
     if (is_reserve(ev)) {
         reserve_used &= ~(1u << (unsigned)(ev - reserve_events));
-    } else if (q->free_count < TT__FREE_EVENTS_MAX) {
-        tt__list_push_front(&q->free_events, &ev->link);
-        q->free_count++;
+    } else if (q->spare_count < TT__SPARE_EVENTS_MAX) {
+        ev->next_spare = q->spare;
+        q->spare = ev;
+        q->spare_count++;
     } else {
         tt__free(ev);
     }
@@ -80,11 +81,12 @@ void tt__queue_clear(void) {
         tt__list_remove(n);
         tt__event_free(TT__LIST_ENTRY(n, tt__event, link));
     }
-    for (tt__list *n; (n = tt__list_first(&q->free_events)) != NULL;) {
-        tt__list_remove(n);
-        tt__free(TT__LIST_ENTRY(n, tt__event, link));
+    while (q->spare) {
+        tt__event *ev = q->spare;
+        q->spare = ev->next_spare;
+        tt__free(ev);
     }
-    q->free_count = 0;
+    q->spare_count = 0;
 }
 
 /* ---- Queueing ----------------------------------------------------------------------------------- */

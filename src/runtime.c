@@ -12,8 +12,7 @@
 #define TT__DEFAULT_MAX_MESSAGE ((size_t)64 * 1024 * 1024)
 
 tt__runtime tt__rt = {.next_id = 1,
-                      .queue = {.events = {&tt__rt.queue.events, &tt__rt.queue.events},
-                                .free_events = {&tt__rt.queue.free_events, &tt__rt.queue.free_events}},
+                      .queue = {.events = {&tt__rt.queue.events, &tt__rt.queue.events}},
                       .re = {.aborts = {&tt__rt.re.aborts, &tt__rt.re.aborts}},
                       .config = {.connect_timeout_ms = TT__DEFAULT_CONNECT_TIMEOUT_MS,
                                  .max_message_size = TT__DEFAULT_MAX_MESSAGE,
@@ -32,40 +31,46 @@ const tt_runtime_config *tt__core_config(void) { return &tt__rt.config; }
 
 /* ---- Configuration ------------------------------------------------------------------------------ */
 
+/* Frees a copied domain list; entries not copied yet are NULL. */
+static void domains_free(char **domains, size_t count) {
+    for (size_t i = 0; domains && i < count; i++) tt__free(domains[i]);
+    tt__free(domains);
+}
+
+/* Fields left 0 take their defaults. */
+static void config_defaults(tt_runtime_config *c) {
+    if (c->connect_timeout_ms == 0) c->connect_timeout_ms = TT__DEFAULT_CONNECT_TIMEOUT_MS;
+    if (c->close_timeout_ms == 0) c->close_timeout_ms = TT__DEFAULT_CLOSE_TIMEOUT_MS;
+    if (c->max_message_size == 0) c->max_message_size = TT__DEFAULT_MAX_MESSAGE;
+}
+
 static void config_free(void) {
-    for (size_t i = 0; tt__rt.domains && i < tt__rt.config.socket_domain_count; i++) tt__free(tt__rt.domains[i]);
-    tt__free(tt__rt.domains);
+    domains_free(tt__rt.domains, tt__rt.config.socket_domain_count);
     tt__free(tt__rt.ca_file);
     tt__rt.domains = NULL;
     tt__rt.ca_file = NULL;
     memset(&tt__rt.config, 0, sizeof tt__rt.config);
-    tt__rt.config.connect_timeout_ms = TT__DEFAULT_CONNECT_TIMEOUT_MS;
-    tt__rt.config.close_timeout_ms = TT__DEFAULT_CLOSE_TIMEOUT_MS;
-    tt__rt.config.max_message_size = TT__DEFAULT_MAX_MESSAGE;
+    config_defaults(&tt__rt.config);
 }
 
 int tt_runtime_configure(const tt_runtime_config *c) {
     if (c == NULL) return TT_EINVAL;
+    size_t n = c->socket_domain_count;
     if (c->connect_timeout_ms < 0 || c->max_connections < 0 || c->close_timeout_ms < 0 ||
-        (c->socket_domain_count > 0 && c->socket_domains == NULL) || tt__transport_backend(c->backend) == NULL)
+        (n > 0 && c->socket_domains == NULL) || tt__transport_backend(c->backend) == NULL)
         return TT_EINVAL;
     char **domains = NULL;
     char *ca = NULL;
-    if (c->socket_domain_count > 0) {
-        domains = tt__calloc(c->socket_domain_count, sizeof *domains);
-        if (domains == NULL) return TT_ENOMEM;
+    if (n > 0 && (domains = tt__calloc(n, sizeof *domains)) == NULL) return TT_ENOMEM;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (c->socket_domains[i] == NULL) rc = TT_EINVAL;
+        else if ((domains[i] = tt__strdup(c->socket_domains[i])) == NULL) rc = TT_ENOMEM;
     }
-    for (size_t i = 0; i < c->socket_domain_count; i++) {
-        if (c->socket_domains[i] == NULL || (domains[i] = tt__strdup(c->socket_domains[i])) == NULL) {
-            for (size_t j = 0; j < i; j++) tt__free(domains[j]);
-            tt__free(domains);
-            return c->socket_domains[i] == NULL ? TT_EINVAL : TT_ENOMEM;
-        }
-    }
-    if (c->ca_file && (ca = tt__strdup(c->ca_file)) == NULL) {
-        for (size_t j = 0; j < c->socket_domain_count; j++) tt__free(domains[j]);
-        tt__free(domains);
-        return TT_ENOMEM;
+    if (rc == 0 && c->ca_file && (ca = tt__strdup(c->ca_file)) == NULL) rc = TT_ENOMEM;
+    if (rc != 0) {
+        domains_free(domains, n);
+        return rc;
     }
     config_free();
     tt__rt.domains = domains;
@@ -73,9 +78,7 @@ int tt_runtime_configure(const tt_runtime_config *c) {
     tt__rt.config = *c;
     tt__rt.config.socket_domains = (const char *const *)domains;
     tt__rt.config.ca_file = ca;
-    if (tt__rt.config.connect_timeout_ms == 0) tt__rt.config.connect_timeout_ms = TT__DEFAULT_CONNECT_TIMEOUT_MS;
-    if (tt__rt.config.close_timeout_ms == 0) tt__rt.config.close_timeout_ms = TT__DEFAULT_CLOSE_TIMEOUT_MS;
-    if (tt__rt.config.max_message_size == 0) tt__rt.config.max_message_size = TT__DEFAULT_MAX_MESSAGE;
+    config_defaults(&tt__rt.config);
     return 0;
 }
 

@@ -34,7 +34,6 @@ void tt__task_retire(tt__task *t) {
 
 void tt__task_free(tt__task *t) {
     tt__timer_remove(t);
-    tt__list_remove(&t->abort_link);
     tt__table_remove(&tt__rt.tasks, t);
     tt__task_retire(t);
     tt__free(t);
