@@ -196,13 +196,18 @@ static inline int tt__can_deliver_now(void) { return tt__queue_empty() && tt__co
 void tt__run_pending_aborts(void);
 /* Rule 2: around every call into the transport and every up-call. */
 static inline void tt__transport_enter(void) { tt__rt.re.transport_depth++; }
-void tt__transport_leave(void);
+static inline void tt__transport_leave(void) {
+    if (--tt__rt.re.transport_depth == 0 && !tt__list_empty(&tt__rt.re.aborts)) tt__run_pending_aborts();
+}
 /* Drops the task's connection now, or (rule 2) once the transport has returned. */
 void tt__drop_connection(tt__task *t);
 /* The transport has freed t's connection: forget it and any abort still waiting for it. */
 void tt__forget_connection(tt__task *t);
 /* Rule 5: shuts the runtime down now if that was asked for and the core is QUIET. */
-void tt__dispatch_pending_shutdown(void);
+void tt__shutdown_if_pending(void);
+static inline void tt__dispatch_pending_shutdown(void) {
+    if (tt__rt.re.shutdown_pending) tt__shutdown_if_pending();
+}
 
 /* ---- task.c ------------------------------------------------------------------------------------- */
 

@@ -367,11 +367,7 @@ void tt__run_pending_aborts(void) {
     }
 }
 
-void tt__transport_leave(void) {
-    if (--tt__rt.re.transport_depth == 0) tt__run_pending_aborts();
-}
-
-void tt__dispatch_pending_shutdown(void) {
+void tt__shutdown_if_pending(void) {
     if (tt__rt.re.shutdown_pending && tt__core_where() == TT__QUIET) {
         tt__rt.re.shutdown_pending = 0;
         tt__shutdown_now();
