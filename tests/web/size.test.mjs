@@ -14,7 +14,7 @@ import { TOOLCHAIN, WEB_BUILD_DIR } from './toolchain.mjs';
 // the test holds each toolchain's package to the size it has now: it fails on any growth, and a change that
 // shrinks the package lowers the ceiling here in the same commit. At or under the target, the target rules.
 const TARGET_BYTES = 30000;
-const CEILING_BYTES = { host: 31713, trixie: 30488 };
+const CEILING_BYTES = { host: 31622, trixie: 30481 };
 const PACKAGE_BUDGET_BYTES = Math.max(TARGET_BYTES, CEILING_BYTES[TOOLCHAIN] ?? TARGET_BYTES);
 
 const pkg = process.env.TT_WEB_PACKAGE || path.join(WEB_BUILD_DIR, 'web/package');
