@@ -3,11 +3,12 @@
  * up the game thread or another task. See native.h for the contract.
  *
  * Ownership: requests are allocated and freed on the game thread only (the library allocator is not
- * thread-safe). A request lives on exactly one list: pending (not taken yet), running (a worker is in
- * getaddrinfo), done (result ready). Workers move requests pending -> running -> done under the mutex
- * and read only the immutable host/port of a request; the game thread owns the `cancelled` and `user`
- * fields. (A running request is also on `running`, so that a forked child can find it.) Workers and the eventfd live for the rest of the process once started: a lookup in flight at
- * runtime shutdown is simply dropped when it completes.
+ * thread-safe). A request lives on exactly one list (the library's intrusive list, src/list.h): pending
+ * (not taken yet), running (a worker is in getaddrinfo; listed so that a forked child can find it), done
+ * (result ready). Workers move requests pending -> running -> done under the mutex and read only the
+ * immutable host/port of a request; the game thread owns the `cancelled` and `user` fields. Workers and
+ * the eventfd live for the rest of the process once started: a lookup in flight at runtime shutdown is
+ * simply dropped when it completes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "list.h"
 #include "native.h"
 #include "tt_internal.h"
 
@@ -25,7 +27,7 @@
 #define TT__RESOLVER_THREADS 4
 
 struct tt__resolve_req {
-    tt__resolve_req *next;
+    tt__list node;                   /* in pending, running or done */
     char host[TT__DNS_NAME_MAX + 2]; /* with a trailing dot and the NUL */
     char service[8];
     /* Written by the worker before the request moves to `done`. */
@@ -34,16 +36,12 @@ struct tt__resolve_req {
     /* Game thread only. */
     void *user;
     int cancelled;
-    int on_done; /* 1 once the request is on the done list */
+    int queued; /* 1 while on the pending list (not taken by a worker): cancel() may free it at once */
 };
-
-typedef struct req_list {
-    tt__resolve_req *head, *tail;
-} req_list;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
-static req_list pending, running, done;
+static tt__list pending = {&pending, &pending}, running = {&running, &running}, done = {&done, &done};
 static int workers, idle_workers;
 static int event_fd = -1;
 
@@ -52,34 +50,11 @@ static tt__lookup_fn *lookup;
 
 void tt__resolver_set_lookup(tt__lookup_fn *fn) { lookup = fn; }
 
-static void list_push(req_list *l, tt__resolve_req *r) {
-    r->next = NULL;
-    if (l->tail) l->tail->next = r;
-    else l->head = r;
-    l->tail = r;
-}
-
-static tt__resolve_req *list_pop(req_list *l) {
-    tt__resolve_req *r = l->head;
-    if (r) {
-        l->head = r->next;
-        if (l->head == NULL) l->tail = NULL;
-        r->next = NULL;
-    }
-    return r;
-}
-
-static int list_remove(req_list *l, tt__resolve_req *r) {
-    tt__resolve_req *prev = NULL;
-    for (tt__resolve_req *it = l->head; it; prev = it, it = it->next) {
-        if (it != r) continue;
-        if (prev) prev->next = it->next;
-        else l->head = it->next;
-        if (l->tail == it) l->tail = prev;
-        it->next = NULL;
-        return 1;
-    }
-    return 0;
+static tt__resolve_req *list_pop(tt__list *l) {
+    tt__list *n = tt__list_first(l);
+    if (n == NULL) return NULL;
+    tt__list_remove(n);
+    return TT__LIST_ENTRY(n, tt__resolve_req, node);
 }
 
 static void signal_done_locked(void) {
@@ -101,7 +76,8 @@ static void *worker_main(void *arg) {
             idle_workers--;
             continue;
         }
-        list_push(&running, r);
+        r->queued = 0;
+        tt__list_push_back(&running, &r->node);
         pthread_mutex_unlock(&lock);
 
         struct addrinfo hints;
@@ -114,10 +90,10 @@ static void *worker_main(void *arg) {
         int err = (lookup ? lookup : getaddrinfo)(r->host, r->service, &hints, &result);
 
         pthread_mutex_lock(&lock);
-        (void)list_remove(&running, r);
+        tt__list_remove(&r->node); /* from running */
         r->gai_error = err;
         r->result = err == 0 ? result : NULL;
-        list_push(&done, r);
+        tt__list_push_back(&done, &r->node);
         signal_done_locked();
     }
     return NULL;
@@ -137,8 +113,7 @@ static void fork_child(void) {
     for (tt__resolve_req *r; (r = list_pop(&running)) != NULL;) {
         r->gai_error = EAI_AGAIN;
         r->result = NULL;
-        r->on_done = 1;
-        list_push(&done, r);
+        tt__list_push_back(&done, &r->node);
     }
     if (event_fd >= 0) close(event_fd);
     event_fd = -1;
@@ -152,7 +127,7 @@ int tt__resolver_fd(void) {
     pthread_mutex_lock(&lock);
     if (event_fd < 0) {
         event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (event_fd >= 0 && done.head) signal_done_locked(); /* lookups finished in a forked child */
+        if (event_fd >= 0 && !tt__list_empty(&done)) signal_done_locked(); /* lookups finished in a forked child */
     }
     int fd = event_fd;
     pthread_mutex_unlock(&lock);
@@ -192,8 +167,7 @@ tt__resolve_req *tt__resolver_start(const char *host, size_t host_len, uint16_t 
     pthread_mutex_lock(&lock);
     if (fail_now) {
         r->gai_error = EAI_NONAME;
-        list_push(&done, r);
-        r->on_done = 1;
+        tt__list_push_back(&done, &r->node);
         signal_done_locked();
         pthread_mutex_unlock(&lock);
         return r;
@@ -212,7 +186,8 @@ tt__resolve_req *tt__resolver_start(const char *host, size_t host_len, uint16_t 
             return NULL;
         }
     }
-    list_push(&pending, r);
+    tt__list_push_back(&pending, &r->node);
+    r->queued = 1;
     pthread_cond_signal(&wake);
     pthread_mutex_unlock(&lock);
     return r;
@@ -223,7 +198,9 @@ void tt__resolver_cancel(tt__resolve_req *req) {
     req->cancelled = 1;
     req->user = NULL;
     pthread_mutex_lock(&lock);
-    int removed = list_remove(&pending, req);
+    int removed = req->queued;
+    if (removed) tt__list_remove(&req->node);
+    req->queued = 0;
     pthread_mutex_unlock(&lock);
     /* Not taken by a worker yet: nobody else knows it. Otherwise collect() frees it later. */
     if (removed) tt__free(req);
@@ -236,15 +213,15 @@ int tt__resolver_collect(void (*done_cb)(void *user, int gai_error, struct addri
     do n = read(event_fd, &counter, sizeof counter);
     while (n < 0 && errno == EINTR);
 
+    /* Take the finished requests under the lock; the callbacks run without it. */
+    tt__list finished;
+    tt__list_init(&finished);
     pthread_mutex_lock(&lock);
-    tt__resolve_req *list = done.head;
-    done.head = done.tail = NULL;
+    for (tt__resolve_req *r; (r = list_pop(&done)) != NULL;) tt__list_push_back(&finished, &r->node);
     pthread_mutex_unlock(&lock);
 
     int calls = 0;
-    while (list) {
-        tt__resolve_req *r = list;
-        list = r->next;
+    for (tt__resolve_req *r; (r = list_pop(&finished)) != NULL;) {
         if (r->cancelled) {
             if (r->result) freeaddrinfo(r->result);
         } else {

@@ -22,6 +22,9 @@
 #include "native.h"
 #include "tt_internal.h"
 
+/* OpenSSL's read buffer: four records of the largest size (16 KiB each; OpenSSL adds its overhead). */
+#define TT__TLS_READ_BUFFER (4u * 16384u)
+
 static SSL_CTX *shared_ctx;
 static char *shared_ctx_ca; /* the ca_file shared_ctx was built with, NULL for none */
 static BIO_METHOD *socket_method;
@@ -135,8 +138,12 @@ static SSL_CTX *get_ctx(const char *ca_file, char *detail, size_t cap) {
     SSL_CTX_set_mode(ctx,
                      SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     /* Read ahead: one recv() takes in every record that is there instead of a header and a body each, and
-     * a short one tells the transport that the socket is empty (no extra recv() ending in EAGAIN). */
+     * a short one tells the transport that the socket is empty (no extra recv() ending in EAGAIN). With
+     * room for four full records per recv() (OpenSSL's default is one), a large message comes in with
+     * less than half the recv() calls (1 MiB over loopback: about 27 instead of 59). The buffer exists
+     * only while records are waiting (SSL_MODE_RELEASE_BUFFERS), so an idle connection holds none. */
     SSL_CTX_set_read_ahead(ctx, 1);
+    SSL_CTX_set_default_read_buffer_len(ctx, TT__TLS_READ_BUFFER);
     /* WebSocket frames carry their own end: a TCP EOF without close_notify is reported as EOF, and the
      * transport decides from the WebSocket state whether that was clean. */
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);

@@ -81,13 +81,20 @@ typedef uint64_t tt__mask_v16 __attribute__((vector_size(16)));
 #endif
 
 void tt__mask(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t mask[4], size_t offset) {
-    /* The key repeats every 4 bytes, so an 8-byte word of the key rotated to `offset` lines up with every
-     * 8-byte step. memcpy keeps unaligned words legal and compiles to plain loads and stores; dst may
-     * equal src (in place), and every block is loaded before it is stored. */
-    uint8_t key[8];
-    for (size_t i = 0; i < 8; i++) key[i] = mask[(offset + i) & 3];
-    uint64_t k;
-    memcpy(&k, key, 8);
+    /* The key repeats every 4 bytes, so a word of the key rotated to `offset` lines up with every 4- or
+     * 8-byte step. The 8-byte word holds the 4-byte one twice, which reads the same in either byte order.
+     * memcpy keeps unaligned words legal and compiles to plain loads and stores; dst may equal src (in
+     * place), and every block is loaded before it is stored. */
+    uint8_t key[4];
+    unsigned r = (unsigned)(offset & 3);
+    if (r == 0) { /* a whole frame: the key as it is */
+        memcpy(key, mask, 4);
+    } else {
+        for (unsigned j = 0; j < 4; j++) key[j] = mask[(r + j) & 3];
+    }
+    uint32_t k4;
+    memcpy(&k4, key, 4);
+    uint64_t k = (uint64_t)k4 << 32 | k4;
     size_t i = 0;
 #ifdef TT__MASK_V16
     if (len >= 16) {
@@ -123,7 +130,7 @@ void tt__mask(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t mask[4
         w ^= k;
         memcpy(dst + i, &w, 8);
     }
-    for (; i < len; i++) dst[i] = src[i] ^ key[i & 7];
+    for (; i < len; i++) dst[i] = src[i] ^ key[i & 3];
 }
 
 int tt__close_code_wire_valid(int code) {

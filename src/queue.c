@@ -234,8 +234,9 @@ static void deliver_message(tt__task *t, tt_data_type type, const void *data, si
 static void deliver_error(tt__task *t, const tt__event *ev) {
     t->state = TT_CLOSED;
     if (t->on_error == NULL) return;
+    tt__errmsg_text msg; /* the err_msg lent to the callback */
     const char *detail = ev->data2 ? ev->data2 : ev->was_clean ? tt_strerror(ev->code) : "";
-    tt_error_event e = {tt__errmsg(error_msg_for(ev->code)), detail};
+    tt_error_event e = {tt__errmsg(error_msg_for(ev->code), &msg), detail};
     tt__rt.queue.delivered++;
     t->on_error((tt_socket_task){t->id}, &e, t->on_error_ud);
 }
@@ -254,7 +255,8 @@ static void deliver_close(tt__task *t, const tt__event *ev) {
 }
 
 static void deliver_result(const tt__event *ev) {
-    tt_result r = {tt__errmsg(ev->msg), ev->result_id};
+    tt__errmsg_text msg; /* the err_msg lent to the callbacks */
+    tt_result r = {tt__errmsg(ev->msg, &msg), ev->result_id};
     if (ev->cb) {
         tt__rt.queue.delivered++;
         ev->cb(&r, ev->user_data);

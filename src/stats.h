@@ -30,6 +30,20 @@ typedef enum tt__phase {
     TT__PHASE_RESPONSE_END = 10  /* the 101 was accepted */
 } tt__phase;
 
+/*
+ * Every counter update goes through TT__COUNT (add) or TT__COUNT_PEAK (keep the highest), so that one
+ * switch removes them all: TT__STATS_OFF is defined only by the statistics benchmark's second build
+ * (make bench-stats, tests/bench/stats_cost.py), which measures the client with and without the updates.
+ * No other build defines it, and nothing else depends on it.
+ */
+#ifndef TT__STATS_OFF
+#    define TT__COUNT(counter, n) ((void)((counter) += (n)))
+#    define TT__COUNT_PEAK(peak, value) ((void)((peak) < (value) ? ((peak) = (value)) : 0))
+#else
+#    define TT__COUNT(counter, n) ((void)0)
+#    define TT__COUNT_PEAK(peak, value) ((void)0)
+#endif
+
 /* Everything the core observes about one task. */
 typedef struct tt__observe {
     tt_open_profile times; /* the moments recorded so far, TT_PROFILE_UNKNOWN until reported; the

@@ -110,8 +110,8 @@ void tt__core_on_open(uint32_t id, const char *protocol, const char *extensions)
 void tt__core_on_message(uint32_t id, tt_data_type type, const void *data, size_t length) {
     tt__task *t = upcall_task(id);
     if (t == NULL) return;
-    t->obs.stats.messages_received++;
-    t->obs.stats.bytes_received += length;
+    TT__COUNT(t->obs.stats.messages_received, 1);
+    TT__COUNT(t->obs.stats.bytes_received, length);
     tt__transport_enter();
     if (length > tt__rt.config.max_message_size) {
         /* The native engine refuses this from the frame header; the web build only learns it here. */
@@ -292,8 +292,8 @@ void tt_socket_task_send(tt_socket_task task, const tt_send_options *o) {
         if (rc != 0) {
             msg = rc == TT_ENOMEM ? TT__MSG_SEND_NO_MEMORY : TT__MSG_SEND_NOT_CONNECTED;
         } else {
-            t->obs.stats.messages_sent++;
-            t->obs.stats.bytes_sent += o->length;
+            TT__COUNT(t->obs.stats.messages_sent, 1);
+            TT__COUNT(t->obs.stats.bytes_sent, o->length);
         }
     }
     tt__queue_result(msg, 0, msg == TT__MSG_SEND_OK ? o->success : o->fail, o->complete, o->user_data);

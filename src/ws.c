@@ -23,6 +23,7 @@
 #include "deflate.h"
 #include "frame.h"
 #include "handshake.h"
+#include "stats.h"
 #include "tt_internal.h"
 #include "utf8.h"
 #include "ws.h"
@@ -196,7 +197,7 @@ static void ws_span_add(tt__ws *ws, uint64_t start, size_t wire, size_t app, int
     *ws_span_at(ws, tt__buf_pending(&ws->spans) / sizeof(ws_span)) = (ws_span){start, start + wire, app, compressed};
     ws->spans.len += sizeof(ws_span); /* room was reserved (ws_span_reserve) */
     ws->buffered += app;
-    if (ws->buffered > ws->stats->peak_buffered_amount) ws->stats->peak_buffered_amount = ws->buffered;
+    TT__COUNT_PEAK(ws->stats->peak_buffered_amount, ws->buffered);
 }
 
 /* Queues one final, masked frame; counted payload bytes show in tt__ws_buffered_amount(). */
@@ -211,7 +212,7 @@ static int ws_queue_frame(tt__ws *ws, unsigned rsv, unsigned opcode, const void 
     if (length) tt__mask(p + h, data, length, mask, 0); /* copy and mask in one pass */
     uint64_t start = ws->out_abs + tt__buf_pending(&ws->out) + h;
     ws->out.len += h + length;
-    ws->stats->frames_sent++;
+    TT__COUNT(ws->stats->frames_sent, 1);
     if (counted) ws_span_add(ws, start, length, length, 0);
     return 0;
 }
@@ -261,9 +262,9 @@ static int ws_queue_compressed(tt__ws *ws, unsigned opcode, const void *data, si
     uint64_t start = ws->out_abs + tt__buf_pending(&ws->out) + h;
     ws->out.len += h + n;
     ws_span_add(ws, start, n, length, 1);
-    ws->stats->frames_sent++;
-    ws->stats->compressed_payload_sent += length;
-    ws->stats->compressed_wire_sent += n;
+    TT__COUNT(ws->stats->frames_sent, 1);
+    TT__COUNT(ws->stats->compressed_payload_sent, length);
+    TT__COUNT(ws->stats->compressed_wire_sent, n);
     return 0;
 }
 
@@ -302,7 +303,7 @@ static int ws_send_waiting_pong(tt__ws *ws) {
     int rc = ws_queue_frame(ws, 0, TT__OP_PONG, ws->pong, ws->pong_len, 0);
     if (rc == 0) {
         ws->pong_waiting = 0;
-        ws->stats->pongs_sent++;
+        TT__COUNT(ws->stats->pongs_sent, 1);
     }
     return rc;
 }
@@ -310,7 +311,7 @@ static int ws_send_waiting_pong(tt__ws *ws) {
 static int ws_answer_ping(tt__ws *ws, const uint8_t *payload, size_t n) {
     if (!ws->pong_waiting && tt__buf_pending(&ws->out) < WS_PONG_BACKLOG) {
         int rc = ws_queue_frame(ws, 0, TT__OP_PONG, payload, n, 0);
-        if (rc == 0) ws->stats->pongs_sent++;
+        if (rc == 0) TT__COUNT(ws->stats->pongs_sent, 1);
         return rc;
     }
     if (n) memcpy(ws->pong, payload, n);
@@ -341,7 +342,7 @@ void tt__ws_output_consume(tt__ws *ws, size_t n) {
     size_t pending = tt__buf_pending(&ws->out);
     if (n > pending) n = pending;
     ws_spans_consume(ws, ws->out_abs, ws->out_abs + n);
-    ws->stats->wire_bytes_sent += n;
+    TT__COUNT(ws->stats->wire_bytes_sent, n);
     tt__buf_consume(&ws->out, n); /* drained: the next bytes go to its start */
     ws->out_abs += n;
     /* A waiting pong joins the output once the backlog has drained (out of memory: it waits on). */
@@ -572,7 +573,7 @@ static int ws_on_close_frame(tt__ws *ws, const uint8_t *payload, size_t n) {
 static int ws_on_control(tt__ws *ws, const uint8_t *payload, size_t n) {
     switch (ws->frame.opcode) {
     case TT__OP_PING: /* answered (see ws_answer_ping); after our Close only the closing handshake goes out */
-        ws->stats->pings_received++;
+        TT__COUNT(ws->stats->pings_received, 1);
         if (!ws->close_sent && ws_answer_ping(ws, payload, n)) return ws_fail_nomem(ws);
         return 0;
     case TT__OP_CLOSE: return ws_on_close_frame(ws, payload, n);
@@ -652,7 +653,7 @@ static int ws_frame_end(tt__ws *ws, const uint8_t *inplace) {
         int rc = ws_inflate(ws, tail, sizeof tail);
         if (rc) return rc;
         tt__inflater_end_message(ws->inflater);
-        ws->stats->compressed_payload_received += ws->msg.len;
+        TT__COUNT(ws->stats->compressed_payload_received, ws->msg.len);
     }
     if (ws->msg_opcode == TT__OP_TEXT && !tt__utf8_at_boundary(&ws->utf8))
         return ws_fail_violation(ws, TT_EUTF8, TT__VIOLATION_TEXT_UTF8_TRUNCATED);
@@ -707,7 +708,7 @@ static int ws_frame_begin(tt__ws *ws, const tt__frame_header *h) {
     ws->frame = *h;
     ws->frame_left = h->payload_length;
     ws->in_frame = 1;
-    ws->stats->frames_received++;
+    TT__COUNT(ws->stats->frames_received, 1);
     return 0;
 }
 
@@ -759,7 +760,7 @@ static int ws_take_payload(tt__ws *ws, const uint8_t *p, size_t n, size_t *used)
     if (!control && ws->msg_compressed) { /* inflated as it arrives: never delivered in place */
         size_t take = ws->frame_left < n ? (size_t)ws->frame_left : n;
         *used = take;
-        ws->stats->compressed_wire_received += take;
+        TT__COUNT(ws->stats->compressed_wire_received, take);
         int rc = ws_inflate(ws, p, take);
         if (rc) return rc;
         ws->frame_left -= take;
@@ -813,12 +814,35 @@ static int ws_after_peer_close(tt__ws *ws, const uint8_t *p, size_t n) {
     return ws_fail(ws, TT_EFRAME, "frame: a frame after the peer's Close");
 }
 
+/*
+ * The usual frame of a game takes one step: p[0..n) begins with a whole, final, unmasked text or binary
+ * frame of at most 125 bytes, RSV bits clear, outside a fragmented message, within the size limit and
+ * (text) valid UTF-8. Such a frame passes every check of ws_take_header() and ws_take_payload(), which
+ * would deliver it in place just the same; anything else (also every frame that fails) goes that way.
+ */
+static int ws_small_frame_ahead(const tt__ws *ws, const uint8_t *p, size_t n) {
+    if (n < 2 || ws->hdr_len || ws->msg_active) return 0;
+    unsigned b0 = p[0], len = p[1]; /* len <= 125: a 7-bit length and the mask bit clear */
+    if ((b0 != (0x80u | TT__OP_BINARY) && b0 != (0x80u | TT__OP_TEXT)) || len > 125 || n - 2 < len) return 0;
+    if (len > ws_limit(ws)) return 0;
+    return b0 == (0x80u | TT__OP_BINARY) || tt__utf8_valid(p + 2, len);
+}
+
+static int ws_take_small_frame(tt__ws *ws, const uint8_t *p, size_t *used) {
+    size_t len = p[1];
+    *used = 2 + len;
+    TT__COUNT(ws->stats->frames_received, 1);
+    ws->msg_opcode = p[0] & 0x0Fu;
+    return ws_deliver(ws, p + 2, len);
+}
+
 static int ws_recv_frames(tt__ws *ws, const uint8_t *p, size_t n) {
     if (ws->state == TT__WS_CLOSED) return n ? ws_after_peer_close(ws, p, n) : 0;
     while (ws_receiving(ws)) {
         size_t used = 0;
         int rc;
         if (ws->in_frame) rc = ws_take_payload(ws, p, n, &used);
+        else if (ws_small_frame_ahead(ws, p, n)) rc = ws_take_small_frame(ws, p, &used);
         else if (n) rc = ws_take_header(ws, p, n, &used);
         else break;
         if (rc) return rc;
@@ -853,7 +877,7 @@ void tt__ws_trim(tt__ws *ws) {
 int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length) {
     if (ws->state == TT__WS_FAILED) return ws->error;
     if (length == 0) return 0;
-    ws->stats->wire_bytes_received += length;
+    TT__COUNT(ws->stats->wire_bytes_received, length);
     size_t used = 0;
     if (ws->state == TT__WS_HANDSHAKE) {
         int rc = ws_recv_handshake(ws, data, length, &used);
@@ -891,7 +915,7 @@ uint8_t *tt__ws_recv_buffer(tt__ws *ws, size_t min, size_t *room) {
 int tt__ws_recv_direct(tt__ws *ws, size_t n) {
     if (ws->state == TT__WS_FAILED) return ws->error;
     if (n == 0) return 0;
-    ws->stats->wire_bytes_received += n;
+    TT__COUNT(ws->stats->wire_bytes_received, n);
     /* Validated in place, exactly as ws_take_payload() validates before buffering. */
     int rc = ws_check_data(ws, tt__buf_tail(&ws->msg), n);
     if (rc) return rc;

@@ -137,13 +137,27 @@ static inline void bench_print_latency(uint64_t *ns, size_t n) {
     fflush(stdout);
 }
 
+/* CPU seconds (user + system) this process has used so far, from getrusage(). */
+static inline double bench_cpu_s(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec / 1e6;
+}
+
+/* The process CPU time when the measurement began: clients call bench_cpu_mark() when they take t0. */
+static double bench_cpu_at_mark;
+static inline void bench_cpu_mark(void) { bench_cpu_at_mark = bench_cpu_s(); }
+
 /* end: wall-clock time (epoch seconds) at the end of the measurement, so the driver can tell how busy
- * the server was during exactly those `secs`. */
+ * the server was during exactly those `secs`. cpu_s: the client's own CPU time (user + system) during
+ * those `secs` (since bench_cpu_mark()), which gives CPU per message without sampling /proc. */
 static inline void bench_print_tput(uint64_t msgs, uint64_t bytes, double secs) {
+    double cpu = bench_cpu_s() - bench_cpu_at_mark;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    printf("{\"msgs\":%llu,\"bytes\":%llu,\"secs\":%.6f,\"end\":%.6f}\n", (unsigned long long)msgs,
-           (unsigned long long)bytes, secs, (double)ts.tv_sec + ts.tv_nsec / 1e9);
+    printf("{\"msgs\":%llu,\"bytes\":%llu,\"secs\":%.6f,\"end\":%.6f,\"cpu_s\":%.6f}\n", (unsigned long long)msgs,
+           (unsigned long long)bytes, secs, (double)ts.tv_sec + ts.tv_nsec / 1e9, cpu);
     fflush(stdout);
 }
 

@@ -161,6 +161,7 @@ int main(int argc, char **argv) {
     uint64_t base = 0;
     for (int i = 0; i < n; i++) base += cs[i].msgs;
     t0 = bench_now_s();
+    bench_cpu_mark();
     double t1 = t0 + A.secs, now;
     while ((now = bench_now_s()) < t1 && !failed) lws_service(ctx, 0);
     if (failed) return 1;

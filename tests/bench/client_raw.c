@@ -401,6 +401,7 @@ static int run_tput(const bench_args *a) {
             base = 0;
             for (int i = 0; i < a->conns; i++) base += cs[i].msgs;
             t0 = now;
+            bench_cpu_mark();
             t1 = now + a->secs;
         }
         if (measuring && now >= t1) {

@@ -162,6 +162,7 @@ int main(int argc, char **argv) {
     uint64_t base = 0;
     for (int i = 0; i < A.conns; i++) base += cs[i].msgs;
     t0 = bench_now_s();
+    bench_cpu_mark();
     double t1 = t0 + A.secs, now;
     while ((now = bench_now_s()) < t1 && !failed) tt_runtime_poll(5);
     if (failed) return 1;

@@ -113,7 +113,7 @@ async function runBrowserCase(c, server, page, worker, kind, moduleUrl) {
   const r = await bounded(kind === 'plain'
     ? page.evaluate(([b, n, a, d]) => window.ttConformance.runPlain(b, n, a, d), [server.url(worker), c.index, agent, deadlineFor(c)])
     : page.evaluate(([b, n, a, d, m]) => window.ttConformance.runWasm(b, n, a, d, m),
-      [server.url(worker), c.index, agent, deadlineFor(c), moduleUrl]),
+        [server.url(worker), c.index, agent, deadlineFor(c), moduleUrl]),
   limit, { line: null, stderr: ['harness: the page did not answer'] });
   const result = { server: await serverSide, client: parseSummary(r.line), stderr: r.stderr };
   await bounded(page.evaluate(() => window.ttConformance.closeLeftovers()), 5000, 0);

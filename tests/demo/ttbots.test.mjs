@@ -24,7 +24,7 @@ before(async () => {
   });
   url = (room) => `ws://127.0.0.1:${port}/room/${room}`;
 });
-after(() => server.kill("SIGTERM"));
+after(() => server.kill('SIGTERM'));
 
 function ttbots(args, { shell } = {}) {
   const r = shell

@@ -353,27 +353,51 @@ static void own_reset(int fd) {
 }
 
 /*
- * A protocol error whose Close cannot be written because the peer has reset the connection: onError's
- * detail names the protocol error, not the failed write. The masked frame and the RST are both in the
- * client's socket before it reads, so the read returns the frame and the Close then meets the reset.
+ * Opens a task to a server of this process, and once it is open sends bytes[0..len) and resets the
+ * connection before the client reads: the bytes and the RST are both in the client's socket when it
+ * reads, so the read returns the bytes and whatever the client writes next meets the reset. Then runs
+ * the client until onClose.
  */
-static void test_protocol_error_detail_survives_reset(void **s) {
-    (void)s;
+static void own_send_then_reset(rec *r, const unsigned char *bytes, size_t len) {
     unsigned port = 0;
     int lfd = own_listen(&port);
     char u[64];
     snprintf(u, sizeof u, "ws://127.0.0.1:%u/", port);
-    rec r;
-    start(&r, u);
+    start(r, u);
     int fd = own_accept_and_answer(lfd);
     close(lfd);
-    assert_int_equal(tt_poll_until(opened_or_ended, &r, 10000, 5), 0);
-    static const unsigned char masked[] = {0x81, 0x82, 1, 2, 3, 4, 'h' ^ 1, 'i' ^ 2};
-    assert_int_equal(send(fd, masked, sizeof masked, MSG_NOSIGNAL), (ssize_t)sizeof masked);
+    assert_int_equal(tt_poll_until(opened_or_ended, r, 10000, 5), 0);
+    assert_int_equal(send(fd, bytes, len, MSG_NOSIGNAL), (ssize_t)len);
     own_reset(fd);
-    run_until_closed(&r, 10000);
+    run_until_closed(r, 10000);
+}
+
+/*
+ * A protocol error whose Close cannot be written because the peer has reset the connection: onError's
+ * detail names the protocol error, not the failed write (the Close meets the reset).
+ */
+static void test_protocol_error_detail_survives_reset(void **s) {
+    (void)s;
+    rec r;
+    static const unsigned char masked[] = {0x81, 0x82, 1, 2, 3, 4, 'h' ^ 1, 'i' ^ 2};
+    own_send_then_reset(&r, masked, sizeof masked);
     EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
            "error onSocketError: WebSocket connection failed | protocol: frame: the server sent a masked frame rs=3",
+           "close 1006  not-clean rs=3");
+}
+
+/*
+ * The server's Close, then a reset before the client's answer is written: the peer's Close has been seen
+ * when the answer's write meets the reset. A write error ends an open connection as a drop, as in
+ * Chromium: 1006, not clean, no error event, even after the peer's Close (a read error there would
+ * report the peer's code instead).
+ */
+static void test_reset_before_close_answer(void **s) {
+    (void)s;
+    rec r;
+    static const unsigned char close_1000_bye[] = {0x88, 0x05, 0x03, 0xe8, 'b', 'y', 'e'};
+    own_send_then_reset(&r, close_1000_bye, sizeof close_1000_bye);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
            "close 1006  not-clean rs=3");
 }
 
@@ -391,6 +415,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_half_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_close_after_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_protocol_error_detail_survives_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_before_close_answer, setup, teardown),
     };
     if (getenv("TT_IT_FILTER")) cmocka_set_test_filter(getenv("TT_IT_FILTER"));
     return cmocka_run_group_tests_name("hardening.fault", tests, NULL, NULL);

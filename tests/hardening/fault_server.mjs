@@ -87,7 +87,7 @@ function handle(socket, path, ok, rest) {
     case '/huge':
       recordClose(socket, rest);
       socket.write(Buffer.concat([ok, Buffer.from(path === '/huge63' ? [0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 0]
-                                                                     : [0x82, 0x7f, 0x7f, 255, 255, 255, 255, 255, 255, 255])]));
+        : [0x82, 0x7f, 0x7f, 255, 255, 255, 255, 255, 255, 255])]));
       break;
     case '/dropmid':
       socket.end(Buffer.concat([ok, Buffer.from([0x82, 0x7e, 0x01, 0x00, 1, 2, 3])]));

@@ -70,8 +70,8 @@ function behave(socket, ok) {
       break;
     case 'badframe': {
       const bad = pick([frame(0x83, ''), frame(0xC1, 'x'), frame(0x81, [0xc3, 0x28]), frame(0x81 | 0, 'x').fill(0x81, 0, 1),
-                        Buffer.from([0x81, 0x81, 1, 2, 3, 4, 0x61]), frame(0x89, 'p'.repeat(126)), frame(0x09, 'p'),
-                        frame(0x80, 'orphan'), frame(0x01, 'a'), Buffer.concat([frame(0x01, 'a'), frame(0x81, 'b')])]);
+        Buffer.from([0x81, 0x81, 1, 2, 3, 4, 0x61]), frame(0x89, 'p'.repeat(126)), frame(0x09, 'p'),
+        frame(0x80, 'orphan'), frame(0x01, 'a'), Buffer.concat([frame(0x01, 'a'), frame(0x81, 'b')])]);
       socket.write(Buffer.concat([ok, randomMessage(), bad]));
       socket.on('data', echoer(socket));
       later(500, () => socket.destroy());
@@ -79,10 +79,10 @@ function behave(socket, ok) {
     }
     case 'badhs':
       pick([() => socket.end('HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n'),
-            () => socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        () => socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
                              'Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n'),
-            () => socket.end('HTTP/1.1 101 Switching Protocols\r\n\r\n'),
-            () => socket.end()])();
+        () => socket.end('HTTP/1.1 101 Switching Protocols\r\n\r\n'),
+        () => socket.end()])();
       break;
   }
 }

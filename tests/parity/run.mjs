@@ -27,8 +27,9 @@
 // build/web), writes every trace to build/parity/traces/ and a summary to build/parity/results.json, and exits
 // non-zero on any difference that exceptions.json does not explain. With TT_EMSCRIPTEN=trixie the web driver
 // is built with Debian 13's Emscripten (tests/web/toolchain.mjs) into build/parity/web-trixie, and traces and
-// results get the same suffix (traces-trixie/, results-trixie.json); when the default toolchain's
-// results.json is there, every scenario must also end with the same status as it did there.
+// results get the same suffix (traces-trixie/, results-trixie.json; with --container traces-trixie-container/,
+// results-trixie-container.json); when the default toolchain's results of the same backend (results.json,
+// results-container.json) are there, every scenario must also end with the same status as it did there.
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -345,14 +346,15 @@ async function main() {
   const report = problems.join('\n\n');
   // Another toolchain's web build must end every scenario as the default toolchain's did.
   const toolchainDiffs = [];
-  const base = BUILD_SUFFIX && loadJson(path.join(OUT, `results${container ? '-container' : ''}.json`), null);
+  const baseFile = path.join(OUT, `results${container ? '-container' : ''}.json`);
+  const base = BUILD_SUFFIX && loadJson(baseFile, null);
   if (base) {
     const baseStatus = new Map(base.rows.map((r) => [r.scenario, r.status]));
     for (const r of rows) {
       const b = baseStatus.get(r.scenario);
       if (b !== undefined && b !== r.status) toolchainDiffs.push(`${r.scenario}: ${r.status} with ${TOOLCHAIN}, ${b} with host`);
     }
-    console.log(`\nEmscripten ${TOOLCHAIN} vs host (build/parity/results.json): ` +
+    console.log(`\nEmscripten ${TOOLCHAIN} vs host (${path.relative(ROOT, baseFile)}): ` +
       (toolchainDiffs.length ? `${toolchainDiffs.length} scenario(s) differ:\n  ${toolchainDiffs.join('\n  ')}` : 'every scenario ends the same'));
   }
   fs.writeFileSync(path.join(OUT, `differences${SUFFIX}.txt`), report + '\n');

@@ -180,7 +180,7 @@ add(F, 'fr-fragmented-empty', 'a text message made of an empty start, empty cont
 add(F, 'fr-ping-in-fragments', 'a ping between fragments; the server then reports the pong',
   { server: [{ frame: { op: 1, fin: 0, data: 'frag' } }, { frame: { op: 9, data: 'mid' } },
     { frame: { op: 0, data: 'ment' } }, { await: 'pong' }, { report: 'pong' }, done],
-    client: { printText: true } });
+  client: { printText: true } });
 add(F, 'fr-close-in-fragments', 'a Close 1000 between the fragments of a text message',
   { server: [{ frame: { op: 1, fin: 0, data: 'part' } }, { close: { code: 1000, reason: 'mid' } }] });
 for (const [bit, label] of [['rsv1', 'RSV1'], ['rsv2', 'RSV2'], ['rsv3', 'RSV3']]) {
@@ -215,7 +215,7 @@ add(F, 'fr-pings-between-64-fragments', 'a 256 KiB binary message in 64 fragment
   { await: 'pong', count: 64 }, { report: 'pongs' }, done], client: { printText: true } });
 add(F, 'fr-many-messages', '200 small messages in one write, alternating text and binary',
   { server: [...Array.from({ length: 200 }, (_, i) => i % 2 ?
-    { send: 'binary', data: { binPattern: i } } : { send: 'text', data: `m${i}` }), done] });
+      { send: 'binary', data: { binPattern: i } } : { send: 'text', data: `m${i}` }), done] });
 add(F, 'fr-bytewise', 'a 300-byte text message written one byte per write',
   { server: [{ send: 'text', data: { textPattern: 300 }, bytewise: true }, done] });
 add(F, 'fr-message-then-invalid', 'a valid message, then a reserved opcode, in one write',
@@ -391,8 +391,8 @@ add(B, 'client-pong', 'a ping "hello-ping"; the server reports the pong payload'
 add(B, 'client-pong-binary', 'a ping with 100 binary bytes; the server reports the pong',
   { server: [{ frame: { op: 9, data: { binPattern: 100 } } }, { await: 'pong' }, { report: 'pong' }, done],
     client: { printText: true } });
-add(B, 'client-send-results-order', 'three messages in one write; the client answers each from onMessage with a '
-  + 'send carrying success/complete: each send\'s results come before the next message',
+add(B, 'client-send-results-order', 'three messages in one write; the client answers each from onMessage with a ' +
+  'send carrying success/complete: each send\'s results come before the next message',
   { server: [{ send: 'text', data: 'm1' }, { send: 'text', data: 'm2' }, { send: 'text', data: 'm3' },
     { await: 'message', count: 3 }, { report: 'message' }, done],
     client: { printText: true, actions: [{ wait: 'message' }, { send: 'text', data: 'r1' }, { wait: 'message' },

@@ -2,6 +2,7 @@
 // leading U+FEFF as the browser's own WebSocket has it, listeners that throw, and an out-of-memory send.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPeer } from './peer.mjs';
@@ -68,4 +69,16 @@ test('the backend option and getter: auto picks wx when there is one, browser an
   assert.deepEqual(r, ['browser', 'wx', 0, 'browser', -1, 'browser', 0, 'wx',
     'connect:connectSocket:ok', 'connect:complete', 'open', 'message "via wx"', 'close 1000 "done" true',
     'connectSocket,send,close']);
+});
+
+// The raw module (ttsocket-web/module, tt.module) has every member ttsocket.d.mts declares, and nothing the
+// types promise is missing from the build (the package's EXPORTED_RUNTIME_METHODS and EXPORTED_FUNCTIONS).
+test('the raw module has every member its types (ttsocket.d.mts) declare', async () => {
+  const dts = fs.readFileSync(path.join(WEB_BUILD_DIR, 'web/package/ttsocket.d.mts'), 'utf8');
+  const body = dts.slice(dts.indexOf('export interface TTSocketModule {'));
+  const names = [...body.slice(0, body.indexOf('\n}')).matchAll(/^ {2}(\w+)[(:]/gm)].map((m) => m[1]);
+  assert.ok(names.includes('UTF8ToString') && names.includes('_tt_version') && names.includes('HEAPU8'));
+  const r = await page.evaluate((n) => window.checks.moduleMembers(n), names);
+  assert.deepEqual(r.types, Object.fromEntries(names.map((n) => [n, n.startsWith('HEAP') ? 'object' : 'function'])));
+  assert.match(r.version, /^\d+\.\d+\.\d+$/);
 });

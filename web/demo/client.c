@@ -168,7 +168,8 @@ int main(int argc, char **argv) {
     tt_runtime_config config = {0};
     config.skip_domain_check = 1; /* development mode: ws:// on 127.0.0.1 */
     tt_runtime_configure(&config);
-    printf("[demo] ttsocket %s\n", tt_version());
+    /* Which backend the connections use: "native", "browser", or a mini-game container's "tt" / "wx". */
+    printf("[demo] ttsocket %s on %s\n", tt_version(), tt_runtime_backend());
 
     start(&players[0], argv[1]);
     send_message(&players[0], TT_DATA_TEXT, "before open", 11); /* fails: still CONNECTING */

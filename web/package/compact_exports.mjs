@@ -11,8 +11,8 @@
 //   for(var ttExports="_tt_version Q ...".split(" "),ttI=0;...;ttI+=2) ...Module[name]=function(){...}...
 // so every Module["_name"] behaves as before: a function that, on its first call, replaces itself by the
 // wasm export and forwards the call. (The 3.1.69 form takes its arguments as a rest parameter, so the
-// placeholder's .length is 0 until that first call.) Exports the glue calls by variable (stackAlloc for
-// ccall, the tt__web_* helpers of library_ttsocket.js) keep their own line, which also updates that
+// placeholder's .length is 0 until that first call.) Exports the glue calls by variable (the
+// tt__web_* helpers of library_ttsocket.js) keep their own line, which also updates that
 // variable.
 //
 // Output of other Emscripten versions matches neither form and is left as it is

@@ -1,5 +1,7 @@
 // The Emscripten module factory (ttsocket.mjs, MODULARIZE + EXPORT_ES6). Every tt_* function of
-// include/ttsocket.h is exported (as _tt_*) together with the flat ttjs_* bridge used by index.js.
+// include/ttsocket.h is exported (as _tt_*) together with the flat ttjs_* bridge used by index.js. There is no
+// ccall/cwrap (they cost 0.9 KB of the 30 KB budget): call the exports directly, strings through
+// UTF8ToString / stringToUTF8, e.g. m.UTF8ToString(m._tt_version()).
 export interface TTSocketModuleOptions {
   /** Resolve the path of ttsocket.wasm (default: next to ttsocket.mjs, via import.meta.url). */
   locateFile?: (path: string, scriptDirectory: string) => string;
@@ -16,8 +18,6 @@ export interface TTSocketModuleOptions {
 export interface TTSocketModule {
   HEAPU8: Uint8Array;
   HEAPU32: Uint32Array;
-  ccall(ident: string, returnType: 'number' | 'string' | 'boolean' | null, argTypes: Array<'number' | 'string' | 'array' | 'boolean'>, args: unknown[]): any;
-  cwrap(ident: string, returnType: 'number' | 'string' | 'boolean' | null, argTypes: Array<'number' | 'string' | 'array' | 'boolean'>): (...args: any[]) => any;
   UTF8ToString(ptr: number, maxBytesToRead?: number): string;
   stringToUTF8(str: string, outPtr: number, maxBytesToWrite: number): number;
   lengthBytesUTF8(str: string): number;
