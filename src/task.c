@@ -159,7 +159,7 @@ void tt__core_on_phase(uint32_t id, tt__phase phase) {
 }
 
 void tt__core_on_host_phase(uint32_t id, tt__phase phase, int64_t ms) {
-    tt__task *t = task_find(id);
+    tt__task *t = tt__task_find(id);
     if (t && !t->final_queued) tt__observe_host_phase(&t->obs, phase, ms);
 }
 
