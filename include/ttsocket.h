@@ -312,8 +312,9 @@ typedef struct tt_open_profile {
 /*
  * protocol: the subprotocol the server chose, "" if none. extensions: the negotiated extensions, "" if none.
  * header/header_count: the fields of the server's 101 response in the order received, names and values
- *   as sent (values without surrounding whitespace); NULL/0 where the backend cannot see them (the web
- *   build: see tt_runtime_capabilities() and the README's parity exceptions). Borrowed for the callback.
+ *   as sent (values without surrounding whitespace); on a mini-game container, the fields of the host's
+ *   onOpen header as it gives them; NULL/0 where the backend cannot see them (the browser: see
+ *   tt_runtime_capabilities() and the README's parity exceptions). Borrowed for the callback.
  * profile: never NULL; how the connection opened (see tt_open_profile).
  * The struct may grow at its end (fields are only ever added there).
  */

@@ -32,6 +32,14 @@ void tt__observe_drop_header(tt__observe *o) {
 
 void tt__observe_phase(tt__observe *o, tt__phase phase, uint64_t now) { ((int64_t *)&o->times)[phase] = (int64_t)now; }
 
+void tt__observe_host_phase(tt__observe *o, tt__phase phase, int64_t ms) {
+    /* fetch_start and open are the core's own moments; cost always follows from them. */
+    size_t open = offsetof(tt_open_profile, open) / sizeof(int64_t);
+    if (ms < 0 || phase < TT__PHASE_LOOKUP_START || phase > TT__PHASE_HANDSHAKE_COST || (size_t)phase == open) return;
+    int duration = phase == TT__PHASE_RTT || phase == TT__PHASE_HANDSHAKE_COST;
+    ((int64_t *)&o->times)[phase] = duration ? ms : o->times.fetch_start + ms;
+}
+
 void tt__observe_take_header(tt__observe *o, tt_header *fields, size_t count) {
     tt__observe_drop_header(o);
     o->header = fields;
@@ -40,17 +48,21 @@ void tt__observe_take_header(tt__observe *o, tt_header *fields, size_t count) {
 
 /* ---- Profile ----------------------------------------------------------------------------------- */
 
-/* Times are >= 0 on a monotonic clock, so only an unknown end point (negative) makes a span unknown. */
-static int64_t span(int64_t from, int64_t to) { return (from | to) < 0 ? TT_PROFILE_UNKNOWN : to - from; }
+/* Times are >= 0 on a monotonic clock: an unknown end point (negative) makes a span unknown, and so do a
+ * host's times out of order (a span is never negative). */
+static int64_t span(int64_t from, int64_t to) { return (from | to) < 0 || to < from ? TT_PROFILE_UNKNOWN : to - from; }
 
 void tt__observe_profile(const tt__observe *o, tt_open_profile *p) {
     *p = o->times;
     /* ws:// has no TLS phase: it takes no time, right where TCP was established. */
-    if (p->ssl_connection_start == TT_PROFILE_UNKNOWN && p->request_start != TT_PROFILE_UNKNOWN)
+    if (p->ssl_connection_start == TT_PROFILE_UNKNOWN && p->ssl_connection_end == TT_PROFILE_UNKNOWN &&
+        p->request_start != TT_PROFILE_UNKNOWN)
         p->ssl_connection_start = p->ssl_connection_end = p->tcp_connect_end;
-    p->connect_end = p->ssl_connection_end;
-    p->rtt = span(p->connect_start, p->connect_end);
-    p->handshake_cost = span(p->request_start, p->response_end);
+    /* A host that reports only its connectEnd (TLS included) has it in connect_end already. */
+    if (p->ssl_connection_end != TT_PROFILE_UNKNOWN) p->connect_end = p->ssl_connection_end;
+    /* The durations a host measured itself stand; the others follow from the times. */
+    if (p->rtt == TT_PROFILE_UNKNOWN) p->rtt = span(p->connect_start, p->connect_end);
+    if (p->handshake_cost == TT_PROFILE_UNKNOWN) p->handshake_cost = span(p->request_start, p->response_end);
     p->cost = span(p->fetch_start, p->open);
 }
 

@@ -27,7 +27,11 @@ typedef enum tt__phase {
     TT__PHASE_TLS_END = 6,
     TT__PHASE_REQUEST_START = 8, /* first byte of the Upgrade request written (7 is connect_end, derived) */
     TT__PHASE_REQUEST_END = 9,   /* last byte written */
-    TT__PHASE_RESPONSE_END = 10  /* the 101 was accepted */
+    TT__PHASE_RESPONSE_END = 10, /* the 101 was accepted */
+    /* Only a host that measured the opening itself reports these (tt__core_on_host_phase): */
+    TT__PHASE_CONNECTED = 7,      /* connect_end: connected, TLS included, when TLS is not reported apart */
+    TT__PHASE_RTT = 12,           /* rtt, a duration */
+    TT__PHASE_HANDSHAKE_COST = 13 /* handshake_cost, a duration */
 } tt__phase;
 
 /*
@@ -63,6 +67,8 @@ void tt__observe_init(tt__observe *o, uint64_t now);
 /* Frees the header fields (after onOpen, or with the task). */
 void tt__observe_drop_header(tt__observe *o);
 void tt__observe_phase(tt__observe *o, tt__phase phase, uint64_t now);
+/* A host's own measurement: a moment `ms` after fetch_start, or a duration of `ms` (rtt, handshake_cost). */
+void tt__observe_host_phase(tt__observe *o, tt__phase phase, int64_t ms);
 
 /* Takes over the 101's fields (one tt__malloc block, see tt__handshake_header_fields), replacing any. */
 void tt__observe_take_header(tt__observe *o, tt_header *fields, size_t count);

@@ -646,6 +646,11 @@ void tt__core_on_phase(uint32_t id, tt__phase phase) {
     if (t && !t->final_queued) tt__observe_phase(&t->obs, phase, tt__now_ms());
 }
 
+void tt__core_on_host_phase(uint32_t id, tt__phase phase, int64_t ms) {
+    tt__task *t = task_find(id);
+    if (t && !t->final_queued) tt__observe_host_phase(&t->obs, phase, ms);
+}
+
 void tt__core_on_response_header(uint32_t id, tt_header *fields, size_t count) {
     tt__task *t = upcall_task(id);
     if (t == NULL) tt__free(fields);

@@ -124,6 +124,14 @@ void tt__core_on_open(uint32_t id, const char *protocol, const char *extensions)
 void tt__core_on_phase(uint32_t id, tt__phase phase);
 
 /*
+ * What a host that opens the connection itself (a mini-game container) measured and reports with its
+ * open, before tt__core_on_open: a moment `ms` milliseconds after the task's fetch_start (the host's own
+ * clock is placed on the runtime's by its start, the moment of the call), or for TT__PHASE_RTT and
+ * TT__PHASE_HANDSHAKE_COST the duration itself. Negative values and other phases are ignored.
+ */
+void tt__core_on_host_phase(uint32_t id, tt__phase phase, int64_t ms);
+
+/*
  * The 101 response's header fields, just before tt__core_on_open: one tt__malloc block holding the array
  * and its strings (tt__handshake_header_fields makes it), which the core takes over and frees. A
  * transport that cannot see them does not call it.

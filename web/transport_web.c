@@ -34,11 +34,12 @@
  */
 typedef struct tt__web_event {
     int32_t kind;        /* TT__WEB_EV_* (web_abi.h) */
-    const uint8_t *data; /* message: its bytes; close: the reason's UTF-8 bytes; open: "protocol\0extensions"
-                            (valid during the call, followed by a NUL for text) */
+    const uint8_t *data; /* message: its bytes; close: the reason's UTF-8 bytes; open: "protocol\0extensions",
+                            then a container's "\0name\0value" per response header field (valid during
+                            the call, followed by a NUL for text) */
     uint32_t length;     /* their length in bytes */
     int32_t text;        /* message: 1 = text, 0 = binary */
-    int32_t code;        /* close: the close code */
+    int32_t code;        /* close: the close code; open: the number of header fields */
     int32_t was_clean;   /* close: 1 when the closing handshake completed */
 } tt__web_event;
 
@@ -49,6 +50,9 @@ _Static_assert(offsetof(tt_header, name) == TT__WEB_HEADER_NAME && offsetof(tt_h
 _Static_assert(TT__WEB_BACKEND_BROWSER == TT_BACKEND_BROWSER && TT__WEB_BACKEND_TT == TT_BACKEND_TT &&
                    TT__WEB_BACKEND_WX == TT_BACKEND_WX && TT__WEB_BACKEND_NONE == TT_BACKEND_AUTO,
                "web_abi.h: backends");
+_Static_assert(offsetof(tt_open_profile, rtt) == TT__WEB_PROFILE_RTT * sizeof(int64_t) &&
+                   TT__PHASE_RTT == TT__WEB_PROFILE_RTT,
+               "web_abi.h: the profile's first duration");
 _Static_assert(TT__WEB_CLOSE_ABNORMAL == TT_CLOSE_ABNORMAL, "web_abi.h names the public close code for the JS half");
 _Static_assert(sizeof(const uint8_t *) == 4, "the event record holds 32-bit pointers (wasm32)");
 _Static_assert(offsetof(tt__web_event, kind) == TT__WEB_EVENT_KIND, "web_abi.h: kind");
@@ -163,12 +167,33 @@ static uint64_t web_now_ms(void *ud) {
 
 /* ---- Browser events ------------------------------------------------------------------------------ */
 
-/* The record holds "protocol\0extensions" (both "" when they did not fit in the heap). */
+/* Gives the core the `count` response header fields "name\0value\0..." in [at, end) as one block of
+ * tt_header and their strings (the JavaScript half counted them and let no NUL into a name or value).
+ * Without the memory for it the open comes without its header rather than not at all. */
+static void open_header(uint32_t id, const char *at, const char *end, size_t count) {
+    size_t bytes = (size_t)(end - at);
+    tt_header *fields = count ? tt__malloc(count * sizeof *fields + bytes) : NULL;
+    if (fields == NULL) return;
+    char *s = memcpy(fields + count, at, bytes);
+    for (size_t k = 0; k < count; k++) {
+        fields[k].name = s;
+        s += strlen(s) + 1;
+        fields[k].value = s;
+        s += strlen(s) + 1;
+    }
+    tt__core_on_response_header(id, fields, count);
+}
+
+/* The record holds "protocol\0extensions" and a container's header fields (all "" when they did not fit
+ * in the heap). */
 static void on_ws_open(tt__conn *c, const tt__web_event *ev) {
     uint32_t id = c->id;
     c->opened = 1;
     const char *protocol = ev->length ? (const char *)ev->data : "";
     const char *extensions = ev->length ? protocol + strlen(protocol) + 1 : "";
+    /* The fields follow the extensions' NUL and end at the record's own NUL. */
+    if (ev->length)
+        open_header(id, extensions + strlen(extensions) + 1, (const char *)ev->data + ev->length + 1, (size_t)ev->code);
     /* The conn may be aborted inside the up-call: nothing below touches it. */
     tt__core_on_open(id, protocol, extensions);
 }
@@ -223,6 +248,23 @@ static void on_ws_close(tt__conn *c, const tt__web_event *ev) {
     else tt__core_on_close(id, code, reason, reason_length, was_clean);
 }
 
+/* A container that never reports the close after close(): the end of the closing handshake's wait, as
+ * in the native build (close_timeout_ms, then close 1006, not clean). */
+static void on_close_timeout(void *ud) {
+    tt__conn *c = ud;
+    uint32_t id = c->id;
+    c->close_timer = 0;
+    conn_release(c, 1);
+    tt__core_on_close(id, TT__WEB_CLOSE_ABNORMAL, "", 0, 0);
+}
+
+/* The container is closing (our close(), or a send it failed while the server's Close was under way):
+ * its onClose decides the outcome, within close_timeout_ms. */
+static void arm_close_timer(tt__conn *c) {
+    if (c->close_timer == 0)
+        c->close_timer = tt__web_timer_set(on_close_timeout, (double)tt__core_config()->close_timeout_ms, c);
+}
+
 /* The one entry point for browser events (tt__web_new wires every WebSocket handler to it). */
 static void on_ws_event(const tt__web_event *ev, void *ud) {
     tt__conn *c = ud;
@@ -238,6 +280,8 @@ static void on_ws_event(const tt__web_event *ev, void *ud) {
         else on_ws_error(c);
         break;
     case TT__WEB_EV_SENT: c->pending -= ev->length < c->pending ? ev->length : c->pending; break;
+    case TT__WEB_EV_PROFILE: tt__core_on_host_phase(c->id, (tt__phase)ev->code, ev->length); break;
+    case TT__WEB_EV_CLOSING: arm_close_timer(c); break;
     case TT__WEB_EV_CLOSE: on_ws_close(c, ev); break;
     case TT__WEB_EV_NO_MEMORY: {
         uint32_t id = c->id;
@@ -315,16 +359,6 @@ int tt__transport_send(tt__conn *conn, tt_data_type type, const void *data, size
     return TT_OK;
 }
 
-/* A container that never reports the close after close(): the end of the closing handshake's wait, as
- * in the native build (close_timeout_ms, then close 1006, not clean). */
-static void on_close_timeout(void *ud) {
-    tt__conn *c = ud;
-    uint32_t id = c->id;
-    c->close_timer = 0;
-    conn_release(c, 1);
-    tt__core_on_close(id, TT__WEB_CLOSE_ABNORMAL, "", 0, 0);
-}
-
 int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t reason_length) {
     /* WebSocket.close() accepts only 1000 and 3000-4999 (InvalidAccessError otherwise). tt's 1001
      * ("going to background") cannot be sent by script: the nearest thing is 1000 with the same reason.
@@ -334,8 +368,7 @@ int tt__transport_close(tt__conn *conn, int code, const char *reason, size_t rea
     if (reason == NULL) reason_length = 0;
     /* Validated by the core; the browser throws SyntaxError for a longer one. */
     if (reason_length > TT__CLOSE_REASON_MAX) reason_length = TT__CLOSE_REASON_MAX;
-    if (conn->container && conn->close_timer == 0)
-        conn->close_timer = tt__web_timer_set(on_close_timeout, (double)tt__core_config()->close_timeout_ms, conn);
+    if (conn->container) arm_close_timer(conn);
     int rc = tt__web_close(conn->ws, code, reason ? reason : "", reason_length);
     /* A container whose close() threw fails the connection itself right after, with the exception as
      * the detail: that failure is the outcome, so the close call itself is not refused. */
@@ -360,8 +393,19 @@ int tt__transport_poll(int timeout_ms) {
 
 int tt__transport_can_block(void) { return 0; }
 
-/* The browser always offers permessage-deflate and reports nothing about the wire or the handshake. */
-uint32_t tt__transport_capabilities(void) { return TT_CAP_DEFLATE; }
+/*
+ * The browser always offers permessage-deflate and reports nothing about the wire or the handshake. A
+ * container's host sends the request header and close 1001, gives onOpen the 101's header fields and its
+ * failures an errMsg; whether it offers permessage-deflate is its own affair, and the profile times it
+ * gives (if any) are known per open: each field says so itself.
+ */
+#define TT__WEB_CONTAINER_CAPS \
+    (TT_CAP_REQUEST_HEADERS | TT_CAP_CLOSE_1001 | TT_CAP_RESPONSE_HEADER | TT_CAP_ERROR_DETAIL)
+
+uint32_t tt__transport_capabilities(void) {
+    int backend = tt__web_backend(tt__core_config()->backend);
+    return backend == TT__WEB_BACKEND_TT || backend == TT__WEB_BACKEND_WX ? TT__WEB_CONTAINER_CAPS : TT_CAP_DEFLATE;
+}
 
 const char *tt__transport_backend(int backend) {
     if (backend != TT_BACKEND_AUTO && backend != TT_BACKEND_BROWSER && backend != TT_BACKEND_TT &&

@@ -29,6 +29,15 @@
 #define TT__WEB_EV_NO_MEMORY 5
 /* A mini-game container reported the result (success or fail) of one send: length = its bytes. */
 #define TT__WEB_EV_SENT 6
+/* One field of a container's onOpen profile, just before the open: code = the field's index in
+ * tt_open_profile, length = its value in ms (a moment: after the host's fetchStart; from
+ * TT__WEB_PROFILE_RTT on: a duration). */
+#define TT__WEB_EV_PROFILE 7
+/* A container's send failed while its SocketTask was closing: wait for the host's onClose. */
+#define TT__WEB_EV_CLOSING 8
+
+/* The index in tt_open_profile of rtt: the fields from here on are durations, not moments. */
+#define TT__WEB_PROFILE_RTT 12
 
 /* Backends (the values of tt_backend in include/ttsocket.h; 0 = auto, or none found). */
 #define TT__WEB_BACKEND_NONE 0
@@ -39,7 +48,8 @@
 /* The close code of a connection that ended without a closing handshake. */
 #define TT__WEB_CLOSE_ABNORMAL 1006
 
-/* SocketTask.readyState of a closed task (a container's own constant, as WebSocket.CLOSED). */
+/* SocketTask.readyState of a closing and a closed task (a container's own constants, as WebSocket's). */
+#define TT__WEB_READY_CLOSING 2
 #define TT__WEB_READY_CLOSED 3
 
 /* A container gets the connect timeout plus this much: the core's own timer stays the authority and

@@ -13,6 +13,7 @@
 #include "loopback_transport.h"
 #include "stats.h"
 #include "test_hooks.h"
+#include "transport.h"
 #include "tt_internal.h"
 #include "ttsocket.h"
 
@@ -164,6 +165,62 @@ static void test_profile_unreported_phases_are_unknown(void **state) {
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) assert_int_equal(unknown[i], TT_PROFILE_UNKNOWN);
     assert_true(seen.header_null);
     assert_int_equal(seen.header_count, 0);
+}
+
+/* A mini-game host's own profile: its moments placed after fetch_start, its durations as they are. */
+static void test_profile_from_a_host(void **state) {
+    (void)state;
+    tt_socket_task t = connect_url("wss://a.example/"); /* at 1000 */
+    tt__core_on_host_phase(t.id, TT__PHASE_LOOKUP_START, 1);
+    tt__core_on_host_phase(t.id, TT__PHASE_LOOKUP_END, 3);
+    tt__core_on_host_phase(t.id, TT__PHASE_CONNECT_START, 4);
+    tt__core_on_host_phase(t.id, TT__PHASE_CONNECTED, 9); /* WeChat's connectEnd, TLS included */
+    tt__core_on_host_phase(t.id, TT__PHASE_HANDSHAKE_COST, 6);
+    /* Ignored: a negative value, and the core's own moments (fetch_start, open). */
+    tt__core_on_host_phase(t.id, TT__PHASE_RTT, -5);
+    tt__core_on_host_phase(t.id, (tt__phase)0, 50);
+    tt__core_on_host_phase(t.id, (tt__phase)(offsetof(tt_open_profile, open) / sizeof(int64_t)), 50);
+    tt_test_clock_advance(20);
+    tt_loop_open(t.id, "", "");
+    settle();
+    const tt_open_profile *p = &seen.profile;
+    assert_int_equal(p->fetch_start, 1000);
+    assert_int_equal(p->domain_lookup_start, 1001);
+    assert_int_equal(p->domain_lookup_end, 1003);
+    assert_int_equal(p->connect_start, 1004);
+    assert_int_equal(p->tcp_connect_end, TT_PROFILE_UNKNOWN); /* the host does not report TCP and TLS apart */
+    assert_int_equal(p->ssl_connection_start, TT_PROFILE_UNKNOWN);
+    assert_int_equal(p->ssl_connection_end, TT_PROFILE_UNKNOWN);
+    assert_int_equal(p->connect_end, 1009);
+    assert_int_equal(p->request_start, TT_PROFILE_UNKNOWN);
+    assert_int_equal(p->response_end, TT_PROFILE_UNKNOWN);
+    assert_int_equal(p->rtt, 5);            /* from the times */
+    assert_int_equal(p->handshake_cost, 6); /* the host's own */
+    assert_int_equal(p->open, 1020);
+    assert_int_equal(p->cost, 20);
+}
+
+/* A host's rtt stands; times out of order give no negative span. */
+static void test_profile_host_durations_and_disorder(void **state) {
+    (void)state;
+    tt_socket_task t = connect_url("wss://a.example/");
+    tt__core_on_host_phase(t.id, TT__PHASE_CONNECT_START, 8);
+    tt__core_on_host_phase(t.id, TT__PHASE_CONNECTED, 2);
+    tt__core_on_host_phase(t.id, TT__PHASE_REQUEST_START, 9);
+    tt__core_on_host_phase(t.id, TT__PHASE_RESPONSE_END, 4);
+    tt_loop_open(t.id, "", "");
+    settle();
+    assert_int_equal(seen.profile.rtt, TT_PROFILE_UNKNOWN);
+    assert_int_equal(seen.profile.handshake_cost, TT_PROFILE_UNKNOWN);
+
+    memset(&seen, 0, sizeof seen);
+    t = connect_url("wss://b.example/");
+    tt__core_on_host_phase(t.id, TT__PHASE_CONNECT_START, 1);
+    tt__core_on_host_phase(t.id, TT__PHASE_CONNECTED, 3);
+    tt__core_on_host_phase(t.id, TT__PHASE_RTT, 7);
+    tt_loop_open(t.id, "", "");
+    settle();
+    assert_int_equal(seen.profile.rtt, 7);
 }
 
 /* ---- Response header --------------------------------------------------------------------------- */
@@ -374,6 +431,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_profile_every_phase_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_profile_without_tls_places_it_at_tcp_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_profile_unreported_phases_are_unknown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_profile_from_a_host, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_profile_host_durations_and_disorder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_response_header_fields_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_response_header_bare_lf_and_empty_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_response_header_for_a_failed_task_is_freed, setup, teardown),

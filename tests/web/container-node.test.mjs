@@ -54,6 +54,22 @@ test('web build on the emulated tt (npm ws underneath) under Node', async (t) =>
     assert.deepEqual(peer.log.cc1001, { code: 1001, reason: 'background' });
     assert.equal(peer.log['cc1001:x-game'], 'ttsocket');
   });
+  await t.test("the real 101's header fields and the host's measured profile reach the open event (wx)", async () => {
+    const r = await runDriver('wx', ['observe', `${peer.url}/echo`]);
+    assert.equal(r.code, 0, `exit status; host log:\n${r.host.join('\n')}`);
+    const header = r.lines.filter((l) => l.startsWith('T1 header ')).map((l) => l.slice('T1 header '.length));
+    assert.deepEqual(header.slice(0, 2), ['Upgrade: websocket', 'Connection: Upgrade'], r.lines.join('\n'));
+    assert.match(header[2], /^Sec-WebSocket-Accept: [A-Za-z0-9+/]{27}=$/);
+    assert.equal(header.length, 3);
+    assert.match(r.lines.find((l) => l.startsWith('T1 profile ')), / header=set\/3 caps=0x107$/);
+    // 127.0.0.1 needs no lookup: at fetchStart, as WeChat reports a cached one. Connect and TLS are one
+    // span (WeChat's connectEnd), rtt is that span, handshakeCost the host's own measure.
+    const ms = r.lines.find((l) => l.startsWith('T1 profile_ms ')).slice('T1 profile_ms '.length);
+    const m = ms.match(/^domain_lookup_start=0 domain_lookup_end=0 connect_start=(\d+) tcp_connect_end=u ssl_connection_start=u ssl_connection_end=u connect_end=(\d+) request_start=u request_end=u response_end=u rtt=(\d+) handshake_cost=(\d+)$/);
+    assert.ok(m, ms);
+    assert.ok(Number(m[1]) <= Number(m[2]), ms);
+    assert.equal(Number(m[3]), m[2] - m[1]);
+  });
   await t.test("a refused connection: the host's errMsg is the error detail", async () => {
     const r = await runDriver('wx', ['connect_wait', refused]);
     assert.match(r.lines[3], /^T1 error rs=CLOSED errMsg=onSocketError: WebSocket connection failed detail=emulated host: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);

@@ -20,7 +20,7 @@ let peer, browser, page, ctx;
 const consoleErrors = [];
 before(async () => {
   peer = await startPeer({ staticRoots: { '/build/': buildDir, '/container-page/': path.join(here, 'container-page'),
-    '/support/': path.join(here, '../support') } });
+    '/support/': path.join(here, '../support'), '/pkg/': path.join(WEB_BUILD_DIR, 'web/package') } });
   ctx = { url: peer.url, refusedUrl: `ws://127.0.0.1:${await refusedPort()}/`, env: 'container', failDetail: DETAIL,
     maxTasks: 5 };
   browser = await launchChromium();
@@ -148,6 +148,11 @@ const hostileCases = (u) => [
   { name: 'close() that the host never answers: after close_timeout_ms, close 1006 (not clean), as native', hostile: { closeSilent: true },
     args: ['client_close_quick', `${u}/echo`, '1000', 'bye'],
     expect: [...CONNECT, ...OPEN, ...CLOSE_CALL, 'T1 close rs=CLOSED code=1006 reason= clean=0', 'END'] },
+  { name: "a send the host fails while the server's Close is under way: the host's onClose decides (the server's code)",
+    // The server closes at once; the host reports onOpen 100 ms later (its socket is closed by then, so the
+    // game's send there fails) and onClose 300 ms later.
+    hostile: { lateEvents: { onOpen: 100, onClose: 300 } }, args: ['echo', `${u}/close?code=4000&reason=bye`, 'text', '5'],
+    expect: [...CONNECT, ...OPEN, ...SENT, 'T1 close rs=CLOSED code=4000 reason=bye clean=1', 'END'] },
   { name: 'socket killed in the background without an event: at onShow, close 1006 (a drop, no error)',
     args: ['connect_wait', `${u}/echo`], at: { 300: 'hide', 400: 'killAll', 500: 'show' },
     expect: [...CONNECT, ...OPEN, '(host hide)', '(host killAll)', '(host show)', 'T1 close rs=CLOSED code=1006 reason= clean=0', 'END'] },
@@ -156,10 +161,83 @@ const hostileCases = (u) => [
 test('hostile hosts: one documented outcome each, never a hang or an exception into the game', async (t) => {
   for (const hc of hostileCases(peer.url)) {
     await t.test(hc.name, async () => {
-      const { lines } = await run('tt', hc.args, hc);
-      assert.deepEqual(lines, hc.expect);
+      const { lines, log } = await run('tt', hc.args, hc);
+      assert.deepEqual(lines, hc.expect, `host log:\n${log.join('\n')}`);
     });
   }
+});
+
+// The open event on the container backend: the host's response header and (WeChat) profile, observed
+// by the driver's "observe" scenario (tests/web/driver.c): header lines, then the profile in ms after
+// fetch_start (durations as they are), "u" for unknown.
+async function observe(vendor, hostile = {}) {
+  const { lines } = await run(vendor, ['observe', `${peer.url}/echo`], { hostile });
+  assert.equal(lines.at(-1), 'END', lines.join('\n'));
+  assert.ok(lines.includes('T1 close rs=CLOSED code=1000 reason=ok clean=1'), lines.join('\n'));
+  return {
+    summary: lines.find((l) => l.startsWith('T1 profile ')).replace(/^.* (header=\S+) (caps=\S+)$/, '$1 $2'),
+    header: lines.filter((l) => l.startsWith('T1 header ')).map((l) => l.slice('T1 header '.length)),
+    ms: lines.find((l) => l.startsWith('T1 profile_ms ')).slice('T1 profile_ms '.length),
+  };
+}
+const ALL_UNKNOWN = 'domain_lookup_start=u domain_lookup_end=u connect_start=u tcp_connect_end=u ssl_connection_start=u ' +
+  'ssl_connection_end=u connect_end=u request_start=u request_end=u response_end=u rtt=u handshake_cost=u';
+
+test("the host's response header reaches the open event: every field, names and values as the host gave them", async () => {
+  const o = await observe('tt', { header: { Upgrade: 'websocket', 'x-Server': ' emulated, ok ', 'Sec-WebSocket-Accept': 'abc=' } });
+  assert.deepEqual(o.header, ['Upgrade: websocket', 'x-Server:  emulated, ok ', 'Sec-WebSocket-Accept: abc=']);
+  assert.equal(o.summary, 'header=set/3 caps=0x107');
+  assert.equal(o.ms, ALL_UNKNOWN, 'Douyin documents no profile');
+});
+
+test('hostile header: not an object gives none; a field whose value is not a string, or that holds a NUL, is left out', async () => {
+  for (const header of ['Upgrade: websocket', 42, null]) {
+    const o = await observe('tt', { header });
+    assert.deepEqual(o.header, [], JSON.stringify(header));
+    assert.equal(o.summary, 'header=null/0 caps=0x107');
+  }
+  const o = await observe('tt', { header: { A: 1, B: 'b', C: null, D: ['d'], 'E\0': 'e', F: 'f\0', G: '' } });
+  assert.deepEqual(o.header, ['B: b', 'G: ']);
+});
+
+test("WeChat's profile: its times placed after fetch_start, its durations as they are, the rest unknown", async () => {
+  // In Chromium the emulator measures only fetchStart and cost: the same unknowns as the browser.
+  assert.equal((await observe('wx')).ms, ALL_UNKNOWN);
+  const at = { domainLookupStart: 1, domainLookUpEnd: 3, connectStart: 4, connectEnd: 9, rtt: 6, handshakeCost: 7, cost: 12 };
+  const o = await observe('wx', { profileAt: at });
+  assert.equal(o.ms, 'domain_lookup_start=1 domain_lookup_end=3 connect_start=4 tcp_connect_end=u ssl_connection_start=u ' +
+    'ssl_connection_end=u connect_end=9 request_start=u request_end=u response_end=u rtt=6 handshake_cost=7');
+  // The TLS times a wx.request profile has, should a host give them on onOpen (its request and response
+  // times are not taken: WeChat's onOpen has none).
+  const tls = await observe('wx', { profileAt: { SSLconnectionStart: 5, SSLconnectionEnd: 8, requestStart: 10, responseEnd: 14 } });
+  assert.equal(tls.ms, 'domain_lookup_start=u domain_lookup_end=u connect_start=u tcp_connect_end=u ssl_connection_start=5 ' +
+    'ssl_connection_end=8 connect_end=8 request_start=u request_end=u response_end=u rtt=u handshake_cost=u');
+});
+
+test('hostile profile: not an object, missing or non-number fields, times before fetchStart: those fields unknown', async () => {
+  for (const profile of ['fast', 42, null, [1, 2]]) assert.equal((await observe('wx', { profile })).ms, ALL_UNKNOWN, JSON.stringify(profile));
+  const odd = await observe('wx', { profileAt: { connectStart: '4', domainLookUpStart: -2, domainLookUpEnd: null, connectEnd: 9, rtt: -3, handshakeCost: 'x' } });
+  assert.equal(odd.ms, 'domain_lookup_start=u domain_lookup_end=u connect_start=u tcp_connect_end=u ssl_connection_start=u ' +
+    'ssl_connection_end=u connect_end=9 request_start=u request_end=u response_end=u rtt=u handshake_cost=u');
+  // Without a numeric fetchStart no time can be placed; the durations still can.
+  const noStart = await observe('wx', { profile: { fetchStart: 'now', connectStart: 5, connectEnd: 7, rtt: 2, handshakeCost: 3 } });
+  assert.equal(noStart.ms, 'domain_lookup_start=u domain_lookup_end=u connect_start=u tcp_connect_end=u ssl_connection_start=u ' +
+    'ssl_connection_end=u connect_end=u request_start=u request_end=u response_end=u rtt=2 handshake_cost=3');
+});
+
+test("the npm package on the emulated tt: onOpen's header holds the host's fields", async () => {
+  await page.evaluate(() => window.installHost('tt', { header: { Upgrade: 'websocket', 'X-Server': 'emulated' } }, {}));
+  const got = await page.evaluate(async (url) => {
+    const { default: createTTSocket } = await import('/pkg/index.js');
+    const tt = await createTTSocket();
+    tt.configure({ skipDomainCheck: true });
+    return new Promise((resolve) => {
+      const task = tt.connectSocket({ url });
+      task.onOpen((e) => { resolve({ backend: tt.backend(), header: e.header, responseHeader: tt.capabilities().responseHeader }); task.close({}); });
+      task.onError((e) => resolve({ error: e.errMsg }));
+    });
+  }, `${peer.url}/echo`);
+  assert.deepEqual(got, { backend: 'tt', header: { Upgrade: 'websocket', 'X-Server': 'emulated' }, responseHeader: true });
 });
 
 test('no uncaught exception in the page', () => {

@@ -149,6 +149,38 @@ static void print_profile(tt_socket_task t, const tt_open_event *e) {
            (unsigned)tt_runtime_capabilities());
 }
 
+/* observe: a profile field as ms after fetch_start (durations as they are), "u" when unknown. */
+static void put_ms(const char *name, int64_t v, int64_t from) {
+    if (v == TT_PROFILE_UNKNOWN) printf(" %s=u", name);
+    else printf(" %s=%lld", name, (long long)(v - from));
+}
+
+/* observe: the response header's fields and the profile's values that do not depend on timing. */
+static void print_open_details(tt_socket_task t, const tt_open_event *e) {
+    const tt_open_profile *p = e->profile;
+    for (size_t i = 0; i < e->header_count; i++) {
+        printf("T%u header ", (unsigned)t.id);
+        put_escaped(e->header[i].name);
+        printf(": ");
+        put_escaped(e->header[i].value);
+        printf("\n");
+    }
+    printf("T%u profile_ms", (unsigned)t.id);
+    put_ms("domain_lookup_start", p->domain_lookup_start, p->fetch_start);
+    put_ms("domain_lookup_end", p->domain_lookup_end, p->fetch_start);
+    put_ms("connect_start", p->connect_start, p->fetch_start);
+    put_ms("tcp_connect_end", p->tcp_connect_end, p->fetch_start);
+    put_ms("ssl_connection_start", p->ssl_connection_start, p->fetch_start);
+    put_ms("ssl_connection_end", p->ssl_connection_end, p->fetch_start);
+    put_ms("connect_end", p->connect_end, p->fetch_start);
+    put_ms("request_start", p->request_start, p->fetch_start);
+    put_ms("request_end", p->request_end, p->fetch_start);
+    put_ms("response_end", p->response_end, p->fetch_start);
+    put_ms("rtt", p->rtt, 0);
+    put_ms("handshake_cost", p->handshake_cost, 0);
+    printf("\n");
+}
+
 /* observe: the counters after one 3-byte echo; wire counts the browser does not expose. */
 static void print_count(const char *name, uint64_t v) {
     if (v == TT_STATS_UNKNOWN) printf(" %s=unknown", name);
@@ -182,7 +214,10 @@ static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
     printf(" extensions=");
     put_escaped(e->extensions);
     printf("\n");
-    if (!strcmp(scenario, "observe")) print_profile(t, e);
+    if (!strcmp(scenario, "observe")) {
+        print_profile(t, e);
+        print_open_details(t, e);
+    }
     scenario_open(ud);
 }
 

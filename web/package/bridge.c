@@ -20,8 +20,10 @@
 EM_JS(void, ttjs_emit_result, (int req, int kind, const char *err_msg, uint32_t id), {
     Module['__ttjs'].result(req, kind, UTF8ToString(err_msg), id);
 });
-EM_JS(void, ttjs_emit_open, (uint32_t id, const char *protocol, const char *extensions, const tt_open_profile *profile), {
-    Module['__ttjs'].open(id, UTF8ToString(protocol), UTF8ToString(extensions), profile);
+/* The response header goes as the tt_header array itself (index.js reads its pointer pairs). */
+EM_JS(void, ttjs_emit_open, (uint32_t id, const char *protocol, const char *extensions, const tt_open_profile *profile,
+                             const tt_header *header, size_t header_count), {
+    Module['__ttjs'].open(id, UTF8ToString(protocol), UTF8ToString(extensions), profile, header, header_count);
 });
 EM_JS(void, ttjs_emit_message, (uint32_t id, int type, const void *data, size_t length), {
     Module['__ttjs'].message(id, type, data, length);
@@ -55,7 +57,7 @@ static void on_complete(const tt_result *r, void *ud) {
  */
 static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
     (void)ud;
-    ttjs_emit_open(t.id, e->protocol, e->extensions, e->profile);
+    ttjs_emit_open(t.id, e->protocol, e->extensions, e->profile, e->header, e->header_count);
 }
 static void on_message(tt_socket_task t, const tt_message_event *e, void *ud) {
     (void)ud;

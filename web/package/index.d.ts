@@ -29,7 +29,7 @@ export interface OpenProfile {
   requestEnd: number | null; responseEnd: number | null; open: number; rtt: number | null;
   handshakeCost: number | null; cost: number;
 }
-/** header: always {} in a browser, which exposes no response header. */
+/** header: always {} in a browser, which exposes no response header; on a mini-game container, the host's. */
 export interface OpenEvent { protocol: string; extensions: string; header: Record<string, string>; profile: OpenProfile }
 /** Counters; null where the browser cannot count (wire bytes, frames, pings, compression). */
 export interface SocketStats {

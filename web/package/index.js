@@ -150,9 +150,15 @@ export class TTSocketRuntime {
         if (kind === 2) self._requests.delete(req);
         callResult(cbs, kind, id ? { errMsg, socketTaskId: id } : { errMsg });
       },
-      open(id, protocol, extensions, profile) {
-        // The browser exposes no response header: header stays empty (README: parity exceptions).
-        self._tasks.get(id)?._emit('open', { protocol, extensions, header: {}, profile: int64s(module, profile, PROFILE_KEYS) });
+      open(id, protocol, extensions, profile, fields, count) {
+        // The response header's fields (struct tt_header: two pointers each); none in a browser, which
+        // exposes none (README: parity exceptions), those of the host's onOpen on a mini-game container.
+        const header = {};
+        for (let i = 0; i < count; i++) {
+          const at = (fields >> 2) + 2 * i;
+          header[module.UTF8ToString(module.HEAPU32[at])] = module.UTF8ToString(module.HEAPU32[at + 1]);
+        }
+        self._tasks.get(id)?._emit('open', { protocol, extensions, header, profile: int64s(module, profile, PROFILE_KEYS) });
       },
       message(id, type, ptr, len) {
         const t = self._tasks.get(id);

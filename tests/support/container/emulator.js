@@ -10,7 +10,11 @@
 //   {errMsg: 'connectSocket:fail ...'}; the url must be wss:// and its host in the domain list unless
 //   the developer tools' "skip domain check" is on; header may not set Referer; at most 5 sockets live.
 // - SocketTask: send({data, success, fail, complete}) with data a string or ArrayBuffer;
-//   close({code, reason, success, fail, complete}); onOpen({header}) with the response header;
+//   close({code, reason, success, fail, complete}); onOpen({header, profile}) with the response header
+//   (both vendors) and, on wx only (WeChat >= 2.10.4; Douyin documents no profile), the profile: fetchStart,
+//   domainLookUpStart/End, connectStart/End (times, ms on the host's clock: here Date.now()), rtt,
+//   handshakeCost, cost (durations). A time the real client underneath cannot observe is left out (in
+//   Chromium: all but fetchStart and cost; in Node: none);
 //   onMessage({data}) with a string or ArrayBuffer; onError({errMsg}); onClose({code, reason});
 //   readyState (0-3, as WebSocket's).
 // - a non-empty protocols must be echoed by the server, or the connection fails (the real client
@@ -33,6 +37,13 @@
 //   sendFail          send calls fail ({errMsg: 'sendSocketMessage:fail emulated'}) and sends nothing
 //   messageOnClose    close() first delivers one more onMessage ('late'), synchronously
 //   closeSilent       close() does nothing at all: no Close frame, no onClose
+//   lateEvents        {onOpen: ms, onMessage: ms, onError: ms, onClose: ms}: that event of the real client
+//                     is reported this much later: a host whose network runs on another thread, or that
+//                     reports onClose after its own clean-up; readyState is the real one meanwhile
+//   header            onOpen's header is this value instead of the real one (any type)
+//   profile           onOpen's profile is this value instead (any type), on either vendor
+//   profileAt         onOpen's profile holds these fields instead: numbers are ms after fetchStart for the
+//                     times, as they are for rtt, handshakeCost and cost; anything else as it is
 export function createContainer(opts) {
   const RealWS = opts.WebSocket;
   const hostile = opts.hostile || {};
@@ -56,6 +67,7 @@ export function createContainer(opts) {
 
   function connectSocket(o) {
     log(`connectSocket ${JSON.stringify({ url: o.url, header: o.header, protocols: o.protocols, timeout: o.timeout })}`);
+    const fetchStart = Date.now();
     if (hostile.throwIn === 'connectSocket') throw new Error('emulated connectSocket exception');
     const id = nextId++;
     const handlers = { onOpen: [], onMessage: [], onError: [], onClose: [] };
@@ -130,11 +142,16 @@ export function createContainer(opts) {
       }
     };
     let failed = false;
-    ws.onopen = (header) => {
-      emit('onOpen', { header, profile: {} });
+    const onOpen = (header, times = {}) => {
+      const res = { header: 'header' in hostile ? hostile.header : header };
+      const profile = measuredProfile(fetchStart, times);
+      if (vendor === 'wx') res.profile = profile;
+      if (hostile.profileAt) res.profile = scriptedProfile(fetchStart, hostile.profileAt);
+      if ('profile' in hostile) res.profile = hostile.profile;
+      emit('onOpen', res);
       if (hostile.successAfterOpen) success();
     };
-    ws.onmessage = (data) => {
+    const onMessage = (data) => {
       if (typeof data !== 'string' && hostile.dataAs === 'typed') {
         const big = new Uint8Array(data.byteLength + 8);
         big.set(new Uint8Array(data), 4);
@@ -143,13 +160,41 @@ export function createContainer(opts) {
       else if (typeof data !== 'string' && hostile.dataAs === 'number') data = 42;
       emit('onMessage', { data });
     };
-    ws.onerror = (why) => {
+    const onError = (why) => {
       failed = true;
       emit('onError', { errMsg: `emulated host: ${why}` });
       if (hostile.errorWithoutClose) { ws.onclose = null; live.delete(task); }
     };
-    ws.onclose = (code, reason) => reportClose(failed ? { code: 1006, reason: '' } : { code, reason });
+    const onClose = (code, reason) => reportClose(failed ? { code: 1006, reason: '' } : { code, reason });
+    // The real client's events, at once or (lateEvents) that much later.
+    const late = hostile.lateEvents || {};
+    const report = (name, fn) => (late[name] ? (...a) => setTimeout(() => fn(...a), late[name]) : fn);
+    ws.onopen = report('onOpen', onOpen);
+    ws.onmessage = report('onMessage', onMessage);
+    ws.onerror = report('onError', onError);
+    ws.onclose = report('onClose', onClose);
     return task;
+  }
+
+  // WeChat's profile from the moments the real client underneath observed (Date.now() values).
+  function measuredProfile(fetchStart, t) {
+    const p = { fetchStart };
+    if (t.connectEnd !== undefined) {
+      // No lookup (an IP literal) reads as a cached one: at fetchStart, as the docs say.
+      p.domainLookUpStart = t.lookupStart ?? fetchStart;
+      p.domainLookUpEnd = t.lookupEnd ?? fetchStart;
+      p.connectStart = t.connectStart;
+      p.connectEnd = t.connectEnd;
+      p.rtt = t.connectEnd - t.connectStart;
+      p.handshakeCost = t.upgrade - t.connectEnd;
+    }
+    p.cost = Date.now() - fetchStart;
+    return p;
+  }
+  function scriptedProfile(fetchStart, at) {
+    const p = { fetchStart };
+    for (const [k, v] of Object.entries(at)) p[k] = typeof v === 'number' && !/^(rtt|handshakeCost|cost)$/.test(k) ? fetchStart + v : v;
+    return p;
   }
 
   const api = {
@@ -174,7 +219,14 @@ export function browserOpener(RealWS) {
     const ws = protocols.length ? new RealWS(url, protocols) : new RealWS(url);
     ws.binaryType = 'arraybuffer';
     const a = { get readyState() { return ws.readyState; }, send: (d) => ws.send(d), close: (c, r) => (c === undefined ? ws.close() : ws.close(c, r)) };
-    ws.onopen = () => a.onopen?.({ 'Sec-WebSocket-Protocol': ws.protocol, 'Sec-WebSocket-Extensions': ws.extensions });
+    // The page's WebSocket shows nothing of the 101 but the chosen subprotocol and extensions: the header
+    // holds those two fields when the server sent them, and no timings.
+    ws.onopen = () => {
+      const header = {};
+      if (ws.protocol) header['Sec-WebSocket-Protocol'] = ws.protocol;
+      if (ws.extensions) header['Sec-WebSocket-Extensions'] = ws.extensions;
+      a.onopen?.(header);
+    };
     ws.onmessage = (e) => a.onmessage?.(e.data);
     ws.onerror = () => a.onerror?.('connection failed');
     ws.onclose = (e) => a.onclose?.(e.code, e.reason);
