@@ -24,15 +24,13 @@ static const struct parts {
 #define TT__ERRMSG_KIND_FIELD(kind, text) char kind_##kind[sizeof text];
     TT__ERRMSG_KINDS(TT__ERRMSG_KIND_FIELD)
 #undef TT__ERRMSG_KIND_FIELD
-#define TT__ERRMSG_ROW_FIELD(name, api, kind, text) char row_##name[sizeof text];
-    TT__ERRMSG_MAP(TT__ERRMSG_ROW_FIELD)
-#undef TT__ERRMSG_ROW_FIELD
+#define TT__ERRMSG_WORDS_FIELD(words, text) char words_##words[sizeof text];
+    TT__ERRMSG_WORDS(TT__ERRMSG_WORDS_FIELD)
+#undef TT__ERRMSG_WORDS_FIELD
 } parts = {
-#define TT__ERRMSG_TEXT2(a, text) text,
-#define TT__ERRMSG_TEXT4(a, b, c, text) text,
-    TT__ERRMSG_APIS(TT__ERRMSG_TEXT2) TT__ERRMSG_KINDS(TT__ERRMSG_TEXT2) TT__ERRMSG_MAP(TT__ERRMSG_TEXT4)
-#undef TT__ERRMSG_TEXT2
-#undef TT__ERRMSG_TEXT4
+#define TT__ERRMSG_TEXT(a, text) text,
+    TT__ERRMSG_APIS(TT__ERRMSG_TEXT) TT__ERRMSG_KINDS(TT__ERRMSG_TEXT) TT__ERRMSG_WORDS(TT__ERRMSG_TEXT)
+#undef TT__ERRMSG_TEXT
 };
 _Static_assert(sizeof parts <= UINT16_MAX, "parts are named by 16-bit offsets");
 
@@ -56,15 +54,16 @@ static const uint8_t kind_at[] = {
 _Static_assert(sizeof parts < (1u << (16 - ROW_WORDS_SHIFT)), "a row's words are named by 12 bits");
 _Static_assert(sizeof api_at <= ROW_FIELD_MASK + 1 && sizeof kind_at <= ROW_FIELD_MASK + 1, "2-bit indexes");
 static const uint16_t rows[TT__MSG_COUNT] = {
-#define TT__ERRMSG_ROW(name, api, kind, text) \
-    offsetof(struct parts, row_##name) << ROW_WORDS_SHIFT | API_##api << ROW_API_SHIFT | KIND_##kind,
+#define TT__ERRMSG_ROW(name, api, kind, words) \
+    offsetof(struct parts, words_##words) << ROW_WORDS_SHIFT | API_##api << ROW_API_SHIFT | KIND_##kind,
     TT__ERRMSG_MAP(TT__ERRMSG_ROW)
 #undef TT__ERRMSG_ROW
 };
 
 /* Each row fits in tt__errmsg_text with its NUL. */
-#define TT__ERRMSG_FITS(name, api, kind, text)                                                                        \
-    _Static_assert(sizeof parts.api_##api + sizeof parts.kind_##kind + sizeof parts.row_##name - 2 <= TT__ERRMSG_MAX, \
+#define TT__ERRMSG_FITS(name, api, kind, words)                                                          \
+    _Static_assert(sizeof parts.api_##api + sizeof parts.kind_##kind + sizeof parts.words_##words - 2 <= \
+                       TT__ERRMSG_MAX,                                                                   \
                    "errMsg row " #name " is longer than TT__ERRMSG_MAX");
 TT__ERRMSG_MAP(TT__ERRMSG_FITS)
 #undef TT__ERRMSG_FITS

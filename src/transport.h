@@ -1,7 +1,7 @@
 /*
- * The one internal transport interface. The core (src/task.c) decides every behaviour; a transport only
- * moves bytes and reports what happened on the wire. It is implemented once in native/transport_native.c
- * (sockets + OpenSSL + the I/O-free engine in src/ws.c) and once in web/transport_web.c
+ * The one internal transport interface. The core (src/core.h and the files it names) decides every
+ * behaviour; a transport only moves bytes and reports what happened on the wire. It is implemented once in
+ * native/transport_native.c (sockets + OpenSSL + the I/O-free engine in src/ws.c) and once in web/transport_web.c
  * (<emscripten/websocket.h>); CMake links exactly one of them. Unit tests link tests/support/loopback
  * transport instead.
  *

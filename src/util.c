@@ -1,4 +1,6 @@
 /* The allocator door, the injected hooks and small string helpers. */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,16 +160,34 @@ size_t tt__base64_encode(const uint8_t *in, size_t len, char *out) {
 
 /* ---- Error codes ------------------------------------------------------------------------------- */
 
+/* Every sentence in one block of NUL-terminated strings, found through 16-bit offsets indexed by -code
+ * (a table of pointers would be twice the size: in the web build every byte is downloaded). "unknown
+ * error" comes first, at offset 0, which is also what a code without a row of its own finds. */
+#define TT__STRERROR_FIELD(name, value, text) char e_##name[sizeof text];
+#define TT__STRERROR_TEXT(name, value, text) text,
+#define TT__STRERROR_AT(name, value, text) [-(value)] = offsetof(struct sentences, e_##name),
+static const struct sentences {
+    char unknown[sizeof "unknown error"];
+    char success[sizeof "success"];
+    TT_ERRNO_MAP(TT__STRERROR_FIELD)
+    TT__ERRNO_INTERNAL_MAP(TT__STRERROR_FIELD)
+} sentences = {"unknown error", "success", TT_ERRNO_MAP(TT__STRERROR_TEXT) TT__ERRNO_INTERNAL_MAP(TT__STRERROR_TEXT)};
+_Static_assert(sizeof sentences <= UINT16_MAX, "sentences are named by 16-bit offsets");
+
+/* TT__ERRNO_LAST is the lowest code; the engine-only codes lie between it and 0 as well (checked below). */
+static const uint16_t sentence_at[1 - TT__ERRNO_LAST] = {
+    [0] = offsetof(struct sentences, success), TT_ERRNO_MAP(TT__STRERROR_AT) TT__ERRNO_INTERNAL_MAP(TT__STRERROR_AT)};
+#undef TT__STRERROR_FIELD
+#undef TT__STRERROR_TEXT
+#undef TT__STRERROR_AT
+#define TT__STRERROR_IN_RANGE(name, value, text) \
+    _Static_assert((value) < 0 && (value) >= TT__ERRNO_LAST, "TT_" #name " lies in sentence_at");
+TT__ERRNO_INTERNAL_MAP(TT__STRERROR_IN_RANGE)
+#undef TT__STRERROR_IN_RANGE
+
 const char *tt_strerror(int code) {
-    switch (code) {
-    case 0: return "success";
-#define TT__STRERROR_CASE(name, value, text) \
-    case value: return text;
-        TT_ERRNO_MAP(TT__STRERROR_CASE)
-        TT__ERRNO_INTERNAL_MAP(TT__STRERROR_CASE)
-#undef TT__STRERROR_CASE
-    default: return "unknown error";
-    }
+    unsigned i = 0u - (unsigned)code; /* -code without overflow; a positive code becomes huge */
+    return (const char *)&sentences + (i < sizeof sentence_at / sizeof sentence_at[0] ? sentence_at[i] : 0);
 }
 
 const char *tt_version(void) {

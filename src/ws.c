@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "deflate.h"
 #include "frame.h"
 #include "handshake.h"
@@ -31,6 +32,8 @@
 #define WS_MSG_KEEP 256            /* a message buffer at most this big survives idle periods */
 #define WS_SPARE_MIN (64u * 1024u) /* buffers this big stay between messages until tt__ws_trim() */
 #define WS_PREALLOC_MAX (1u << 20) /* a frame up to this size gets its whole buffer at once */
+#define WS_MSG_MIN 64              /* the smallest message buffer */
+#define WS_INFLATE_FIRST 1024      /* the first buffer for an inflated message */
 #define WS_RSV1 4u                 /* tt__frame_header.rsv: "this message is compressed" */
 /* With this much output pending, a pong waits outside the output and a newer one replaces it. */
 #define WS_PONG_BACKLOG (64u * 1024u)
@@ -67,16 +70,13 @@ struct tt__ws {
     char *protocol_block; /* the offered protocols: a pointer array followed by the strings */
     size_t protocol_block_size, protocol_count;
     char accept[29];
-    uint8_t *hs_buf;
-    size_t hs_len, hs_cap;
+    tt__buf hs;        /* a head split over several chunks, assembled (at most WS_HEAD_MAX bytes) */
     unsigned hs_match; /* tt__handshake_scan_head_end state: how much of the empty line was seen */
 
-    /* Output: pending bytes are out[out_pos .. out_len). */
-    uint8_t *out;
-    size_t out_pos, out_len, out_cap;
-    uint64_t out_abs; /* stream position of out[out_pos] (bytes consumed so far) */
-    ws_span *spans;   /* payload spans not yet consumed, oldest first from span_head */
-    size_t span_head, span_count, span_cap;
+    /* Output: the pending bytes of out are what tt__ws_output() hands out. */
+    tt__buf out;
+    uint64_t out_abs; /* stream position of the first pending byte (bytes consumed so far) */
+    tt__buf spans;    /* ws_span records of payload not yet consumed, oldest first */
     size_t buffered;
     /* The answer to the latest ping, waiting while the output is backed up (see ws_answer_ping). */
     int pong_waiting;
@@ -94,8 +94,7 @@ struct tt__ws {
     int msg_active;
     int msg_compressed; /* RSV1 was set on the message's first frame */
     unsigned msg_opcode;
-    uint8_t *msg;
-    size_t msg_len, msg_cap;
+    tt__buf msg; /* the message assembled so far (pos stays 0) */
     tt__utf8 utf8;
     uint8_t ctl[125];
     size_t ctl_len;
@@ -134,20 +133,12 @@ static void ws_release_deflater(tt__ws *ws) {
 }
 
 /* Gives the message buffer back (nothing may be assembled in it). */
-static void ws_release_msg(tt__ws *ws) {
-    tt__free(ws->msg);
-    ws->msg = NULL;
-    ws->msg_cap = ws->msg_len = 0;
-}
+static void ws_release_msg(tt__ws *ws) { tt__buf_free(&ws->msg); }
 
 /* Gives the output buffer and its spans back (nothing may be pending in them). */
 static void ws_release_output(tt__ws *ws) {
-    tt__free(ws->out);
-    tt__free(ws->spans);
-    ws->out = NULL;
-    ws->spans = NULL;
-    ws->out_pos = ws->out_len = ws->out_cap = 0;
-    ws->span_head = ws->span_count = ws->span_cap = 0;
+    tt__buf_free(&ws->out);
+    tt__buf_free(&ws->spans);
 }
 
 /* Fails the connection without a Close frame (the handshake failed, or TCP is to be dropped). Returns err
@@ -188,54 +179,23 @@ static int ws_drop_too_long(tt__ws *ws) {
 
 /* ---- Output ------------------------------------------------------------------------------------- */
 
-/* Makes room for `extra` more bytes at out + out_len, compacting before growing. NULL when out of memory. */
+/* Room for `extra` more bytes at the output's tail (pending bytes may move first). NULL when out of memory. */
 static uint8_t *ws_out_reserve(tt__ws *ws, size_t extra) {
-    if (extra > SIZE_MAX / 2 - ws->out_len) return NULL;
-    if (ws->out_len + extra > ws->out_cap && ws->out_pos > 0) {
-        memmove(ws->out, ws->out + ws->out_pos, ws->out_len - ws->out_pos);
-        ws->out_len -= ws->out_pos;
-        ws->out_pos = 0;
-    }
-    size_t need = ws->out_len + extra;
-    if (need > ws->out_cap) {
-        size_t cap = ws->out_cap ? ws->out_cap * 2 : 256;
-        if (cap < need) cap = need;
-        uint8_t *p = tt__realloc(ws->out, cap);
-        if (p == NULL) return NULL;
-        ws->out = p;
-        ws->out_cap = cap;
-    }
-    return ws->out + ws->out_len;
+    return tt__buf_reserve(&ws->out, extra) ? NULL : tt__buf_tail(&ws->out);
 }
+
+/* Grows the output buffer keeping every byte of it, also those written past its tail but not yet queued. */
+static int ws_out_grow(tt__ws *ws) { return tt__buf_grow(&ws->out, ws->out.cap + 1, SIZE_MAX); }
+
+/* The i-th pending span. The buffer holds whole records only, from an allocation aligned for any type. */
+static ws_span *ws_span_at(const tt__ws *ws, size_t i) { return (ws_span *)(void *)tt__buf_head(&ws->spans) + i; }
 
 /* Ensures one more span fits, so that queueing a data frame can never half-succeed. */
-static int ws_span_reserve(tt__ws *ws) {
-    if (ws->span_head + ws->span_count < ws->span_cap) return 0;
-    if (ws->span_head > 0) {
-        memmove(ws->spans, ws->spans + ws->span_head, ws->span_count * sizeof *ws->spans);
-        ws->span_head = 0;
-        if (ws->span_count < ws->span_cap) return 0;
-    }
-    size_t cap = ws->span_cap ? ws->span_cap * 2 : 8;
-    ws_span *p = tt__realloc(ws->spans, cap * sizeof *p);
-    if (p == NULL) return TT_ENOMEM;
-    ws->spans = p;
-    ws->span_cap = cap;
-    return 0;
-}
-
-/* Grows the output buffer keeping every byte of it, also those written past out_len but not yet queued. */
-static int ws_out_grow(tt__ws *ws) {
-    if (ws->out_cap > SIZE_MAX / 2) return TT_ENOMEM;
-    uint8_t *p = tt__realloc(ws->out, ws->out_cap * 2);
-    if (p == NULL) return TT_ENOMEM;
-    ws->out = p;
-    ws->out_cap *= 2;
-    return 0;
-}
+static int ws_span_reserve(tt__ws *ws) { return tt__buf_reserve(&ws->spans, sizeof(ws_span)); }
 
 static void ws_span_add(tt__ws *ws, uint64_t start, size_t wire, size_t app, int compressed) {
-    ws->spans[ws->span_head + ws->span_count++] = (ws_span){start, start + wire, app, compressed};
+    *ws_span_at(ws, tt__buf_pending(&ws->spans) / sizeof(ws_span)) = (ws_span){start, start + wire, app, compressed};
+    ws->spans.len += sizeof(ws_span); /* room was reserved (ws_span_reserve) */
     ws->buffered += app;
     TT__COUNT_PEAK(ws->stats->peak_buffered_amount, ws->buffered);
 }
@@ -250,8 +210,8 @@ static int ws_queue_frame(tt__ws *ws, unsigned rsv, unsigned opcode, const void 
     tt__random_bytes(mask, 4);
     size_t h = tt__frame_write_header(p, 1, rsv, opcode, length, mask);
     if (length) tt__mask(p + h, data, length, mask, 0); /* copy and mask in one pass */
-    uint64_t start = ws->out_abs + (ws->out_len - ws->out_pos) + h;
-    ws->out_len += h + length;
+    uint64_t start = ws->out_abs + tt__buf_pending(&ws->out) + h;
+    ws->out.len += h + length;
     TT__COUNT(ws->stats->frames_sent, 1);
     if (counted) ws_span_add(ws, start, length, length, 0);
     return 0;
@@ -261,7 +221,7 @@ static int ws_queue_frame(tt__ws *ws, unsigned rsv, unsigned opcode, const void 
  * refers to bytes the peer never received. Returns err for tail calls. */
 static int ws_compress_failed(tt__ws *ws, int err) {
     tt__deflater_reset(ws->deflater);
-    if (ws->out_pos == ws->out_len) ws_release_output(ws); /* nothing else was pending: stay small */
+    if (tt__buf_pending(&ws->out) == 0) ws_release_output(ws); /* nothing else was pending: stay small */
     return err;
 }
 
@@ -281,26 +241,26 @@ static int ws_queue_compressed(tt__ws *ws, unsigned opcode, const void *data, si
     }
     size_t room = tt__deflater_bound(ws->deflater, length);
     if (room > SIZE_MAX / 4 || ws_out_reserve(ws, TT__FRAME_HEADER_MAX + room) == NULL) return TT_ENOMEM;
-    size_t at = ws->out_len + TT__FRAME_HEADER_MAX, n = 0; /* offsets: the buffer may move while growing */
+    size_t at = ws->out.len + TT__FRAME_HEADER_MAX, n = 0; /* offsets: the buffer may move while growing */
     tt__deflater_begin(ws->deflater, data, length);
     for (;;) {
         size_t w;
-        int rc = tt__deflater_run(ws->deflater, ws->out + at + n, ws->out_cap - at - n, &w);
+        int rc = tt__deflater_run(ws->deflater, ws->out.data + at + n, ws->out.cap - at - n, &w);
         n += w;
         if (rc == 0) break;
         if (rc < 0 || ws_out_grow(ws)) return ws_compress_failed(ws, rc < 0 ? rc : TT_ENOMEM);
     }
-    if (n < 4 || memcmp(ws->out + at + n - 4, "\x00\x00\xff\xff", 4) != 0) /* zlib guarantees it */
+    if (n < 4 || memcmp(ws->out.data + at + n - 4, "\x00\x00\xff\xff", 4) != 0) /* zlib guarantees it */
         return ws_compress_failed(ws, TT_EINVAL);
     n -= 4; /* RFC 7692 section 7.2.1: the flush marker's tail is not sent */
     uint8_t mask[4];
     tt__random_bytes(mask, 4);
-    uint8_t *p = ws->out + ws->out_len;
+    uint8_t *p = tt__buf_tail(&ws->out);
     size_t h = tt__frame_write_header(p, 1, WS_RSV1, opcode, n, mask); /* h <= 14: before the payload */
-    memmove(p + h, ws->out + at, n);
+    memmove(p + h, ws->out.data + at, n);
     tt__mask(p + h, p + h, n, mask, 0);
-    uint64_t start = ws->out_abs + (ws->out_len - ws->out_pos) + h;
-    ws->out_len += h + n;
+    uint64_t start = ws->out_abs + tt__buf_pending(&ws->out) + h;
+    ws->out.len += h + n;
     ws_span_add(ws, start, n, length, 1);
     TT__COUNT(ws->stats->frames_sent, 1);
     TT__COUNT(ws->stats->compressed_payload_sent, length);
@@ -349,7 +309,7 @@ static int ws_send_waiting_pong(tt__ws *ws) {
 }
 
 static int ws_answer_ping(tt__ws *ws, const uint8_t *payload, size_t n) {
-    if (!ws->pong_waiting && ws->out_len - ws->out_pos < WS_PONG_BACKLOG) {
+    if (!ws->pong_waiting && tt__buf_pending(&ws->out) < WS_PONG_BACKLOG) {
         int rc = ws_queue_frame(ws, 0, TT__OP_PONG, payload, n, 0);
         if (rc == 0) TT__COUNT(ws->stats->pongs_sent, 1);
         return rc;
@@ -361,46 +321,40 @@ static int ws_answer_ping(tt__ws *ws, const uint8_t *payload, size_t n) {
 }
 
 const uint8_t *tt__ws_output(const tt__ws *ws, size_t *length) {
-    *length = ws->out_len - ws->out_pos;
-    return *length ? ws->out + ws->out_pos : NULL;
+    *length = tt__buf_pending(&ws->out);
+    return *length ? tt__buf_head(&ws->out) : NULL;
 }
 
 /* Drops the payload bytes of [from, to) from the buffered count, retiring spans written completely. */
 static void ws_spans_consume(tt__ws *ws, uint64_t from, uint64_t to) {
-    while (ws->span_count) {
-        ws_span *s = &ws->spans[ws->span_head];
+    while (tt__buf_pending(&ws->spans)) {
+        const ws_span *s = ws_span_at(ws, 0);
         uint64_t lo = from > s->start ? from : s->start;
         uint64_t hi = to < s->end ? to : s->end;
         if (hi > lo && !s->compressed) ws->buffered -= (size_t)(hi - lo);
         if (to < s->end) break;
         if (s->compressed) ws->buffered -= s->app;
-        ws->span_head++;
-        ws->span_count--;
+        tt__buf_consume(&ws->spans, sizeof *s);
     }
-    if (ws->span_count == 0) ws->span_head = 0;
 }
 
 void tt__ws_output_consume(tt__ws *ws, size_t n) {
-    size_t pending = ws->out_len - ws->out_pos;
+    size_t pending = tt__buf_pending(&ws->out);
     if (n > pending) n = pending;
     ws_spans_consume(ws, ws->out_abs, ws->out_abs + n);
     TT__COUNT(ws->stats->wire_bytes_sent, n);
-    ws->out_pos += n;
+    tt__buf_consume(&ws->out, n); /* drained: the next bytes go to its start */
     ws->out_abs += n;
     /* A waiting pong joins the output once the backlog has drained (out of memory: it waits on). */
-    if (ws->pong_waiting && ws->state == TT__WS_OPEN && ws->out_len - ws->out_pos < WS_PONG_BACKLOG)
+    if (ws->pong_waiting && ws->state == TT__WS_OPEN && tt__buf_pending(&ws->out) < WS_PONG_BACKLOG)
         (void)ws_send_waiting_pong(ws);
-    if (ws->out_pos == ws->out_len) { /* drained: an idle session keeps no output memory */
+    if (tt__buf_pending(&ws->out) == 0) { /* drained: an idle session keeps no output memory */
         /* Without context takeover the compressor holds no state between messages. */
         if (ws->pmd.client_no_context_takeover) ws_release_deflater(ws);
-        if (ws->state == TT__WS_OPEN) {
-            /* While traffic flows the buffer stays for the next pass (growing it again each time costs
-             * several reallocations, and large ones come fresh from the kernel with a page fault on every
-             * page); tt__ws_trim() returns it once things are quiet, so an idle session holds none. */
-            ws->out_pos = ws->out_len = 0;
-            return;
-        }
-        ws_release_output(ws);
+        /* While traffic flows the buffer stays for the next pass (growing it again each time costs
+         * several reallocations, and large ones come fresh from the kernel with a page fault on every
+         * page); tt__ws_trim() returns it once things are quiet, so an idle session holds none. */
+        if (ws->state != TT__WS_OPEN) ws_release_output(ws);
     }
 }
 
@@ -452,7 +406,7 @@ static int ws_queue_request(tt__ws *ws, const tt__ws_options *o) {
     if (p == NULL) return TT_ENOMEM;
     int n = tt__handshake_build_request(&req, (char *)p, size);
     if (n < 0) return n;
-    ws->out_len += (size_t)n;
+    ws->out.len += (size_t)n;
     return 0;
 }
 
@@ -479,10 +433,10 @@ tt__ws *tt__ws_new(const tt__ws_options *options) {
 void tt__ws_free(tt__ws *ws) {
     if (ws == NULL) return;
     tt__free(ws->protocol_block);
-    tt__free(ws->hs_buf);
-    tt__free(ws->out);
-    tt__free(ws->spans);
-    tt__free(ws->msg);
+    tt__buf_free(&ws->hs);
+    tt__buf_free(&ws->out);
+    tt__buf_free(&ws->spans);
+    tt__buf_free(&ws->msg);
     tt__free(ws->held_close);
     tt__deflater_free(ws->deflater);
     tt__inflater_free(ws->inflater);
@@ -492,9 +446,7 @@ void tt__ws_free(tt__ws *ws) {
 /* ---- Receiving the handshake -------------------------------------------------------------------- */
 
 static void ws_release_handshake(tt__ws *ws) {
-    tt__free(ws->hs_buf);
-    ws->hs_buf = NULL;
-    ws->hs_len = ws->hs_cap = 0;
+    tt__buf_free(&ws->hs);
     tt__free(ws->protocol_block);
     ws->protocol_block = NULL;
     ws->protocol_block_size = ws->protocol_count = 0;
@@ -506,19 +458,12 @@ static size_t ws_scan_head_end(tt__ws *ws, const uint8_t *p, size_t n) {
     return tt__handshake_scan_head_end(&ws->hs_match, p, n);
 }
 
+/* Keeps head bytes that arrived before the rest (the caller keeps them under WS_HEAD_MAX in all), in a
+ * buffer that never grows past WS_HEAD_MAX itself. */
 static int ws_hs_append(tt__ws *ws, const uint8_t *p, size_t n) {
-    if (ws->hs_len + n > ws->hs_cap) {
-        size_t cap = ws->hs_cap ? ws->hs_cap * 2 : 512;
-        while (cap < ws->hs_len + n) cap *= 2;
-        if (cap > WS_HEAD_MAX) cap = WS_HEAD_MAX;
-        uint8_t *b = tt__realloc(ws->hs_buf, cap);
-        if (b == NULL) return TT_ENOMEM;
-        ws->hs_buf = b;
-        ws->hs_cap = cap;
-    }
-    memcpy(ws->hs_buf + ws->hs_len, p, n);
-    ws->hs_len += n;
-    return 0;
+    size_t need = ws->hs.len + n;
+    if (tt__buf_grow(&ws->hs, need > TT__BUF_FIRST ? need : TT__BUF_FIRST, WS_HEAD_MAX)) return TT_ENOMEM;
+    return tt__buf_append(&ws->hs, p, n);
 }
 
 /* The head without its empty line (CRLF CRLF, or bare LF line ends). */
@@ -568,15 +513,15 @@ static int ws_accept_head(tt__ws *ws, const char *head, size_t len) {
 static int ws_recv_handshake(tt__ws *ws, const uint8_t *p, size_t n, size_t *used) {
     size_t end = ws_scan_head_end(ws, p, n);
     size_t take = end ? end : n;
-    if (ws->hs_len + take > WS_HEAD_MAX)
+    if (ws->hs.len + take > WS_HEAD_MAX)
         return ws_fail(ws, TT_EHANDSHAKE, "handshake: response head longer than 16 KiB");
     *used = take;
-    if (end && ws->hs_len == 0) /* the whole head arrived in one chunk: parse it in place */
+    if (end && ws->hs.len == 0) /* the whole head arrived in one chunk: parse it in place */
         return ws_accept_head(ws, (const char *)p, take);
     if (ws_hs_append(ws, p, take)) return ws_fail_nomem(ws);
     if (!end) return 0;
     /* The head text must not dangle into the buffer we free on open. */
-    return ws_accept_head(ws, (const char *)ws->hs_buf, ws->hs_len);
+    return ws_accept_head(ws, (const char *)ws->hs.data, ws->hs.len);
 }
 
 /* ---- Receiving frames ---------------------------------------------------------------------------- */
@@ -587,7 +532,7 @@ static int ws_deliver(tt__ws *ws, const uint8_t *data, size_t length) {
     tt_data_type type = ws->msg_opcode == TT__OP_TEXT ? TT_DATA_TEXT : TT_DATA_BINARY;
     ws->msg_active = 0;
     ws->msg_compressed = 0;
-    ws->msg_len = 0;
+    ws->msg.len = 0;
     if (ws->held_close_set) return 0; /* behind a held Close a message is dropped, as Chromium drops it */
     ws->handed_up = length < SIZE_MAX - ws->handed_up ? ws->handed_up + length : SIZE_MAX;
     if (ws->cb.on_message) ws->cb.on_message(ws->ud, type, data, length);
@@ -648,12 +593,12 @@ static int ws_fail_too_big(tt__ws *ws) { return ws_fail_violation(ws, TT_ETOOBIG
 static size_t ws_limit(const tt__ws *ws) { return ws->max_message_size ? ws->max_message_size : SIZE_MAX - 1; }
 
 /*
- * Uncompressed payload bytes p[0..n) join the message (msg_len bytes so far). Text is validated up to the
+ * Uncompressed payload bytes p[0..n) join the message (msg.len bytes so far). Text is validated up to the
  * size limit first, so the error never depends on how TCP split the data; then a message that would pass
  * the limit fails with 1009, before its bytes are kept.
  */
 static int ws_check_data(tt__ws *ws, const uint8_t *p, size_t n) {
-    size_t room = ws_limit(ws) - ws->msg_len;
+    size_t room = ws_limit(ws) - ws->msg.len;
     int rc = ws_check_text(ws, p, n < room ? n : room);
     if (rc) return rc;
     return n > room ? ws_fail_too_big(ws) : 0;
@@ -661,13 +606,8 @@ static int ws_check_data(tt__ws *ws, const uint8_t *p, size_t n) {
 
 /* Room for inflated bytes: doubling, never beyond limit + 1 (one byte more shows the message is too big). */
 static int ws_msg_grow_inflated(tt__ws *ws, size_t limit) {
-    size_t cap = ws->msg_cap ? (ws->msg_cap <= SIZE_MAX / 2 ? ws->msg_cap * 2 : SIZE_MAX) : 1024;
-    if (cap > limit + 1) cap = limit + 1;
-    uint8_t *b = tt__realloc(ws->msg, cap);
-    if (b == NULL) return TT_ENOMEM;
-    ws->msg = b;
-    ws->msg_cap = cap;
-    return 0;
+    size_t first = limit + 1 < WS_INFLATE_FIRST ? limit + 1 : WS_INFLATE_FIRST;
+    return tt__buf_grow(&ws->msg, ws->msg.cap ? ws->msg.cap + 1 : first, limit + 1);
 }
 
 /*
@@ -678,19 +618,19 @@ static int ws_msg_grow_inflated(tt__ws *ws, size_t limit) {
 static int ws_inflate(tt__ws *ws, const uint8_t *p, size_t n) {
     size_t limit = ws_limit(ws);
     for (;;) {
-        if (ws->msg_len == ws->msg_cap) {
-            if (ws->msg_cap > limit) return ws_fail_too_big(ws);
+        if (ws->msg.len == ws->msg.cap) {
+            if (ws->msg.cap > limit) return ws_fail_too_big(ws);
             if (ws_msg_grow_inflated(ws, limit)) return ws_fail_nomem(ws);
         }
         size_t used, made;
-        int rc = tt__inflater_run(ws->inflater, p, n, &used, ws->msg + ws->msg_len, ws->msg_cap - ws->msg_len, &made);
+        int rc = tt__inflater_run(ws->inflater, p, n, &used, tt__buf_tail(&ws->msg), tt__buf_room(&ws->msg), &made);
         if (made) {
             /* Text up to the limit is checked first, so the error never depends on how TCP split the data. */
-            size_t room = limit - ws->msg_len;
-            int bad = ws_check_text(ws, ws->msg + ws->msg_len, made < room ? made : room);
+            size_t room = limit - ws->msg.len;
+            int bad = ws_check_text(ws, tt__buf_tail(&ws->msg), made < room ? made : room);
             if (bad) return bad;
             if (made > room) return ws_fail_too_big(ws);
-            ws->msg_len += made;
+            ws->msg.len += made;
         }
         p += used;
         n -= used;
@@ -713,12 +653,12 @@ static int ws_frame_end(tt__ws *ws, const uint8_t *inplace) {
         int rc = ws_inflate(ws, tail, sizeof tail);
         if (rc) return rc;
         tt__inflater_end_message(ws->inflater);
-        TT__COUNT(ws->stats->compressed_payload_received, ws->msg_len);
+        TT__COUNT(ws->stats->compressed_payload_received, ws->msg.len);
     }
     if (ws->msg_opcode == TT__OP_TEXT && !tt__utf8_at_boundary(&ws->utf8))
         return ws_fail_violation(ws, TT_EUTF8, TT__VIOLATION_TEXT_UTF8_TRUNCATED);
     if (inplace) return ws_deliver(ws, inplace, (size_t)ws->frame.payload_length);
-    return ws_deliver(ws, ws->msg, ws->msg_len);
+    return ws_deliver(ws, ws->msg.data, ws->msg.len);
 }
 
 /* Fragmentation and size rules for a data frame header; starts a message when this frame opens one. */
@@ -745,7 +685,7 @@ static int ws_data_frame_begin(tt__ws *ws, const tt__frame_header *h) {
         ws->msg_active = 1;
         ws->msg_compressed = compressed;
         ws->msg_opcode = h->opcode;
-        ws->msg_len = 0;
+        ws->msg.len = 0;
         ws->utf8.state = 0;
     }
     return 0;
@@ -805,20 +745,13 @@ static int ws_take_header(tt__ws *ws, const uint8_t *p, size_t n, size_t *used) 
 
 /* Grows the message buffer for `more` bytes; a frame up to WS_PREALLOC_MAX is sized in one step. */
 static int ws_msg_reserve(tt__ws *ws, size_t more) {
-    size_t need = ws->msg_len + more;
-    if (need <= ws->msg_cap) return 0;
-    size_t cap = ws->msg_cap * 2;
-    uint64_t whole = ws->msg_len + ws->frame_left;
+    size_t need = ws->msg.len + more;
+    if (need <= ws->msg.cap) return 0;
+    uint64_t whole = ws->msg.len + ws->frame_left;
     if (whole > ws_limit(ws)) whole = ws_limit(ws); /* more cannot be kept */
-    if (whole <= WS_PREALLOC_MAX && whole > cap) cap = (size_t)whole;
-    if (cap > ws_limit(ws) + 1) cap = ws_limit(ws) + 1; /* one byte past the limit shows it was passed */
-    if (cap < need) cap = need;
-    if (cap < 64) cap = 64;
-    uint8_t *b = tt__realloc(ws->msg, cap);
-    if (b == NULL) return TT_ENOMEM;
-    ws->msg = b;
-    ws->msg_cap = cap;
-    return 0;
+    size_t min = need > WS_MSG_MIN ? need : WS_MSG_MIN;
+    if (whole <= WS_PREALLOC_MAX && whole > min) min = (size_t)whole;
+    return tt__buf_grow(&ws->msg, min, ws_limit(ws) + 1); /* one byte past the limit shows it was passed */
 }
 
 /* Takes payload bytes of the current frame from p[0..n). */
@@ -834,7 +767,7 @@ static int ws_take_payload(tt__ws *ws, const uint8_t *p, size_t n, size_t *used)
         return ws->frame_left ? 0 : ws_frame_end(ws, NULL);
     }
     int untouched = ws->frame_left == ws->frame.payload_length;
-    if (untouched && n >= ws->frame_left && (control || (ws->frame.fin && ws->msg_len == 0))) {
+    if (untouched && n >= ws->frame_left && (control || (ws->frame.fin && ws->msg.len == 0))) {
         /* The hot path: the whole payload is in the caller's chunk: validate and deliver in place. */
         size_t len = (size_t)ws->frame_left;
         *used = len;
@@ -855,8 +788,8 @@ static int ws_take_payload(tt__ws *ws, const uint8_t *p, size_t n, size_t *used)
         if (rc) return rc;
         if (take) { /* an empty fragment may leave the buffer unallocated: memcpy(NULL, ...) is undefined */
             if (ws_msg_reserve(ws, take)) return ws_fail_nomem(ws);
-            memcpy(ws->msg + ws->msg_len, p, take);
-            ws->msg_len += take;
+            memcpy(tt__buf_tail(&ws->msg), p, take);
+            ws->msg.len += take;
         }
     }
     ws->frame_left -= take;
@@ -927,17 +860,18 @@ static int ws_recv_frames(tt__ws *ws, const uint8_t *p, size_t n) {
  */
 static void ws_trim_idle(tt__ws *ws) {
     if (ws->msg_active) return;
-    if (ws->msg_cap > WS_MSG_KEEP && !(ws->msg_cap >= WS_SPARE_MIN && ws->state == TT__WS_OPEN)) ws_release_msg(ws);
+    if (ws->msg.cap > WS_MSG_KEEP && !(ws->msg.cap >= WS_SPARE_MIN && ws->state == TT__WS_OPEN)) ws_release_msg(ws);
     if (ws->pmd.server_no_context_takeover) ws_release_inflater(ws);
 }
 
-int tt__ws_has_spare(const tt__ws *ws) {
-    return (!ws->msg_active && ws->msg_cap > WS_MSG_KEEP) || (ws->out != NULL && ws->out_pos == ws->out_len);
-}
+/* The output holds memory and nothing is pending in it. */
+static int ws_output_spare(const tt__ws *ws) { return ws->out.data != NULL && tt__buf_pending(&ws->out) == 0; }
+
+int tt__ws_has_spare(const tt__ws *ws) { return (!ws->msg_active && ws->msg.cap > WS_MSG_KEEP) || ws_output_spare(ws); }
 
 void tt__ws_trim(tt__ws *ws) {
-    if (!ws->msg_active && ws->msg_cap > WS_MSG_KEEP) ws_release_msg(ws);
-    if (ws->out != NULL && ws->out_pos == ws->out_len) ws_release_output(ws);
+    if (!ws->msg_active && ws->msg.cap > WS_MSG_KEEP) ws_release_msg(ws);
+    if (ws_output_spare(ws)) ws_release_output(ws);
 }
 
 int tt__ws_recv(tt__ws *ws, const uint8_t *data, size_t length) {
@@ -968,14 +902,14 @@ uint8_t *tt__ws_recv_buffer(tt__ws *ws, size_t min, size_t *room) {
     if (!ws_receiving(ws) || !ws->in_frame || ws_is_control(ws->frame.opcode) || ws->msg_compressed) return NULL;
     if (ws->frame_left < min || ws->frame_left == 0) return NULL;
     size_t want = ws->frame_left < WS_DIRECT_STEP ? (size_t)ws->frame_left : WS_DIRECT_STEP;
-    size_t ahead = ws->msg_len > WS_PREALLOC_MAX ? ws->msg_len : WS_PREALLOC_MAX;
+    size_t ahead = ws->msg.len > WS_PREALLOC_MAX ? ws->msg.len : WS_PREALLOC_MAX;
     if (want > ahead) want = ahead;
-    if (want > ws_limit(ws) - ws->msg_len + 1) want = ws_limit(ws) - ws->msg_len + 1;
+    if (want > ws_limit(ws) - ws->msg.len + 1) want = ws_limit(ws) - ws->msg.len + 1;
     if (ws_msg_reserve(ws, want)) return NULL; /* the ordinary path then reports the failure */
-    size_t free_bytes = ws->msg_cap - ws->msg_len;
+    size_t free_bytes = tt__buf_room(&ws->msg);
     if (free_bytes > want) free_bytes = want;
     *room = ws->frame_left < free_bytes ? (size_t)ws->frame_left : free_bytes;
-    return ws->msg + ws->msg_len;
+    return tt__buf_tail(&ws->msg);
 }
 
 int tt__ws_recv_direct(tt__ws *ws, size_t n) {
@@ -983,9 +917,9 @@ int tt__ws_recv_direct(tt__ws *ws, size_t n) {
     if (n == 0) return 0;
     TT__COUNT(ws->stats->wire_bytes_received, n);
     /* Validated in place, exactly as ws_take_payload() validates before buffering. */
-    int rc = ws_check_data(ws, ws->msg + ws->msg_len, n);
+    int rc = ws_check_data(ws, tt__buf_tail(&ws->msg), n);
     if (rc) return rc;
-    ws->msg_len += n;
+    ws->msg.len += n;
     ws->frame_left -= n;
     if (ws->frame_left == 0) rc = ws_frame_end(ws, NULL);
     ws_trim_idle(ws);
@@ -1019,8 +953,8 @@ const char *tt__ws_error_detail(const tt__ws *ws) { return ws->state == TT__WS_F
 int tt__ws_peer_closed(const tt__ws *ws) { return ws->peer_closed; }
 
 size_t tt__ws_memory(const tt__ws *ws) {
-    return sizeof *ws + ws->protocol_block_size + ws->hs_cap + ws->out_cap + ws->span_cap * sizeof(ws_span) +
-           ws->msg_cap + ws->held_close_len + tt__deflater_memory(ws->deflater) + tt__inflater_memory(ws->inflater);
+    return sizeof *ws + ws->protocol_block_size + ws->hs.cap + ws->out.cap + ws->spans.cap + ws->msg.cap +
+           ws->held_close_len + tt__deflater_memory(ws->deflater) + tt__inflater_memory(ws->inflater);
 }
 
 int tt__ws_delivered(tt__ws *ws) {

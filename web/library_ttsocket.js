@@ -65,12 +65,12 @@
       if (!TTWEB.busy && n + 1 <= TTWEB.cap) {
         p = TTWEB.buf;
       } else {
-        p = _tt__web_malloc(n + 1);
+        p = _tt__web_alloc(0, n + 1);
         if (!p) return 0;
         // Keep a block up to 64 KiB as the shared buffer; anything larger (or nested) is freed after.
         own[0] = TTWEB.busy || n > 65536;
         if (!own[0]) {
-          _tt__web_free(TTWEB.buf);
+          _tt__web_alloc(TTWEB.buf, 0);
           TTWEB.buf = p;
           TTWEB.cap = n + 1;
         }
@@ -79,16 +79,13 @@
       else HEAPU8.set(d, p);
       return p;
     },
-    // Fills the event record and calls the C handler of ent. A field whose argument is left out is 0 (a
-    // typed array stores undefined as 0, and true / false as 1 / 0).
+    // Fills the event record and calls the C handler of ent. The record is six consecutive 32-bit fields
+    // in the order of the arguments (transport_web.c asserts it), written with one set. A field whose
+    // argument is left out is 0 (a typed array stores undefined as 0, and true / false as 1 / 0; data and
+    // length keep their bits, as in an unsigned view).
     callHandler: function(ent, kind, data, length, text, code, wasClean) {
       var ev = TTWEB.ev;
-      HEAP32[ev + @TT__WEB_EVENT_KIND@ >> 2] = kind;
-      HEAPU32[ev + @TT__WEB_EVENT_DATA@ >> 2] = data;
-      HEAPU32[ev + @TT__WEB_EVENT_LENGTH@ >> 2] = length;
-      HEAP32[ev + @TT__WEB_EVENT_TEXT@ >> 2] = text;
-      HEAP32[ev + @TT__WEB_EVENT_CODE@ >> 2] = code;
-      HEAP32[ev + @TT__WEB_EVENT_WAS_CLEAN@ >> 2] = wasClean;
+      HEAP32.set([kind, data, length, text, code, wasClean], ev + @TT__WEB_EVENT_KIND@ >> 2);
       try {
         {{{ makeDynCall('vii', 'ent.onEvent') }}}(ev, ent.userData);
       } catch (e) {
@@ -111,7 +108,7 @@
         TTWEB.callHandler(ent, kind, p, n, text, code, wasClean);
       } finally {
         TTWEB.busy--;
-        if (own[0]) _tt__web_free(p);
+        if (own[0]) _tt__web_alloc(p, 0);
       }
     },
     // The open, carrying the negotiated subprotocol and extensions as "protocol\0extensions", then a
@@ -360,10 +357,10 @@
   // NUL-terminated tokens; headers: nheaders struct tt_header (used by the containers only, the browser
   // cannot send them); timeout: ms, passed to a container. Returns the id (> 0), or TT__WEB_NEW_EURL when
   // the browser's constructor threw, TT__WEB_NEW_ENOWS without the backend, TT__WEB_NEW_ENOMEM out of memory.
-  tt__web_new__deps: ['$TTWEB', 'tt__web_malloc', 'tt__web_free', 'tt__web_recover'],
+  tt__web_new__deps: ['$TTWEB', 'tt__web_alloc', 'tt__web_recover'],
   tt__web_new: function(url, protocols, nprotocols, headers, nheaders, timeout, backend, userData, onEvent) {
     if (!TTWEB.hostApi(backend)) return @TT__WEB_NEW_ENOWS@;
-    if (!TTWEB.ev && !(TTWEB.ev = _tt__web_malloc(@TT__WEB_EVENT_SIZE@))) return @TT__WEB_NEW_ENOMEM@;
+    if (!TTWEB.ev && !(TTWEB.ev = _tt__web_alloc(0, @TT__WEB_EVENT_SIZE@))) return @TT__WEB_NEW_ENOMEM@;
     var u = UTF8ToString(url);
     var p = [];
     for (var i = 0; i < nprotocols; i++) p.push(UTF8ToString(HEAPU32[(protocols >> 2) + i]));

@@ -62,6 +62,12 @@ _Static_assert(offsetof(tt__web_event, text) == TT__WEB_EVENT_TEXT, "web_abi.h: 
 _Static_assert(offsetof(tt__web_event, code) == TT__WEB_EVENT_CODE, "web_abi.h: code");
 _Static_assert(offsetof(tt__web_event, was_clean) == TT__WEB_EVENT_WAS_CLEAN, "web_abi.h: was_clean");
 _Static_assert(sizeof(tt__web_event) == TT__WEB_EVENT_SIZE, "web_abi.h: size");
+/* library_ttsocket.js writes the six fields with one typed-array set, in this order. */
+_Static_assert(TT__WEB_EVENT_DATA == TT__WEB_EVENT_KIND + 4 && TT__WEB_EVENT_LENGTH == TT__WEB_EVENT_DATA + 4 &&
+                   TT__WEB_EVENT_TEXT == TT__WEB_EVENT_LENGTH + 4 && TT__WEB_EVENT_CODE == TT__WEB_EVENT_TEXT + 4 &&
+                   TT__WEB_EVENT_WAS_CLEAN == TT__WEB_EVENT_CODE + 4 &&
+                   TT__WEB_EVENT_SIZE == TT__WEB_EVENT_WAS_CLEAN + 4,
+               "web_abi.h: the event record's fields are consecutive, in order");
 
 typedef void (*tt__web_event_fn)(const tt__web_event *ev, void *user_data);
 
@@ -95,9 +101,13 @@ static int heap_has_room(size_t n) {
 }
 
 /* The allocator for web/library_ttsocket.js (event record, receive buffer), exported so that the game's
- * EXPORTED_FUNCTIONS need not name _malloc and _free. NULL when the block does not fit. */
-EMSCRIPTEN_KEEPALIVE void *tt__web_malloc(size_t n) { return heap_has_room(n) ? malloc(n ? n : 1) : NULL; }
-EMSCRIPTEN_KEEPALIVE void tt__web_free(void *p) { free(p); }
+ * EXPORTED_FUNCTIONS need not name _malloc and _free, and one export for both (each export costs the npm
+ * package's glue a wrapper): frees release (NULL: nothing), then returns a new block of n bytes, or NULL
+ * when n is 0 (only the free) or the block does not fit. */
+EMSCRIPTEN_KEEPALIVE void *tt__web_alloc(void *release, size_t n) {
+    free(release);
+    return n && heap_has_room(n) ? malloc(n) : NULL;
+}
 
 /* web/library_ttsocket.js calls this when an exception escaped a call into C (see tt__core_recover). */
 EMSCRIPTEN_KEEPALIVE void tt__web_recover(void) { tt__core_recover(); }

@@ -25,7 +25,7 @@
 #define TT__WEB_EV_MESSAGE 2
 #define TT__WEB_EV_ERROR 3
 #define TT__WEB_EV_CLOSE 4
-/* A message arrived that could not be copied into the wasm heap (tt__web_malloc refused it). */
+/* A message arrived that could not be copied into the wasm heap (tt__web_alloc refused it). */
 #define TT__WEB_EV_NO_MEMORY 5
 /* A mini-game container reported the result (success or fail) of one send: length = its bytes. */
 #define TT__WEB_EV_SENT 6

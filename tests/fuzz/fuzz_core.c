@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the core (src/task.c) behind the public API, with the loopback transport of the unit
+ * Fuzz target: the core (src/core.h) behind the public API, with the loopback transport of the unit
  * tests standing in for the network. The input is a little program: each step is an opcode byte and its
  * arguments, interpreted by run_step(). Steps call the API (connect with various URLs and options,
  * send, close, listeners, getters, configure), make transport up-calls (tt_loop_open / message / fail /

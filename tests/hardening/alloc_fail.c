@@ -153,7 +153,7 @@ static int check(const rec *r, int configure_rc, char *why, size_t cap) {
         }
         if (strncmp(r->lines[i], "sendfail ", 9) == 0 && strcmp(r->lines[i], "sendfail " SEND_OOM) != 0)
             return snprintf(why, cap, "send failed with another errMsg: %s", r->lines[i] + 9), 1;
-        /* The detail may be "": the core does not fail over a detail it cannot copy (src/task.c). */
+        /* The detail may be "": the core does not fail over a detail it cannot copy (src/queue.c). */
         if (strncmp(r->lines[i], "error onSocketError: ", 21) == 0) errors++;
         else if (strncmp(r->lines[i], "error ", 6) == 0) return snprintf(why, cap, "unknown onError errMsg"), 1;
     }

@@ -1,5 +1,5 @@
-/* Unit tests of src/task.c: the API surface, ordering rules, state machine, timers and errMsg rows,
- * driven through the loopback transport with a fixed clock. */
+/* Unit tests of src/task.c: the SocketTask API surface, the state machine, timers and errMsg rows, driven
+ * through the loopback transport with a fixed clock (the shared set-up is tests/support/core_test.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,90 +9,12 @@
 
 #include <cmocka.h>
 
+#include "core_test.h"
 #include "loopback_transport.h"
 #include "test_hooks.h"
 #include "trace.h"
 #include "tt_internal.h"
 #include "ttsocket.h"
-
-static tt_trace trace;
-
-static int setup(void **state) {
-    (void)state;
-    tt_runtime_shutdown();
-    tt_loop_reset();
-    tt_test_hooks_install(0);
-    tt_trace_init(&trace);
-    tt_runtime_config c = {0};
-    c.skip_domain_check = 1;
-    assert_int_equal(tt_runtime_configure(&c), 0);
-    tt_loop_clear_log();
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    tt_runtime_shutdown();
-    tt_loop_reset();
-    tt_trace_free(&trace);
-    return 0;
-}
-
-static tt_socket_task connect_url(const char *url) {
-    tt_connect_socket_options o = {0};
-    o.url = url;
-    o.success = tt_trace_success;
-    o.fail = tt_trace_fail;
-    o.complete = tt_trace_complete;
-    o.user_data = &trace;
-    tt_socket_task t = tt_connect_socket(&o);
-    if (t.id) tt_trace_attach(&trace, t);
-    return t;
-}
-
-static void send_text(tt_socket_task t, const char *s) {
-    tt_send_options o = {0};
-    o.type = TT_DATA_TEXT;
-    o.data = s;
-    o.length = strlen(s);
-    o.success = tt_trace_success;
-    o.fail = tt_trace_fail;
-    o.user_data = &trace;
-    tt_socket_task_send(t, &o);
-}
-
-static void close_task(tt_socket_task t, int code, const char *reason) {
-    tt_close_options o = {0};
-    o.code = code;
-    o.reason = reason;
-    o.success = tt_trace_success;
-    o.fail = tt_trace_fail;
-    o.user_data = &trace;
-    tt_socket_task_close(t, &o);
-}
-
-/* Compares the trace with a printf-style expectation (task ids differ between tests: they are never reused). */
-static void assert_trace(const char *fmt, ...) {
-    char expect[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(expect, sizeof expect, fmt, ap);
-    va_end(ap);
-    assert_string_equal(trace.text ? trace.text : "", expect);
-}
-
-/* 1 when the loopback log contains the formatted line. */
-static int log_has(const char *fmt, uint32_t id) {
-    char line[256];
-    snprintf(line, sizeof line, fmt, id);
-    return strstr(tt_loop_log(), line) != NULL;
-}
-
-/* Polls until nothing more happens (bounded). */
-static void settle(void) {
-    for (int i = 0; i < 50; i++)
-        if (tt_runtime_poll(0) == 0 && tt_runtime_poll(0) == 0) return;
-}
 
 static void test_full_lifecycle_order(void **state) {
     (void)state;
@@ -149,7 +71,7 @@ static uint32_t id_before_exhaustion;
 /* The next tests go on from where the ids were, also when the test failed half-way. */
 static int teardown_ids(void **state) {
     tt__core_set_next_task_id((uint64_t)id_before_exhaustion + 1);
-    return teardown(state);
+    return core_test_teardown(state);
 }
 
 static void test_task_ids_exhausted(void **state) {
@@ -184,21 +106,6 @@ static void test_task_ids_exhausted(void **state) {
     cfg.skip_domain_check = 1;
     assert_int_equal(tt_runtime_configure(&cfg), 0);
     assert_int_equal(connect_url("ws://a.example/").id, 0);
-}
-
-static void test_results_precede_events_queued_earlier(void **state) {
-    (void)state;
-    tt_socket_task t = connect_url("ws://a.example/");
-    /* The transport opens before the game polls: the open must still follow connect's results. */
-    tt_loop_open(t.id, "", "");
-    tt_loop_message(t.id, TT_DATA_TEXT, "early", 5);
-    assert_int_equal(trace.length, 0);
-    settle();
-    assert_trace("success connectSocket:ok id=%u\n"
-                 "complete connectSocket:ok\n"
-                 "open protocol= extensions= state=1\n"
-                 "message text 5 early state=1\n",
-                 t.id);
 }
 
 struct bad_connect {
@@ -610,308 +517,12 @@ static void test_buffered_amount_from_transport(void **state) {
     assert_int_equal(tt_socket_task_buffered_amount((tt_socket_task){0}), 0);
 }
 
-static int poll_result_in_callback;
-static void poll_in_open(tt_socket_task task, const tt_open_event *e, void *ud) {
-    (void)task;
-    (void)e;
-    (void)ud;
-    poll_result_in_callback = tt_runtime_poll(0);
-}
-
-static void test_poll_inside_callback_refused(void **state) {
-    (void)state;
-    tt_connect_socket_options o = {0};
-    o.url = "ws://a.example/";
-    tt_socket_task t = tt_connect_socket(&o);
-    tt_socket_task_on_open(t, poll_in_open, NULL);
-    tt_loop_open(t.id, "", "");
-    settle();
-    /* Its own code, whose text names the mistake (not "WebSocket is not connected"). */
-    assert_int_equal(poll_result_in_callback, TT_EINCALLBACK);
-    assert_string_equal(tt_strerror(TT_EINCALLBACK), "not allowed inside a ttsocket callback");
-}
-
-/* With no task and nothing queued, an endless wait has nothing to wait for: TT_EIDLE, at once. A wait
- * with a limit, or none, still returns 0. */
-static void test_poll_forever_with_nothing_live_is_idle(void **state) {
-    (void)state;
-    uint64_t start = tt_test_clock_now();
-    assert_int_equal(tt_runtime_poll(-1), TT_EIDLE);
-    assert_int_equal(tt_runtime_poll(0), 0);
-    assert_int_equal(tt_runtime_poll(50), 0);
-    assert_int_equal(tt_test_clock_now(), start);
-    assert_string_equal(tt_strerror(TT_EIDLE), "nothing to wait for: no live task and no pending callback");
-}
-
-static int refused_done;
-static void refused_on_close(tt_socket_task task, const tt_close_event *e, void *ud) {
-    (void)task;
-    (void)e;
-    (void)ud;
-    refused_done = 1;
-}
-
-/* The README's loop with options the runtime refuses: {0} comes back, listeners set on it do nothing, the
- * first poll delivers fail + complete and the next one says TT_EIDLE, so the loop ends instead of
- * spinning. */
-static void test_refused_task_loop_ends(void **state) {
-    (void)state;
-    const char *domains[] = {"game.example.com"};
-    tt_runtime_config c = {0};
-    c.socket_domains = domains;
-    c.socket_domain_count = 1;
-    assert_int_equal(tt_runtime_configure(&c), 0);
-    tt_socket_task t = connect_url("wss://elsewhere.example/ws");
-    assert_int_equal(t.id, 0);
-    refused_done = 0;
-    tt_socket_task_on_close(t, refused_on_close, NULL);
-    int rc = 0, rounds = 0;
-    while (!refused_done && rounds < 1000 && (rc = tt_runtime_poll(-1)) >= 0) rounds++;
-    assert_int_equal(rc, TT_EIDLE);
-    assert_int_equal(rounds, 1);
-    assert_int_equal(refused_done, 0);
-    assert_trace("fail connectSocket:fail url not in domain list\n"
-                 "complete connectSocket:fail url not in domain list\n");
-}
-
-/* After a task's onClose nothing is live: the next endless wait is TT_EIDLE, not a hang or a spin. */
-static void test_poll_forever_after_the_last_close_is_idle(void **state) {
-    (void)state;
-    tt_loop_set_auto(1);
-    tt_socket_task t = connect_url("ws://a.example/");
-    settle();
-    close_task(t, 1000, "");
-    int rc, rounds = 0;
-    while ((rc = tt_runtime_poll(-1)) > 0 && rounds < 100) rounds++;
-    assert_int_equal(rc, TT_EIDLE);
-    assert_int_equal(tt_socket_task_ready_state(t), TT_CLOSED);
-    assert_true(strstr(trace.text, "close 1000  clean=1 state=3\n") != NULL);
-}
-
-/* A send made inside onMessage reports after that callback has returned, before later events. */
-static void send_in_message(tt_socket_task task, const tt_message_event *e, void *ud) {
-    (void)e;
-    tt_trace_addf(&trace, "in-message begin");
-    send_text(task, "reply");
-    tt_trace_addf(&trace, "in-message end");
-    (void)ud;
-}
-
-static void test_callback_results_come_after_the_callback(void **state) {
-    (void)state;
-    tt_socket_task t = connect_url("ws://a.example/");
-    tt_loop_open(t.id, "", "");
-    settle();
-    tt_socket_task_on_message(t, send_in_message, NULL);
-    tt_trace_clear(&trace);
-    tt_loop_message(t.id, TT_DATA_TEXT, "ping", 4);
-    tt_loop_close(t.id, 1000, "", 1);
-    settle();
-    assert_string_equal(trace.text, "in-message begin\n"
-                                    "in-message end\n"
-                                    "success sendSocketMessage:ok\n"
-                                    "close 1000  clean=1 state=3\n");
-}
-
-static void test_direct_delivery_does_not_allocate(void **state) {
-    (void)state;
-    tt_socket_task t = connect_url("ws://a.example/");
-    tt_loop_open(t.id, "", "");
-    settle();
-    tt__alloc_reset_count();
-    for (int i = 0; i < 100; i++) tt_loop_message(t.id, TT_DATA_BINARY, "abcdef", 6);
-    assert_int_equal(tt__alloc_count(), 0);
-    assert_int_equal(trace.messages, 100);
-}
-
-/*
- * A game that answers each message with a send carrying success/complete callbacks: the results come
- * right after the callback that caused them, before the next message of the same read, which is then
- * still delivered in place (no copy, no allocation once warm).
- */
-static const void *echo_last_data;
-static void echo_with_results(tt_socket_task task, const tt_message_event *e, void *ud) {
-    tt_trace *tr = ud;
-    tr->messages++;
-    echo_last_data = e->data;
-    tt_trace_addf(tr, "message %.*s", (int)e->length, (const char *)e->data);
-    tt_send_options o = {0};
-    o.type = TT_DATA_TEXT;
-    o.data = e->data;
-    o.length = e->length;
-    o.success = tt_trace_success;
-    o.complete = tt_trace_complete;
-    o.user_data = tr;
-    tt_socket_task_send(task, &o);
-    tt_trace_addf(tr, "sent");
-}
-
-static tt_socket_task send_target;
-static void send_from_on_error(tt_socket_task task, const tt_error_event *e, void *ud) {
-    (void)task;
-    (void)e;
-    tt_trace *tr = ud;
-    tr->errors++;
-    tt_trace_addf(tr, "error");
-    tt_send_options o = {0};
-    o.type = TT_DATA_TEXT;
-    o.data = "x";
-    o.length = 1;
-    o.success = tt_trace_success;
-    o.complete = tt_trace_complete;
-    o.user_data = tr;
-    tt_socket_task_send(send_target, &o);
-}
-
-static void test_results_of_sends_from_on_message_do_not_force_copies(void **state) {
-    (void)state;
-    tt_socket_task t = connect_url("ws://a.example/");
-    tt_loop_open(t.id, "", "");
-    settle();
-    tt_socket_task_on_message(t, echo_with_results, &trace);
-    tt_trace_clear(&trace);
-    static const char *const msgs[] = {"one", "two", "three"};
-    for (int i = 0; i < 3; i++) {
-        tt_loop_message(t.id, TT_DATA_TEXT, msgs[i], strlen(msgs[i]));
-        assert_ptr_equal(echo_last_data, msgs[i]); /* delivered in place, never queued behind a result */
-    }
-    assert_trace("message one\nsent\nsuccess sendSocketMessage:ok\ncomplete sendSocketMessage:ok\n"
-                 "message two\nsent\nsuccess sendSocketMessage:ok\ncomplete sendSocketMessage:ok\n"
-                 "message three\nsent\nsuccess sendSocketMessage:ok\ncomplete sendSocketMessage:ok\n");
-    tt__alloc_reset_count();
-    for (int i = 0; i < 100; i++) tt_loop_message(t.id, TT_DATA_TEXT, "four", 4);
-    assert_int_equal(tt__alloc_count(), 0);
-    assert_int_equal(trace.messages, 103);
-    assert_int_equal(trace.results, 103);    /* successes (the trace counts completes apart) */
-    assert_int_equal(tt_runtime_poll(0), 0); /* nothing was left in the queue */
-
-    /*
-     * Queued messages (here behind a queued onOpen, as when the 101 and the messages arrive in one read):
-     * each send's results still come before the next message, not behind everything already queued.
-     */
-    tt_socket_task q = connect_url("ws://c.example/");
-    settle();
-    tt_socket_task_on_message(q, echo_with_results, &trace);
-    tt_trace_clear(&trace);
-    tt_loop_open(q.id, "", "");
-    for (int i = 0; i < 3; i++) tt_loop_message(q.id, TT_DATA_TEXT, msgs[i], strlen(msgs[i]));
-    settle();
-    assert_trace("open protocol= extensions= state=1\n"
-                 "message one\nsent\nsuccess sendSocketMessage:ok\ncomplete sendSocketMessage:ok\n"
-                 "message two\nsent\nsuccess sendSocketMessage:ok\ncomplete sendSocketMessage:ok\n"
-                 "message three\nsent\nsuccess sendSocketMessage:ok\ncomplete sendSocketMessage:ok\n");
-
-    /* A call made in onError gets its results after that task's onClose: nothing comes between the two. */
-    tt_socket_task v = connect_url("ws://d.example/");
-    settle();
-    send_target = q;
-    tt_socket_task_on_error(v, send_from_on_error, &trace);
-    tt_trace_clear(&trace);
-    tt_loop_fail(v.id, TT_ECONNECT, "refused");
-    settle();
-    assert_trace("error\nclose 1006  clean=0 state=3\nsuccess sendSocketMessage:ok\ncomplete sendSocketMessage:ok\n");
-
-    /* An error queued behind a result stops the early delivery: the order stays that of the queue. */
-    tt_socket_task u = connect_url("ws://b.example/");
-    settle();
-    tt_trace_clear(&trace);
-    tt_loop_fail(u.id, TT_ECONNECT, "refused");
-    tt_loop_message(t.id, TT_DATA_TEXT, "five", 4);
-    assert_ptr_not_equal(echo_last_data, NULL);
-    settle();
-    assert_non_null(strstr(trace.text, "close 1006"));
-    const char *err = strstr(trace.text, "error ");
-    const char *five = strstr(trace.text, "message five");
-    assert_non_null(err);
-    assert_non_null(five);
-    assert_true(err < five);
-}
-
-static void test_shutdown_fails_live_tasks(void **state) {
-    (void)state;
-    tt_socket_task a = connect_url("ws://a.example/");
-    tt_socket_task b = connect_url("ws://b.example/");
-    tt_loop_open(b.id, "", "");
-    settle();
-    tt_trace_clear(&trace);
-    tt_runtime_shutdown();
-    assert_int_equal(trace.errors, 2);
-    assert_int_equal(trace.closes, 2);
-    assert_non_null(
-        strstr(trace.text, "error onSocketError: runtime shut down state=3\nclose 1006  clean=0 state=3\n"));
-    assert_int_equal(tt_socket_task_ready_state(a), TT_CLOSED);
-    assert_int_equal(tt_loop_live(), 0);
-    tt_runtime_shutdown(); /* twice is fine */
-}
-
-/* Inside onMessage: shut the runtime down, then connect again, noting what was delivered meanwhile. */
-static unsigned long errors_at_call, closes_at_call;
-static tt_socket_task created_in_callback;
-static void shutdown_from_message(tt_socket_task task, const tt_message_event *e, void *ud) {
-    tt_trace_on_message(task, e, ud);
-    tt_runtime_shutdown();
-    errors_at_call = trace.errors;
-    closes_at_call = trace.closes;
-    created_in_callback = connect_url("ws://c.example/");
-}
-
-/*
- * Inside a callback tt_runtime_shutdown() cannot deliver anything before it returns (no callback runs
- * inside another): it returns at once, and the shutdown happens when the callback has returned, before
- * tt_runtime_poll() returns. Every task alive then, also one created after the call, gets onError and
- * onClose 1006, and the configuration is forgotten.
- */
-static void test_shutdown_inside_callback_takes_effect_when_it_returns(void **state) {
-    (void)state;
-    tt_loop_set_auto(1);
-    tt_socket_task a = connect_url("ws://a.example/");
-    tt_socket_task b = connect_url("ws://b.example/");
-    settle();
-    tt_socket_task_on_message(a, shutdown_from_message, &trace);
-    send_text(a, "x");
-    tt_trace_clear(&trace);
-    errors_at_call = closes_at_call = 99;
-    created_in_callback.id = 0;
-    int delivered = tt_runtime_poll(0);
-    assert_int_equal(errors_at_call, 0); /* nothing was delivered inside the call */
-    assert_int_equal(closes_at_call, 0);
-    assert_int_not_equal(created_in_callback.id, 0);
-    /* Before tt_runtime_poll returned: the send's result and the message, then the three tasks ended. */
-    assert_int_equal(trace.errors, 3);
-    assert_int_equal(trace.closes, 3);
-    assert_true(delivered >= 8);
-    assert_non_null(
-        strstr(trace.text, "error onSocketError: runtime shut down state=3\nclose 1006  clean=0 state=3\n"));
-    assert_int_equal(tt_socket_task_ready_state(a), TT_CLOSED);
-    assert_int_equal(tt_socket_task_ready_state(b), TT_CLOSED);
-    assert_int_equal(tt_socket_task_ready_state(created_in_callback), TT_CLOSED);
-    assert_int_equal(tt_loop_live(), 0);
-    assert_int_equal(tt_runtime_poll(0), 0);
-    /* The configuration is forgotten: ws:// is refused again outside development mode. */
-    tt_trace_clear(&trace);
-    assert_int_equal(connect_url("ws://a.example/").id, 0);
-    settle();
-    assert_non_null(strstr(trace.text, "connectSocket:fail url scheme must be wss"));
-}
-
 static void test_listener_on_unknown_task_is_harmless(void **state) {
     (void)state;
     tt_socket_task_on_open((tt_socket_task){42}, NULL, NULL);
     tt_socket_task_on_close((tt_socket_task){0}, NULL, NULL);
     assert_int_equal(tt_socket_task_ready_state((tt_socket_task){42}), TT_CLOSED);
     assert_int_equal(tt_runtime_poll(0), 0);
-}
-
-static void test_configure_rejects_bad_values(void **state) {
-    (void)state;
-    tt_runtime_config c = {0};
-    c.connect_timeout_ms = -5;
-    assert_int_equal(tt_runtime_configure(&c), TT_EINVAL);
-    c.connect_timeout_ms = 0;
-    c.socket_domain_count = 2;
-    assert_int_equal(tt_runtime_configure(&c), TT_EINVAL);
-    assert_int_equal(tt_runtime_configure(NULL), TT_EINVAL);
-    assert_int_equal(tt_runtime_poll(-7), TT_EINVAL);
 }
 
 static void test_many_tasks(void **state) {
@@ -970,62 +581,34 @@ static void test_every_allocation_failure_is_clean(void **state) {
     }
 }
 
-/* A build with one backend (native, here the loopback standing in for it) names it, accepts only it (or
- * auto), and refuses the web build's backends without changing the configuration. */
-static void test_backend_config(void **state) {
-    (void)state;
-    assert_string_equal(tt_runtime_backend(), "native");
-    tt_runtime_config c = {0};
-    c.skip_domain_check = 1;
-    c.backend = TT_BACKEND_NATIVE;
-    assert_int_equal(tt_runtime_configure(&c), 0);
-    assert_string_equal(tt_runtime_backend(), "native");
-    for (int b = TT_BACKEND_BROWSER; b <= TT_BACKEND_WX + 1; b++) {
-        c.backend = b;
-        assert_int_equal(tt_runtime_configure(&c), TT_EINVAL);
-    }
-    c.backend = -1;
-    assert_int_equal(tt_runtime_configure(&c), TT_EINVAL);
-    assert_string_equal(tt_runtime_backend(), "native");
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_full_lifecycle_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ids_count_up_and_are_never_reused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_task_ids_exhausted, setup, teardown_ids),
-        cmocka_unit_test_setup_teardown(test_results_precede_events_queued_earlier, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_connect_options_table, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_null_options_and_null_url, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_domain_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_send_states, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_send_validation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_close_validation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_close_while_connecting_fails_connection, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_transport_failure_sequence_and_nothing_after, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_open_failure_reported_after_success, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connect_timeout, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_default_timeout_from_config_and_open_disarms, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_messages_dropped_after_close_called, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_peer_close_codes_pass_through, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_max_connections, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_message_too_large, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_send_buffer_full_fails_connection, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_buffered_amount_from_transport, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_poll_inside_callback_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_poll_forever_with_nothing_live_is_idle, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refused_task_loop_ends, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_poll_forever_after_the_last_close_is_idle, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_callback_results_come_after_the_callback, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_direct_delivery_does_not_allocate, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_results_of_sends_from_on_message_do_not_force_copies, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_shutdown_fails_live_tasks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_shutdown_inside_callback_takes_effect_when_it_returns, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_listener_on_unknown_task_is_harmless, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_configure_rejects_bad_values, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_many_tasks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_every_allocation_failure_is_clean, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_backend_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_lifecycle_order, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_ids_count_up_and_are_never_reused, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_task_ids_exhausted, core_test_setup, teardown_ids),
+        cmocka_unit_test_setup_teardown(test_bad_connect_options_table, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_null_options_and_null_url, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_domain_rules, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_send_states, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_send_validation, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_close_validation, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_close_while_connecting_fails_connection, core_test_setup,
+                                        core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_transport_failure_sequence_and_nothing_after, core_test_setup,
+                                        core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_open_failure_reported_after_success, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_connect_timeout, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_default_timeout_from_config_and_open_disarms, core_test_setup,
+                                        core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_messages_dropped_after_close_called, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_peer_close_codes_pass_through, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_max_connections, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_message_too_large, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_send_buffer_full_fails_connection, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_buffered_amount_from_transport, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_listener_on_unknown_task_is_harmless, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_many_tasks, core_test_setup, core_test_teardown),
+        cmocka_unit_test_setup_teardown(test_every_allocation_failure_is_clean, core_test_setup, core_test_teardown),
     };
     return cmocka_run_group_tests_name("task", tests, NULL, NULL);
 }

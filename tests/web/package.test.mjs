@@ -1,5 +1,6 @@
 // The npm package (build/web/web/package) in Chromium, driven from tests/web/package-page: text with a
-// leading U+FEFF as the browser's own WebSocket has it, listeners that throw, and an out-of-memory send.
+// leading U+FEFF as the browser's own WebSocket has it, listeners that throw, an out-of-memory send, and
+// the package in a module worker.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -69,6 +70,12 @@ test('the backend option and getter: auto picks wx when there is one, browser an
   assert.deepEqual(r, ['browser', 'wx', 0, 'browser', -1, 'browser', 0, 'wx',
     'connect:connectSocket:ok', 'connect:complete', 'open', 'message "via wx"', 'close 1000 "done" true',
     'connectSocket,send,close']);
+});
+
+test('in a module worker (no window, no document) the package connects, echoes and closes', async () => {
+  const r = await page.evaluate((u) => window.checks.worker(u), `${peer.url}/echo`);
+  assert.deepEqual(r, ['connect:connectSocket:ok', 'connect:complete', 'open', 'message "in a worker"',
+    'close 1000 "done" true']);
 });
 
 // The raw module (ttsocket-web/module, tt.module) has every member ttsocket.d.mts declares, and nothing the

@@ -11,7 +11,7 @@
 #                     checks a TypeScript example against the shipped .d.ts
 #   package_refused.test.mjs  the package through an import map: connectSocket with refused options
 #   package.test.mjs  the npm package in Chromium: U+FEFF as
-#                     WebSocket has it, throwing listeners, out of memory
+#                     WebSocket has it, throwing listeners, out of memory, in a module worker
 #   container.test.mjs  the same scenarios in Chromium on an emulated mini-game host (tt / wx, no global
 #                     WebSocket), and every hostile-host case with its expected trace
 #   container-node.test.mjs  the Node program on the emulated host over npm ws: header, 1001, errMsg detail

@@ -2,7 +2,7 @@
  * The C side of the npm package's JavaScript wrapper (web/package/index.js). The public C API takes
  * structs and function pointers, which JavaScript cannot build comfortably; these flat functions take
  * plain numbers and pointers, and report every result and event back through one JavaScript function
- * per kind (Module.__ttjs, set by index.js). Request numbers (req) let the wrapper find the
+ * (Module.__ttjs, set by index.js). Request numbers (req) let the wrapper find the
  * success/fail/complete callbacks of one call; events are keyed by socketTaskId.
  *
  * Everything else (validation, errMsg strings, order of callbacks) is the library's, unchanged.
@@ -16,38 +16,32 @@
 #include "tt_internal.h"
 #include "ttsocket.h"
 
+/*
+ * Every result and event reaches index.js through one JavaScript function, Module.__ttjs(event, ...), with
+ * the arguments of its kind (each imported function costs the package's glue a wrapper). Strings go as
+ * pointers: index.js reads them (a close reason keeping a leading U+FEFF, which UTF8ToString drops).
+ *   EMIT_RESULT   req, RESULT_*, err_msg, socketTaskId
+ *   EMIT_OPEN     id, protocol, extensions, the tt_open_profile, the tt_header array, its count
+ *   EMIT_MESSAGE  id, type, data, length
+ *   EMIT_ERROR    id, err_msg, detail
+ *   EMIT_CLOSE    id, code, reason, was_clean
+ */
+enum { EMIT_RESULT = 0, EMIT_OPEN = 1, EMIT_MESSAGE = 2, EMIT_ERROR = 3, EMIT_CLOSE = 4 };
 /* clang-format off */
-EM_JS(void, ttjs_emit_result, (int req, int kind, const char *err_msg, uint32_t id), {
-    Module['__ttjs'].result(req, kind, UTF8ToString(err_msg), id);
-});
-/* The response header goes as the tt_header array itself (index.js reads its pointer pairs). */
-EM_JS(void, ttjs_emit_open, (uint32_t id, const char *protocol, const char *extensions, const tt_open_profile *profile,
-                             const tt_header *header, size_t header_count), {
-    Module['__ttjs'].open(id, UTF8ToString(protocol), UTF8ToString(extensions), profile, header, header_count);
-});
-EM_JS(void, ttjs_emit_message, (uint32_t id, int type, const void *data, size_t length), {
-    Module['__ttjs'].message(id, type, data, length);
-});
-EM_JS(void, ttjs_emit_error, (uint32_t id, const char *err_msg, const char *detail), {
-    Module['__ttjs'].error(id, UTF8ToString(err_msg), UTF8ToString(detail));
-});
-/* The reason goes as bytes: index.js decodes it keeping a leading U+FEFF (UTF8ToString drops it). */
-EM_JS(void, ttjs_emit_close, (uint32_t id, int code, const char *reason, int was_clean), {
-    Module['__ttjs'].close(id, code, reason, was_clean);
+EM_JS(void, ttjs_emit, (int event, uint32_t a, uintptr_t b, uintptr_t c, uintptr_t d, uintptr_t e, size_t f), {
+    Module['__ttjs'](event, a, b, c, d, e, f);
 });
 /* clang-format on */
 
 enum { RESULT_SUCCESS = 0, RESULT_FAIL = 1, RESULT_COMPLETE = 2 };
 
-static void on_success(const tt_result *r, void *ud) {
-    ttjs_emit_result((int)(intptr_t)ud, RESULT_SUCCESS, r->err_msg, r->socket_task_id);
+static void emit_result(void *ud, int kind, const tt_result *r) {
+    ttjs_emit(EMIT_RESULT, (uint32_t)(intptr_t)ud, (uintptr_t)kind, (uintptr_t)r->err_msg, r->socket_task_id, 0, 0);
 }
-static void on_fail(const tt_result *r, void *ud) {
-    ttjs_emit_result((int)(intptr_t)ud, RESULT_FAIL, r->err_msg, r->socket_task_id);
-}
-static void on_complete(const tt_result *r, void *ud) {
-    ttjs_emit_result((int)(intptr_t)ud, RESULT_COMPLETE, r->err_msg, r->socket_task_id);
-}
+
+static void on_success(const tt_result *r, void *ud) { emit_result(ud, RESULT_SUCCESS, r); }
+static void on_fail(const tt_result *r, void *ud) { emit_result(ud, RESULT_FAIL, r); }
+static void on_complete(const tt_result *r, void *ud) { emit_result(ud, RESULT_COMPLETE, r); }
 
 /*
  * The profile and the statistics reach JavaScript as the C structs themselves, which hold nothing but
@@ -57,19 +51,20 @@ static void on_complete(const tt_result *r, void *ud) {
  */
 static void on_open(tt_socket_task t, const tt_open_event *e, void *ud) {
     (void)ud;
-    ttjs_emit_open(t.id, e->protocol, e->extensions, e->profile, e->header, e->header_count);
+    ttjs_emit(EMIT_OPEN, t.id, (uintptr_t)e->protocol, (uintptr_t)e->extensions, (uintptr_t)e->profile,
+              (uintptr_t)e->header, e->header_count);
 }
 static void on_message(tt_socket_task t, const tt_message_event *e, void *ud) {
     (void)ud;
-    ttjs_emit_message(t.id, (int)e->type, e->data, e->length);
+    ttjs_emit(EMIT_MESSAGE, t.id, (uintptr_t)e->type, (uintptr_t)e->data, e->length, 0, 0);
 }
 static void on_error(tt_socket_task t, const tt_error_event *e, void *ud) {
     (void)ud;
-    ttjs_emit_error(t.id, e->err_msg, e->detail ? e->detail : "");
+    ttjs_emit(EMIT_ERROR, t.id, (uintptr_t)e->err_msg, (uintptr_t)(e->detail ? e->detail : ""), 0, 0, 0);
 }
 static void on_close(tt_socket_task t, const tt_close_event *e, void *ud) {
     (void)ud;
-    ttjs_emit_close(t.id, e->code, e->reason, e->was_clean);
+    ttjs_emit(EMIT_CLOSE, t.id, (uintptr_t)e->code, (uintptr_t)e->reason, (uintptr_t)e->was_clean, 0, 0);
 }
 
 /* domains: ndomains C strings; NULL with ndomains > 0 when index.js could not allocate them (TT_ENOMEM).

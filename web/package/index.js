@@ -143,32 +143,38 @@ export class TTSocketRuntime {
     this._requests = new Map();
     this._tasks = new Map();
     const self = this;
-    module.__ttjs = {
-      result(req, kind, errMsg, id) {
+    const text = (ptr) => module.UTF8ToString(ptr);
+    // bridge.c's one way out, Module.__ttjs(event, ...): an array indexed by its EMIT_* numbers, each
+    // function taking that event's arguments (strings as pointers).
+    const handlers = [
+      function result(req, kind, errMsg, id) {
         const cbs = self._requests.get(req);
         if (!cbs) return;
         if (kind === 2) self._requests.delete(req);
-        callResult(cbs, kind, id ? { errMsg, socketTaskId: id } : { errMsg });
+        callResult(cbs, kind, id ? { errMsg: text(errMsg), socketTaskId: id } : { errMsg: text(errMsg) });
       },
-      open(id, protocol, extensions, profile, fields, count) {
+      function open(id, protocol, extensions, profile, fields, count) {
         // The response header's fields (struct tt_header: two pointers each); none in a browser, which
         // exposes none (README: parity exceptions), those of the host's onOpen on a mini-game container.
         const header = {};
         for (let i = 0; i < count; i++) {
           const at = (fields >> 2) + 2 * i;
-          header[module.UTF8ToString(module.HEAPU32[at])] = module.UTF8ToString(module.HEAPU32[at + 1]);
+          header[text(module.HEAPU32[at])] = text(module.HEAPU32[at + 1]);
         }
-        self._tasks.get(id)?._emit('open', { protocol, extensions, header, profile: int64s(module, profile, PROFILE_KEYS) });
+        self._tasks.get(id)?._emit('open', { protocol: text(protocol), extensions: text(extensions), header,
+          profile: int64s(module, profile, PROFILE_KEYS) });
       },
-      message(id, type, ptr, len) {
+      function message(id, type, ptr, len) {
         const t = self._tasks.get(id);
         if (!t) return;
         const view = module.HEAPU8.subarray(ptr, ptr + len);
         const data = type === 0 ? decoder.decode(view) : view.slice().buffer;
         t._emit('message', { data });
       },
-      error(id, errMsg, detail) { self._tasks.get(id)?._emit('error', { errMsg, detail }); },
-      close(id, code, reasonPtr, wasClean) {
+      function error(id, errMsg, detail) {
+        self._tasks.get(id)?._emit('error', { errMsg: text(errMsg), detail: text(detail) });
+      },
+      function close(id, code, reasonPtr, wasClean) {
         const t = self._tasks.get(id);
         self._tasks.delete(id);
         const heap = module.HEAPU8;
@@ -176,7 +182,8 @@ export class TTSocketRuntime {
         const reason = decoder.decode(heap.subarray(reasonPtr, end < 0 ? reasonPtr : end));
         t?._emit('close', { code, reason, wasClean: !!wasClean });
       },
-    };
+    ];
+    module.__ttjs = (event, ...args) => handlers[event](...args);
   }
 
   get module() { return this._m; }
