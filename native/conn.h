@@ -30,7 +30,15 @@ struct addrinfo;
 /* One buffer for every read of every connection. */
 #define TT__READ_BUFFER_SIZE (128u * 1024u)
 /* A payload with at least this much still to come is read straight into the message buffer. */
-#define TT__DIRECT_MIN (64u * 1024u)
+#define TT__DIRECT_MIN (16u * 1024u)
+/*
+ * After at least TT__PEEK_AFTER bytes read straight into a message, the next read into the shared buffer
+ * takes at most TT__PEEK_SIZE: enough for the end of that frame and the next one's header, after which a
+ * large payload is read in place again instead of arriving as up to TT__READ_BUFFER_SIZE bytes to copy.
+ * Streams of smaller messages never read in place, so they keep their full-size reads.
+ */
+#define TT__PEEK_AFTER TT__READ_BUFFER_SIZE
+#define TT__PEEK_SIZE (4u * 1024u)
 /* Bytes read from one connection per pass before the others get their turn. */
 #define TT__READ_BUDGET (1024u * 1024u)
 /* After the closing handshake: how long the server gets to close TCP (Chromium waits 2 s). */
@@ -101,6 +109,7 @@ struct tt__conn {
     uint16_t peer_reason_len;
     uint16_t peer_code;   /* the peer's Close code, 0-65535 (1005 when it had none) */
     size_t dropped_bytes; /* sent after the server's Close: dropped, still counted as buffered */
+    size_t direct_run;    /* bytes read in place since the last read into the shared buffer */
     tt__outcome parked;   /* valid in TT__ST_ENDED */
     tt__ws *ws;
     tt__ssl *ssl;

@@ -6,7 +6,8 @@
  * Memory: every connection reads into one shared buffer (TT__READ_BUFFER_SIZE) and hands slices to
  * tt__ws_recv(), so an idle ws:// connection holds only its struct and the engine's small state. Inside
  * a large payload (TT__DIRECT_MIN or more still to come) the bytes are read straight into the engine's
- * message buffer instead (tt__ws_recv_buffer()), saving a copy.
+ * message buffer instead (tt__ws_recv_buffer()), saving a copy; after such a payload the next read into
+ * the shared buffer is a short one (TT__PEEK_SIZE), so that the following large payload is not copied.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -105,12 +106,17 @@ void tt__conn_readable(tt__conn *c) {
     c->io_wait &= (uint8_t) ~(TT__WAIT_READ_AGAIN | TT__WAIT_READ_WANTS_WRITE);
     char err[TT__DETAIL_MAX];
     for (;;) {
-        /* Inside a large payload the bytes go straight to their place in the message (no copy). */
-        size_t cap = TT__READ_BUFFER_SIZE;
+        /* Inside a large payload the bytes go straight to their place in the message (no copy); right
+         * after one, only a peek's worth goes through the shared buffer (TT__PEEK_AFTER). */
+        size_t cap = 0;
         uint8_t *direct = tt__conn_speaks_ws(c) && c->ws ? tt__ws_recv_buffer(c->ws, TT__DIRECT_MIN, &cap) : NULL;
-        if (direct == NULL) cap = TT__READ_BUFFER_SIZE;
+        if (direct == NULL) {
+            cap = c->direct_run >= TT__PEEK_AFTER ? TT__PEEK_SIZE : TT__READ_BUFFER_SIZE;
+            c->direct_run = 0;
+        }
         int drained = 0;
         long n = conn_read(c, direct ? direct : tt__loop.read_buf, cap, &drained, err, sizeof err);
+        if (n > 0 && direct) c->direct_run += (size_t)n;
         if (n > 0) {
             if (!deliver(c, n, direct != NULL)) return;
             if ((size_t)n >= budget) {

@@ -316,29 +316,48 @@ static uint8_t *payload(size_t n, int text) {
     return p;
 }
 
-/* Sends every size, expects every echo back intact, then closes with 1000 "done". */
-static void echo_all_sizes(const char *url, tt_data_type type) {
-    uint8_t *data[NSIZES];
-    for (size_t i = 0; i < NSIZES; i++) data[i] = payload(sizes[i], type == TT_DATA_TEXT);
+/* Sends every size of the list at once, expects every echo back intact and in order, then closes with
+ * 1000 "done". */
+static void echo_sizes(const char *url, tt_data_type type, const size_t *list, size_t count) {
+    assert_true(count <= 16);
+    uint8_t *data[16];
+    for (size_t i = 0; i < count; i++) data[i] = payload(list[i], type == TT_DATA_TEXT);
     rec r = {0};
     r.trace.expect = (const unsigned char *const *)data;
-    r.trace.expect_len = sizes;
-    r.trace.expect_count = NSIZES;
-    r.close_after_messages = (int)NSIZES;
+    r.trace.expect_len = list;
+    r.trace.expect_count = count;
+    r.close_after_messages = (int)count;
     start(&r, url, NULL, 0, 0);
     run_until(&r, is_open, 10000);
     assert_int_equal(state_of(&r), TT_OPEN);
-    for (size_t i = 0; i < NSIZES; i++) send_data(&r, type, data[i], sizes[i]);
+    for (size_t i = 0; i < count; i++) send_data(&r, type, data[i], list[i]);
     rec *all[] = {&r};
     run_until_closed(all, 1, 60000);
     const char *t = type == TT_DATA_TEXT ? "text" : "binary";
-    char m[NSIZES][96];
-    for (size_t i = 0; i < NSIZES; i++) snprintf(m[i], sizeof m[i], "message %s %zu same rs=1", t, sizes[i]);
-    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", open_line(), m[0], m[1], m[2], m[3], m[4], m[5],
-           m[6], m[7], "result closeSocket:ok", "close 1000 done clean rs=3");
+    char m[16][96];
+    const char *lines[16 + 6] = {"success connectSocket:ok", "complete connectSocket:ok", open_line()};
+    size_t n = 3;
+    for (size_t i = 0; i < count; i++) {
+        snprintf(m[i], sizeof m[i], "message %s %zu same rs=1", t, list[i]);
+        lines[n++] = m[i];
+    }
+    lines[n++] = "result closeSocket:ok";
+    lines[n++] = "close 1000 done clean rs=3";
+    lines[n] = NULL;
+    expect_lines(&r, lines);
     assert_int_equal(tt_socket_task_buffered_amount(r.task), 0);
-    for (size_t i = 0; i < NSIZES; i++) free(data[i]);
+    for (size_t i = 0; i < count; i++) free(data[i]);
 }
+
+static void echo_all_sizes(const char *url, tt_data_type type) { echo_sizes(url, type, sizes, NSIZES); }
+
+/*
+ * Large payloads are read in place and the read after one is a short one (native/reader.c): small
+ * messages right behind a large one, a payload that starts in such a short read and goes on in place,
+ * payloads just above and below the in-place threshold, and a large one behind small ones.
+ */
+static const size_t mixed_sizes[] = {1 * MiB, 1, 125, 3000, 300000, 20000, 16383, 16385, 70000, 2 * MiB, 64, 1 * MiB};
+#define NMIXED (sizeof mixed_sizes / sizeof mixed_sizes[0])
 
 /* ---- Tests: messages --------------------------------------------------------------------------- */
 
@@ -349,6 +368,14 @@ static void test_echo_text_ws(void **s) {
 static void test_echo_binary_ws(void **s) {
     (void)s;
     echo_all_sizes(WS(echo_path()), TT_DATA_BINARY);
+}
+static void test_echo_mixed_ws(void **s) {
+    (void)s;
+    echo_sizes(WS(echo_path()), TT_DATA_BINARY, mixed_sizes, NMIXED);
+}
+static void test_echo_mixed_wss(void **s) {
+    (void)s;
+    echo_sizes(WSS(echo_path()), TT_DATA_TEXT, mixed_sizes, NMIXED);
 }
 static void test_echo_text_wss(void **s) {
     (void)s;
@@ -1110,6 +1137,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_echo_text_ws, setup, teardown),
         cmocka_unit_test_setup_teardown(test_echo_binary_ws, setup, teardown),
         cmocka_unit_test_setup_teardown(test_echo_text_wss, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_echo_mixed_ws, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_echo_mixed_wss, setup, teardown),
         cmocka_unit_test_setup_teardown(test_echo_binary_wss, setup, teardown),
         cmocka_unit_test_setup_teardown(test_echo_utf8, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fragmented_ws, setup, teardown),
