@@ -54,7 +54,10 @@ export function createContainer(opts) {
   const hideListeners = [];
   const live = new Set();
   let nextId = 1;
-  const later = (fn) => setTimeout(fn, 0);
+  // A result comes after the call that caused it returns, in a microtask: before the host's next network
+  // event, as a host that settles a call before it looks at the network again would. A timer instead raced
+  // the echo of the message just sent, and the game's bufferedAmount at that echo depended on which won.
+  const later = (fn) => queueMicrotask(fn);
   const settle = (o, ok, res, sync) => {
     const run = () => {
       try {
