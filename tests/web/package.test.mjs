@@ -89,3 +89,17 @@ test('the raw module has every member its types (ttsocket.d.mts) declare', async
   assert.deepEqual(r.types, Object.fromEntries(names.map((n) => [n, n.startsWith('HEAP') ? 'object' : 'function'])));
   assert.match(r.version, /^\d+\.\d+\.\d+$/);
 });
+
+// The numbers bridge.c passes to index.js are named on both sides; a renumbering on one side only would
+// deliver a success as a fail, or a text message as binary, without any other test noticing the cause.
+test('index.js names the numbers bridge.c sends with the same values (EMIT_*, RESULT_*, TT_DATA_TEXT)', () => {
+  const src = path.join(here, '../../web');
+  const bridge = fs.readFileSync(path.join(src, 'package/bridge.c'), 'utf8');
+  const header = fs.readFileSync(path.join(here, '../../include/ttsocket.h'), 'utf8');
+  const index = fs.readFileSync(path.join(src, 'package/index.js'), 'utf8');
+  const pairs = (text, re) => Object.fromEntries([...text.matchAll(re)].map((m) => [m[1], Number(m[2])]));
+  const c = { ...pairs(bridge, /\b((?:EMIT|RESULT)_[A-Z]+) = (\d+)/g), ...pairs(header, /\b(TT_DATA_TEXT) = (\d+)/g) };
+  const js = pairs(index, /\b((?:EMIT|RESULT)_[A-Z]+|TT_DATA_TEXT) = (\d+)/g);
+  assert.equal(Object.keys(c).length, 9, `bridge.c and ttsocket.h define ${Object.keys(c).join(', ')}`);
+  assert.deepEqual(js, c);
+});

@@ -34,6 +34,9 @@ EM_JS(void, ttjs_emit, (int event, uint32_t a, uintptr_t b, uintptr_t c, uintptr
 /* clang-format on */
 
 enum { RESULT_SUCCESS = 0, RESULT_FAIL = 1, RESULT_COMPLETE = 2 };
+/* index.js names these numbers too (tests/web/package.test.mjs compares the two files), and reads a
+ * tt_header as two 32-bit words and a message's type as TT_DATA_TEXT or not. */
+_Static_assert(sizeof(tt_header) == 2 * sizeof(uint32_t), "index.js reads a tt_header as two 32-bit words");
 
 static void emit_result(void *ud, int kind, const tt_result *r) {
     ttjs_emit(EMIT_RESULT, (uint32_t)(intptr_t)ud, (uintptr_t)kind, (uintptr_t)r->err_msg, r->socket_task_id, 0, 0);

@@ -26,6 +26,13 @@ function invoke(fn, res) {
   }
 }
 
+// The numbers bridge.c hands over, under the names it gives them there (its enums, TT_DATA_TEXT of
+// ttsocket.h, the layout of struct tt_header); tests/web/package.test.mjs fails if the two sides disagree.
+const EMIT_RESULT = 0, EMIT_OPEN = 1, EMIT_MESSAGE = 2, EMIT_ERROR = 3, EMIT_CLOSE = 4;
+const RESULT_SUCCESS = 0, RESULT_FAIL = 1, RESULT_COMPLETE = 2;
+const TT_DATA_TEXT = 0;
+const HEADER_FIELD_WORDS = 2; // struct tt_header: name and value, two 32-bit pointers
+
 // The fields of tt_open_profile and tt_task_stats in their C order (bridge.c hands over the structs, all
 // 64-bit numbers), with WeChat's names where WeChat's onOpen profile has the field. null = the backend
 // cannot know it (all bits set: TT_PROFILE_UNKNOWN, TT_STATS_UNKNOWN).
@@ -60,7 +67,7 @@ function readStats(module, id) {
 }
 
 function callResult(cbs, kind, res) {
-  invoke(kind === 0 ? cbs.success : kind === 1 ? cbs.fail : cbs.complete, res);
+  invoke(kind === RESULT_SUCCESS ? cbs.success : kind === RESULT_FAIL ? cbs.fail : cbs.complete, res);
 }
 
 class SocketTask {
@@ -144,45 +151,44 @@ export class TTSocketRuntime {
     this._tasks = new Map();
     const self = this;
     const text = (ptr) => module.UTF8ToString(ptr);
-    // bridge.c's one way out, Module.__ttjs(event, ...): an array indexed by its EMIT_* numbers, each
-    // function taking that event's arguments (strings as pointers).
-    const handlers = [
-      function result(req, kind, errMsg, id) {
-        const cbs = self._requests.get(req);
-        if (!cbs) return;
-        if (kind === 2) self._requests.delete(req);
-        callResult(cbs, kind, id ? { errMsg: text(errMsg), socketTaskId: id } : { errMsg: text(errMsg) });
-      },
-      function open(id, protocol, extensions, profile, fields, count) {
-        // The response header's fields (struct tt_header: two pointers each); none in a browser, which
-        // exposes none (README: parity exceptions), those of the host's onOpen on a mini-game container.
-        const header = {};
-        for (let i = 0; i < count; i++) {
-          const at = (fields >> 2) + 2 * i;
-          header[text(module.HEAPU32[at])] = text(module.HEAPU32[at + 1]);
-        }
-        self._tasks.get(id)?._emit('open', { protocol: text(protocol), extensions: text(extensions), header,
-          profile: int64s(module, profile, PROFILE_KEYS) });
-      },
-      function message(id, type, ptr, len) {
-        const t = self._tasks.get(id);
-        if (!t) return;
-        const view = module.HEAPU8.subarray(ptr, ptr + len);
-        const data = type === 0 ? decoder.decode(view) : view.slice().buffer;
-        t._emit('message', { data });
-      },
-      function error(id, errMsg, detail) {
-        self._tasks.get(id)?._emit('error', { errMsg: text(errMsg), detail: text(detail) });
-      },
-      function close(id, code, reasonPtr, wasClean) {
-        const t = self._tasks.get(id);
-        self._tasks.delete(id);
-        const heap = module.HEAPU8;
-        const end = heap.indexOf(0, reasonPtr);
-        const reason = decoder.decode(heap.subarray(reasonPtr, end < 0 ? reasonPtr : end));
-        t?._emit('close', { code, reason, wasClean: !!wasClean });
-      },
-    ];
+    // bridge.c's one way out, Module.__ttjs(event, ...): a function per EMIT_* number, each taking that
+    // event's arguments (strings as pointers).
+    const handlers = [];
+    handlers[EMIT_RESULT] = function result(req, kind, errMsg, id) {
+      const cbs = self._requests.get(req);
+      if (!cbs) return;
+      if (kind === RESULT_COMPLETE) self._requests.delete(req);
+      callResult(cbs, kind, id ? { errMsg: text(errMsg), socketTaskId: id } : { errMsg: text(errMsg) });
+    };
+    handlers[EMIT_OPEN] = function open(id, protocol, extensions, profile, fields, count) {
+      // The response header's fields (struct tt_header: two pointers each); none in a browser, which
+      // exposes none (README: parity exceptions), those of the host's onOpen on a mini-game container.
+      const header = {};
+      for (let i = 0; i < count; i++) {
+        const at = (fields >> 2) + HEADER_FIELD_WORDS * i;
+        header[text(module.HEAPU32[at])] = text(module.HEAPU32[at + 1]);
+      }
+      self._tasks.get(id)?._emit('open', { protocol: text(protocol), extensions: text(extensions), header,
+        profile: int64s(module, profile, PROFILE_KEYS) });
+    };
+    handlers[EMIT_MESSAGE] = function message(id, type, ptr, len) {
+      const t = self._tasks.get(id);
+      if (!t) return;
+      const view = module.HEAPU8.subarray(ptr, ptr + len);
+      const data = type === TT_DATA_TEXT ? decoder.decode(view) : view.slice().buffer;
+      t._emit('message', { data });
+    };
+    handlers[EMIT_ERROR] = function error(id, errMsg, detail) {
+      self._tasks.get(id)?._emit('error', { errMsg: text(errMsg), detail: text(detail) });
+    };
+    handlers[EMIT_CLOSE] = function close(id, code, reasonPtr, wasClean) {
+      const t = self._tasks.get(id);
+      self._tasks.delete(id);
+      const heap = module.HEAPU8;
+      const end = heap.indexOf(0, reasonPtr);
+      const reason = decoder.decode(heap.subarray(reasonPtr, end < 0 ? reasonPtr : end));
+      t?._emit('close', { code, reason, wasClean: !!wasClean });
+    };
     module.__ttjs = (event, ...args) => handlers[event](...args);
   }
 
