@@ -3,8 +3,8 @@
  * written back; when the socket will not take it all, the rest waits in a per-connection buffer and
  * reading pauses until it is drained.
  *
- * Usage: server_raw PORT [--tls CERT KEY]   (listens on 127.0.0.1:PORT; prints READY when listening;
- * stops on SIGTERM/SIGINT)
+ * Usage: server_raw PORT [--tls CERT KEY | --ws]   (listens on 127.0.0.1:PORT; prints READY when
+ * listening; stops on SIGTERM/SIGINT)
  *
  * Without --tls the echo is plain TCP (client_raw tcp://). With --tls every accepted connection is a TLS
  * server session (OpenSSL, TLS 1.2 or later with its default ciphers, so TLS 1.3 with AES-GCM as the
@@ -16,6 +16,16 @@
  * or SSL_write that needs the other direction (SSL_ERROR_WANT_READ/WANT_WRITE) waits for that event, and
  * input OpenSSL already holds (SSL_has_pending) is read without waiting for the socket. Read-ahead is on,
  * so that one recv() can take in several records.
+ *
+ * With --ws the echo speaks just enough WebSocket for a client to measure its own CPU against a server
+ * that costs about what the raw-TCP echo costs (libwebsockets, the benchmarks' echo server, is the
+ * bottleneck on several rows, and a client that waits for its server wakes up for smaller batches, so
+ * its CPU per message says more about the server than about the client). It answers the opening
+ * handshake (the request collected up to its blank line, Sec-WebSocket-Accept computed, no extension
+ * accepted), then parses the client's frames as they stream in: each header is answered at once with the
+ * unmasked server header, each payload chunk is unmasked and echoed as it arrives, all of one read in one
+ * send(). Ping is answered with Pong, Pong is dropped, Close is echoed and the connection then closed. It
+ * checks nothing else: it is a benchmark peer, not a conforming server.
  */
 #include "bench_common.h"
 
@@ -24,13 +34,48 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 
 #define BUF (256 * 1024)
+
+/* WebSocket framing numbers (RFC 6455 section 5.2). */
+enum {
+    WS_FIN = 0x80,
+    WS_OPCODE = 0x0f,
+    WS_MASKED = 0x80,
+    WS_LEN7 = 0x7f,
+    WS_LEN16 = 126,
+    WS_LEN64 = 127,
+    WS_OP_CLOSE = 0x8,
+    WS_OP_PING = 0x9,
+    WS_OP_PONG = 0xa,
+    WS_MAX_HEADER = 14,
+    WS_REQUEST_MAX = 8192
+};
+
+/* --ws: where one connection stands. Before the upgrade `req` collects the request; afterwards `hdr`
+ * collects a frame header that arrived split, and `left` counts the current frame's payload still due. */
+typedef struct ws_state {
+    int upgraded;
+    int close_sent; /* a Close was echoed: the connection ends once it is out */
+    size_t req_len;
+    char req[WS_REQUEST_MAX];
+    uint8_t hdr[WS_MAX_HEADER];
+    unsigned hdr_len;
+    uint64_t left;
+    uint8_t mask[4];
+    unsigned mask_pos;
+    int in_payload;   /* the current frame's header has been answered */
+    int drop_payload; /* a Pong: read, not echoed */
+    uint8_t opcode;
+} ws_state;
 
 typedef struct conn {
     int fd;
@@ -40,6 +85,7 @@ typedef struct conn {
     uint32_t wr_wait; /* --tls: what the unfinished SSL_write of pend waits for (EPOLLIN or EPOLLOUT) */
     uint8_t *pend;    /* unwritten echo bytes */
     size_t pend_len, pend_cap;
+    ws_state *ws;     /* --ws: the WebSocket side (NULL for plain and TLS echoes) */
 } conn;
 
 static volatile sig_atomic_t stop;
@@ -53,6 +99,7 @@ static void drop(int ep, conn *c) {
     if (c->ssl) SSL_free(c->ssl);
     close(c->fd);
     free(c->pend);
+    free(c->ws);
     free(c);
 }
 
@@ -92,6 +139,176 @@ static int queue_pending(conn *c, const uint8_t *p, size_t n) {
     memcpy(c->pend + c->pend_len, p, n);
     c->pend_len += n;
     return 0;
+}
+
+/* --ws: bytes of the frame header collected so far → the header's full length. */
+static unsigned ws_header_need(const uint8_t *h, unsigned have) {
+    if (have < 2) return 2;
+    unsigned l = h[1] & WS_LEN7;
+    return 2u + (l == WS_LEN16 ? 2u : l == WS_LEN64 ? 8u : 0u) + ((h[1] & WS_MASKED) ? 4u : 0u);
+}
+
+/* --ws: the unmasked server header for `len` payload bytes after first byte b0; returns its length. */
+static size_t ws_put_header(uint8_t *o, uint8_t b0, uint64_t len) {
+    o[0] = b0;
+    if (len < WS_LEN16) {
+        o[1] = (uint8_t)len;
+        return 2;
+    }
+    if (len <= 0xffff) {
+        o[1] = WS_LEN16;
+        o[2] = (uint8_t)(len >> 8);
+        o[3] = (uint8_t)len;
+        return 4;
+    }
+    o[1] = WS_LEN64;
+    for (int k = 0; k < 8; k++) o[2 + k] = (uint8_t)(len >> (56 - 8 * k));
+    return 10;
+}
+
+/* --ws: a complete header in w->hdr starts a frame; its answer's header goes to out (nothing for a Pong,
+ * whose payload is dropped); returns the bytes written. */
+static size_t ws_begin_frame(ws_state *w, uint8_t *out) {
+    const uint8_t *h = w->hdr;
+    unsigned l = h[1] & WS_LEN7, p = 2;
+    uint64_t len = l;
+    if (l == WS_LEN16) {
+        len = (uint64_t)h[2] << 8 | h[3];
+        p = 4;
+    } else if (l == WS_LEN64) {
+        len = 0;
+        for (int k = 0; k < 8; k++) len = len << 8 | h[2 + k];
+        p = 10;
+    }
+    if (h[1] & WS_MASKED) memcpy(w->mask, h + p, sizeof w->mask);
+    else memset(w->mask, 0, sizeof w->mask);
+    w->mask_pos = 0;
+    w->left = len;
+    w->in_payload = 1;
+    w->opcode = h[0] & WS_OPCODE;
+    w->drop_payload = w->opcode == WS_OP_PONG;
+    if (w->drop_payload) return 0;
+    return ws_put_header(out, w->opcode == WS_OP_PING ? (uint8_t)(WS_FIN | WS_OP_PONG) : h[0], len);
+}
+
+/* --ws: n payload bytes unmasked from in to out, eight at a time (the key repeats every four bytes, so an
+ * eight-byte word of it rotated to the current position serves every step). */
+static void ws_unmask(uint8_t *out, const uint8_t *in, size_t n, const uint8_t mask[4], unsigned pos) {
+    uint8_t m8[8];
+    for (unsigned j = 0; j < 8; j++) m8[j] = mask[(pos + j) & 3];
+    uint64_t m;
+    memcpy(&m, m8, sizeof m);
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        uint64_t x;
+        memcpy(&x, in + j, sizeof x);
+        x ^= m;
+        memcpy(out + j, &x, sizeof x);
+    }
+    for (; j < n; j++) out[j] = in[j] ^ m8[j & 7];
+}
+
+/* --ws: frames streaming in (in[0..n)) → their echo in out; returns the bytes written. Stops after a Close. */
+static size_t ws_frames(ws_state *w, const uint8_t *in, size_t n, uint8_t *out) {
+    size_t i = 0, o = 0;
+    while (i < n && !w->close_sent) {
+        if (!w->in_payload) {
+            unsigned need = ws_header_need(w->hdr, w->hdr_len);
+            while (w->hdr_len < need && i < n) {
+                w->hdr[w->hdr_len++] = in[i++];
+                need = ws_header_need(w->hdr, w->hdr_len);
+            }
+            if (w->hdr_len < need) break;
+            o += ws_begin_frame(w, out + o);
+        }
+        size_t k = w->left < n - i ? (size_t)w->left : n - i;
+        if (!w->drop_payload) {
+            ws_unmask(out + o, in + i, k, w->mask, w->mask_pos);
+            o += k;
+        }
+        w->mask_pos = (unsigned)((w->mask_pos + k) & 3);
+        i += k;
+        w->left -= k;
+        if (w->left == 0) {
+            w->in_payload = 0;
+            w->hdr_len = 0;
+            w->close_sent = w->opcode == WS_OP_CLOSE;
+        }
+    }
+    return o;
+}
+
+static const char WS_GUID[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/* --ws: the 101 answer to the complete request in w->req; returns its length, or 0 without a key. */
+static size_t ws_accept(const ws_state *w, uint8_t *out) {
+    static const char field[] = "\r\nSec-WebSocket-Key:";
+    const char *k = NULL;
+    for (const char *p = w->req; *p && !k; p++)
+        if (strncasecmp(p, field, sizeof field - 1) == 0) k = p + sizeof field - 1;
+    if (!k) return 0;
+    k += strspn(k, " \t");
+    size_t kl = strcspn(k, " \t\r\n");
+    char src[128 + sizeof WS_GUID];
+    if (kl > 128) return 0;
+    memcpy(src, k, kl);
+    memcpy(src + kl, WS_GUID, sizeof WS_GUID - 1);
+    uint8_t dig[SHA_DIGEST_LENGTH];
+    SHA1((const uint8_t *)src, kl + sizeof WS_GUID - 1, dig);
+    char acc[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
+    EVP_EncodeBlock((uint8_t *)acc, dig, SHA_DIGEST_LENGTH);
+    return (size_t)sprintf((char *)out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                                        "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", acc);
+}
+
+/* --ws: one read's bytes → what to send back (the 101 first, once the request is complete, then the
+ * echoes); returns its length, or -1 to drop the connection (a request too long or without a key). */
+static ssize_t ws_input(ws_state *w, const uint8_t *in, size_t n, uint8_t *out) {
+    size_t o = 0;
+    if (!w->upgraded) {
+        size_t take = 0;
+        while (take < n && !w->upgraded) {
+            if (w->req_len + 1 >= WS_REQUEST_MAX) return -1;
+            w->req[w->req_len++] = (char)in[take++];
+            w->req[w->req_len] = 0;
+            w->upgraded = w->req_len >= 4 && memcmp(w->req + w->req_len - 4, "\r\n\r\n", 4) == 0;
+        }
+        if (!w->upgraded) return 0;
+        o = ws_accept(w, out);
+        if (o == 0) return -1;
+        in += take;
+        n -= take;
+    }
+    return (ssize_t)(o + ws_frames(w, in, n, out + o));
+}
+
+/* A plain or --ws connection is readable: one recv(), its echo (the same bytes, or ws_input's answer)
+ * sent at once; what the socket will not take waits in pend while reading pauses. Returns -1 to drop
+ * the connection (also once a --ws Close has been echoed completely). */
+static int plain_echo(int ep, conn *c, uint8_t *buf, uint8_t *out) {
+    ssize_t r = recv(c->fd, buf, BUF, 0);
+    if (r <= 0) return r < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+    const uint8_t *src = buf;
+    if (c->ws) {
+        r = ws_input(c->ws, buf, (size_t)r, out);
+        if (r < 0) return -1;
+        src = out;
+    }
+    size_t off = 0;
+    while (off < (size_t)r) {
+        ssize_t w = send(c->fd, src + off, (size_t)r - off, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        off += (size_t)w;
+    }
+    if (off < (size_t)r) {
+        if (errno != EAGAIN || queue_pending(c, src + off, (size_t)r - off) < 0) return -1;
+        set_events(ep, c, EPOLLOUT);
+        return 0;
+    }
+    return c->ws && c->ws->close_sent ? -1 : 0;
 }
 
 /* --tls: SSL_write of p[0..n); returns the bytes written, stopping early (c->wr_wait set) when the socket
@@ -203,8 +420,9 @@ static SSL_CTX *tls_server_ctx(const char *cert, const char *key) {
 int main(int argc, char **argv) {
     SSL_CTX *tls = NULL;
     int want_tls = argc >= 3 && strcmp(argv[2], "--tls") == 0;
-    if (argc < 2 || (want_tls && argc != 5)) {
-        fprintf(stderr, "usage: server_raw PORT [--tls CERT KEY]\n");
+    int want_ws = argc == 3 && strcmp(argv[2], "--ws") == 0;
+    if (argc < 2 || (want_tls && argc != 5) || (argc > 2 && !want_tls && !want_ws)) {
+        fprintf(stderr, "usage: server_raw PORT [--tls CERT KEY | --ws]\n");
         return 2;
     }
     if (want_tls) tls = tls_server_ctx(argv[3], argv[4]);
@@ -225,6 +443,7 @@ int main(int argc, char **argv) {
     struct epoll_event le = {.events = EPOLLIN, .data.ptr = NULL};
     epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &le);
     static uint8_t buf[BUF];
+    static uint8_t out[BUF + WS_REQUEST_MAX]; /* --ws: a read's echo, headers and 101 included */
     static struct epoll_event evs[256];
     printf("READY\n");
     fflush(stdout);
@@ -240,6 +459,11 @@ int main(int argc, char **argv) {
                     conn *nc = calloc(1, sizeof *nc);
                     nc->fd = fd;
                     nc->ev = EPOLLIN;
+                    if (want_ws && !(nc->ws = calloc(1, sizeof *nc->ws))) {
+                        close(fd);
+                        free(nc);
+                        continue;
+                    }
                     if (tls) {
                         nc->ssl = SSL_new(tls);
                         if (!nc->ssl || SSL_set_fd(nc->ssl, fd) != 1) {
@@ -261,36 +485,12 @@ int main(int argc, char **argv) {
             }
             if (evs[i].events & EPOLLOUT) {
                 int r = flush_pending(c);
-                if (r < 0) {
-                    drop(ep, c);
-                    continue;
-                }
-                if (r == 0) set_events(ep, c, EPOLLIN);
+                if (r < 0 || (r == 0 && c->ws && c->ws->close_sent)) drop(ep, c);
+                else if (r == 0) set_events(ep, c, EPOLLIN);
                 continue;
             }
             if (c->pend_len) continue;
-            ssize_t r = recv(c->fd, buf, BUF, 0);
-            if (r <= 0) {
-                if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-                drop(ep, c);
-                continue;
-            }
-            size_t off = 0;
-            while (off < (size_t)r) {
-                ssize_t w = send(c->fd, buf + off, (size_t)r - off, MSG_NOSIGNAL);
-                if (w < 0) {
-                    if (errno == EINTR) continue;
-                    break;
-                }
-                off += (size_t)w;
-            }
-            if (off < (size_t)r) {
-                if (errno != EAGAIN || queue_pending(c, buf + off, (size_t)r - off) < 0) {
-                    drop(ep, c);
-                    continue;
-                }
-                set_events(ep, c, EPOLLOUT);
-            }
+            if (plain_echo(ep, c, buf, out) < 0) drop(ep, c);
         }
     }
     return 0;
