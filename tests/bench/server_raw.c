@@ -85,7 +85,7 @@ typedef struct conn {
     uint32_t wr_wait; /* --tls: what the unfinished SSL_write of pend waits for (EPOLLIN or EPOLLOUT) */
     uint8_t *pend;    /* unwritten echo bytes */
     size_t pend_len, pend_cap;
-    ws_state *ws;     /* --ws: the WebSocket side (NULL for plain and TLS echoes) */
+    ws_state *ws; /* --ws: the WebSocket side (NULL for plain and TLS echoes) */
 } conn;
 
 static volatile sig_atomic_t stop;
@@ -257,8 +257,10 @@ static size_t ws_accept(const ws_state *w, uint8_t *out) {
     SHA1((const uint8_t *)src, kl + sizeof WS_GUID - 1, dig);
     char acc[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
     EVP_EncodeBlock((uint8_t *)acc, dig, SHA_DIGEST_LENGTH);
-    return (size_t)sprintf((char *)out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                                        "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", acc);
+    return (size_t)sprintf((char *)out,
+                           "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                           "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+                           acc);
 }
 
 /* --ws: one read's bytes → what to send back (the 101 first, once the request is complete, then the
