@@ -388,7 +388,16 @@ static int run_tput(const bench_args *a) {
             fcntl(cs[i].fd, F_SETFL, fcntl(cs[i].fd, F_GETFL) | O_NONBLOCK);
             cs[i].more = 1; /* the WebSocket handshake may have left input in OpenSSL */
             if (tls_service(ep, &cs[i], 0) < 0) return 1;
-        } else if (pump_out(&cs[i]) < 0) return 1;
+        } else {
+            if (pump_out(&cs[i]) < 0) return 1;
+            /* The first window may not fit into the socket (1 MiB messages against an echo server that
+             * stops reading while its own echo waits): the rest goes out when the socket is writable.
+             * Without EPOLLOUT here the loop below never writes it, and both sides wait forever. */
+            if (cs[i].out_pending) {
+                struct epoll_event e = {.events = EPOLLIN | EPOLLOUT, .data.ptr = &cs[i]};
+                epoll_ctl(ep, EPOLL_CTL_MOD, cs[i].fd, &e);
+            }
+        }
     }
     double start = bench_now_s(), t0 = start + a->warmup, t1 = t0 + a->secs;
     uint64_t base = 0;
