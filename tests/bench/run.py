@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The benchmark driver behind `make bench` / `make bench-smoke`.
 
-Starts the echo servers (server_lws: libwebsockets ws/wss/deflate; server_raw: the raw-TCP ceiling), runs
+Starts the echo servers (server_lws: libwebsockets ws/wss/deflate; server_raw: the raw-TCP ceiling, the same
+through TLS, and the raw WS echo: a WebSocket echo as cheap as the raw-TCP one, for ttsocket's own ceiling), runs
 every client on every workload several times, interleaved (the client order rotates each repetition, so
 slow drift of the machine spreads over everyone), and prints one table per workload with the median, the
 spread (min-max) and the ratio ttsocket / peer of the medians of this same run. The tables, the targets of
@@ -20,7 +21,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import signal
 import socket
 import statistics
@@ -35,6 +35,12 @@ PY = '/usr/bin/python3'
 
 MB = 1e6
 MIB = 1 << 20
+
+# The rows against the raw WS echo (server_raw --ws) rather than the libwebsockets echo server: ttsocket's
+# own ceiling and that server's. Neither is a WebSocket client through the echo server of the other rows.
+RAW_WS_TT = 'ttsocket (raw WS echo)'
+RAW_WS_PROBE = 'server probe (raw WS echo)'
+REFERENCE_ROWS = ('raw TCP', 'raw TLS', 'server probe', RAW_WS_TT, RAW_WS_PROBE)
 
 
 def log(*a):
@@ -282,15 +288,17 @@ class Bench:
         certs = self.certs()
         self.ca = os.path.join(certs, 'ca.pem')
         self.p_raw, self.p_ws, self.p_wss, self.p_defl = free_port(), free_port(), free_port(), free_port()
-        self.p_tls = free_port()
+        self.p_tls, self.p_rws = free_port(), free_port()
         self.raw = Server('server_raw', [os.path.join(self.bin, 'server_raw'), str(self.p_raw)], self.server_cpu)
         self.raw_tls = Server('server_raw --tls', [os.path.join(self.bin, 'server_raw'), str(self.p_tls), '--tls',
                                                    os.path.join(certs, 'server.pem'),
                                                    os.path.join(certs, 'server.key')], self.server_cpu)
+        self.raw_ws = Server('server_raw --ws', [os.path.join(self.bin, 'server_raw'), str(self.p_rws), '--ws'],
+                             self.server_cpu)
         self.lws = ServerGroup('server_lws', [os.path.join(self.bin, 'server_lws'), str(self.p_ws), str(self.p_wss),
                                               os.path.join(certs, 'server.pem'), os.path.join(certs, 'server.key'),
                                               str(self.p_defl)], self.server_cpu, self.a.servers)
-        for s in (self.raw, self.raw_tls, self.lws):
+        for s in (self.raw, self.raw_tls, self.raw_ws, self.lws):
             s.start()
             self.servers.append(s)
 
@@ -302,7 +310,7 @@ class Bench:
     def url(self, kind):
         return {'ws': f'ws://127.0.0.1:{self.p_ws}/', 'wss': f'wss://127.0.0.1:{self.p_wss}/',
                 'deflate': f'ws://127.0.0.1:{self.p_defl}/', 'tcp': f'tcp://127.0.0.1:{self.p_raw}',
-                'tls': f'tls://127.0.0.1:{self.p_tls}'}[kind]
+                'tls': f'tls://127.0.0.1:{self.p_tls}', 'raw ws': f'ws://127.0.0.1:{self.p_rws}/'}[kind]
 
     def client_cmd(self, client, mode, kind, opts):
         b = self.bin
@@ -313,8 +321,11 @@ class Bench:
                 'python websockets': [PY, os.path.join(HERE, 'client_python.py')],
                 'raw TCP': [os.path.join(b, 'client_raw')],
                 'raw TLS': [os.path.join(b, 'client_raw')],
-                'server probe': [os.path.join(b, 'client_raw')]}[client]
-        url = self.url('tcp' if client == 'raw TCP' else 'tls' if client == 'raw TLS' else kind)
+                'server probe': [os.path.join(b, 'client_raw')],
+                RAW_WS_TT: [os.path.join(b, 'client_tt')],
+                RAW_WS_PROBE: [os.path.join(b, 'client_raw')]}[client]
+        url = self.url({'raw TCP': 'tcp', 'raw TLS': 'tls', RAW_WS_TT: 'raw ws',
+                        RAW_WS_PROBE: 'raw ws'}.get(client, kind))
         extra = [f'{k}={v}' for k, v in opts.items()]
         if client == 'ttsocket + send callbacks':
             extra.append('callbacks=1')
@@ -334,7 +345,8 @@ class Bench:
             for c in order:
                 s = secs if c != 'python websockets' else max(secs / 2, min(secs, 0.5))
                 opts = dict(conns=conns, size=size, window=window, secs=s, warmup=warm)
-                server = {'raw TCP': self.raw, 'raw TLS': self.raw_tls}.get(c, self.lws)
+                server = {'raw TCP': self.raw, 'raw TLS': self.raw_tls, RAW_WS_TT: self.raw_ws,
+                          RAW_WS_PROBE: self.raw_ws}.get(c, self.lws)
                 res, err, share = run_client(self.client_cmd(c, 'tput', kind, opts), self.client_cpu,
                                              timeout=60 + 2 * (s + warm), server=server)
                 if res is None:
@@ -394,7 +406,7 @@ class Bench:
             if m is None:
                 self.failures.append(f'{key}: {c}: {d["err"]}')
         probe = self.med(key, 'server probe')
-        ws_clients = [c for c in data if c not in ('raw TCP', 'raw TLS', 'server probe')]
+        ws_clients = [c for c in data if c not in REFERENCE_ROWS]
         best = max((self.med(key, c) or 0 for c in ws_clients), default=0)
         if probe:
             if probe > best:
@@ -412,7 +424,23 @@ class Bench:
         else:
             lines += ['', 'Echo server: no probe here (it does not speak deflate); the server CPU column '
                       'shows how busy the server was (well below 100% = not the bottleneck).']
+        if RAW_WS_TT in data:
+            lines += ['', self.raw_ws_note(key)]
         self.add_table('\n'.join(lines))
+
+    def raw_ws_note(self, key):
+        """The sentence under a table with the raw WS echo rows: what ttsocket costs when its server is cheap."""
+        unit = self.results[key]['unit']
+
+        def cost(c):
+            v = self.cost(key, c)
+            return 'n/a' if v is None else f'{v * 1000:,.0f} ns' if unit == 'msg/s' else f'{v:,.0f} µs'
+        per = 'message' if unit == 'msg/s' else 'MB'
+        tt, probe = self.med(key, RAW_WS_TT), self.med(key, RAW_WS_PROBE)
+        return (f'Raw WS echo (tests/bench/server_raw.c --ws: a WebSocket echo as cheap as the raw-TCP echo): '
+                f'ttsocket {fmt_num(tt, unit)} {unit} at {cost(RAW_WS_TT)} CPU per {per} (through libwebsockets: '
+                f'{cost("ttsocket")}), the probe {fmt_num(probe, unit)} {unit}. The "ttsocket ceiling" of the '
+                f'targets table is measured here.')
 
     # ---- latency -------------------------------------------------------------------------------------
     def latency(self, key, title, clients, same_core):
@@ -649,7 +677,9 @@ class Bench:
         """The issue's targets with what bounds each in this run: the echo server's own ceiling (the probe,
         a client that does no work, divided by raw TCP: no WebSocket client can go faster through this
         server) and ttsocket's own ceiling (the raw-TCP client's CPU per message divided by ttsocket's: the
-        ratio ttsocket would reach, CPU-bound, if the server cost nothing)."""
+        ratio ttsocket would reach, CPU-bound, if the server cost nothing). For plain ws, ttsocket's CPU is
+        taken against the raw WS echo, a server about as cheap as the raw-TCP echo; the figure against
+        libwebsockets follows in brackets. wss has no such server: there it is against libwebsockets."""
         def ratio(k1, c1, k2, c2):
             x, y = self.med(k1, c1), self.med(k2, c2)
             return x / y if x and y else None
@@ -662,14 +692,20 @@ class Bench:
             rows.append((name, shown if value is not None else 'n/a',
                          'n/a' if value is None else ('met' if ok(value) else '**missed**'), server, own))
 
+        def own(key, raw_key, client):
+            c_tt, c_raw = self.cost(key, client), self.cost(raw_key, 'raw TCP')
+            return c_raw / c_tt if c_tt and c_raw else None
+
         def bounds(key, raw_key):
             srv = ratio(key, 'server probe', raw_key, 'raw TCP')
-            c_tt, c_raw = self.cost(key, 'ttsocket'), self.cost(raw_key, 'raw TCP')
             shown = fx(srv)
             tls = ratio(key, 'raw TLS', raw_key, 'raw TCP')
             if tls is not None:  # wss: TLS alone, without WebSocket, already costs this much
                 shown += f' (raw TLS echo: {tls:.2f} ×)'
-            return shown, fx(c_raw / c_tt if c_tt and c_raw else None)
+            lws = own(key, raw_key, 'ttsocket')
+            if RAW_WS_TT not in self.results.get(key, {}).get('data', {}):
+                return shown, fx(lws)
+            return shown, f'{fx(own(key, raw_key, RAW_WS_TT))} ({fx(lws)} through lws)'
         for k, label in (('msg1', '1 connection'), ('msg10', '10 connections')):
             v = ratio(k, 'ttsocket', k, 'raw TCP')
             add(f'64 B msg/s ≥ 0.5 × raw TCP ({label})', v, lambda x: x >= 0.5, fx(v), *bounds(k, k))
@@ -705,9 +741,15 @@ class Bench:
                  '"Server ceiling" = the server probe (a client that only writes pre-built frames and skips the '
                  'echoes) ÷ raw TCP: no WebSocket client can beat it through this echo server. "ttsocket '
                  'ceiling" = the raw-TCP client\'s CPU per message (or MB) ÷ ttsocket\'s: what ttsocket would '
-                 'reach, bound by its own CPU, if the server cost nothing (for wss, against the plain raw-TCP '
-                 'client). For wss the server ceiling is the probe speaking TLS, and the raw TLS echo (the raw-TCP '
-                 'pattern through TLS, tests/bench/server_raw.c --tls) shows what TLS alone costs.', '',
+                 'reach, bound by its own CPU, if the server cost nothing. For the plain ws rows ttsocket\'s CPU is '
+                 'measured against the raw WS echo (tests/bench/server_raw.c --ws: the raw-TCP echo\'s loop, which '
+                 'answers the WebSocket handshake and streams each read\'s frames back unmasked in one send, about as '
+                 'cheap as the raw-TCP echo) rather than libwebsockets: a client that waits for a slower server wakes '
+                 'up for smaller batches and spends more CPU per message, so its cost through libwebsockets (in '
+                 'brackets) says as much about the server as about the client. For wss (no such server) it is '
+                 'ttsocket through libwebsockets against the plain raw-TCP client; the server ceiling there is the '
+                 'probe speaking TLS, and the raw TLS echo (the raw-TCP pattern through TLS, tests/bench/server_raw.c '
+                 '--tls) shows what TLS alone costs.', '',
                  '| target | measured | | server ceiling | ttsocket ceiling |', '|---|---:|---|---:|---:|']
         lines += [f'| {n} | {m} | {s} | {sv} | {ow} |' for n, m, s, sv, ow in rows]
         return '\n'.join(lines)
@@ -741,8 +783,9 @@ class Bench:
                 'Echo server: tests/bench/server_lws.c on libwebsockets (no compression unless stated)'
                 + (f', {self.a.servers} processes sharing its ports (SO_REUSEPORT), all on the server core'
                    if self.a.servers > 1 else '') + '; raw TCP: '
-                'tests/bench/server_raw.c. `ttsocket ÷ client` divides the medians of this run: above 1 means '
-                'ttsocket is faster for throughput, below 1 means lower latency. '
+                'tests/bench/server_raw.c (the "raw WS echo" rows: the same program with --ws). `ttsocket ÷ client` '
+                'divides the medians of this run: above 1 means ttsocket is faster for throughput, below 1 means '
+                'lower latency. '
                 + ('**Smoke run: durations far too short for meaningful numbers.** ' if self.a.smoke else ''),
                 '', tgt]
         md = '\n'.join(head) + '\n\n' + '\n\n'.join(self.tables) + '\n'
@@ -795,16 +838,17 @@ def main():
         log(f'bench: warning: load average {load0:.2f}: other work is running, numbers will be noisy')
     ws_all = ['ttsocket', 'libwebsockets', 'node ws', 'python websockets', 'raw TCP', 'server probe']
     tls_all = ['ttsocket', 'libwebsockets', 'node ws', 'python websockets', 'raw TLS', 'server probe']
+    raw_ws = [RAW_WS_TT, RAW_WS_PROBE]  # plain ws only: server_raw --ws speaks neither TLS nor deflate
     try:
         b.start_servers()
         w = a.window
         if want('msg1'):
             b.tput('msg1', '64 B messages pipelined, 1 connection', 'ws',
-                   ws_all[:1] + ['ttsocket + send callbacks'] + ws_all[1:], 64, 1, w, 'msg/s')
+                   ws_all[:1] + ['ttsocket + send callbacks'] + ws_all[1:] + raw_ws, 64, 1, w, 'msg/s')
         if want('msg10'):
-            b.tput('msg10', '64 B messages pipelined, 10 connections', 'ws', ws_all, 64, 10, w, 'msg/s')
+            b.tput('msg10', '64 B messages pipelined, 10 connections', 'ws', ws_all + raw_ws, 64, 10, w, 'msg/s')
         if want('mib'):
-            b.tput('mib', '1 MiB binary echo', 'ws', ws_all, MIB, 1, a.mib_window, 'MB/s')
+            b.tput('mib', '1 MiB binary echo', 'ws', ws_all + raw_ws, MIB, 1, a.mib_window, 'MB/s')
         if want('wss'):
             b.tput('wss_msg1', 'wss:// 64 B messages pipelined, 1 connection', 'wss', tls_all, 64, 1, w, 'msg/s')
             b.tput('wss_mib', 'wss:// 1 MiB binary echo', 'wss', tls_all, MIB, 1, a.mib_window, 'MB/s')
