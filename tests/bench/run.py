@@ -437,10 +437,10 @@ class Bench:
             return 'n/a' if v is None else f'{v * 1000:,.0f} ns' if unit == 'msg/s' else f'{v:,.0f} µs'
         per = 'message' if unit == 'msg/s' else 'MB'
         tt, probe = self.med(key, RAW_WS_TT), self.med(key, RAW_WS_PROBE)
-        return (f'Raw WS echo (tests/bench/server_raw.c --ws: a WebSocket echo as cheap as the raw-TCP echo): '
-                f'ttsocket {fmt_num(tt, unit)} {unit} at {cost(RAW_WS_TT)} CPU per {per} (through libwebsockets: '
-                f'{cost("ttsocket")}), the probe {fmt_num(probe, unit)} {unit}. The "ttsocket ceiling" of the '
-                f'targets table is measured here.')
+        return (f'Raw WS echo (tests/bench/server_raw.c --ws: a WebSocket echo about as cheap as the raw-TCP '
+                f'echo): ttsocket {fmt_num(tt, unit)} {unit} at {cost(RAW_WS_TT)} CPU per {per} (through '
+                f'libwebsockets: {cost("ttsocket")}), the probe {fmt_num(probe, unit)} {unit}. The "ttsocket '
+                f'ceiling" of the targets table is measured here.')
 
     # ---- latency -------------------------------------------------------------------------------------
     def latency(self, key, title, clients, same_core):
