@@ -50,7 +50,8 @@ static void fill_random(uint8_t *buf, size_t n) {
  * what its parent had left so the two never hand out the same keys.
  */
 #define RANDOM_POOL 4096
-#define RANDOM_POOLED_MAX 64 /* requests up to this size are served from the pool */
+/* Requests up to this size are served from the pool: the core's own refills are this size. */
+#define RANDOM_POOLED_MAX TT__RANDOM_POOL
 static uint8_t random_pool[RANDOM_POOL];
 static size_t random_left; /* unused bytes at the end of random_pool */
 

@@ -194,12 +194,15 @@ int tt__transport_open(const tt__open_params *params, tt__conn **conn) {
 /* ---- Sending and closing ----------------------------------------------------------------------- */
 
 static int send_message(tt__conn *conn, tt_data_type type, const void *data, size_t length) {
-    if (conn->state == TT__ST_DONE) return TT_ESTATE;
-    if (conn->state == TT__ST_ENDED || tt__conn_peer_closing(conn)) {
-        conn->dropped_bytes += length; /* the browser counts dropped data in bufferedAmount */
-        return 0;
+    /* Open at both levels (the usual case, one test) rules out each of the cases below. */
+    if (conn->state != TT__ST_OPEN || tt__ws_get_state(conn->ws) != TT__WS_OPEN) {
+        if (conn->state == TT__ST_DONE) return TT_ESTATE;
+        if (conn->state == TT__ST_ENDED || tt__conn_peer_closing(conn)) {
+            conn->dropped_bytes += length; /* the browser counts dropped data in bufferedAmount */
+            return 0;
+        }
+        if (!tt__conn_speaks_ws(conn)) return TT_ESTATE;
     }
-    if (!tt__conn_speaks_ws(conn)) return TT_ESTATE;
     size_t pending = 0;
     (void)tt__ws_output(conn->ws, &pending);
     size_t limit =

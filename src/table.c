@@ -34,6 +34,7 @@ void tt__table_remove(tt__table *table, tt__task *t) {
     size_t i = tt__table_slot(t->id, table->capacity);
     while (table->slots[i] != t) i = (i + 1) & mask;
     table->slots[i] = NULL;
+    if (table->last == t) table->last = NULL;
     table->count--;
     for (size_t j = (i + 1) & mask; table->slots[j] != NULL; j = (j + 1) & mask) {
         tt__task *moved = table->slots[j];
@@ -45,5 +46,6 @@ void tt__table_remove(tt__table *table, tt__task *t) {
 void tt__table_free(tt__table *table) {
     tt__free(table->slots);
     table->slots = NULL;
+    table->last = NULL;
     table->capacity = table->count = 0;
 }

@@ -93,6 +93,9 @@ const tt__hooks *tt__hooks_get(void);
 uint64_t tt__now_ms(void);
 /* Random bytes, drawn from the hook through a small pool so that a mask key per frame is cheap. */
 void tt__random_bytes(uint8_t *buf, size_t n);
+/* tt__random_bytes() draws this many bytes from the random hook at a time (64 mask keys), and passes
+ * larger requests straight through. */
+#define TT__RANDOM_POOL 256
 /* Drops any pooled random bytes (tests call it after installing a deterministic hook). */
 void tt__random_reset(void);
 

@@ -78,7 +78,6 @@ static void default_random(void *ud, uint8_t *buf, size_t n) {
 }
 static tt__hooks hooks = {default_now, default_random, NULL, NULL};
 
-#define TT__RANDOM_POOL 64
 static uint8_t random_pool[TT__RANDOM_POOL];
 static size_t random_avail;
 

@@ -201,7 +201,8 @@ static void ws_span_add(tt__ws *ws, uint64_t start, size_t wire, size_t app, int
 }
 
 /* Queues one final, masked frame; counted payload bytes show in tt__ws_buffered_amount(). */
-static int ws_queue_frame(tt__ws *ws, unsigned rsv, unsigned opcode, const void *data, size_t length, int counted) {
+static inline int ws_queue_frame(tt__ws *ws, unsigned rsv, unsigned opcode, const void *data, size_t length,
+                                 int counted) {
     if (length > SIZE_MAX - TT__FRAME_HEADER_MAX) return TT_ENOMEM;
     if (counted && ws_span_reserve(ws)) return TT_ENOMEM;
     uint8_t *p = ws_out_reserve(ws, TT__FRAME_HEADER_MAX + length);
@@ -209,7 +210,7 @@ static int ws_queue_frame(tt__ws *ws, unsigned rsv, unsigned opcode, const void 
     uint8_t mask[4];
     tt__random_bytes(mask, 4);
     size_t h = tt__frame_write_header(p, 1, rsv, opcode, length, mask);
-    if (length) tt__mask(p + h, data, length, mask, 0); /* copy and mask in one pass */
+    tt__mask_frame(p + h, data, length, mask); /* copy and mask in one pass */
     uint64_t start = ws->out_abs + tt__buf_pending(&ws->out) + h;
     ws->out.len += h + length;
     TT__COUNT(ws->stats->frames_sent, 1);
@@ -340,8 +341,16 @@ static void ws_spans_consume(tt__ws *ws, uint64_t from, uint64_t to) {
 
 void tt__ws_output_consume(tt__ws *ws, size_t n) {
     size_t pending = tt__buf_pending(&ws->out);
-    if (n > pending) n = pending;
-    ws_spans_consume(ws, ws->out_abs, ws->out_abs + n);
+    if (n >= pending) {
+        /* Everything queued was written, so every span retires. The count is the sum of what the live
+         * spans still hold, so it is zero now; a busy connection writes all it queued in most passes,
+         * and this spares a walk over one span per message. */
+        n = pending;
+        ws->buffered = 0;
+        tt__buf_consume(&ws->spans, tt__buf_pending(&ws->spans));
+    } else {
+        ws_spans_consume(ws, ws->out_abs, ws->out_abs + n);
+    }
     TT__COUNT(ws->stats->wire_bytes_sent, n);
     tt__buf_consume(&ws->out, n); /* drained: the next bytes go to its start */
     ws->out_abs += n;
@@ -534,7 +543,8 @@ static int ws_deliver(tt__ws *ws, const uint8_t *data, size_t length) {
     ws->msg_compressed = 0;
     ws->msg.len = 0;
     if (ws->held_close_set) return 0; /* behind a held Close a message is dropped, as Chromium drops it */
-    ws->handed_up = length < SIZE_MAX - ws->handed_up ? ws->handed_up + length : SIZE_MAX;
+    ws->handed_up += length;
+    if (ws->handed_up < length) ws->handed_up = SIZE_MAX; /* saturates: it is only compared with close_hold */
     if (ws->cb.on_message) ws->cb.on_message(ws->ud, type, data, length);
     return 0;
 }

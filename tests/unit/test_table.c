@@ -52,6 +52,23 @@ static void test_removal_inside_a_probe_run(void **state) {
     tt__table_free(&table);
 }
 
+/* The task found last is remembered for the next lookup; once removed (or the table freed) it must not
+ * be found through that memory. */
+static void test_removed_task_not_found_again(void **state) {
+    (void)state;
+    tt__table table = {0};
+    tt__task a = {.id = 3}, b = {.id = 4};
+    assert_int_equal(tt__table_insert(&table, &a), 0);
+    assert_int_equal(tt__table_insert(&table, &b), 0);
+    assert_ptr_equal(tt__table_find(&table, 3), &a);
+    assert_ptr_equal(tt__table_find(&table, 3), &a);
+    tt__table_remove(&table, &a);
+    assert_null(tt__table_find(&table, 3));
+    assert_ptr_equal(tt__table_find(&table, 4), &b);
+    tt__table_free(&table);
+    assert_null(tt__table_find(&table, 4));
+}
+
 /* Random inserts (with growth) and removals; after each step every id in is found and a sample of the
  * ids out is not. */
 static void test_random_against_reference(void **state) {
@@ -112,9 +129,8 @@ static void test_growth_failure_keeps_table(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_empty_table_finds_nothing),
-        cmocka_unit_test(test_removal_inside_a_probe_run),
-        cmocka_unit_test(test_random_against_reference),
+        cmocka_unit_test(test_empty_table_finds_nothing),    cmocka_unit_test(test_removal_inside_a_probe_run),
+        cmocka_unit_test(test_removed_task_not_found_again), cmocka_unit_test(test_random_against_reference),
         cmocka_unit_test(test_growth_failure_keeps_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,14 +63,16 @@ static void test_allocator_failure_injection(void **state) {
 static void test_random_pool_draws_from_hook_in_order(void **state) {
     (void)state;
     tt_test_hooks_install(10);
-    uint8_t a[4], b[4], big[100];
+    uint8_t a[4], b[4], big[TT__RANDOM_POOL + 36];
     tt__random_bytes(a, 4);
     tt__random_bytes(b, 4);
     assert_int_equal(a[0], 10);
     assert_int_equal(a[3], 13);
     assert_int_equal(b[0], 14);
     tt__random_bytes(big, sizeof big); /* larger than the pool: straight from the hook */
-    assert_int_equal(big[0], (uint8_t)(10 + 64));
+    assert_int_equal(big[0], (uint8_t)(10 + TT__RANDOM_POOL));
+    tt__random_bytes(b, 4); /* the pool goes on where it was */
+    assert_int_equal(b[0], 18);
     tt_test_clock_set(5000);
     assert_int_equal(tt__now_ms(), 5000);
 }

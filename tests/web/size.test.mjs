@@ -13,7 +13,7 @@ const TARGET_BYTES = 30000;
 // Each toolchain's package as it is now (README, "Web build size"): the test fails on any growth, so a
 // change that adds bytes says so by raising its number here, and one that shrinks the package lowers it
 // in the same commit. The gap to TARGET_BYTES is what later features may spend.
-const CEILING_BYTES = { host: 29317, trixie: 28536 };
+const CEILING_BYTES = { host: 29375, trixie: 28590 };
 const ceiling = Math.min(TARGET_BYTES, CEILING_BYTES[TOOLCHAIN] ?? TARGET_BYTES);
 
 const pkg = process.env.TT_WEB_PACKAGE || path.join(WEB_BUILD_DIR, 'web/package');
