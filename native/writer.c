@@ -1,6 +1,8 @@
 /*
  * How the engine's output reaches the socket: written until the socket is full (then EPOLLOUT waits for
  * room), through TLS when there is a session. Once our last Close frame is out, the connection lingers.
+ * A large message that finds nothing queued skips the output: it is masked a chunk at a time into one
+ * small buffer and written from there (tt__conn_send_stream), and only what the socket refuses is queued.
  */
 #define _GNU_SOURCE
 #include <errno.h>
