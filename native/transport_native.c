@@ -208,13 +208,14 @@ static int send_message(tt__conn *conn, tt_data_type type, const void *data, siz
     size_t limit =
         tt__core_config()->max_buffered_amount ? tt__core_config()->max_buffered_amount : TT__SEND_BUFFER_LIMIT;
     if (length > limit || pending > limit - length) return TT_EBUFFER;
-    int rc = TT_EAGAIN;
-    if (pending == 0 && length >= TT__EAGER_FLUSH) rc = tt__conn_send_stream(conn, type, data, length);
-    if (rc != TT_EAGAIN) {
-        if (rc == 0) tt__loop_mark_dirty(conn);
-        return rc;
+    if (length >= TT__EAGER_FLUSH) { /* straight out unless something is queued (TT_EAGAIN then) */
+        int rc = tt__conn_send_stream(conn, type, data, length);
+        if (rc != TT_EAGAIN) {
+            if (rc == 0) tt__loop_mark_dirty(conn);
+            return rc;
+        }
     }
-    rc = tt__ws_send(conn->ws, type, data, length);
+    int rc = tt__ws_send(conn->ws, type, data, length);
     if (rc != 0) return rc;
     tt__loop_mark_dirty(conn);
     if (pending + length >= TT__EAGER_FLUSH && !(conn->io_wait & TT__WAIT_OUT)) tt__conn_flush(conn);
