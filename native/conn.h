@@ -164,7 +164,7 @@ struct tt__attempt {
 typedef struct tt__native_loop {
     int epfd;
     uint8_t *read_buf;
-    uint8_t *write_buf;         /* TT__STREAM_CHUNK bytes, made on first use */
+    uint8_t *write_buf;         /* tt__conn_send_stream()'s chunk and a header, made on first use */
     tt__list all;               /* live connections */
     tt__list dirty, processing; /* see loop.c */
     tt__list graveyard;         /* connections released during a pass */
