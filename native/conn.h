@@ -29,6 +29,13 @@ struct addrinfo;
 
 /* One buffer for every read of every connection. */
 #define TT__READ_BUFFER_SIZE (128u * 1024u)
+/*
+ * The payload bytes a large message is masked into at a time on its way to the socket (tt__conn_send_stream()):
+ * small enough to stay in the CPU's cache between the masking and the kernel's copy, large enough that
+ * each write still moves a lot (64 KiB writes cost more in the kernel than the cache saves, measured on
+ * the 1 MiB echo against loopback).
+ */
+#define TT__STREAM_CHUNK (256u * 1024u)
 /* A payload with at least this much still to come is read straight into the message buffer. */
 #define TT__DIRECT_MIN (16u * 1024u)
 /*
@@ -157,6 +164,7 @@ struct tt__attempt {
 typedef struct tt__native_loop {
     int epfd;
     uint8_t *read_buf;
+    uint8_t *write_buf;         /* tt__conn_send_stream()'s chunk and a header, made on first use */
     tt__list all;               /* live connections */
     tt__list dirty, processing; /* see loop.c */
     tt__list graveyard;         /* connections released during a pass */
@@ -261,5 +269,13 @@ void tt__conn_pass_done(tt__conn *c);
 void tt__conn_flush(tt__conn *c);
 /* After an engine failure: one non-blocking attempt to put its Close frame on the wire. */
 void tt__conn_flush_best_effort(tt__conn *c);
+/*
+ * Sends one large message straight to a plain socket whose output is empty: its frame is masked a chunk
+ * at a time (TT__STREAM_CHUNK) into the loop's write buffer and each chunk written at once; what the
+ * socket refuses is queued as tt__conn_flush() would have left it (see tt__ws_stream_begin()). Returns 0,
+ * TT_ESTATE or TT_ENOMEM as tt__ws_send() (nothing sent then), or TT_EAGAIN when the message cannot go
+ * this way (TLS, output pending, compression): the caller then queues it with tt__ws_send().
+ */
+int tt__conn_send_stream(tt__conn *c, tt_data_type type, const void *data, size_t length);
 
 #endif

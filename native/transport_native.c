@@ -32,7 +32,8 @@
  * tt_runtime_config.max_buffered_amount replaces it when set (tests use a small one).
  */
 #define TT__SEND_BUFFER_LIMIT ((size_t)64u * 1024u * 1024u)
-/* Output beyond this is written from tt__transport_send() at once instead of at the next pass. */
+/* Output beyond this is written from tt__transport_send() at once instead of at the next pass; a message
+ * this large that finds the output empty goes out a chunk at a time (tt__conn_send_stream()). */
 #define TT__EAGER_FLUSH (256u * 1024u)
 
 static int limits_raised;
@@ -104,6 +105,8 @@ void tt__transport_shutdown(void) {
     tt__loop.epfd = -1;
     tt__free(tt__loop.read_buf);
     tt__loop.read_buf = NULL;
+    tt__free(tt__loop.write_buf);
+    tt__loop.write_buf = NULL;
     tt__tls_shutdown();
 }
 
@@ -208,6 +211,13 @@ static int send_message(tt__conn *conn, tt_data_type type, const void *data, siz
     size_t limit =
         tt__core_config()->max_buffered_amount ? tt__core_config()->max_buffered_amount : TT__SEND_BUFFER_LIMIT;
     if (length > limit || pending > limit - length) return TT_EBUFFER;
+    if (length >= TT__EAGER_FLUSH) { /* straight out unless something is queued (TT_EAGAIN then) */
+        int rc = tt__conn_send_stream(conn, type, data, length);
+        if (rc != TT_EAGAIN) {
+            if (rc == 0) tt__loop_mark_dirty(conn);
+            return rc;
+        }
+    }
     int rc = tt__ws_send(conn->ws, type, data, length);
     if (rc != 0) return rc;
     tt__loop_mark_dirty(conn);

@@ -946,6 +946,61 @@ int tt__ws_send(tt__ws *ws, tt_data_type type, const void *data, size_t length) 
     return ws_queue_frame(ws, 0, opcode, data, length, 1);
 }
 
+/* ---- Streaming a large message (see ws.h) -------------------------------------------------------- */
+
+_Static_assert(sizeof((tt__ws_stream *)0)->header == TT__FRAME_HEADER_MAX, "a stream holds the longest header");
+
+int tt__ws_stream_begin(tt__ws *ws, tt_data_type type, const void *data, size_t length, tt__ws_stream *s) {
+    if (ws->state != TT__WS_OPEN) return TT_ESTATE;
+    if (ws->deflate_on || ws->pong_waiting || tt__buf_pending(&ws->out)) return TT_EAGAIN;
+    if (length > SIZE_MAX - TT__FRAME_HEADER_MAX) return TT_ENOMEM;
+    if (ws_span_reserve(ws) || ws_out_reserve(ws, TT__FRAME_HEADER_MAX + length) == NULL) return TT_ENOMEM;
+    unsigned opcode = type == TT_DATA_TEXT ? TT__OP_TEXT : TT__OP_BINARY;
+    tt__random_bytes(s->mask, 4); /* the same draw as ws_queue_frame(): the same bytes on the wire */
+    s->header_len = tt__frame_write_header(s->header, 1, 0, opcode, length, s->mask);
+    s->data = data;
+    s->length = length;
+    s->done = 0;
+    TT__COUNT(ws->stats->frames_sent, 1);
+    TT__COUNT_PEAK(ws->stats->peak_buffered_amount, ws->buffered + length);
+    return 0;
+}
+
+size_t tt__ws_stream_fill(const tt__ws_stream *s, uint8_t *dst, size_t cap) {
+    size_t n = 0, at = s->done;
+    if (at < s->header_len) {
+        n = s->header_len - at < cap ? s->header_len - at : cap;
+        memcpy(dst, s->header + at, n);
+        at += n;
+    }
+    size_t off = at - s->header_len, take = s->length - off;
+    if (take > cap - n) take = cap - n;
+    if (take == 0) return n;
+    /* The key rotated to the payload offset here, so that every call masks from offset 0 (the compiler then
+     * keeps tt__mask specialised for the queued frames of small messages). */
+    uint8_t key[4];
+    for (unsigned j = 0; j < 4; j++) key[j] = s->mask[(off + j) & 3];
+    tt__mask(dst + n, s->data + off, take, key, 0);
+    return n + take;
+}
+
+void tt__ws_stream_sent(tt__ws *ws, tt__ws_stream *s, size_t n) {
+    s->done += n;
+    ws->out_abs += n; /* the output is empty: its next byte's stream position moves on with the frame */
+    TT__COUNT(ws->stats->wire_bytes_sent, n);
+}
+
+void tt__ws_stream_end(tt__ws *ws, tt__ws_stream *s) {
+    size_t left = s->header_len + s->length - s->done;
+    if (left == 0) return;
+    /* The frame's tail becomes ordinary output, in room reserved by tt__ws_stream_begin(). */
+    size_t header_left = s->done < s->header_len ? s->header_len - s->done : 0;
+    size_t n = tt__ws_stream_fill(s, tt__buf_tail(&ws->out), left);
+    ws_span_add(ws, ws->out_abs + header_left, n - header_left, n - header_left, 0);
+    ws->out.len += n;
+    s->done += n;
+}
+
 int tt__ws_close(tt__ws *ws, int code, const char *reason, size_t reason_length) {
     if (ws->state != TT__WS_OPEN) return TT_ESTATE;
     int rc = ws_queue_close(ws, code, reason, reason_length);

@@ -125,6 +125,35 @@ int tt__ws_recv_direct(tt__ws *ws, size_t n);
  */
 int tt__ws_send(tt__ws *ws, tt_data_type type, const void *data, size_t length);
 
+/*
+ * Streaming a large message: instead of tt__ws_send() masking the whole frame into the output, the
+ * transport asks for the frame's wire bytes piece by piece (tt__ws_stream_fill) into a small buffer of
+ * its own and writes each piece to the network at once, so the payload never passes through a large
+ * buffer that has gone cold. tt__ws_stream_begin() takes the message only when the output is empty and
+ * nothing waits to join it (a pong) and the frame is not compressed, else returns TT_EAGAIN and the
+ * transport uses tt__ws_send(); TT_ESTATE and TT_ENOMEM mean what they mean there (nothing done). It
+ * reserves output room for the whole frame, so that queueing what the network refuses cannot fail once
+ * bytes are out, and counts the frame and the peak bufferedAmount as tt__ws_send() would.
+ * tt__ws_stream_sent() says how many of the filled bytes the network took; tt__ws_stream_end() queues the
+ * rest of the frame (perhaps nothing) in the output, exactly as tt__ws_send() followed by writes of the
+ * same sizes leaves it: ordinary output from then on, its payload counted in bufferedAmount. Nothing else
+ * may touch the session between begin and end, and the payload must stay valid until end.
+ */
+typedef struct tt__ws_stream {
+    const uint8_t *data; /* the payload */
+    size_t length;       /* payload bytes */
+    size_t header_len;
+    size_t done; /* wire bytes the network took so far (header included) */
+    uint8_t mask[4];
+    uint8_t header[14]; /* TT__FRAME_HEADER_MAX */
+} tt__ws_stream;
+
+int tt__ws_stream_begin(tt__ws *ws, tt_data_type type, const void *data, size_t length, tt__ws_stream *s);
+/* Writes up to cap of the frame's next wire bytes (from s->done on) to dst; 0 once the frame is out. */
+size_t tt__ws_stream_fill(const tt__ws_stream *s, uint8_t *dst, size_t cap);
+void tt__ws_stream_sent(tt__ws *ws, tt__ws_stream *s, size_t n);
+void tt__ws_stream_end(tt__ws *ws, tt__ws_stream *s);
+
 /* Queues our Close (code and reason already validated). OPEN only. Returns 0, TT_ESTATE or TT_ENOMEM. */
 int tt__ws_close(tt__ws *ws, int code, const char *reason, size_t reason_length);
 

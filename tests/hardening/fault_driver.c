@@ -284,10 +284,12 @@ static void test_half_close_after_close(void **s) {
 
 /* ---- A server in this process, for cases whose order on the wire must be exact -------------------- */
 
-/* A listening socket on 127.0.0.1 with a kernel-chosen port. */
-static int own_listen(unsigned *port) {
+/* A listening socket on 127.0.0.1 with a kernel-chosen port; its connections get a receive buffer of
+ * rcvbuf bytes (0: the kernel's own, which grows as the server reads). */
+static int own_listen_rcvbuf(unsigned *port, int rcvbuf) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     assert_true(fd >= 0);
+    if (rcvbuf) assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf), 0);
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
@@ -299,6 +301,8 @@ static int own_listen(unsigned *port) {
     *port = ntohs(a.sin_port);
     return fd;
 }
+
+static int own_listen(unsigned *port) { return own_listen_rcvbuf(port, 0); }
 
 /* 1 when fd has something to read (or to accept) right now. */
 static int readable_now(int fd) {
@@ -401,6 +405,161 @@ static void test_reset_before_close_answer(void **s) {
            "close 1006  not-clean rs=3");
 }
 
+/* ---- Large messages: straight to the socket, or partly queued (native/writer.c) ---------------- */
+
+/* Opens a task to a server of this process (see own_listen_rcvbuf) and returns the server's socket. */
+static int own_open(rec *r, int rcvbuf) {
+    unsigned port = 0;
+    int lfd = own_listen_rcvbuf(&port, rcvbuf);
+    char u[64];
+    snprintf(u, sizeof u, "ws://127.0.0.1:%u/", port);
+    start(r, u);
+    int fd = own_accept_and_answer(lfd);
+    close(lfd);
+    assert_int_equal(tt_poll_until(opened_or_ended, r, 10000, 5), 0);
+    assert_true(r->trace.opens);
+    return fd;
+}
+
+static void fill_pattern(uint8_t *p, size_t n, unsigned seed) {
+    for (size_t i = 0; i < n; i++) p[i] = (uint8_t)(i * 131u + seed + (i >> 12));
+}
+
+/* Sends one binary message whose results go to the trace. */
+static void send_binary(rec *r, const uint8_t *data, size_t length) {
+    tt_send_options o;
+    memset(&o, 0, sizeof o);
+    o.type = TT_DATA_BINARY;
+    o.data = data;
+    o.length = length;
+    o.success = tt_trace_success;
+    o.fail = tt_trace_fail;
+    o.complete = tt_trace_complete;
+    o.user_data = &r->trace;
+    tt_socket_task_send(r->task, &o);
+}
+
+static uint64_t wire_sent(const rec *r) {
+    tt_task_stats st;
+    assert_int_equal(tt_socket_task_stats(r->task, &st, sizeof st), 0);
+    return st.wire_bytes_sent;
+}
+
+/*
+ * The server reads one client frame (running the client meanwhile, so that it writes what it had to
+ * queue): a final binary frame of exactly `length` bytes, masked, whose payload unmasks to `want`.
+ */
+static void own_expect_frame(int fd, const uint8_t *want, size_t length) {
+    static uint8_t buf[16 * 1024 * 1024 + 14];
+    size_t header = length < 126 ? 2 : length < 65536 ? 4 : 10, need = header + 4 + length, got = 0;
+    assert_true(need <= sizeof buf);
+    uint64_t end = tt_now_ms() + 20000;
+    while (got < need && tt_now_ms() < end) {
+        ssize_t n = recv(fd, buf + got, need - got, MSG_DONTWAIT);
+        if (n > 0) got += (size_t)n;
+        else assert_true(tt_runtime_poll(1) >= 0);
+    }
+    assert_int_equal(got, need);
+    assert_int_equal(buf[0], 0x82);
+    assert_int_equal(buf[1] & 0x80, 0x80);
+    uint64_t announced = buf[1] & 0x7f;
+    if (header > 2) {
+        announced = 0;
+        for (size_t i = 2; i < header; i++) announced = announced << 8 | buf[i];
+    }
+    assert_int_equal(announced, length);
+    const uint8_t *key = buf + header;
+    for (size_t i = 0; i < length; i++) {
+        if ((uint8_t)(buf[header + 4 + i] ^ key[i & 3]) != want[i]) fail_msg("payload byte %zu differs", i);
+    }
+}
+
+/*
+ * A 1 MiB message to a connection with nothing queued goes to the socket a chunk at a time (Linux on
+ * loopback takes it all at once): bufferedAmount is 0 as soon as send returns, the wire counter has the
+ * whole frame, the peak bufferedAmount is the message (as when it was queued whole), the server gets the
+ * exact frame, and the send's results come at the next poll, success then complete.
+ */
+static void test_large_send_goes_straight_out(void **s) {
+    (void)s;
+    enum { LEN = 1024 * 1024 };
+    static uint8_t data[LEN];
+    fill_pattern(data, LEN, 1);
+    rec r;
+    int fd = own_open(&r, 0);
+    uint64_t before = wire_sent(&r);
+    unsigned long results = r.trace.results;
+    send_binary(&r, data, LEN);
+    assert_int_equal(r.trace.results, results); /* results are never delivered from inside send */
+    assert_int_equal(wire_sent(&r) - before, 10 + 4 + LEN);
+    assert_int_equal(tt_socket_task_buffered_amount(r.task), 0);
+    own_expect_frame(fd, data, LEN);
+    tt_task_stats st;
+    assert_int_equal(tt_socket_task_stats(r.task, &st, sizeof st), 0);
+    assert_int_equal(st.peak_buffered_amount, LEN);
+    assert_int_equal(st.frames_sent, 1);
+    own_reset(fd); /* the end: a drop, as in test_drop_mid_frame */
+    run_until_closed(&r, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "success sendSocketMessage:ok", "complete sendSocketMessage:ok", "close 1006  not-clean rs=3");
+}
+
+/*
+ * A 16 MiB message to a server that does not read: the socket takes part of it (the kernel's buffers
+ * hold a few MiB at most) and the rest is queued. bufferedAmount is then exactly the payload the socket
+ * did not take, a 300 KiB message sent behind it adds exactly its length, and once the server reads, both
+ * frames arrive whole and in order and bufferedAmount goes back to 0.
+ */
+static void test_large_send_partly_refused(void **s) {
+    (void)s;
+    enum { BIG = 16 * 1024 * 1024, SMALL = 300 * 1024 };
+    static uint8_t big[BIG], small[SMALL];
+    fill_pattern(big, BIG, 2);
+    fill_pattern(small, SMALL, 3);
+    rec r;
+    int fd = own_open(&r, 64 * 1024);
+    uint64_t before = wire_sent(&r);
+    send_binary(&r, big, BIG);
+    uint64_t took = wire_sent(&r) - before;
+    size_t buffered = tt_socket_task_buffered_amount(r.task);
+    fprintf(stderr, "  the socket took %llu of %u bytes at once\n", (unsigned long long)took, 10 + 4 + BIG);
+    assert_true(took > 10 + 4 && took < 10 + 4 + BIG);
+    assert_int_equal(buffered, BIG - (took - 10 - 4));
+    send_binary(&r, small, SMALL);
+    assert_int_equal(wire_sent(&r) - before, took); /* queued behind: nothing more was written */
+    assert_int_equal(tt_socket_task_buffered_amount(r.task), buffered + SMALL);
+    own_expect_frame(fd, big, BIG);
+    own_expect_frame(fd, small, SMALL);
+    assert_int_equal(tt_socket_task_buffered_amount(r.task), 0);
+    tt_task_stats st;
+    assert_int_equal(tt_socket_task_stats(r.task, &st, sizeof st), 0);
+    assert_int_equal(st.peak_buffered_amount, BIG);
+    assert_int_equal(st.wire_bytes_sent - before, (10 + 4 + BIG) + (10 + 4 + SMALL));
+    own_reset(fd); /* the end: a drop, as in test_drop_mid_frame */
+    run_until_closed(&r, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "success sendSocketMessage:ok", "complete sendSocketMessage:ok", "success sendSocketMessage:ok",
+           "complete sendSocketMessage:ok", "close 1006  not-clean rs=3");
+}
+
+/*
+ * A large message that meets a reset: the write error ends the connection as it does for queued output
+ * (a drop: onClose 1006, not clean, no error event), after the send's own results.
+ */
+static void test_large_send_meets_reset(void **s) {
+    (void)s;
+    enum { LEN = 1024 * 1024 };
+    static uint8_t data[LEN];
+    fill_pattern(data, LEN, 4);
+    rec r;
+    int fd = own_open(&r, 0);
+    own_reset(fd);
+    send_binary(&r, data, LEN);
+    run_until_closed(&r, 10000);
+    EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
+           "success sendSocketMessage:ok", "complete sendSocketMessage:ok", "close 1006  not-clean rs=3");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_one_byte_at_a_time, setup, teardown),
@@ -416,6 +575,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_half_close_after_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_protocol_error_detail_survives_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset_before_close_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_send_goes_straight_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_send_partly_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_send_meets_reset, setup, teardown),
     };
     if (getenv("TT_IT_FILTER")) cmocka_set_test_filter(getenv("TT_IT_FILTER"));
     return cmocka_run_group_tests_name("hardening.fault", tests, NULL, NULL);

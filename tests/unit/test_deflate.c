@@ -605,6 +605,21 @@ static void test_send_compressed(void **state) {
     }
 }
 
+/* A compressed session never streams a message (tt__ws_stream_begin): every message is deflated into
+ * the output, so the transport queues it with tt__ws_send(). */
+static void test_no_stream_when_compressed(void **state) {
+    (void)state;
+    recorder r;
+    tt__ws *ws = session_open(&r, "permessage-deflate", 0);
+    tt__ws_stream s;
+    assert_int_equal(tt__ws_stream_begin(ws, TT_DATA_BINARY, "abc", 3, &s), TT_EAGAIN);
+    size_t out;
+    tt__ws_output(ws, &out);
+    assert_int_equal(out, 0);
+    rec_free(&r);
+    tt__ws_free(ws);
+}
+
 /* bufferedAmount stays at the message's length until its last compressed byte is written. */
 static void test_send_buffered_amount(void **state) {
     (void)state;
@@ -798,6 +813,7 @@ static void test_compression_counters(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_session_negotiation, setup),
+        cmocka_unit_test_setup(test_no_stream_when_compressed, setup),
         cmocka_unit_test_setup(test_receive_context_takeover_every_split, setup),
         cmocka_unit_test_setup(test_receive_window_bits, setup),
         cmocka_unit_test_setup(test_receive_fragmented, setup),

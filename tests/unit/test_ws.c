@@ -1213,6 +1213,180 @@ static void rec_head(void *ud, const char *head, size_t length) {
     seen_head[length] = '\0';
 }
 
+/* ---- Streaming a large message (tt__ws_stream_*) ----------------------------------------------- */
+
+/*
+ * What the transport does with tt__ws_stream_*: the frame is filled `chunk` payload bytes at a time (the
+ * first fill also holding the header) and the "network" takes each fill whole until it has taken
+ * `taken` bytes in all, the last fill only partly; the rest is queued by tt__ws_stream_end(). The bytes
+ * the network took go to wire[0..*wire_len).
+ */
+static void stream_send(tt__ws *ws, const uint8_t *data, size_t length, size_t chunk, size_t taken, uint8_t *wire,
+                        size_t *wire_len) {
+    tt__ws_stream s;
+    assert_int_equal(tt__ws_stream_begin(ws, TT_DATA_BINARY, data, length, &s), 0);
+    static uint8_t buf[TT__FRAME_HEADER_MAX + 8192];
+    assert_true(chunk <= 8192);
+    *wire_len = 0;
+    for (size_t m; *wire_len < taken && (m = tt__ws_stream_fill(&s, buf, chunk + (s.done ? 0 : s.header_len))) > 0;) {
+        size_t n = taken - *wire_len < m ? taken - *wire_len : m;
+        memcpy(wire + *wire_len, buf, n);
+        *wire_len += n;
+        tt__ws_stream_sent(ws, &s, n);
+    }
+    tt__ws_stream_end(ws, &s);
+}
+
+/*
+ * A streamed message is the frame tt__ws_send() would queue, byte for byte (the same mask draw), however
+ * the network splits it: what the network did not take is left in the output exactly as if the frame had
+ * been queued and that much of it written, with bufferedAmount, the counters and later frames the same.
+ * Checked against a twin session that queues the same messages and writes the same byte counts.
+ */
+static void test_stream_is_the_queued_frame(void **state) {
+    (void)state;
+    enum { LEN = 70001, SMALL = 300 };
+    static uint8_t data[LEN], wire[LEN + 64], want[LEN + 64], got[LEN + 64];
+    for (size_t i = 0; i < LEN; i++) data[i] = (uint8_t)(i * 7 + 3);
+    const size_t frame = 10 + 4 + LEN; /* a 64-bit length and the key */
+    /* The network takes: nothing, part of the header, the header and part of a chunk, a chunk boundary plus
+     * an odd count (the key rotated), all but one byte, everything. */
+    static const size_t takes[] = {0, 5, 14 + 1000, 14 + 4093 + 4095, frame - 1, frame};
+    for (size_t t = 0; t < sizeof takes / sizeof takes[0]; t++) {
+        recorder ra, rb;
+        tt_task_stats sa, sb;
+        memset(&sa, 0, sizeof sa);
+        memset(&sb, 0, sizeof sb);
+        tt__ws *a = session_open(&ra, 0);
+        tt__ws *b = session_open(&rb, 0);
+        /* The twin: queued whole, then the same count written. Each session's draws start from the same
+         * point of the counter randomness, so both frames get the same key. */
+        tt_test_hooks_install(0);
+        assert_int_equal(tt__ws_send(a, TT_DATA_BINARY, data, LEN), 0);
+        size_t alen;
+        const uint8_t *aout = tt__ws_output(a, &alen);
+        assert_int_equal(alen, frame);
+        memcpy(want, aout, frame);
+        tt__ws_output_consume(a, takes[t]);
+
+        size_t wlen;
+        tt_test_hooks_install(0);
+        stream_send(b, data, LEN, 4093, takes[t], wire, &wlen);
+        assert_int_equal(wlen, takes[t]);
+        size_t blen;
+        const uint8_t *bout = tt__ws_output(b, &blen);
+        assert_int_equal(blen, frame - takes[t]);
+        memcpy(got, wire, wlen);
+        if (blen) memcpy(got + wlen, bout, blen);
+        assert_memory_equal(got, want, frame);
+        assert_int_equal(tt__ws_buffered_amount(b), tt__ws_buffered_amount(a));
+
+        /* Messages queued behind, then the output written in odd steps: the same counts all the way. */
+        tt_test_hooks_install(0);
+        assert_int_equal(tt__ws_send(a, TT_DATA_TEXT, data, 0), 0);
+        assert_int_equal(tt__ws_send(a, TT_DATA_BINARY, data, SMALL), 0);
+        tt_test_hooks_install(0);
+        assert_int_equal(tt__ws_send(b, TT_DATA_TEXT, data, 0), 0);
+        assert_int_equal(tt__ws_send(b, TT_DATA_BINARY, data, SMALL), 0);
+        for (;;) {
+            tt__ws_output(a, &alen);
+            tt__ws_output(b, &blen);
+            assert_int_equal(blen, alen);
+            if (alen == 0) break;
+            aout = tt__ws_output(a, &alen);
+            bout = tt__ws_output(b, &blen);
+            size_t step = alen < 4099 ? alen : 4099;
+            assert_memory_equal(bout, aout, step);
+            tt__ws_output_consume(a, step);
+            tt__ws_output_consume(b, step);
+            assert_int_equal(tt__ws_buffered_amount(b), tt__ws_buffered_amount(a));
+        }
+        assert_int_equal(tt__ws_buffered_amount(b), 0);
+        tt__ws_free(a);
+        tt__ws_free(b);
+    }
+}
+
+/* The counters: one frame, its peak bufferedAmount (the whole message, as when it is queued), and the
+ * wire bytes as the network takes them. */
+static void test_stream_counters(void **state) {
+    (void)state;
+    static tt__url url;
+    assert_int_equal(tt__url_parse("ws://h/", 7, &url), 0);
+    static uint8_t data[5000], wire[5100];
+    memset(data, 'd', sizeof data);
+    tt_task_stats st;
+    memset(&st, 0, sizeof st);
+    recorder r;
+    memset(&r, 0, sizeof r);
+    tt__ws_options o;
+    memset(&o, 0, sizeof o);
+    o.url = &url;
+    o.user_data = &r;
+    o.stats = &st;
+    tt__ws *ws = tt__ws_new(&o);
+    assert_non_null(ws);
+    tt_test_drain(ws);
+    char resp[512];
+    size_t n = make_response(resp, sizeof resp, NULL);
+    assert_int_equal(tt__ws_recv(ws, (const uint8_t *)resp, n), 0);
+    uint64_t before = st.wire_bytes_sent;
+    size_t wlen;
+    stream_send(ws, data, sizeof data, 1024, 3000, wire, &wlen);
+    assert_int_equal(st.frames_sent, 1);
+    assert_int_equal(st.peak_buffered_amount, sizeof data);
+    assert_int_equal(st.wire_bytes_sent - before, 3000);
+    assert_int_equal(tt__ws_buffered_amount(ws), sizeof data - (3000 - 4 - 4)); /* a 16-bit length */
+    tt_test_drain(ws);
+    assert_int_equal(st.wire_bytes_sent - before, 4 + 4 + sizeof data);
+    assert_int_equal(tt__ws_buffered_amount(ws), 0);
+    tt__ws_free(ws);
+}
+
+/*
+ * tt__ws_stream_begin() takes a message only when it can go out first: not behind queued output
+ * (TT_EAGAIN: the transport queues it instead, which keeps the order), not after our Close (TT_ESTATE),
+ * and with no memory for the rest it fails as tt__ws_send() does (TT_ENOMEM). A refusal draws no mask key
+ * and counts nothing: the next frame is the one a session that never tried would send.
+ */
+static void test_stream_refusals(void **state) {
+    (void)state;
+    recorder r, rt;
+    tt__ws_stream s;
+    static uint8_t data[70 * 1024];
+    memset(data, 'x', sizeof data);
+    tt__ws *ws = session_open(&r, 0);
+    tt__ws *twin = session_open(&rt, 0);
+    assert_int_equal(tt__ws_send(ws, TT_DATA_TEXT, "first", 5), 0);
+    assert_int_equal(tt__ws_send(twin, TT_DATA_TEXT, "first", 5), 0);
+    tt_test_hooks_install(0); /* the draws of ws from here on: the same as the twin's below */
+    assert_int_equal(tt__ws_stream_begin(ws, TT_DATA_BINARY, data, sizeof data, &s), TT_EAGAIN);
+    assert_int_equal(tt__ws_buffered_amount(ws), 5);
+    tt_test_drain(ws);
+    tt_test_drain(twin);
+    tt__ws_trim(ws); /* the next reservation allocates */
+    tt__alloc_set_fail_after(1);
+    assert_int_equal(tt__ws_stream_begin(ws, TT_DATA_BINARY, data, sizeof data, &s), TT_ENOMEM);
+    tt__alloc_set_fail_after(0);
+    assert_int_equal(tt__ws_buffered_amount(ws), 0);
+    size_t len, tlen;
+    tt__ws_output(ws, &len);
+    assert_int_equal(len, 0);
+    assert_int_equal(tt__ws_stream_begin(ws, TT_DATA_BINARY, data, sizeof data, &s), 0);
+    tt__ws_stream_end(ws, &s); /* the network took nothing: the whole frame is queued */
+    tt_test_hooks_install(0);
+    assert_int_equal(tt__ws_send(twin, TT_DATA_BINARY, data, sizeof data), 0);
+    const uint8_t *a = tt__ws_output(ws, &len), *b = tt__ws_output(twin, &tlen);
+    assert_int_equal(len, tlen);
+    assert_memory_equal(a, b, len);
+    assert_int_equal(tt__ws_buffered_amount(ws), sizeof data);
+    tt__ws_free(twin);
+    tt_test_drain(ws);
+    assert_int_equal(tt__ws_close(ws, 1000, "", 0), 0);
+    assert_int_equal(tt__ws_stream_begin(ws, TT_DATA_BINARY, data, sizeof data, &s), TT_ESTATE);
+    tt__ws_free(ws);
+}
+
 static void test_wire_counters_and_response_head(void **state) {
     (void)state;
     static tt__url url;
@@ -1317,6 +1491,9 @@ int main(void) {
         cmocka_unit_test_setup(test_peer_close_held_behind_messages, setup),
         cmocka_unit_test_setup(test_failure_after_our_close_sends_nothing, setup),
         cmocka_unit_test_setup(test_wire_counters_and_response_head, setup),
+        cmocka_unit_test_setup(test_stream_is_the_queued_frame, setup),
+        cmocka_unit_test_setup(test_stream_counters, setup),
+        cmocka_unit_test_setup(test_stream_refusals, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
