@@ -976,11 +976,7 @@ size_t tt__ws_stream_fill(const tt__ws_stream *s, uint8_t *dst, size_t cap) {
     size_t off = at - s->header_len, take = s->length - off;
     if (take > cap - n) take = cap - n;
     if (take == 0) return n;
-    /* The key rotated to the payload offset here, so that every call masks from offset 0 (the compiler then
-     * keeps tt__mask specialised for the queued frames of small messages). */
-    uint8_t key[4];
-    for (unsigned j = 0; j < 4; j++) key[j] = s->mask[(off + j) & 3];
-    tt__mask(dst + n, s->data + off, take, key, 0);
+    tt__mask(dst + n, s->data + off, take, s->mask, off);
     return n + take;
 }
 
