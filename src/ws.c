@@ -200,16 +200,30 @@ static void ws_span_add(tt__ws *ws, uint64_t start, size_t wire, size_t app, int
     TT__COUNT_PEAK(ws->stats->peak_buffered_amount, ws->buffered);
 }
 
+/* Room at the output's tail for a whole frame of `length` payload bytes, and for its span when counted, so
+ * that queueing it can never half-succeed (also when a stream queues what the network refused). NULL when
+ * out of memory. */
+static uint8_t *ws_frame_room(tt__ws *ws, size_t length, int counted) {
+    if (length > SIZE_MAX - TT__FRAME_HEADER_MAX) return NULL;
+    if (counted && ws_span_reserve(ws)) return NULL;
+    return ws_out_reserve(ws, TT__FRAME_HEADER_MAX + length);
+}
+
+/* Draws a final frame's mask key and writes its header to p; returns the header's length. */
+static size_t ws_frame_header(uint8_t *p, unsigned rsv, unsigned opcode, size_t length, uint8_t mask[4]) {
+    tt__random_bytes(mask, 4);
+    return tt__frame_write_header(p, 1, rsv, opcode, length, mask);
+}
+
+static unsigned ws_data_opcode(tt_data_type type) { return type == TT_DATA_TEXT ? TT__OP_TEXT : TT__OP_BINARY; }
+
 /* Queues one final, masked frame; counted payload bytes show in tt__ws_buffered_amount(). */
 static inline int ws_queue_frame(tt__ws *ws, unsigned rsv, unsigned opcode, const void *data, size_t length,
                                  int counted) {
-    if (length > SIZE_MAX - TT__FRAME_HEADER_MAX) return TT_ENOMEM;
-    if (counted && ws_span_reserve(ws)) return TT_ENOMEM;
-    uint8_t *p = ws_out_reserve(ws, TT__FRAME_HEADER_MAX + length);
+    uint8_t *p = ws_frame_room(ws, length, counted);
     if (p == NULL) return TT_ENOMEM;
     uint8_t mask[4];
-    tt__random_bytes(mask, 4);
-    size_t h = tt__frame_write_header(p, 1, rsv, opcode, length, mask);
+    size_t h = ws_frame_header(p, rsv, opcode, length, mask);
     tt__mask_frame(p + h, data, length, mask); /* copy and mask in one pass */
     uint64_t start = ws->out_abs + tt__buf_pending(&ws->out) + h;
     ws->out.len += h + length;
@@ -941,23 +955,19 @@ int tt__ws_recv_direct(tt__ws *ws, size_t n) {
 int tt__ws_send(tt__ws *ws, tt_data_type type, const void *data, size_t length) {
     if (ws->state != TT__WS_OPEN) return TT_ESTATE;
     if (ws_send_waiting_pong(ws)) return TT_ENOMEM; /* the answer to an earlier ping goes first */
-    unsigned opcode = type == TT_DATA_TEXT ? TT__OP_TEXT : TT__OP_BINARY;
+    unsigned opcode = ws_data_opcode(type);
     if (ws->deflate_on) return ws_queue_compressed(ws, opcode, data, length);
     return ws_queue_frame(ws, 0, opcode, data, length, 1);
 }
 
 /* ---- Streaming a large message (see ws.h) -------------------------------------------------------- */
 
-_Static_assert(sizeof((tt__ws_stream *)0)->header == TT__FRAME_HEADER_MAX, "a stream holds the longest header");
-
 int tt__ws_stream_begin(tt__ws *ws, tt_data_type type, const void *data, size_t length, tt__ws_stream *s) {
     if (ws->state != TT__WS_OPEN) return TT_ESTATE;
     if (ws->deflate_on || ws->pong_waiting || tt__buf_pending(&ws->out)) return TT_EAGAIN;
-    if (length > SIZE_MAX - TT__FRAME_HEADER_MAX) return TT_ENOMEM;
-    if (ws_span_reserve(ws) || ws_out_reserve(ws, TT__FRAME_HEADER_MAX + length) == NULL) return TT_ENOMEM;
-    unsigned opcode = type == TT_DATA_TEXT ? TT__OP_TEXT : TT__OP_BINARY;
-    tt__random_bytes(s->mask, 4); /* the same draw as ws_queue_frame(): the same bytes on the wire */
-    s->header_len = tt__frame_write_header(s->header, 1, 0, opcode, length, s->mask);
+    if (ws_frame_room(ws, length, 1) == NULL) return TT_ENOMEM;
+    /* The same draw and header as ws_queue_frame(): the same bytes on the wire. */
+    s->header_len = ws_frame_header(s->header, 0, ws_data_opcode(type), length, s->mask);
     s->data = data;
     s->length = length;
     s->done = 0;

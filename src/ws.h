@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "frame.h"
 #include "ttsocket.h"
 #include "url.h"
 
@@ -145,7 +146,7 @@ typedef struct tt__ws_stream {
     size_t header_len;
     size_t done; /* wire bytes the network took so far (header included) */
     uint8_t mask[4];
-    uint8_t header[14]; /* TT__FRAME_HEADER_MAX */
+    uint8_t header[TT__FRAME_HEADER_MAX];
 } tt__ws_stream;
 
 int tt__ws_stream_begin(tt__ws *ws, tt_data_type type, const void *data, size_t length, tt__ws_stream *s);
