@@ -749,7 +749,11 @@ class Bench:
                  'brackets) says as much about the server as about the client. For wss (no such server) it is '
                  'ttsocket through libwebsockets against the plain raw-TCP client; the server ceiling there is the '
                  'probe speaking TLS, and the raw TLS echo (the raw-TCP pattern through TLS, tests/bench/server_raw.c '
-                 '--tls) shows what TLS alone costs.', '',
+                 '--tls) shows what TLS alone costs. On the 1 MiB rows a WebSocket client makes one pass over each '
+                 'message that raw TCP does not: RFC 6455 has it mask every payload byte, and the benchmark\'s '
+                 'message is not in the cache when it is sent. The loopback\'s TCP congestion control (in the line '
+                 'above) matters too: with bbr every client spends about twice the CPU per MB it spends with cubic, and '
+                 'ttsocket\'s runs against the raw WS echo fall into a fast and a slow mode by connection.', '',
                  '| target | measured | | server ceiling | ttsocket ceiling |', '|---|---:|---|---:|---:|']
         lines += [f'| {n} | {m} | {s} | {sv} | {ow} |' for n, m, s, sv, ow in rows]
         return '\n'.join(lines)
@@ -768,14 +772,19 @@ class Bench:
         node_ws = ver(['node', '-p', 'require("' + os.path.join(ROOT, 'tests/node_modules/ws/package.json') +
                        '").version'])
         pyws = ver([PY, '-c', 'import websockets; print(websockets.__version__)'])
+        try:  # the loopback's congestion control changes the large-message rows a lot (see README)
+            cc = open('/proc/sys/net/ipv4/tcp_congestion_control').read().strip()
+        except OSError:
+            cc = '?'
         return dict(date=datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z'),
-                    nproc=os.cpu_count(), cpu=cpu, kernel=platform.release(),
+                    nproc=os.cpu_count(), cpu=cpu, kernel=platform.release(), tcp_cc=cc,
                     node=ver(['node', '--version']), ws=node_ws, python_websockets=pyws,
                     lws=ver(['pkg-config', '--modversion', 'libwebsockets']).rstrip('-'))
 
     def write(self, m, load0, load1, elapsed):
         tgt = self.targets()
-        head = [f'Measured {m["date"]} on {m["nproc"]} × {m["cpu"]} (`nproc` = {m["nproc"]}), Linux {m["kernel"]}; '
+        head = [f'Measured {m["date"]} on {m["nproc"]} × {m["cpu"]} (`nproc` = {m["nproc"]}), Linux {m["kernel"]} '
+                f'(TCP congestion control {m["tcp_cc"]}); '
                 f'load average {load0:.2f} before, {load1:.2f} after; {elapsed / 60:.1f} min. '
                 f'Peers: libwebsockets {m["lws"]} (Debian), Node {m["node"]} with ws {m["ws"]} + bufferutil, '
                 f'Python websockets {m["python_websockets"]} (Debian)'
