@@ -356,6 +356,12 @@ static void own_reset(int fd) {
     close(fd);
 }
 
+/* The server resets the connection (a drop) and the client runs until onClose. */
+static void reset_and_run_until_closed(rec *r, int fd) {
+    own_reset(fd);
+    run_until_closed(r, 10000);
+}
+
 /*
  * Opens a task to a server of this process, and once it is open sends bytes[0..len) and resets the
  * connection before the client reads: the bytes and the RST are both in the client's socket when it
@@ -372,8 +378,7 @@ static void own_send_then_reset(rec *r, const unsigned char *bytes, size_t len) 
     close(lfd);
     assert_int_equal(tt_poll_until(opened_or_ended, r, 10000, 5), 0);
     assert_int_equal(send(fd, bytes, len, MSG_NOSIGNAL), (ssize_t)len);
-    own_reset(fd);
-    run_until_closed(r, 10000);
+    reset_and_run_until_closed(r, fd);
 }
 
 /*
@@ -442,11 +447,13 @@ static void send_binary(rec *r, const uint8_t *data, size_t length) {
     tt_socket_task_send(r->task, &o);
 }
 
-static uint64_t wire_sent(const rec *r) {
+static tt_task_stats stats_of(const rec *r) {
     tt_task_stats st;
     assert_int_equal(tt_socket_task_stats(r->task, &st, sizeof st), 0);
-    return st.wire_bytes_sent;
+    return st;
 }
+
+static uint64_t wire_sent(const rec *r) { return stats_of(r).wire_bytes_sent; }
 
 /*
  * The server reads one client frame (running the client meanwhile, so that it writes what it had to
@@ -497,12 +504,10 @@ static void test_large_send_goes_straight_out(void **s) {
     assert_int_equal(wire_sent(&r) - before, LONG_FRAME_HEADER + LEN);
     assert_int_equal(tt_socket_task_buffered_amount(r.task), 0);
     own_expect_frame(fd, data, LEN);
-    tt_task_stats st;
-    assert_int_equal(tt_socket_task_stats(r.task, &st, sizeof st), 0);
+    tt_task_stats st = stats_of(&r);
     assert_int_equal(st.peak_buffered_amount, LEN);
     assert_int_equal(st.frames_sent, 1);
-    own_reset(fd); /* the end: a drop, as in test_drop_mid_frame */
-    run_until_closed(&r, 10000);
+    reset_and_run_until_closed(&r, fd); /* the end: a drop, as in test_drop_mid_frame */
     EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
            "success sendSocketMessage:ok", "complete sendSocketMessage:ok", "close 1006  not-clean rs=3");
 }
@@ -534,12 +539,10 @@ static void test_large_send_partly_refused(void **s) {
     own_expect_frame(fd, big, BIG);
     own_expect_frame(fd, small, SMALL);
     assert_int_equal(tt_socket_task_buffered_amount(r.task), 0);
-    tt_task_stats st;
-    assert_int_equal(tt_socket_task_stats(r.task, &st, sizeof st), 0);
+    tt_task_stats st = stats_of(&r);
     assert_int_equal(st.peak_buffered_amount, BIG);
     assert_int_equal(st.wire_bytes_sent - before, (LONG_FRAME_HEADER + BIG) + (LONG_FRAME_HEADER + SMALL));
-    own_reset(fd); /* the end: a drop, as in test_drop_mid_frame */
-    run_until_closed(&r, 10000);
+    reset_and_run_until_closed(&r, fd); /* the end: a drop, as in test_drop_mid_frame */
     EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
            "success sendSocketMessage:ok", "complete sendSocketMessage:ok", "success sendSocketMessage:ok",
            "complete sendSocketMessage:ok", "close 1006  not-clean rs=3");
@@ -558,7 +561,7 @@ static void test_large_send_meets_reset(void **s) {
     int fd = own_open(&r, 0);
     own_reset(fd);
     send_binary(&r, data, LEN);
-    run_until_closed(&r, 10000);
+    run_until_closed(&r, 10000); /* the reset came first here */
     EXPECT(&r, "success connectSocket:ok", "complete connectSocket:ok", "open protocol= extensions= rs=1",
            "success sendSocketMessage:ok", "complete sendSocketMessage:ok", "close 1006  not-clean rs=3");
 }

@@ -77,7 +77,8 @@ static void rec_close(void *ud, int code, const char *reason, size_t reason_leng
 
 static const char *const chat_protocols[] = {"chat", "superchat"};
 
-static tt__ws *session_new(recorder *r, size_t protocol_count, size_t max_message_size) {
+/* stats: where the session counts (NULL: nowhere the test looks). */
+static tt__ws *session_new_counted(recorder *r, size_t protocol_count, size_t max_message_size, tt_task_stats *stats) {
     static tt__url url;
     const char *s = "ws://example.test:8080/chat";
     assert_int_equal(tt__url_parse(s, strlen(s), &url), 0);
@@ -93,9 +94,14 @@ static tt__ws *session_new(recorder *r, size_t protocol_count, size_t max_messag
     o.callbacks.on_message = rec_message;
     o.callbacks.on_peer_close = rec_close;
     o.user_data = r;
+    o.stats = stats;
     tt__ws *ws = tt__ws_new(&o);
     assert_non_null(ws);
     return ws;
+}
+
+static tt__ws *session_new(recorder *r, size_t protocol_count, size_t max_message_size) {
+    return session_new_counted(r, protocol_count, max_message_size, NULL);
 }
 
 /* The key the counter hook produces (nonce 00 01 ... 0f) and the accept it calls for. */
@@ -104,14 +110,18 @@ static size_t make_response(char *buf, size_t cap, const char *protocol) {
 }
 
 /* A session that is OPEN with its output drained. */
-static tt__ws *session_open(recorder *r, size_t max_message_size) {
-    tt__ws *ws = session_new(r, 0, max_message_size);
+static tt__ws *session_open_counted(recorder *r, size_t max_message_size, tt_task_stats *stats) {
+    tt__ws *ws = session_new_counted(r, 0, max_message_size, stats);
     tt_test_drain(ws); /* the request leaves before the answer comes, as on a real connection */
     char resp[512];
     size_t n = make_response(resp, sizeof resp, NULL);
     assert_int_equal(tt__ws_recv(ws, (const uint8_t *)resp, n), 0);
     assert_int_equal(tt__ws_get_state(ws), TT__WS_OPEN);
     return ws;
+}
+
+static tt__ws *session_open(recorder *r, size_t max_message_size) {
+    return session_open_counted(r, max_message_size, NULL);
 }
 
 /* Reads (and consumes) the next client frame from the output, unmasking it. Returns the opcode or -1. */
@@ -1311,25 +1321,12 @@ static void test_stream_is_the_queued_frame(void **state) {
  * wire bytes as the network takes them. */
 static void test_stream_counters(void **state) {
     (void)state;
-    static tt__url url;
-    assert_int_equal(tt__url_parse("ws://h/", 7, &url), 0);
     static uint8_t data[5000], wire[5100];
     memset(data, 'd', sizeof data);
     tt_task_stats st;
     memset(&st, 0, sizeof st);
     recorder r;
-    memset(&r, 0, sizeof r);
-    tt__ws_options o;
-    memset(&o, 0, sizeof o);
-    o.url = &url;
-    o.user_data = &r;
-    o.stats = &st;
-    tt__ws *ws = tt__ws_new(&o);
-    assert_non_null(ws);
-    tt_test_drain(ws);
-    char resp[512];
-    size_t n = make_response(resp, sizeof resp, NULL);
-    assert_int_equal(tt__ws_recv(ws, (const uint8_t *)resp, n), 0);
+    tt__ws *ws = session_open_counted(&r, 0, &st);
     uint64_t before = st.wire_bytes_sent;
     size_t wlen;
     stream_send(ws, data, sizeof data, 1024, 3000, wire, &wlen);
